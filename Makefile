@@ -1,0 +1,56 @@
+# portalwatch: two commands for a new user, `make demo` and `make test`.
+# Everything is installed into .venv; Chromium comes from Playwright's download where it can,
+# else from Debian's `chromium` package (as root), else PORTALWATCH_CHROMIUM names one.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# Keep Prefect's state in the clone, and keep every tool offline-friendly.
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export GX_ANALYTICS_ENABLED := False
+export DO_NOT_TRACK := 1
+
+.PHONY: install browser demo test bench serve clean help
+
+help:
+	@echo "make demo   install, then audit one night of the bundled sample portal"
+	@echo "make test   install, then run the whole test suite"
+	@echo "make serve  serve the sample portal on a loopback port"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "portalwatch needs Python 3.11 or newer")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP) browser
+
+browser: $(STAMP)
+	@if [ -n "$$PORTALWATCH_CHROMIUM" ]; then \
+		echo "Chromium: $$PORTALWATCH_CHROMIUM (PORTALWATCH_CHROMIUM)"; \
+	elif command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+		echo "Chromium: $$(command -v chromium || command -v chromium-browser) (system package)"; \
+	elif $(VENV)/bin/playwright install chromium >/dev/null 2>&1; then \
+		echo "Chromium: Playwright's own build"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Playwright cannot download Chromium here: installing Debian's chromium package"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "No Chromium: run 'sudo apt-get install chromium' (or '.venv/bin/playwright install chromium'), or set PORTALWATCH_CHROMIUM"; \
+		exit 1; \
+	fi
+
+demo: install
+	$(VENV)/bin/portalwatch demo
+
+test: install
+	$(PY) -m pytest
+
+serve: install
+	$(VENV)/bin/portalwatch sample serve
+
+clean:
+	rm -rf out .prefect .pytest_cache

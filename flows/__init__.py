@@ -1,0 +1,1 @@
+"""Prefect flows: thin glue over portalwatch's stages (retries, logs, artifacts live here only)."""

@@ -1,0 +1,1 @@
+"""Alerts: what each unit, the VP office and ops are told."""

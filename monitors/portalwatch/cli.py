@@ -1,0 +1,135 @@
+"""The ``portalwatch`` command: one verb per job users have.
+
+Imports are lazy (inside each command): ``--help`` must answer in well under a second, and Great
+Expectations, Prefect and Playwright take seconds to import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+
+from .errors import PortalwatchError
+
+app = typer.Typer(help="portalwatch: nightly data-quality monitoring of a government information portal.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+sample_app = typer.Typer(help="The bundled sample portal (the test bed and the demo's default).",
+                         no_args_is_help=True)
+app.add_typer(sample_app, name="sample")
+
+DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "vungtau-2022" / "profile.yaml"
+
+
+def _quiet_environment() -> None:
+    """Nothing may phone home: Great Expectations' and Prefect's analytics off."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """A user error is one clear line on stderr and a non-zero exit, never a traceback."""
+    try:
+        yield
+    except PortalwatchError as exc:
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _print_summary(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"portalwatch · {summary['portal']} · {summary['night']}", show_header=True)
+    table.add_column("Mục / item")
+    table.add_column("Số / count", justify="right")
+    table.add_row("Trang đã kiểm tra / pages rendered", str(summary["pages"]))
+    table.add_row("Trang lỗi / pages failed", str(summary["pages_failed"]))
+    table.add_row("Đơn vị / unit pages", str(summary["units_seen"]))
+    table.add_row("Dòng danh bạ / directory rows", str(summary["directory_rows"]))
+    table.add_row("Nội dung cần cập nhật / findings", str(summary["findings"]))
+    for category, count in summary["by_category"].items():
+        table.add_row(f"  {category}", str(count))
+    table.add_row("Ghi chú vận hành / run notices", str(len(summary["notices"])))
+    console.print(table)
+    console.print(f"Findings:    {summary['findings_file']}")
+    console.print(f"Report:      {summary['report']}")
+    console.print(f"Alert texts: {summary['alerts_dir']}/")
+
+
+def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[str], prefect: bool) -> dict:
+    _quiet_environment()
+    if prefect:
+        from flows.nightly import nightly_audit
+
+        return nightly_audit(profile=str(profile), out=str(out), now=now, base_url=base_url)
+    from flows.nightly import nightly_audit
+
+    return nightly_audit.fn(profile=str(profile), out=str(out), now=now, base_url=base_url)
+
+
+@app.command()
+def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="Portal profile (YAML)."),
+        out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for the night's results."),
+        now: Optional[str] = typer.Option(None, "--now", help="Audit as of this date (YYYY-MM-DD)."),
+        base_url: Optional[str] = typer.Option(None, "--base-url", help="Crawl this address instead of the profile's."),
+        prefect: bool = typer.Option(True, "--prefect/--no-prefect", help="Run through Prefect (default).")) -> None:
+    """Run one night's audit of a portal and write findings, report and alert texts."""
+    with _user_errors():
+        _print_summary(_run_flow(profile, out, now, base_url, prefect))
+
+
+@app.command()
+def demo(night: int = typer.Option(1, "--night", "-n", help="Scenario night to show (1-14)."),
+         out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for the night's results."),
+         prefect: bool = typer.Option(True, "--prefect/--no-prefect", help="Run through Prefect (default).")) -> None:
+    """Start the bundled sample portal on a free loopback port and audit one night of it."""
+    with _user_errors():
+        from sample_portal import SamplePortal, load_scenario
+
+        scenario = load_scenario("vungtau-2022")
+        if not 1 <= night <= scenario.nights:
+            raise typer.BadParameter(f"the scenario has nights 1 to {scenario.nights}", param_hint="--night")
+        with SamplePortal(scenario, night=night) as portal:
+            typer.echo(f"Sample portal (night {night}, {scenario.night_date(night)}): {portal.base_url}")
+            summary = _run_flow(DEFAULT_PROFILE, out, scenario.night_date(night).isoformat(), portal.base_url, prefect)
+        _print_summary(summary)
+
+
+@sample_app.command("serve")
+def sample_serve(scenario: str = typer.Option("vungtau-2022", help="Scenario name or YAML path."),
+                 night: int = typer.Option(1, help="Scenario night to serve."),
+                 host: str = typer.Option("127.0.0.1", help="Loopback address to bind."),
+                 port: int = typer.Option(0, help="Port (0 = a free one).")) -> None:
+    """Serve the sample portal until Ctrl-C."""
+    import time
+
+    from sample_portal import SamplePortal, load_scenario
+
+    portal = SamplePortal(load_scenario(scenario), night=night, host=host, port=port)
+    typer.echo(f"Sample portal: {portal.start()}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        portal.stop()
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Field clean-up declared as data: a profile field lists small pure functions applied in order.
+
+In a profile::
+
+    updated: {css: "p.ngay-cap-nhat", clean: [{after: "Ngày cập nhật:"}, strip]}
+
+Every processor takes the text and returns the text, so each is tested alone and the profile reads
+as a recipe. Text is always whitespace-collapsed first (pages wrap lines freely); Unicode
+normalisation happens later, in normalise/, so raw values stay as the site wrote them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["PROCESSORS", "Processor", "build_processor", "collapse_whitespace"]
+
+Processor = Callable[[str], str]
+
+_WS = re.compile(r"\s+")
+
+
+def collapse_whitespace(text: str) -> str:
+    """Runs of spaces, tabs, newlines and no-break spaces become one space; ends are trimmed."""
+    return _WS.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def strip(text: str) -> str:
+    """Trim spaces and the separators sites leave around values (':', '-', '|')."""
+    return text.strip().strip(":-|").strip()
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC (composed diacritics)."""
+    return unicodedata.normalize("NFC", text)
+
+
+def lower(text: str) -> str:
+    return text.lower()
+
+
+def _after(label: str) -> Processor:
+    def after(text: str) -> str:
+        """Text after the first occurrence of ``label`` (case- and NFC-insensitive), else unchanged."""
+        folded, needle = nfc(text).casefold(), nfc(label).casefold()
+        index = folded.find(needle)
+        return nfc(text)[index + len(needle):].strip() if index >= 0 else text
+    return after
+
+
+def _before(label: str) -> Processor:
+    def before(text: str) -> str:
+        """Text before the first occurrence of ``label``, else unchanged."""
+        folded, needle = nfc(text).casefold(), nfc(label).casefold()
+        index = folded.find(needle)
+        return nfc(text)[:index].strip() if index >= 0 else text
+    return before
+
+
+def _remove(pattern: str) -> Processor:
+    compiled = re.compile(pattern)
+
+    def remove(text: str) -> str:
+        """Delete every match of a regular expression."""
+        return compiled.sub("", text).strip()
+    return remove
+
+
+#: Processors without an argument, by name.
+PROCESSORS: dict[str, Processor] = {
+    "strip": strip,
+    "collapse_whitespace": collapse_whitespace,
+    "nfc": nfc,
+    "lower": lower,
+}
+
+#: Processors that take one text argument, by name.
+PARAMETRISED: dict[str, Callable[[str], Processor]] = {
+    "after": _after,
+    "before": _before,
+    "remove": _remove,
+}
+
+
+def build_processor(spec: Any) -> Processor:
+    """Turn ``"strip"`` or ``{"after": "Email:"}`` into a function; ValueError names what is wrong."""
+    if isinstance(spec, str):
+        if spec in PROCESSORS:
+            return PROCESSORS[spec]
+        raise ValueError(f"unknown clean-up '{spec}' (known: {', '.join(sorted(PROCESSORS | PARAMETRISED))})")
+    if isinstance(spec, dict) and len(spec) == 1:
+        (name, arg), = spec.items()
+        if name in PARAMETRISED and isinstance(arg, str):
+            if name == "remove":
+                try:
+                    re.compile(arg)
+                except re.error as exc:
+                    raise ValueError(f"invalid regular expression for 'remove': {exc}") from exc
+            return PARAMETRISED[name](arg)
+        raise ValueError(f"unknown clean-up {name!r} with argument {arg!r} "
+                         f"(known with an argument: {', '.join(sorted(PARAMETRISED))})")
+    raise ValueError(f"a clean-up is a name or a one-key mapping, found {spec!r}")

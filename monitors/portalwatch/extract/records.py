@@ -1,0 +1,69 @@
+"""Turn rendered pages into raw records, one per page (unit pages) or per row (tables).
+
+A raw record holds the values as the site wrote them, plus where they came from (page URL, HTTP
+status, the link text that led there). Normalisation happens later.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+from urllib.parse import urldefrag, urljoin
+
+from parsel import Selector
+
+from ..profile.schema import LinkSpec, PageSpec
+from ..render.base import RenderedPage
+from .fields import read_field, select, text_of
+
+__all__ = ["extract_links", "extract_records", "extract_next_page"]
+
+
+def _selector(page: RenderedPage) -> Selector:
+    """Parse the page in Unicode NFC, so labels and selectors match a page served in NFD too."""
+    return Selector(text=unicodedata.normalize("NFC", page.html or "<html></html>"), base_url=page.final_url)
+
+
+def extract_links(page: RenderedPage, spec: LinkSpec) -> list[tuple[str, str]]:
+    """(absolute URL, link text) of every link the spec selects, in page order, de-duplicated."""
+    seen: set[str] = set()
+    links = []
+    for match in select(_selector(page), spec.css, spec.xpath):
+        href = match.attrib.get("href")
+        if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
+            continue
+        url = urldefrag(urljoin(page.final_url, href.strip())).url
+        if url not in seen:
+            seen.add(url)
+            links.append((url, text_of(match)))
+    return links
+
+
+def extract_next_page(page: RenderedPage, css: str) -> str | None:
+    """The absolute URL of the "next page" link, if any."""
+    match = _selector(page).css(css)
+    href = match.attrib.get("href") if match else None
+    return urldefrag(urljoin(page.final_url, href)).url if href else None
+
+
+def _origin(page: RenderedPage) -> dict[str, Any]:
+    return {"page_url": page.url, "http_status": page.status, "link_text": page.meta.get("link_text", "")}
+
+
+def extract_records(page: RenderedPage, spec: PageSpec) -> list[dict[str, Any]]:
+    """Raw records of one page: one per ``rows`` match, or one for the whole page.
+
+    A page that failed (no answer, 4xx/5xx) still yields one record with its status and no field,
+    so the unit behind it is reported as unreachable rather than forgotten.
+    """
+    if not page.ok:
+        return [] if spec.rows else [_origin(page)]
+    root = _selector(page)
+    nodes = root.css(spec.rows) if spec.rows else [root]
+    records = []
+    for node in nodes:
+        record = _origin(page)
+        for field in spec.fields:
+            record[field.name] = read_field(node, field)
+        records.append(record)
+    return records

@@ -1,0 +1,74 @@
+"""Failures of the suites -> findings a unit can act on.
+
+Messages are templates of the suite files, filled with the unit's official name (from the
+registry, not from the page), the field's name in Vietnamese and English, and the value seen.
+When one field fails several rules, only the most specific finding is kept (a placeholder is not
+also reported as an invalid phone): one problem, one message.
+"""
+
+from __future__ import annotations
+
+import string
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from ..profile.registry import Registry
+from .labels import label
+from .model import CATEGORIES, Finding, finding_key
+
+if TYPE_CHECKING:  # validate/ comes before findings/; only its type is needed here
+    from ..validate.gx import Failure
+
+__all__ = ["build_findings", "FINDING_FIELD"]
+
+#: Profile field names that findings spell differently (DESIGN.md: "updated_at").
+FINDING_FIELD = {"updated": "updated_at"}
+
+#: When a field fails several rules, the first category in this order wins.
+PRECEDENCE = ("page_unreachable", "unit_missing", "missing", "placeholder", "old_numbering", "invalid_phone",
+              "invalid_email", "unofficial_email", "leader_left", "leader_missing", "duplicate_contact",
+              "inconsistent", "stale")
+assert set(PRECEDENCE) == set(CATEGORIES)
+
+
+class _Defaulting(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: str, values: dict[str, Any]) -> str:
+    text = string.Formatter().vformat(template, (), _Defaulting(values))
+    return unicodedata.normalize("NFC", text)
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def build_findings(failures: "list[Failure]", portal: str, registry: Registry) -> list[Finding]:
+    """One finding per (unit, subject, field), the most specific when several rules failed."""
+    best: dict[tuple[str, str, str], Finding] = {}
+    for failure in failures:
+        rule, row = failure.rule, failure.row
+        unit = registry.units[row["unit_id"]]
+        subject_column = failure.suite.frame == "directory" and "person_name"
+        subject = (row.get(subject_column) or "") if subject_column else "unit"
+        field = FINDING_FIELD.get(failure.field, failure.field)
+        values = {"unit_name": unit.name, "subject": subject, "value": _as_text(failure.value) or "",
+                  "field_vi": label(failure.field, "vi"), "field_en": label(failure.field, "en")}
+        finding = Finding(
+            key=finding_key(portal, unit.id, subject, field, rule.rule), portal=portal, unit_id=unit.id,
+            unit_name=unit.name, subject=subject, field=field, rule=rule.rule, category=rule.category,
+            severity=rule.severity, value=_as_text(failure.value), expected=_fill(rule.expected, values),
+            suggestion=_fill(rule.suggestion, values) if rule.suggestion else None,
+            url=row.get("page_url") or "", legal_basis=rule.legal_basis,
+            message_vi=_fill(rule.message_vi, values), message_en=_fill(rule.message_en, values))
+        slot = (unit.id, subject, field)
+        current = best.get(slot)
+        if current is None or PRECEDENCE.index(finding.category) < PRECEDENCE.index(current.category):
+            best[slot] = finding
+    return sorted(best.values(), key=lambda f: (f.unit_id, f.subject, f.field, f.rule))

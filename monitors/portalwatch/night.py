@@ -1,0 +1,180 @@
+"""One night of monitoring, stage by stage, as plain functions on plain data.
+
+    load_config -> render_portal -> extract_pages -> normalise -> validate -> findings -> write_outputs
+
+The Prefect flow in ``flows/nightly.py`` wraps each stage in a task (retries on I/O, artifacts);
+tests and the CLI can call the same functions directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .profile.loader import load_profile
+from .profile.registry import Registry, load_registry
+from .profile.roster import Roster, load_roster
+from .profile.schema import DIRECTORY, UNIT_PAGE, Profile
+from .settings import Settings
+
+__all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate", "make_findings",
+           "run_notices", "night_date", "write_outputs", "NightOutputs", "PORTAL_TZ"]
+
+logger = logging.getLogger(__name__)
+
+#: The portals' time zone: a night is named by the local date it audits.
+PORTAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass(slots=True)
+class Config:
+    """Everything a night needs to know before it fetches anything."""
+
+    profile: Profile
+    registry: Registry
+    roster: Roster | None
+    suites: list[Any] = field(default_factory=list)
+
+
+def load_config(profile_path: str | Path, base_url: str | None = None,
+                suites_dir: Path | None = None) -> Config:
+    """Profile, registry, roster and suites, all validated before the night starts."""
+    from .validate.suites import load_suites
+
+    profile = load_profile(profile_path)
+    if base_url:
+        profile = profile.with_base_url(base_url)
+    registry = load_registry(profile.registry_path)
+    roster = load_roster(profile.roster_path, set(registry.units)) if profile.roster_path else None
+    return Config(profile=profile, registry=registry, roster=roster, suites=load_suites(profile, suites_dir))
+
+
+def night_date(now: str | dt.date | dt.datetime | None = None) -> dt.date:
+    """The date a night audits, in the portal's time zone (``--now`` replays another date)."""
+    if now is None:
+        return dt.datetime.now(PORTAL_TZ).date()
+    if isinstance(now, dt.datetime):
+        return now.astimezone(PORTAL_TZ).date() if now.tzinfo else now.date()
+    if isinstance(now, dt.date):
+        return now
+    try:
+        return dt.date.fromisoformat(str(now)[:10])
+    except ValueError as exc:
+        from .errors import ConfigError
+        raise ConfigError(f"--now expects a date YYYY-MM-DD, found {now!r}") from exc
+
+
+async def _render(profile: Profile, settings: Settings):
+    from .render.crawl import crawl
+    from .render.portal import PortalRenderer
+
+    async with PortalRenderer(profile, settings) as renderer:
+        return await crawl(profile, renderer)
+
+
+def render_portal(profile: Profile, settings: Settings | None = None):
+    """Fetch every page the profile leads to (a :class:`~portalwatch.render.crawl.CrawlResult`)."""
+    return asyncio.run(_render(profile, settings or Settings()))
+
+
+def extract_pages(result: Any, profile: Profile) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Raw records of unit pages and of directory rows."""
+    from .extract.records import extract_records
+
+    units = [r for page in result.of_type(UNIT_PAGE) for r in extract_records(page, profile.page(UNIT_PAGE))]
+    rows = [r for page in result.of_type(DIRECTORY) for r in extract_records(page, profile.page(DIRECTORY))]
+    return units, rows
+
+
+def normalise(unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]], config: Config):
+    from .normalise.frames import build_frames
+
+    return build_frames(unit_records, directory_records, config.profile, config.registry)
+
+
+def validate(frames: Any, config: Config):
+    from .validate.gx import run_suites
+
+    return run_suites(config.suites, {"units": frames.units, "directory": frames.directory})
+
+
+def make_findings(failures: list[Any], config: Config):
+    from .findings.build import build_findings
+
+    return build_findings(failures, config.profile.name, config.registry)
+
+
+def run_notices(result: Any, frames: Any) -> list[dict[str, Any]]:
+    """Problems of the monitor itself, for ops (never sent to units): pages that did not answer,
+    names the registry does not know, links outside the allowed hosts."""
+    notices: list[dict[str, Any]] = []
+    for page in result.pages:
+        if page.error or page.status >= 500 or page.status == 0:
+            notices.append({"kind": "page_failed", "url": page.url, "status": page.status,
+                            "error": page.error or f"HTTP {page.status}"})
+        if page.meta.get("wait_for_missing"):
+            notices.append({"kind": "selector_timeout", "url": page.url, "selector": page.meta["wait_for_missing"]})
+    for item in frames.unmatched:
+        notices.append({"kind": "unmatched_name", **item})
+    for url in sorted(set(result.skipped_links)):
+        notices.append({"kind": "link_outside_allowed_hosts", "url": url})
+    return notices
+
+
+@dataclass(slots=True)
+class NightOutputs:
+    """Where a night's results were written."""
+
+    folder: Path
+    findings: Path
+    report: Path
+    alerts: Path
+    summary: dict[str, Any]
+
+
+def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, frames: Any,
+                  findings: list[Any], notices: list[dict[str, Any]]) -> NightOutputs:
+    """The night's folder: findings.jsonl, frames as CSV, notices, the report and the alert texts.
+
+    Files are written to temporary names and renamed, so a crash never leaves half a file.
+    """
+    import json
+
+    from .alerts.compose import compose_unit_messages, compose_vp_digest, write_messages
+    from .findings.model import write_findings
+    from .reports.nightly import write_nightly_report
+
+    folder = Path(out_dir) / config.profile.name / night.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    findings_path = write_findings(findings, folder / "findings.jsonl")
+    for name, frame in (("units", frames.units), ("directory", frames.directory)):
+        tmp = folder / f"{name}.csv.tmp"
+        frame.to_csv(tmp, index=False, encoding="utf-8")
+        tmp.replace(folder / f"{name}.csv")
+    report = write_nightly_report(folder / "report.html", findings=findings, registry=config.registry, night=night,
+                                  portal_title=config.profile.title, pages=len(result.pages), notices=notices)
+    alerts_dir = folder / "alerts"
+    messages = compose_unit_messages(findings, config.registry, night, config.profile.title)
+    messages.append(compose_vp_digest(findings, config.registry, night, config.profile.title, len(notices),
+                                      str(report)))
+    write_messages(messages, alerts_dir)
+    by_category: dict[str, int] = {}
+    for finding in findings:
+        by_category[finding.category] = by_category.get(finding.category, 0) + 1
+    summary = {
+        "portal": config.profile.name, "night": night.isoformat(), "base_url": config.profile.base_url,
+        "pages": len(result.pages), "pages_failed": sum(not p.ok for p in result.pages),
+        "units_seen": int(len(frames.units)), "directory_rows": int(len(frames.directory)),
+        "findings": len(findings), "by_category": dict(sorted(by_category.items())),
+        "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
+        "unit_messages": len(messages) - 1,
+    }
+    tmp = folder / "summary.json.tmp"
+    tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(folder / "summary.json")
+    return NightOutputs(folder=folder, findings=findings_path, report=report, alerts=alerts_dir, summary=summary)

@@ -1,0 +1,116 @@
+"""Vietnamese telephone numbers: parse what portals write, to E.164, and spot the old numbering plan.
+
+Portals write "(0254) 3852 361", "0254.3852.361", "(84-254) 3727.444", two numbers in one field, or
+"ĐT: … - Fax: …". Google's libphonenumber metadata (``phonenumbers``) knows the current ranges; the
+two renumberings (landline area codes in 2017, 11-digit mobiles in 2018) are mapped here so a stale
+number comes with the new one to suggest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+__all__ = ["PhoneField", "parse_phones", "suggest_new_number", "OLD_MOBILE_PREFIXES", "to_e164"]
+
+#: 11-digit mobile prefixes (national, with the leading 0) and their 10-digit replacements.
+OLD_MOBILE_PREFIXES: dict[str, str] = {
+    "0120": "070", "0121": "079", "0122": "077", "0126": "076", "0128": "078",
+    "0123": "083", "0124": "084", "0125": "085", "0127": "081", "0129": "082",
+    "0162": "032", "0163": "033", "0164": "034", "0165": "035", "0166": "036",
+    "0167": "037", "0168": "038", "0169": "039", "0186": "056", "0188": "058", "0199": "059",
+}
+
+_FAX_LABEL = re.compile(r"(?i)\bfax\b\s*:?")
+_CANDIDATE = re.compile(r"(?:\+?\(?\s*84\s*[-)]?\s*)?\(?0?\d{1,4}\)?[\s.\-]*\d[\d\s.\-]{5,14}\d")
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneField:
+    """What one phone field holds."""
+
+    numbers: tuple[str, ...]        # valid numbers, E.164
+    invalid: tuple[str, ...]        # digit runs that look like numbers but are not valid now (national form)
+    fax: tuple[str, ...] = ()       # valid numbers written after a "Fax:" label in the same field
+
+
+def to_e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _national_digits(text: str) -> str:
+    digits = re.sub(r"\D", "", text)
+    if digits.startswith("84") and not digits.startswith("840") and len(digits) >= 10:
+        digits = "0" + digits[2:]
+    elif not digits.startswith("0"):
+        digits = "0" + digits
+    return digits
+
+
+_SEPARATOR = re.compile(r"\s[-–]\s|[;,/|]|\s{2,}|\b(?:hoặc|và|or)\b", re.IGNORECASE)
+
+
+def _valid(text: str, region: str) -> tuple[list[str], list[str]]:
+    numbers: list[str] = []
+    invalid: list[str] = []
+    for segment in _SEPARATOR.split(text):
+        found, bad = _valid_segment(segment, region)
+        numbers += found
+        invalid += bad
+    return numbers, invalid
+
+
+def _valid_segment(text: str, region: str) -> tuple[list[str], list[str]]:
+    matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID))
+    numbers = [to_e164(m.number) for m in matches]
+    invalid = []
+    for match in _CANDIDATE.finditer(text):
+        if any(match.start() < m.end and m.start < match.end() for m in matches):
+            continue
+        try:
+            parsed = phonenumbers.parse(match.group(0), region)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if parsed is None or not phonenumbers.is_valid_number(parsed):
+            invalid.append(_national_digits(match.group(0)))
+    return numbers, invalid
+
+
+def parse_phones(text: str | None, region: str = "VN") -> PhoneField:
+    """Every number in a field; those after a "Fax:" label are kept apart."""
+    if not text:
+        return PhoneField((), ())
+    parts = _FAX_LABEL.split(text, maxsplit=1)
+    numbers, invalid = _valid(parts[0], region)
+    fax: list[str] = []
+    if len(parts) == 2:
+        fax, fax_invalid = _valid(parts[1], region)
+        invalid += fax_invalid
+    return PhoneField(tuple(dict.fromkeys(numbers)), tuple(dict.fromkeys(invalid)), tuple(dict.fromkeys(fax)))
+
+
+def suggest_new_number(national: str, old_area_codes: dict[str, str] | None = None,
+                       region: str = "VN") -> str | None:
+    """The current number for one written in the old plan, in E.164, or None if there is none.
+
+    ``national`` is the digits with the leading 0 ("01689000123", "0643900107"); ``old_area_codes``
+    maps old landline codes to new ones without the 0 (``{"64": "254"}``).
+    """
+    digits = _national_digits(national)
+    candidate = None
+    if len(digits) == 11 and digits[:4] in OLD_MOBILE_PREFIXES:
+        candidate = OLD_MOBILE_PREFIXES[digits[:4]] + digits[4:]
+    else:
+        for old, new in sorted((old_area_codes or {}).items(), key=lambda kv: -len(kv[0])):
+            if digits.startswith("0" + old) and len(digits) - 1 - len(old) == 10 - len(new):
+                candidate = "0" + new + digits[1 + len(old):]
+                break
+    if candidate is None:
+        return None
+    try:
+        parsed = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return to_e164(parsed) if phonenumbers.is_valid_number(parsed) else None

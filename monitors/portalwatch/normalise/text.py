@@ -1,0 +1,38 @@
+"""Text as the checks need it: Unicode NFC, collapsed spaces, blank treated as absent."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["clean_text", "is_placeholder", "placeholder_pattern"]
+
+_WS = re.compile(r"\s+")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def clean_text(value: object) -> str | None:
+    """NFC, zero-width characters removed, whitespace collapsed; None for absent or blank."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value))
+    text = _WS.sub(" ", _INVISIBLE.sub("", text).replace("\u00a0", " ")).strip()
+    return text or None
+
+
+def placeholder_pattern(placeholders: tuple[str, ...]) -> str:
+    """A regular expression matching a whole value that is only a placeholder.
+
+    "Đang cập nhật", "..." or "xxx" stand where the unit has not given the information: for the
+    reader the field is empty. Runs of dots, dashes and x's of any length count as well.
+    """
+    words = "|".join(re.escape(unicodedata.normalize("NFC", p).casefold()) for p in placeholders if p.strip())
+    generic = r"\.{2,}|…+|-{2,}|x{2,}|\?+"
+    alternatives = f"{words}|{generic}" if words else generic
+    return rf"(?i)^\s*(?:{alternatives})\s*\.?\s*$"
+
+
+def is_placeholder(value: str | None, placeholders: tuple[str, ...]) -> bool:
+    if value is None:
+        return False
+    return re.match(placeholder_pattern(placeholders), unicodedata.normalize("NFC", value).casefold()) is not None

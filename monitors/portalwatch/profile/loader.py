@@ -1,0 +1,185 @@
+"""Load and validate a portal profile (YAML) into a :class:`Profile`.
+
+Validation is strict because a typo in a profile silently monitors nothing: unknown keys are
+refused with the nearest known key, selectors are compiled, and every message names the file,
+the line and the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cssselect import SelectorError
+from lxml import etree
+from parsel import Selector
+
+from ..errors import ProfileError
+from ..extract.processors import build_processor
+from .reader import Reader
+from .schema import (DEFAULT_PLACEHOLDERS, DIRECTORY, DIRECTORY_FIELDS, UNIT_FIELDS, UNIT_PAGE, CheckRules, ContactRules,
+                     FieldSpec, LinkSpec, PageSpec, Profile, RenderRules)
+from .yamlio import load_yaml
+
+__all__ = ["load_profile"]
+
+_TOP_KEYS = ("name", "title", "base_url", "allowed_hosts", "registry", "roster", "pages",
+             "contacts", "checks", "render", "dates")
+_PAGE_KEYS = ("urls", "render", "wait_for", "links", "rows", "fields", "next_page", "max_pages")
+_FIELD_KEYS = ("css", "xpath", "attr", "many", "required", "clean")
+_KNOWN_FIELDS = {UNIT_PAGE: UNIT_FIELDS, DIRECTORY: DIRECTORY_FIELDS}
+_BLOCKABLE = ("image", "font", "media", "stylesheet", "script", "xhr", "fetch", "websocket", "other")
+
+_PROBE = Selector(text="<html><body></body></html>")
+
+
+def _check_css(reader: Reader, key: str, css: str) -> None:
+    try:
+        _PROBE.css(css)
+    except (SelectorError, ValueError, etree.XPathError) as exc:
+        raise reader.fail(f"invalid CSS selector {css!r}: {exc}", key) from exc
+
+
+def _check_xpath(reader: Reader, key: str, xpath: str) -> None:
+    try:
+        _PROBE.xpath(xpath)
+    except (ValueError, etree.XPathError) as exc:
+        raise reader.fail(f"invalid XPath {xpath!r}: {exc}", key) from exc
+
+
+def _field(page: str, name: str, reader: Reader) -> FieldSpec:
+    reader.check_keys(_FIELD_KEYS)
+    css = reader.get("css", str, None)
+    xpath = reader.get("xpath", str, None)
+    if (css is None) == (xpath is None):
+        raise reader.fail("give exactly one of 'css' or 'xpath'")
+    if css is not None:
+        _check_css(reader, "css", css)
+    if xpath is not None:
+        _check_xpath(reader, "xpath", xpath)
+    cleaners = []
+    for spec in reader.get("clean", list, []):
+        try:
+            cleaners.append(build_processor(spec))
+        except ValueError as exc:
+            raise reader.fail(str(exc), "clean") from exc
+    known = _KNOWN_FIELDS.get(page)
+    if known is not None and name not in known:
+        raise reader.fail(f"unknown field for page type '{page}' (known: {', '.join(known)})")
+    return FieldSpec(name=name, css=css, xpath=xpath, attr=reader.get("attr", str, None),
+                     many=reader.get("many", bool, False), required=reader.get("required", bool, False),
+                     clean=tuple(cleaners))
+
+
+def _page(name: str, reader: Reader, page_names: list[str]) -> PageSpec:
+    reader.check_keys(_PAGE_KEYS)
+    links = []
+    raw_links = reader.get("links", list, [])
+    for index, raw in enumerate(raw_links):
+        link = Reader(raw, reader.path, f"{reader.key}.links[{index}]", ProfileError, reader.line)
+        link.check_keys(("to", "css", "xpath"))
+        to = link.get("to", str)
+        if to not in page_names:
+            raise link.fail(f"links to unknown page type '{to}' (known: {', '.join(page_names)})", "to")
+        css, xpath = link.get("css", str, None), link.get("xpath", str, None)
+        if (css is None) == (xpath is None):
+            raise link.fail("give exactly one of 'css' or 'xpath'")
+        if css:
+            _check_css(link, "css", css)
+        if xpath:
+            _check_xpath(link, "xpath", xpath)
+        links.append(LinkSpec(to=to, css=css, xpath=xpath))
+    fields = tuple(_field(name, fname, reader.sub("fields").sub(fname))
+                   for fname, _ in reader.sub("fields", {}).items())
+    rows = reader.get("rows", str, None)
+    if rows:
+        _check_css(reader, "rows", rows)
+    for key in ("wait_for", "next_page"):
+        value = reader.get(key, str, None)
+        if value:
+            _check_css(reader, key, value)
+    max_pages = reader.get("max_pages", int, 50)
+    if max_pages < 1:
+        raise reader.fail("expected a whole number of at least 1", "max_pages")
+    return PageSpec(name=name, urls=tuple(reader.str_list("urls", [])), render=reader.get("render", bool, True),
+                    wait_for=reader.get("wait_for", str, None), links=tuple(links), rows=rows,
+                    fields=fields, next_page=reader.get("next_page", str, None), max_pages=max_pages)
+
+
+def _relative(base: Path, value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else (base / path)
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read a profile file; raise :class:`ProfileError` naming file, line and key on any problem."""
+    path = Path(path)
+    data = load_yaml(path, ProfileError)
+    top = Reader(data, path, "", ProfileError)
+    top.check_keys(_TOP_KEYS)
+
+    base_url = top.get("base_url", str)
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise top.fail(f"expected an http(s) URL such as https://portal.example.gov.vn/, found {base_url!r}",
+                       "base_url")
+    allowed = top.str_list("allowed_hosts", [parts.hostname])
+    if parts.hostname not in allowed:
+        raise top.fail(f"the host of base_url ({parts.hostname}) must be one of allowed_hosts", "allowed_hosts")
+
+    pages_reader = top.sub("pages")
+    page_names = [str(k) for k in pages_reader.data]
+    pages = {str(name): _page(str(name), pages_reader.sub(str(name)), page_names) for name in page_names}
+    for needed in (UNIT_PAGE, DIRECTORY):
+        if needed not in pages:
+            raise pages_reader.fail(f"a profile needs a page type named '{needed}'")
+    if not any(p.urls for p in pages.values()):
+        raise pages_reader.fail("no page type has start 'urls': nothing would be crawled")
+    if pages[DIRECTORY].rows is None:
+        raise pages_reader.sub(DIRECTORY).fail("the directory page needs 'rows' (one record per match)")
+
+    contacts = top.sub("contacts", {})
+    contacts.check_keys(("region", "area_codes", "email_domains"))
+    checks = top.sub("checks", {})
+    checks.check_keys(("required", "placeholders", "unit_page_max_age_working_days"))
+    required_reader = checks.sub("required", {})
+    required: dict[str, tuple[str, ...]] = {}
+    for frame, known in (("units", UNIT_FIELDS), ("directory", DIRECTORY_FIELDS)):
+        names = required_reader.str_list(frame, [])
+        for fname in names:
+            if fname not in known:
+                raise required_reader.fail(f"unknown field '{fname}' (known: {', '.join(known)})", frame)
+        required[frame] = tuple(names)
+    required_reader.check_keys(("units", "directory"))
+
+    render = top.sub("render", {})
+    render.check_keys(("concurrency", "timeout_s", "block"))
+    block = tuple(render.str_list("block", ["image", "font", "media"]))
+    for kind in block:
+        if kind not in _BLOCKABLE:
+            raise render.fail(f"cannot block '{kind}' (known resource types: {', '.join(_BLOCKABLE)})", "block")
+    concurrency = render.get("concurrency", int, 4)
+    if not 1 <= concurrency <= 64:
+        raise render.fail("expected a whole number from 1 to 64", "concurrency")
+
+    dates = top.sub("dates", {})
+    dates.check_keys(("formats",))
+    roster = top.get("roster", str, None)
+    return Profile(
+        name=top.get("name", str),
+        title=top.get("title", str, top.get("name", str)),
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        allowed_hosts=tuple(allowed),
+        pages=pages,
+        registry_path=_relative(path.parent, top.get("registry", str)),
+        roster_path=_relative(path.parent, roster) if roster else None,
+        contacts=ContactRules(region=contacts.get("region", str, "VN"),
+                              area_codes=tuple(contacts.str_list("area_codes", [])),
+                              email_domains=tuple(d.lower() for d in contacts.str_list("email_domains", []))),
+        checks=CheckRules(required=required,
+                          placeholders=tuple(checks.str_list("placeholders", list(DEFAULT_PLACEHOLDERS))),
+                          unit_page_max_age_working_days=checks.get("unit_page_max_age_working_days", int, 120)),
+        render=RenderRules(concurrency=concurrency, timeout_s=render.get("timeout_s", float, 20.0), block=block),
+        date_formats=tuple(dates.str_list("formats", ["%d/%m/%Y"])),
+        path=path,
+    )

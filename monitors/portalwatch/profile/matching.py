@@ -1,0 +1,60 @@
+"""Match Vietnamese unit and person names written inconsistently across sources.
+
+The same ward appears as "P. Thắng Nhất", "Phường Thắng Nhất" and "UBND phường Thắng Nhất"; the same
+text arrives in NFC or NFD, with old or new tone placement ("hoà"/"hòa", "Uỷ"/"Ủy"), with extra
+spaces or capitals. A *name key* removes those differences and nothing else: tone marks are kept,
+only moved to a fixed place in each word, so "Hòa" and "Hoa" stay different names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["name_key", "unit_keys", "strip_unit_prefix"]
+
+# Combining tone marks: grave, acute, tilde, hook above, dot below.
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+_WS = re.compile(r"\s+")
+
+#: Abbreviations sites use for unit kinds, after keys are made (lower case, toneless position fixed).
+_ABBREVIATIONS = {
+    "p": "phường",
+    "x": "xã",
+    "tp": "thành phố",
+    "ubnd": "ủy ban nhân dân",
+    "hđnd": "hội đồng nhân dân",
+}
+
+
+def _word_key(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word)
+    tones = "".join(sorted(ch for ch in decomposed if ch in _TONES))
+    base = "".join(ch for ch in decomposed if ch not in _TONES)
+    return unicodedata.normalize("NFC", base) + tones
+
+
+def name_key(text: str) -> str:
+    """A comparison key: case, spacing, Unicode form, punctuation and tone placement folded."""
+    text = unicodedata.normalize("NFC", text or "").casefold().replace("\u00a0", " ")
+    text = _PUNCT.sub(" ", text.replace("–", " ").replace("-", " "))
+    words = [_ABBREVIATIONS.get(w, w) for w in _WS.split(text.strip()) if w]
+    return " ".join(_word_key(w) for w in " ".join(words).split())
+
+
+_UNIT_PREFIXES = tuple(name_key(p) for p in ("ủy ban nhân dân", "ban nhân dân"))
+
+
+def strip_unit_prefix(key: str) -> str:
+    """Drop "Ủy ban nhân dân" from a key: a ward's committee and the ward name the same unit."""
+    for prefix in _UNIT_PREFIXES:
+        if key.startswith(prefix + " "):
+            return key[len(prefix) + 1:]
+    return key
+
+
+def unit_keys(name: str) -> set[str]:
+    """Every key under which a unit name should be found."""
+    key = name_key(name)
+    return {key, strip_unit_prefix(key)} - {""}

@@ -1,0 +1,90 @@
+"""Typed access to a parsed YAML mapping, with errors that say file, line, key and what is expected.
+
+Used by the profile and registry loaders so every configuration error reads the same way and none
+surfaces as a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from .yamlio import Located, line_of
+
+__all__ = ["Reader"]
+
+_MISSING = object()
+
+_TYPE_NAMES = {str: "a text", int: "a whole number", float: "a number", bool: "true or false",
+               list: "a list", dict: "a mapping", Located: "a mapping"}
+
+
+def _describe(types: tuple[type, ...]) -> str:
+    return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+
+
+class Reader:
+    """A view on one mapping of a configuration file at a dotted key path."""
+
+    def __init__(self, data: Any, path: Path, key: str = "", error: type[ConfigError] = ConfigError,
+                 line: int | None = None) -> None:
+        self.path, self.key, self.error = path, key, error
+        self.line = line if line is not None else line_of(data, None)
+        if not isinstance(data, dict):
+            raise self.fail(f"expected a mapping, found {type(data).__name__}")
+        self.data = data
+
+    def _child_key(self, key: str) -> str:
+        return f"{self.key}.{key}" if self.key else key
+
+    def fail(self, message: str, key: str | None = None) -> ConfigError:
+        """An error at ``key`` (or at this mapping) of the file."""
+        line = line_of(self.data, key) if key is not None and hasattr(self, "data") else self.line
+        full_key = self._child_key(key) if key is not None else (self.key or None)
+        return self.error(message, path=str(self.path), key=full_key, line=line)
+
+    def get(self, key: str, types: type | tuple[type, ...], default: Any = _MISSING) -> Any:
+        """The value at ``key``, checked against ``types``; required when no default is given."""
+        types = types if isinstance(types, tuple) else (types,)
+        if key not in self.data or self.data[key] is None:
+            if default is _MISSING:
+                raise self.fail(f"missing required key (expected {_describe(types)})", key)
+            return default
+        value = self.data[key]
+        if bool not in types and isinstance(value, bool) and (int in types or float in types):
+            raise self.fail(f"expected {_describe(types)}, found {value!r}", key)
+        if float in types and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, types):
+            raise self.fail(f"expected {_describe(types)}, found {type(value).__name__} {value!r}", key)
+        return value
+
+    def str_list(self, key: str, default: Any = _MISSING) -> list[str]:
+        """A list of texts; a single text is accepted as a list of one."""
+        value = self.get(key, (list, str), default)
+        if isinstance(value, str):
+            return [value]
+        for item in value:
+            if not isinstance(item, str):
+                raise self.fail(f"expected a list of texts, found item {item!r}", key)
+        return list(value)
+
+    def sub(self, key: str, default: Any = _MISSING) -> "Reader":
+        """The mapping at ``key`` as a Reader."""
+        value = self.get(key, dict, {} if default is not _MISSING else _MISSING)
+        return Reader(value, self.path, self._child_key(key), self.error, line_of(self.data, key))
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return self.data.items()
+
+    def check_keys(self, allowed: Iterable[str]) -> None:
+        """Reject unknown keys, suggesting the nearest known one: a typo must not pass silently."""
+        allowed = list(allowed)
+        for key in self.data:
+            if key not in allowed:
+                near = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else f"; known keys: {', '.join(allowed)}"
+                raise self.fail(f"unknown key{hint}", str(key))

@@ -1,0 +1,129 @@
+"""The roster of key personnel that Home Affairs keeps: who holds which post, since and until when.
+
+Offices keep it in spreadsheets, so CSV and XLSX are read alike (openpyxl). The roster is the
+reference for "a leader who left office is still listed" and "a new leader is not yet listed".
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import RegistryError
+from .matching import name_key
+
+__all__ = ["RosterEntry", "Roster", "load_roster", "ROSTER_COLUMNS"]
+
+ROSTER_COLUMNS = ("unit_id", "person_name", "position", "effective_from", "effective_to",
+                  "office_phone", "mobile", "email")
+_REQUIRED = ("unit_id", "person_name", "position")
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    unit_id: str
+    person_name: str
+    position: str
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    office_phone: str = ""
+    mobile: str = ""
+    email: str = ""
+
+    def active_on(self, day: dt.date) -> bool:
+        """In office on ``day`` (both ends inclusive)."""
+        return ((self.effective_from is None or self.effective_from <= day)
+                and (self.effective_to is None or day <= self.effective_to))
+
+    @property
+    def key(self) -> str:
+        return name_key(self.person_name)
+
+
+@dataclass(slots=True)
+class Roster:
+    entries: list[RosterEntry]
+    path: Path | None = None
+
+    def active(self, day: dt.date) -> list[RosterEntry]:
+        return [e for e in self.entries if e.active_on(day)]
+
+    def of_unit(self, unit_id: str) -> list[RosterEntry]:
+        return [e for e in self.entries if e.unit_id == unit_id]
+
+
+def _date(value: object, path: Path, row: int, column: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise RegistryError(f"expected a date (YYYY-MM-DD or DD/MM/YYYY), found {text!r}",
+                        path=str(path), line=row, key=column)
+
+
+def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[object]]]]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                table = list(csv.reader(handle))
+            if not table:
+                raise RegistryError("the roster is empty", path=str(path))
+            return table[0], [(i + 2, list(r)) for i, r in enumerate(table[1:]) if any(c.strip() for c in r)]
+        if suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+            table = [list(r) for r in sheet.iter_rows(values_only=True)]
+            if not table:
+                raise RegistryError("the roster is empty", path=str(path))
+            header = [str(c or "").strip() for c in table[0]]
+            return header, [(i + 2, r) for i, r in enumerate(table[1:]) if any(c not in (None, "") for c in r)]
+    except FileNotFoundError as exc:
+        raise RegistryError("file not found", path=str(path)) from exc
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise RegistryError(f"cannot read the roster ({exc})", path=str(path)) from exc
+    except Exception as exc:  # openpyxl raises assorted errors on a damaged workbook
+        if isinstance(exc, RegistryError):
+            raise
+        raise RegistryError(f"cannot read the workbook ({exc})", path=str(path)) from exc
+    raise RegistryError(f"expected a .csv or .xlsx roster, found '{suffix or 'no extension'}'", path=str(path))
+
+
+def load_roster(path: str | Path, known_units: set[str] | None = None) -> Roster:
+    """Read a roster; unknown units, missing columns and bad dates are named with their row."""
+    path = Path(path)
+    header, rows = _rows(path)
+    header = [h.strip() for h in header]
+    missing = [c for c in _REQUIRED if c not in header]
+    if missing:
+        raise RegistryError(f"missing column(s) {', '.join(missing)} (expected: {', '.join(ROSTER_COLUMNS)})",
+                            path=str(path), line=1)
+    entries = []
+    for line, row in rows:
+        record = {h: ("" if v is None else v) for h, v in zip(header, row)}
+        for column in _REQUIRED:
+            if not str(record.get(column, "")).strip():
+                raise RegistryError("empty required cell", path=str(path), line=line, key=column)
+        unit_id = str(record["unit_id"]).strip()
+        if known_units is not None and unit_id not in known_units:
+            raise RegistryError(f"unknown unit '{unit_id}' (not in the registry)", path=str(path), line=line,
+                                key="unit_id")
+        entries.append(RosterEntry(
+            unit_id=unit_id, person_name=str(record["person_name"]).strip(),
+            position=str(record["position"]).strip(),
+            effective_from=_date(record.get("effective_from"), path, line, "effective_from"),
+            effective_to=_date(record.get("effective_to"), path, line, "effective_to"),
+            office_phone=str(record.get("office_phone", "")).strip(), mobile=str(record.get("mobile", "")).strip(),
+            email=str(record.get("email", "")).strip()))
+    return Roster(entries=entries, path=path)

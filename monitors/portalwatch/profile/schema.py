@@ -1,0 +1,127 @@
+"""What a portal looks like, as plain frozen dataclasses built from a profile file.
+
+A profile is declarative (Scrapy's spiders and item loaders, as data): where to start, which links
+lead to which page type, and for each page type the fields and how to read them. Code never knows
+which portal or layout it reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..extract.processors import Processor
+
+__all__ = ["FieldSpec", "LinkSpec", "PageSpec", "ContactRules", "CheckRules", "RenderRules",
+           "Profile", "DEFAULT_PLACEHOLDERS", "UNIT_PAGE", "DIRECTORY", "UNIT_FIELDS", "DIRECTORY_FIELDS"]
+
+#: Page types whose records become the ``units`` and ``directory`` DataFrames.
+UNIT_PAGE = "unit_page"
+DIRECTORY = "directory"
+
+#: The fields normalise/ knows for each of those page types (see DESIGN: DataFrames).
+UNIT_FIELDS = ("unit_name", "intro", "address", "phone", "fax", "email", "leaders", "updated")
+DIRECTORY_FIELDS = ("unit_name", "person_name", "position", "office_phone", "mobile", "email")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """How to read one field: a CSS or XPath selector, what to take, and its clean-up."""
+
+    name: str
+    css: str | None = None
+    xpath: str | None = None
+    attr: str | None = None          # take an attribute instead of the text
+    many: bool = False               # a list of values (leaders) rather than one
+    required: bool = False           # `profile check` fails when it matches on no page
+    clean: tuple[Processor, ...] = ()
+
+    @property
+    def selector(self) -> str:
+        return self.css if self.css is not None else f"xpath:{self.xpath}"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSpec:
+    """Links on a page that lead to pages of another type."""
+
+    to: str
+    css: str | None = None
+    xpath: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """One page type of the portal."""
+
+    name: str
+    urls: tuple[str, ...] = ()               # start URLs (relative to base_url)
+    render: bool = True                      # needs a browser (JavaScript) or plain HTTP is enough
+    wait_for: str | None = None              # CSS selector that says the page is drawn
+    links: tuple[LinkSpec, ...] = ()
+    rows: str | None = None                  # CSS selector of one record per match (tables)
+    fields: tuple[FieldSpec, ...] = ()
+    next_page: str | None = None             # CSS selector of the "next page" link
+    max_pages: int = 50                      # bound on pagination
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRules:
+    """What a valid contact looks like on this portal."""
+
+    region: str = "VN"
+    area_codes: tuple[str, ...] = ()
+    email_domains: tuple[str, ...] = ()
+
+
+#: Texts that stand where information should be ("being updated", "...", "xxx").
+DEFAULT_PLACEHOLDERS = ("Đang cập nhật", "Chưa có", "N/A", "...", "xxx")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRules:
+    """Thresholds and lists the suites read (see expectations/)."""
+
+    required: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
+    unit_page_max_age_working_days: int = 120
+
+
+@dataclass(frozen=True, slots=True)
+class RenderRules:
+    concurrency: int = 4
+    timeout_s: float = 20.0
+    block: tuple[str, ...] = ("image", "font", "media")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A portal: where it is, what may be visited, its page types, and the rules for its data."""
+
+    name: str
+    title: str
+    base_url: str
+    allowed_hosts: tuple[str, ...]
+    pages: dict[str, PageSpec]
+    registry_path: Path
+    roster_path: Path | None
+    contacts: ContactRules
+    checks: CheckRules
+    render: RenderRules
+    date_formats: tuple[str, ...]
+    path: Path
+
+    def page(self, name: str) -> PageSpec:
+        return self.pages[name]
+
+    def with_base_url(self, base_url: str) -> "Profile":
+        """The same profile pointed at another address (a mirror, a test copy, the sample portal)."""
+        from dataclasses import replace
+        from urllib.parse import urlsplit
+
+        host = urlsplit(base_url).hostname or ""
+        base = base_url if base_url.endswith("/") else base_url + "/"
+        return replace(self, base_url=base, allowed_hosts=(host,))

@@ -1,0 +1,75 @@
+"""Safe YAML loading that remembers where each key was written.
+
+Configuration errors must name the file, the line and the key (``profile.yaml:14, key
+'pages.unit_page.fields.phone'``). PyYAML's safe loader forgets positions once it builds dicts, so
+mappings are built as :class:`Located` dicts that keep the line of each key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError
+
+__all__ = ["Located", "load_yaml", "line_of"]
+
+
+class Located(dict):
+    """A dict that remembers the 1-based line of each key and of itself."""
+
+    __slots__ = ("lines", "line")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines: dict[Any, int] = {}
+        self.line: int | None = None
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader (no arbitrary objects) building :class:`Located` mappings."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
+    loader.flatten_mapping(node)
+    mapping = Located()
+    mapping.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: Path, error: type[ConfigError] = ConfigError) -> Any:
+    """Parse ``path`` safely; any I/O or syntax problem becomes ``error`` naming file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise error("file not found", path=str(path)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read the file ({exc})", path=str(path)) from exc
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise error(f"invalid YAML: {problem}", path=str(path), line=line) from exc
+    except yaml.YAMLError as exc:
+        raise error(f"invalid YAML: {exc}", path=str(path)) from exc
+
+
+def line_of(mapping: Any, key: Any) -> int | None:
+    """The line where ``key`` was written in ``mapping`` (or of the mapping itself)."""
+    if isinstance(mapping, Located):
+        return mapping.lines.get(key, mapping.line)
+    return None

@@ -1,0 +1,140 @@
+"""Render pages in one headless Chromium with Playwright.
+
+Cheap by design, because the browser is the cost of a night: one browser, one context reused (and
+replaced every ``recycle_after`` pages, since long-lived contexts with request routing grow), a
+bounded number of pages at once, images/fonts/media and every host outside the profile's allowlist
+blocked, and waiting for the selector the profile needs rather than for network idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import BrowserUnavailable
+from ..settings import CHROMIUM_FLAGS
+from .base import PageRequest, RenderedPage
+from .browser import find_chromium
+
+__all__ = ["PlaywrightRenderer"]
+
+logger = logging.getLogger(__name__)
+
+
+class PlaywrightRenderer:
+    """A pool of Chromium pages over one browser; use as ``async with``."""
+
+    def __init__(self, *, allowed_hosts: tuple[str, ...], concurrency: int = 4, timeout_s: float = 20.0,
+                 block: tuple[str, ...] = ("image", "font", "media"), chromium_path: str | None = None,
+                 recycle_after: int = 500) -> None:
+        self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
+        self.timeout_ms = int(timeout_s * 1000)
+        self.block = frozenset(block)
+        self.chromium_path = chromium_path
+        self.recycle_after = recycle_after
+        self._slots = asyncio.Semaphore(concurrency)
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._context: Any = None
+        self._context_uses = 0
+        self._context_lock = asyncio.Lock()
+        self.blocked_requests = 0
+
+    async def __aenter__(self) -> "PlaywrightRenderer":
+        from playwright.async_api import Error as PlaywrightError
+        from playwright.async_api import async_playwright
+
+        self._playwright = await async_playwright().start()
+        chromium = self._playwright.chromium
+        try:
+            executable = find_chromium(self.chromium_path, chromium.executable_path)
+            self._browser = await chromium.launch(executable_path=executable, args=list(CHROMIUM_FLAGS),
+                                                  headless=True)
+        except (PlaywrightError, BrowserUnavailable) as exc:
+            await self._playwright.stop()
+            if isinstance(exc, BrowserUnavailable):
+                raise
+            raise BrowserUnavailable(f"Chromium could not be started: {str(exc).splitlines()[0]}") from exc
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self._browser is not None:
+                await self._browser.close()
+        finally:
+            if self._playwright is not None:
+                await self._playwright.stop()
+
+    def _allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about"):
+            return True
+        return parts.scheme in ("http", "https") and (parts.hostname or "").lower() in self.allowed_hosts
+
+    async def _route(self, route: Any) -> None:
+        request = route.request
+        if request.resource_type in self.block or not self._allowed(request.url):
+            self.blocked_requests += 1
+            await route.abort("blockedbyclient")
+        else:
+            await route.continue_()
+
+    async def _new_context(self) -> Any:
+        context = await self._browser.new_context(
+            locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", accept_downloads=False,
+            java_script_enabled=True, service_workers="block")
+        context.set_default_timeout(self.timeout_ms)
+        await context.route("**/*", self._route)
+        return context
+
+    async def _page(self) -> Any:
+        async with self._context_lock:
+            if self._context is None or self._context_uses >= self.recycle_after:
+                old = self._context
+                self._context, self._context_uses = await self._new_context(), 0
+                if old is not None:
+                    # Pages still open on the old context finish first; it is closed when idle.
+                    asyncio.get_running_loop().create_task(self._close_when_idle(old))
+            self._context_uses += 1
+            return await self._context.new_page()
+
+    @staticmethod
+    async def _close_when_idle(context: Any) -> None:
+        while context.pages:
+            await asyncio.sleep(0.05)
+        await context.close()
+
+    async def render(self, request: PageRequest) -> RenderedPage:
+        """Load ``request.url``; never raises for a page problem, the page records it instead."""
+        from playwright.async_api import Error as PlaywrightError
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        started = dt.datetime.now(dt.timezone.utc)
+        if not self._allowed(request.url):
+            return RenderedPage(request.url, request.page_type, 0, request.url, "", started,
+                                error="host not in the profile's allowed_hosts", meta=dict(request.meta))
+        async with self._slots:
+            page = await self._page()
+            meta = dict(request.meta)
+            try:
+                response = await page.goto(request.url, wait_until="domcontentloaded", timeout=self.timeout_ms)
+                status = response.status if response is not None else 0
+                if request.wait_for and 200 <= status < 300:
+                    try:
+                        await page.wait_for_selector(request.wait_for, state="attached", timeout=self.timeout_ms)
+                    except PlaywrightTimeout:
+                        meta["wait_for_missing"] = request.wait_for
+                html = await page.content()
+                return RenderedPage(request.url, request.page_type, status, page.url, html, started, meta=meta)
+            except PlaywrightTimeout:
+                return RenderedPage(request.url, request.page_type, 0, request.url, "", started,
+                                    error=f"timed out after {self.timeout_ms / 1000:g} s", meta=meta)
+            except PlaywrightError as exc:
+                message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                return RenderedPage(request.url, request.page_type, 0, request.url, "", started,
+                                    error=message, meta=meta)
+            finally:
+                await page.close()

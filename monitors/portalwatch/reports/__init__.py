@@ -1,0 +1,1 @@
+"""Reports for the VP office and Home Affairs."""

@@ -1,0 +1,51 @@
+"""Typed defaults, in one place, layered: defaults -> environment (deployment) -> portal profile.
+
+Everything a deployment may need to change without editing a profile is read from the environment
+here, with the ``PORTALWATCH_`` prefix, so a Prefect work pool or a systemd unit can set it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Settings", "CHROMIUM_FLAGS", "load_settings"]
+
+#: Flags that let Chromium run headless as root on a closed network: without the background
+#: networking switches it keeps trying to reach Google's hosts.
+CHROMIUM_FLAGS: tuple[str, ...] = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Deployment settings. Profile values (concurrency, timeouts) override the render ones."""
+
+    out_dir: Path = Path("out")
+    chromium_path: str | None = None  # PORTALWATCH_CHROMIUM: an explicit browser binary
+    render_concurrency: int = 4
+    page_timeout_s: float = 20.0
+    block_resources: tuple[str, ...] = ("image", "font", "media")
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read the deployment's settings from the environment."""
+    env = dict(os.environ if environ is None else environ)
+    kwargs: dict[str, object] = {"env": env}
+    if env.get("PORTALWATCH_OUT"):
+        kwargs["out_dir"] = Path(env["PORTALWATCH_OUT"])
+    if env.get("PORTALWATCH_CHROMIUM"):
+        kwargs["chromium_path"] = env["PORTALWATCH_CHROMIUM"]
+    if env.get("PORTALWATCH_RENDER_CONCURRENCY"):
+        kwargs["render_concurrency"] = int(env["PORTALWATCH_RENDER_CONCURRENCY"])
+    return Settings(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,137 @@
+"""Expectation suites declared as data in ``expectations/*.yaml``.
+
+A suite file says which DataFrame it checks, which rows, and its rules. Each rule names a Great
+Expectations expectation, the fields it applies to, and what a failure means to people: category,
+severity, the legal text that requires it, and the sentence a unit can act on (Vietnamese first).
+Lists and thresholds that differ between portals are taken from the profile by name
+(``{profile: required.units}``), so one suite serves every portal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import SuiteError
+from ..findings.model import CATEGORIES, SEVERITIES
+from ..normalise.text import placeholder_pattern
+from ..profile.reader import Reader
+from ..profile.schema import Profile
+from ..profile.yamlio import load_yaml
+
+__all__ = ["RuleSpec", "SuiteSpec", "load_suites", "profile_parameters", "DEFAULT_SUITES_DIR", "FRAMES"]
+
+#: Where the suites of this repository live (``expectations/`` at the project root).
+DEFAULT_SUITES_DIR = Path(__file__).resolve().parents[3] / "expectations"
+
+#: The frames a suite may check, the column holding each field's raw value, and the subject column.
+FRAMES: dict[str, dict[str, Any]] = {
+    "units": {"columns": {"phone": "phone_raw", "fax": "fax_raw", "email": "email_raw", "updated": "updated_raw"},
+              "subject": None},
+    "directory": {"columns": {"office_phone": "office_phone_raw", "mobile": "mobile_raw", "email": "email_raw"},
+                  "subject": "person_name"},
+}
+ROW_FILTERS = ("all", "reachable")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    rule: str
+    expectation: str
+    fields: tuple[str, ...]
+    kwargs: dict[str, Any]
+    category: str
+    severity: str
+    legal_basis: str
+    expected: str
+    message_vi: str
+    message_en: str
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteSpec:
+    name: str
+    frame: str
+    rows: str
+    rules: tuple[RuleSpec, ...]
+    path: Path = field(compare=False)
+
+    def column(self, field_name: str) -> str:
+        return FRAMES[self.frame]["columns"].get(field_name, field_name)
+
+
+def profile_parameters(profile: Profile) -> dict[str, Any]:
+    """The values a suite may take from the profile, by the name it uses for them."""
+    return {
+        "required.units": list(profile.checks.required.get("units", ())),
+        "required.directory": list(profile.checks.required.get("directory", ())),
+        "placeholder_regex": placeholder_pattern(profile.checks.placeholders),
+        "unit_page_max_age_working_days": profile.checks.unit_page_max_age_working_days,
+    }
+
+
+def _resolve(value: Any, params: dict[str, Any], reader: Reader, key: str) -> Any:
+    if isinstance(value, dict) and set(value) == {"profile"}:
+        name = value["profile"]
+        if name not in params:
+            raise reader.fail(f"unknown profile parameter '{name}' (known: {', '.join(params)})", key)
+        return params[name]
+    return value
+
+
+def _rule(reader: Reader, params: dict[str, Any]) -> RuleSpec:
+    reader.check_keys(("rule", "expectation", "fields", "kwargs", "category", "severity", "legal_basis",
+                       "expected", "message_vi", "message_en", "suggestion"))
+    category = reader.get("category", str)
+    if category not in CATEGORIES:
+        raise reader.fail(f"expected one of {', '.join(CATEGORIES)}, found {category!r}", "category")
+    severity = reader.get("severity", str)
+    if severity not in SEVERITIES:
+        raise reader.fail(f"expected one of {', '.join(SEVERITIES)}, found {severity!r}", "severity")
+    fields_value = _resolve(reader.get("fields", (list, dict)), params, reader, "fields")
+    if not isinstance(fields_value, list) or not all(isinstance(f, str) for f in fields_value):
+        raise reader.fail("expected a list of field names", "fields")
+    kwargs = {k: _resolve(v, params, reader, f"kwargs.{k}") for k, v in reader.get("kwargs", dict, {}).items()}
+    return RuleSpec(rule=reader.get("rule", str), expectation=reader.get("expectation", str),
+                    fields=tuple(fields_value), kwargs=kwargs, category=category, severity=severity,
+                    legal_basis=reader.get("legal_basis", str), expected=reader.get("expected", str),
+                    message_vi=reader.get("message_vi", str), message_en=reader.get("message_en", str),
+                    suggestion=reader.get("suggestion", str, None))
+
+
+def load_suite(path: Path, params: dict[str, Any]) -> SuiteSpec:
+    top = Reader(load_yaml(path, SuiteError), path, "", SuiteError)
+    top.check_keys(("suite", "frame", "rows", "rules"))
+    frame = top.get("frame", str)
+    if frame not in FRAMES:
+        raise top.fail(f"expected one of {', '.join(FRAMES)}, found {frame!r}", "frame")
+    rows = top.get("rows", str, "all")
+    if rows not in ROW_FILTERS:
+        raise top.fail(f"expected one of {', '.join(ROW_FILTERS)}, found {rows!r}", "rows")
+    rules = tuple(_rule(Reader(raw, path, f"rules[{i}]", SuiteError, top.line), params)
+                  for i, raw in enumerate(top.get("rules", list)))
+    names = [r.rule for r in rules]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise top.fail(f"duplicate rule name(s): {', '.join(sorted(duplicates))}", "rules")
+    return SuiteSpec(name=top.get("suite", str), frame=frame, rows=rows, rules=rules, path=path)
+
+
+def load_suites(profile: Profile, directory: Path | None = None) -> list[SuiteSpec]:
+    """Every ``*.yaml`` suite of the directory, in file-name order, with profile values filled in."""
+    directory = directory or DEFAULT_SUITES_DIR
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise SuiteError("no suite file (*.yaml) found", path=str(directory))
+    params = profile_parameters(profile)
+    suites = [load_suite(p, params) for p in files]
+    seen: dict[str, Path] = {}
+    for suite in suites:
+        for rule in suite.rules:
+            if rule.rule in seen:
+                raise SuiteError(f"rule '{rule.rule}' is also defined in {seen[rule.rule]}",
+                                 path=str(suite.path), key="rules")
+            seen[rule.rule] = suite.path
+    return suites

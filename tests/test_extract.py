@@ -1,0 +1,96 @@
+"""Extraction on saved HTML, by the bundled profile: no browser, no network."""
+
+import datetime as dt
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from portalwatch.extract.records import extract_links, extract_records
+from portalwatch.profile import load_profile
+from portalwatch.render.base import RenderedPage
+
+PROFILE = load_profile(Path(__file__).resolve().parents[1] / "profiles" / "vungtau-2022" / "profile.yaml")
+NOW = dt.datetime(2022, 6, 13, tzinfo=dt.timezone.utc)
+
+UNIT_PAGE = """<html lang="vi"><body><article class="don-vi-chi-tiet">
+<h1 class="ten-don-vi">Ủy ban nhân dân Phường 7</h1>
+<div class="gioi-thieu"><p>Phường 7 nằm ở trung tâm
+thành phố.</p><p>Có 12 khu phố.</p></div>
+<table class="thong-tin">
+<tr><th>Địa chỉ:</th><td>  12 Lê Lợi,   Phường 7 </td></tr>
+<tr><th>Điện thoại:</th><td>(0254) 3 900 107</td></tr>
+<tr><th>Email:</th><td>Đang cập nhật</td></tr>
+</table>
+<h2>Lãnh đạo đơn vị</h2>
+<ul class="lanh-dao"><li><span class="ho-ten">Trần Thị Bình</span> - <span class="chuc-vu">Chủ tịch</span></li>
+<li><span class="ho-ten">Lê Văn Cường</span> - <span class="chuc-vu">Phó Chủ tịch</span></li></ul>
+<p class="ngay-cap-nhat">Ngày cập nhật: 01/06/2022</p>
+</article></body></html>"""
+
+DIRECTORY = """<html><body data-danh-ba="ready"><div class="tab-pane" id="phuong-xa">
+<section class="khoi-don-vi"><h3 class="ten-don-vi">UBND Phường 7</h3>
+<table class="danh-ba"><thead><tr><th>Họ và tên</th></tr></thead><tbody>
+<tr><td class="ho-ten">Trần Thị Bình</td><td class="chuc-vu">Chủ tịch</td><td class="dt-co-quan">0254 3900 171</td>
+<td class="di-dong">0912 000 171</td><td class="email">binhtt@vungtau.baria-vungtau.gov.vn</td></tr>
+<tr><td class="ho-ten">Lê Văn Cường</td><td class="chuc-vu">Phó Chủ tịch</td><td class="dt-co-quan"></td>
+<td class="di-dong">0168 9000 123</td><td class="email">&lt;!channel&gt;</td></tr>
+</tbody></table></section>
+<section class="khoi-don-vi"><h3 class="ten-don-vi">Phòng Y tế</h3>
+<table class="danh-ba"><tbody><tr><td class="ho-ten">Phạm Văn Dũng</td><td class="chuc-vu">Trưởng phòng</td>
+<td class="dt-co-quan">0254 3900 201</td><td class="di-dong">0912 000 201</td><td class="email">a@b.vn</td></tr></tbody></table>
+</section></div></body></html>"""
+
+
+def _page(html: str, page_type: str, status: int = 200, url: str = "http://portal.test/x", **meta) -> RenderedPage:
+    return RenderedPage(url, page_type, status, url, html, NOW, meta=meta)
+
+
+def test_unit_page_fields():
+    [record] = extract_records(_page(UNIT_PAGE, "unit_page"), PROFILE.page("unit_page"))
+    assert record["unit_name"] == "Ủy ban nhân dân Phường 7"
+    assert record["intro"] == "Phường 7 nằm ở trung tâm thành phố. Có 12 khu phố."
+    assert record["address"] == "12 Lê Lợi, Phường 7"
+    assert record["phone"] == "(0254) 3 900 107"
+    assert record["fax"] is None  # the row is absent: a missing field, not an empty one
+    assert record["email"] == "Đang cập nhật"
+    assert record["leaders"] == ["Trần Thị Bình", "Lê Văn Cường"]
+    assert record["updated"] == "01/06/2022"
+    assert record["http_status"] == 200
+
+
+def test_labels_in_nfd_still_match():
+    nfd = unicodedata.normalize("NFD", UNIT_PAGE)
+    [record] = extract_records(_page(nfd, "unit_page"), PROFILE.page("unit_page"))
+    assert record["address"] == "12 Lê Lợi, Phường 7"  # the label "Địa chỉ" matched although served in NFD
+    assert record["updated"] == "01/06/2022"
+    assert record["unit_name"] == "Ủy ban nhân dân Phường 7"
+    assert unicodedata.is_normalized("NFC", record["intro"])
+
+
+def test_failed_page_still_yields_its_unit():
+    [record] = extract_records(_page("Không tìm thấy trang", "unit_page", status=404, link_text="Phường 9"),
+                               PROFILE.page("unit_page"))
+    assert record["http_status"] == 404
+    assert record["link_text"] == "Phường 9"
+    assert "phone" not in record
+
+
+def test_directory_rows_carry_their_unit_heading():
+    rows = extract_records(_page(DIRECTORY, "directory"), PROFILE.page("directory"))
+    assert [(r["unit_name"], r["person_name"]) for r in rows] == [
+        ("UBND Phường 7", "Trần Thị Bình"), ("UBND Phường 7", "Lê Văn Cường"), ("Phòng Y tế", "Phạm Văn Dũng")]
+    assert rows[1]["office_phone"] == ""
+    assert rows[1]["mobile"] == "0168 9000 123"
+    assert rows[1]["email"] == "<!channel>"  # text, as the site shows it
+
+
+def test_links_are_absolute_deduplicated_and_carry_their_text():
+    html = """<ul class="ds-don-vi"><li><a class="don-vi" href="/he-thong-chinh-tri/phuong-7">Phường 7</a></li>
+    <li><a class="don-vi" href="/he-thong-chinh-tri/phuong-7#top">Phường 7</a></li>
+    <li><a class="don-vi" href="https://elsewhere.example/x">Khác</a></li>
+    <li><a class="don-vi" href="javascript:void(0)">JS</a></li></ul>"""
+    page = _page(html, "unit_index", url="http://portal.test/he-thong-chinh-tri")
+    links = extract_links(page, PROFILE.page("unit_index").links[0])
+    assert links == [("http://portal.test/he-thong-chinh-tri/phuong-7", "Phường 7"),
+                     ("https://elsewhere.example/x", "Khác")]

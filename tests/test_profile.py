@@ -1,0 +1,100 @@
+"""The profile loader: the bundled profile loads, and each kind of mistake is named precisely."""
+
+from pathlib import Path
+
+import pytest
+
+from portalwatch.errors import ProfileError
+from portalwatch.profile import load_profile
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = ROOT / "profiles" / "vungtau-2022" / "profile.yaml"
+
+
+def test_bundled_profile_loads():
+    profile = load_profile(PROFILE)
+    assert profile.name == "vungtau-2022"
+    assert {"unit_index", "unit_page", "directory"} <= set(profile.pages)
+    assert profile.page("directory").rows
+    assert profile.checks.required["units"] == ("intro", "address", "phone", "fax", "email")
+    assert profile.registry_path == PROFILE.parent / "registry.yaml"
+
+
+def test_with_base_url_points_at_another_host():
+    profile = load_profile(PROFILE).with_base_url("http://127.0.0.1:8123")
+    assert profile.base_url == "http://127.0.0.1:8123/"
+    assert profile.allowed_hosts == ("127.0.0.1",)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "profile.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL = """\
+name: test
+base_url: "https://portal.example.gov.vn/"
+registry: registry.yaml
+pages:
+  unit_index:
+    urls: ["/units"]
+    links:
+      - {to: unit_page, css: "a.unit"}
+  unit_page:
+    fields:
+      unit_name: {css: "h1"}
+  directory:
+    urls: ["/phones"]
+    rows: "tr"
+    fields:
+      person_name: {css: "td.name"}
+"""
+
+
+def test_minimal_profile_loads(tmp_path):
+    profile = load_profile(_write(tmp_path, MINIMAL))
+    assert profile.allowed_hosts == ("portal.example.gov.vn",)
+
+
+@pytest.mark.parametrize("edit, message", [
+    pytest.param(lambda t: t.replace('name: test\n', ''), r"profile.yaml:1, key 'name': missing required key",
+                 id="missing-key"),
+    pytest.param(lambda t: t.replace('registry: registry.yaml', 'registry: [a, b]'),
+                 r"profile.yaml:3, key 'registry': expected a text, found list", id="wrong-type"),
+    pytest.param(lambda t: t.replace('    rows: "tr"', '    rowz: "tr"'),
+                 r"profile.yaml:14, key 'pages.directory.rowz': unknown key; did you mean 'rows'\?", id="typo"),
+    pytest.param(lambda t: t.replace('{css: "h1"}', '{css: "h1[[["}'),
+                 r"key 'pages.unit_page.fields.unit_name.css': invalid CSS selector", id="bad-css"),
+    pytest.param(lambda t: t.replace('{css: "h1"}', '{xpath: "//h1[("}'),
+                 r"key 'pages.unit_page.fields.unit_name.xpath': invalid XPath", id="bad-xpath"),
+    pytest.param(lambda t: t.replace('{css: "h1"}', '{css: "h1", xpath: "//h1"}'),
+                 r"give exactly one of 'css' or 'xpath'", id="both-selectors"),
+    pytest.param(lambda t: t.replace('{to: unit_page,', '{to: unit_pages,'),
+                 r"links to unknown page type 'unit_pages'", id="unknown-link-target"),
+    pytest.param(lambda t: t.replace('https://portal.example.gov.vn/', 'portal.example.gov.vn'),
+                 r"key 'base_url': expected an http\(s\) URL", id="bad-url"),
+    pytest.param(lambda t: t.replace('base_url: "https://portal.example.gov.vn/"',
+                                     'base_url: "https://portal.example.gov.vn/"\nallowed_hosts: [other.vn]'),
+                 r"must be one of allowed_hosts", id="host-not-allowed"),
+    pytest.param(lambda t: t.replace('      unit_name: {css: "h1"}', '      unit_nam: {css: "h1"}'),
+                 r"key 'pages.unit_page.fields.unit_nam': unknown field for page type 'unit_page'",
+                 id="unknown-field"),
+    pytest.param(lambda t: t + "checks:\n  required:\n    units: [phone, telefax]\n",
+                 r"key 'checks.required.units': unknown field 'telefax'", id="unknown-required-field"),
+    pytest.param(lambda t: t + "render:\n  block: [pictures]\n", r"cannot block 'pictures'", id="bad-block"),
+    pytest.param(lambda t: t.replace('    rows: "tr"\n', ''), r"the directory page needs 'rows'", id="no-rows"),
+    pytest.param(lambda t: t.replace('      unit_name: {css: "h1"}', '      unit_name: {css: "h1", clean: [trim]}'),
+                 r"key 'pages.unit_page.fields.unit_name.clean': unknown clean-up 'trim'", id="bad-clean"),
+    pytest.param(lambda t: t + "pages: {}\n", r"profile.yaml:\d+: invalid YAML: .*duplicate key 'pages'",
+                 id="duplicate-key"),
+    pytest.param(lambda t: t.replace('name: test', 'name: [test'), r"profile.yaml:\d+: invalid YAML", id="bad-yaml"),
+])
+def test_malformed_profiles_are_named(tmp_path, edit, message):
+    with pytest.raises(ProfileError, match=message):
+        load_profile(_write(tmp_path, edit(MINIMAL)))
+
+
+def test_missing_profile_file(tmp_path):
+    with pytest.raises(ProfileError, match=r"nope.yaml: file not found"):
+        load_profile(tmp_path / "nope.yaml")

@@ -1,0 +1,56 @@
+"""Suite files in expectations/: the bundled ones load, and mistakes are named."""
+
+from pathlib import Path
+
+import pytest
+
+from portalwatch.errors import SuiteError
+from portalwatch.profile import load_profile
+from portalwatch.validate.suites import load_suites
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = load_profile(ROOT / "profiles" / "vungtau-2022" / "profile.yaml")
+
+GOOD = """\
+suite: s
+frame: units
+rows: reachable
+rules:
+  - rule: r
+    expectation: expect_column_values_to_not_be_null
+    fields: [phone]
+    category: missing
+    severity: high
+    legal_basis: "NĐ 42/2022/NĐ-CP"
+    expected: "x"
+    message_vi: "x"
+    message_en: "x"
+"""
+
+
+def test_bundled_suites_take_lists_from_the_profile():
+    suites = {s.name: s for s in load_suites(PROFILE)}
+    rule = suites["units_required"].rules[0]
+    assert rule.fields == PROFILE.checks.required["units"]
+    placeholder = suites["units_required"].rules[1]
+    assert placeholder.kwargs["regex"].startswith("(?i)^")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace("frame: units", "frame: people"), r"key 'frame': expected one of units, directory"),
+    (lambda t: t.replace("category: missing", "category: absent"), r"key 'rules\[0\].category': expected one of"),
+    (lambda t: t.replace("severity: high", "severity: urgent"), r"key 'rules\[0\].severity'"),
+    (lambda t: t.replace("fields: [phone]", "fields: {profile: required.people}"),
+     r"unknown profile parameter 'required.people'"),
+    (lambda t: t.replace("    message_en: \"x\"\n", ""), r"key 'rules\[0\].message_en': missing required key"),
+    (lambda t: t + t[t.index("  - rule"):], r"duplicate rule name\(s\): r"),
+])
+def test_malformed_suites_are_named(tmp_path, edit, message):
+    (tmp_path / "s.yaml").write_text(edit(GOOD), encoding="utf-8")
+    with pytest.raises(SuiteError, match=message):
+        load_suites(PROFILE, tmp_path)
+
+
+def test_empty_suites_folder(tmp_path):
+    with pytest.raises(SuiteError, match="no suite file"):
+        load_suites(PROFILE, tmp_path)

@@ -1,0 +1,98 @@
+"""The required-fields suites, run by Great Expectations, and the findings they become."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from portalwatch.findings.build import build_findings
+from portalwatch.findings.model import read_findings, write_findings
+from portalwatch.normalise.frames import build_frames
+from portalwatch.profile import load_profile
+from portalwatch.profile.registry import Registry, Unit
+from portalwatch.validate.gx import run_suites
+from portalwatch.validate.suites import load_suites
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = load_profile(ROOT / "profiles" / "vungtau-2022" / "profile.yaml")
+REGISTRY = Registry(units={
+    "phuong-7": Unit("phuong-7", "Ủy ban nhân dân Phường 7", "ward"),
+    "phuong-8": Unit("phuong-8", "Ủy ban nhân dân Phường 8", "ward"),
+    "phuong-9": Unit("phuong-9", "Ủy ban nhân dân Phường 9", "ward"),
+})
+
+
+def _unit(name, **fields):
+    base = {"unit_name": name, "intro": "Giới thiệu.", "address": "1 Lê Lợi", "phone": "(0254) 3 900 107",
+            "fax": "(0254) 3 900 108", "email": "p@vungtau.baria-vungtau.gov.vn", "leaders": [],
+            "updated": "01/06/2022", "page_url": f"http://portal.test/{name}", "http_status": 200, "link_text": name}
+    base.update(fields)
+    return base
+
+
+def _person(unit, name, **fields):
+    base = {"unit_name": unit, "person_name": name, "position": "Chủ tịch", "office_phone": "0254 3900 171",
+            "mobile": "0912 000 171", "email": "a@vungtau.baria-vungtau.gov.vn", "page_url": "http://portal.test/db",
+            "http_status": 200, "link_text": ""}
+    base.update(fields)
+    return base
+
+
+@pytest.fixture(scope="module")
+def findings():
+    units = [
+        _unit("Ủy ban nhân dân Phường 7", email=None, fax="Đang cập nhật"),
+        _unit("UBND Phường 8", phone="...", address=" "),
+        _unit("Phường 9", http_status=404, intro=None, phone=None),     # unreachable: no field finding
+        _unit("Phường 99", email=None),                                  # unknown unit: not validated
+    ]
+    people = [
+        _person("UBND Phường 7", "Trần Thị Bình", mobile=""),
+        _person("UBND Phường 7", "Lê Văn Cường", email="xxx"),
+        _person("UBND Phường 8", "Phạm Văn Dũng"),
+    ]
+    frames = build_frames(units, people, PROFILE, REGISTRY)
+    assert [u["name"] for u in frames.unmatched] == ["Phường 99"]
+    failures = run_suites(load_suites(PROFILE), {"units": frames.units, "directory": frames.directory})
+    return build_findings(failures, PROFILE.name, REGISTRY)
+
+
+def test_findings_are_exactly_the_seeded_problems(findings):
+    got = {(f.unit_id, f.subject, f.field, f.category) for f in findings}
+    assert got == {
+        ("phuong-7", "unit", "email", "missing"),
+        ("phuong-7", "unit", "fax", "placeholder"),
+        ("phuong-8", "unit", "phone", "placeholder"),
+        ("phuong-8", "unit", "address", "missing"),
+        ("phuong-7", "Trần Thị Bình", "mobile", "missing"),
+        ("phuong-7", "Lê Văn Cường", "email", "placeholder"),
+    }
+
+
+def test_finding_carries_evidence_and_legal_basis(findings):
+    fax = next(f for f in findings if f.field == "fax")
+    assert fax.value == "Đang cập nhật"
+    assert fax.unit_name == "Ủy ban nhân dân Phường 7"   # the registry's name, not the page's
+    assert fax.url == "http://portal.test/Ủy ban nhân dân Phường 7"
+    assert fax.severity == "high"
+    assert "NĐ 42/2022/NĐ-CP, Điều 4 khoản 1 điểm e" in fax.legal_basis
+    assert fax.message_vi == 'Trang giới thiệu của Ủy ban nhân dân Phường 7 chỉ ghi "Đang cập nhật" ở mục số fax.'
+    assert "fax number" in fax.message_en
+    assert "Ban biên tập" in fax.suggestion
+
+
+def test_keys_are_stable_and_distinct(findings):
+    keys = [f.key for f in findings]
+    assert len(set(keys)) == len(keys)
+    from portalwatch.findings.model import finding_key
+    email = next(f for f in findings if f.field == "email" and f.subject == "unit")
+    assert email.key == finding_key("vungtau-2022", "phuong-7", "unit", "email", "unit_field_present")
+
+
+def test_findings_jsonl_round_trip_is_nfc_utf8(tmp_path, findings):
+    path = write_findings(findings, tmp_path / "findings.jsonl")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(findings)
+    assert "Ủy ban nhân dân" in lines[0]  # not \\u-escaped
+    assert {tuple(sorted(json.loads(line))) for line in lines} == {tuple(sorted(findings[0].to_dict()))}
+    assert read_findings(path) == sorted(findings, key=lambda f: (f.unit_id, f.subject, f.field, f.rule))
