@@ -59,11 +59,12 @@ def write_outputs(out: str, config: stages.Config, night: str | None, result: An
 @flow(name="nightly-audit", log_prints=True)
 def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_url: str | None = None) -> dict:
     """Audit one portal for one night: render, extract, normalise, validate, write findings."""
+    night = stages.night_date(now).isoformat()  # a bad --now fails before anything is fetched
     config = load_config(profile, base_url)
     result = render_portal(config)
     frames = extract_and_normalise(result, config)
     findings = validate(frames, config)
-    summary = write_outputs(out, config, now, result, frames, findings)
+    summary = write_outputs(out, config, night, result, frames, findings)
     _publish_artifacts(summary)
     return summary
 

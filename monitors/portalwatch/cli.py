@@ -38,8 +38,9 @@ def _user_errors() -> Iterator[None]:
         yield
     except PortalwatchError as exc:
         from rich.console import Console
+        from rich.markup import escape
 
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
 
 
@@ -66,14 +67,19 @@ def _print_summary(summary: dict) -> None:
 
 
 def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[str], prefect: bool) -> dict:
+    """Run the night; configuration is checked first so a user error never reaches Prefect's logs."""
+    from . import night as stages
+
     _quiet_environment()
+    stages.night_date(now)
+    stages.load_config(profile, base_url=base_url)
     if prefect:
         from flows.nightly import nightly_audit
 
         return nightly_audit(profile=str(profile), out=str(out), now=now, base_url=base_url)
-    from flows.nightly import nightly_audit
-
-    return nightly_audit.fn(profile=str(profile), out=str(out), now=now, base_url=base_url)
+    outputs = stages.run_night(profile, out, now=now, base_url=base_url)
+    return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
+            "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
 
 
 @app.command()

@@ -23,7 +23,7 @@ from .profile.schema import DIRECTORY, UNIT_PAGE, Profile
 from .settings import Settings
 
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate", "make_findings",
-           "run_notices", "night_date", "write_outputs", "NightOutputs", "PORTAL_TZ"]
+           "run_notices", "night_date", "write_outputs", "NightOutputs", "run_night", "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
 
@@ -178,3 +178,15 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.replace(folder / "summary.json")
     return NightOutputs(folder=folder, findings=findings_path, report=report, alerts=alerts_dir, summary=summary)
+
+
+def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | None = None,
+              base_url: str | None = None, settings: Settings | None = None) -> NightOutputs:
+    """The whole night without an orchestrator (``portalwatch run --no-prefect``, tests, debugging)."""
+    night = night_date(now)
+    config = load_config(profile_path, base_url=base_url)
+    result = render_portal(config.profile, settings)
+    units, rows = extract_pages(result, config.profile)
+    frames = normalise(units, rows, config)
+    findings = make_findings(validate(frames, config), config)
+    return write_outputs(Path(out_dir), config, night, result, frames, findings, run_notices(result, frames))

@@ -1,7 +1,7 @@
 """Render pages in one headless Chromium with Playwright.
 
-Cheap by design, because the browser is the cost of a night: one browser, one context reused (and
-replaced every ``recycle_after`` pages, since long-lived contexts with request routing grow), a
+Cheap by design, because the browser is the cost of a night: one browser, one context and its pages
+reused (replaced every ``recycle_after`` pages, since long-lived contexts with request routing grow), a
 bounded number of pages at once, images/fonts/media and every host outside the profile's allowlist
 blocked, and waiting for the selector the profile needs rather than for network idle.
 """
@@ -41,6 +41,7 @@ class PlaywrightRenderer:
         self._context: Any = None
         self._context_uses = 0
         self._context_lock = asyncio.Lock()
+        self._idle: list[Any] = []
         self.blocked_requests = 0
 
     async def __aenter__(self) -> "PlaywrightRenderer":
@@ -90,22 +91,36 @@ class PlaywrightRenderer:
         await context.route("**/*", self._route)
         return context
 
-    async def _page(self) -> Any:
+    async def _acquire(self) -> Any:
+        """An idle page of the current context, or a new one (opening a page costs ~150 ms)."""
         async with self._context_lock:
             if self._context is None or self._context_uses >= self.recycle_after:
-                old = self._context
+                if self._context is not None:
+                    await self._retire(self._context)
                 self._context, self._context_uses = await self._new_context(), 0
-                if old is not None:
-                    # Pages still open on the old context finish first; it is closed when idle.
-                    asyncio.get_running_loop().create_task(self._close_when_idle(old))
             self._context_uses += 1
+            while self._idle:
+                page = self._idle.pop()
+                if not page.is_closed():
+                    return page
             return await self._context.new_page()
 
-    @staticmethod
-    async def _close_when_idle(context: Any) -> None:
-        while context.pages:
-            await asyncio.sleep(0.05)
-        await context.close()
+    async def _release(self, page: Any) -> None:
+        async with self._context_lock:
+            if page.context is self._context and not page.is_closed():
+                self._idle.append(page)
+                return
+        await page.close()
+        if not page.context.pages and page.context is not self._context:
+            await page.context.close()
+
+    async def _retire(self, context: Any) -> None:
+        """Close a context's idle pages now; pages still rendering close it when they finish."""
+        for page in [p for p in self._idle if p.context is context]:
+            self._idle.remove(page)
+            await page.close()
+        if not context.pages:
+            await context.close()
 
     async def render(self, request: PageRequest) -> RenderedPage:
         """Load ``request.url``; never raises for a page problem, the page records it instead."""
@@ -117,7 +132,7 @@ class PlaywrightRenderer:
             return RenderedPage(request.url, request.page_type, 0, request.url, "", started,
                                 error="host not in the profile's allowed_hosts", meta=dict(request.meta))
         async with self._slots:
-            page = await self._page()
+            page = await self._acquire()
             meta = dict(request.meta)
             try:
                 response = await page.goto(request.url, wait_until="domcontentloaded", timeout=self.timeout_ms)
@@ -137,4 +152,4 @@ class PlaywrightRenderer:
                 return RenderedPage(request.url, request.page_type, 0, request.url, "", started,
                                     error=message, meta=meta)
             finally:
-                await page.close()
+                await self._release(page)

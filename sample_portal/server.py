@@ -1,0 +1,508 @@
+"""The HTTP server of the sample portal, with run-time faults for testing the monitor.
+
+Stdlib only (ThreadingHTTPServer, HTTP/1.1 keep-alive) so it runs anywhere the monitor runs.
+Pages are rendered once per night and layout and kept as bytes with a content-hash ETag, so the
+server answers small pages fast enough to load-test a crawler, and conditional requests work.
+Faults (down, per-path status, slowness, hangs, a CMS redesign) are switched at run time so tests
+can observe how the monitor behaves when the portal misbehaves.
+"""
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from .scenario import Scenario, load_scenario
+from .site import Site, build_site
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+STATIC_DIR = PACKAGE_DIR / "static"
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+
+#: CSS classes the monitor's profile relies on, and their names after a simulated CMS redesign
+CLASS_MAPS: dict[str, dict[str, str]] = {
+    "normal": {"thong-tin": "thong-tin", "danh-ba": "danh-ba", "ds-don-vi": "ds-don-vi",
+               "ten-don-vi": "ten-don-vi", "lanh-dao": "lanh-dao", "ngay-cap-nhat": "ngay-cap-nhat"},
+    "changed": {"thong-tin": "info-table", "danh-ba": "phone-book", "ds-don-vi": "unit-list",
+                "ten-don-vi": "unit-title", "lanh-dao": "leaders", "ngay-cap-nhat": "last-updated"},
+}
+_CONTENT_TYPES = {
+    ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml", ".ttf": "font/ttf", ".woff2": "font/woff2", ".woff": "font/woff",
+    ".png": "image/png", ".ico": "image/x-icon",
+}
+HTML = "text/html; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+_REASONS = {200: "OK", 304: "Not Modified", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+            405: "Method Not Allowed", 429: "Too Many Requests", 500: "Internal Server Error",
+            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+_ERROR_TEXTS = {
+    404: ("Không tìm thấy trang", "Trang bạn yêu cầu không tồn tại hoặc đã được chuyển sang địa chỉ khác."),
+    500: ("Lỗi máy chủ", "Hệ thống đang gặp sự cố. Vui lòng thử lại sau."),
+    503: ("Hệ thống đang bảo trì", "Trang thông tin điện tử tạm ngừng phục vụ để bảo trì. Vui lòng thử lại sau."),
+}
+HANG_SECONDS = 120.0
+REQUEST_LOG_SIZE = 10_000
+
+
+@dataclass
+class Faults:
+    """Misbehaviours of the portal, mutable while it runs.
+
+    down:    every request gets its connection closed without any answer (portal unreachable)
+    status:  path -> HTTP status answered instead of the page, e.g. {"/he-thong-chinh-tri/phuong-7": 500}
+    slow_ms: path prefix -> delay in milliseconds before answering
+    hang:    paths that never answer (the socket is held open up to 120 s, then closed)
+    layout:  "normal" | "changed" (the CSS classes the profile uses are renamed, as after a redesign)
+    """
+
+    down: bool = False
+    status: dict[str, int] = field(default_factory=dict)
+    slow_ms: dict[str, int] = field(default_factory=dict)
+    hang: set[str] = field(default_factory=set)
+    layout: str = "normal"
+
+    def reset(self) -> None:
+        """Back to a healthy portal."""
+        self.down = False
+        self.status.clear()
+        self.slow_ms.clear()
+        self.hang.clear()
+        self.layout = "normal"
+
+
+class RequestLog(list):
+    """The last REQUEST_LOG_SIZE (method, path) pairs; a list so tests can slice and compare it."""
+
+    def __init__(self, maxlen: int = REQUEST_LOG_SIZE) -> None:
+        super().__init__()
+        self.maxlen = maxlen
+        self._lock = threading.Lock()
+
+    def record(self, method: str, path: str) -> None:
+        with self._lock:
+            self.append((method, path))
+            if len(self) > self.maxlen:
+                del self[: len(self) - self.maxlen]
+
+
+class Response:
+    """A rendered answer kept as bytes; the ETag is a hash of the body."""
+
+    __slots__ = ("status", "content_type", "body", "etag", "last_modified", "modified_ts")
+
+    def __init__(self, status: int, content_type: str, body: bytes) -> None:
+        self.status = status
+        self.content_type = content_type
+        self.body = body
+        self.etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        self.modified_ts = int(time.time())
+        self.last_modified = email.utils.formatdate(self.modified_ts, usegmt=True)
+
+
+def _rename_css_classes(css: str, classes: dict[str, str]) -> str:
+    for old, new in classes.items():
+        if old != new:
+            css = re.sub(r"\." + re.escape(old) + r"(?![\w-])", "." + new, css)
+    return css
+
+
+def _rename_js_classes(js: str, classes: dict[str, str]) -> str:
+    for old, new in classes.items():
+        if old != new:
+            js = js.replace(f'"{old}"', f'"{new}"')
+    return js
+
+
+class _Renderer:
+    """Renders one Site to bytes, page by page, for one layout."""
+
+    _envs: dict[str, Any] = {}
+    _envs_lock = threading.Lock()
+
+    def __init__(self, layout_dir: str, layout: str) -> None:
+        if layout not in CLASS_MAPS:
+            raise ValueError(f"unknown layout fault {layout!r} (expected one of {', '.join(CLASS_MAPS)})")
+        self.classes = CLASS_MAPS[layout]
+        self.c = {k.replace("-", "_"): v for k, v in self.classes.items()}
+        self.env = self._env(layout_dir)
+
+    @classmethod
+    def _env(cls, layout_dir: str) -> Any:
+        with cls._envs_lock:
+            env = cls._envs.get(layout_dir)
+            if env is None:
+                import jinja2  # imported lazily: only the server needs it
+
+                env = jinja2.Environment(
+                    loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR / layout_dir)),
+                    autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                    undefined=jinja2.StrictUndefined)
+                cls._envs[layout_dir] = env
+            return env
+
+    def page(self, template: str, site: Site, **ctx: Any) -> bytes:
+        html = self.env.get_template(template).render(portal=site.portal, site=site, c=self.c, **ctx)
+        return html.encode("utf-8")
+
+    def error(self, site: Site, status: int) -> bytes:
+        heading, message = _ERROR_TEXTS.get(status, (f"Lỗi {status}", "Không thể xử lý yêu cầu. Vui lòng thử lại sau."))
+        return self.page("error.html", site, heading=heading, message=message)
+
+    def static(self, name: str) -> tuple[str, bytes] | None:
+        path = (STATIC_DIR / name).resolve()
+        if STATIC_DIR not in path.parents or not path.is_file():
+            return None
+        ctype = _CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+        data = path.read_bytes()
+        if path.suffix == ".css":
+            data = _rename_css_classes(data.decode("utf-8"), self.classes).encode("utf-8")
+        elif path.suffix == ".js":
+            data = _rename_js_classes(data.decode("utf-8"), self.classes).encode("utf-8")
+        return ctype, data
+
+    def route(self, site: Site, path: str) -> Response | None:
+        """The response for a normalised path, or None for an unknown path."""
+        sections = {
+            "/tin-tuc": ("Tin tức - Sự kiện", site.news),
+            "/van-ban": ("Văn bản", site.documents),
+            "/du-thao": ("Lấy ý kiến dự thảo", site.drafts),
+        }
+        if path == "/":
+            return Response(200, HTML, self.page("home.html", site))
+        if path == "/gioi-thieu":
+            return Response(200, HTML, self.page("about.html", site))
+        if path == "/he-thong-chinh-tri":
+            return Response(200, HTML, self.page("index.html", site, groups=site.groups(listed_only=True)))
+        if path.startswith("/he-thong-chinh-tri/"):
+            unit = site.by_slug.get(path[len("/he-thong-chinh-tri/"):])
+            if unit is None:
+                return None
+            if unit["status"] != 200:
+                return Response(unit["status"], HTML, self.error(site, unit["status"]))
+            return Response(200, HTML, self.page("unit.html", site, u=unit))
+        if path == "/danh-ba-dien-thoai":
+            return Response(200, HTML, self.page("directory.html", site, groups=site.groups(listed_only=False)))
+        if path == "/api/danh-ba.json":
+            body = json.dumps(site.directory_json(), ensure_ascii=False, separators=(",", ":"))
+            return Response(200, JSON, body.encode("utf-8"))
+        if path == "/chi-dao-dieu-hanh/lich-cong-tac":
+            return Response(200, HTML, self.page("schedule.html", site, s=site.schedule))
+        if path in sections:
+            heading, items = sections[path]
+            return Response(200, HTML, self.page("list.html", site, heading=heading, items=items, base=path))
+        base, _, slug = path.rpartition("/")
+        if base in sections:
+            heading, items = sections[base]
+            for it in items:
+                if it["slug"] == slug:
+                    return Response(200, HTML, self.page("item.html", site, it=it, heading=heading, base=base))
+            return None
+        if path.startswith("/static/"):
+            found = self.static(path[len("/static/"):])
+            return Response(200, *found) if found else None
+        if path == "/robots.txt":
+            return Response(200, "text/plain; charset=utf-8", b"User-agent: *\nAllow: /\n")
+        return None
+
+
+class _State:
+    """What is served for one night: the site and its page cache (replaced whole on set_night)."""
+
+    def __init__(self, night: int, site: Site) -> None:
+        self.night = night
+        self.site = site
+        self.cache: dict[tuple[str, str], Response] = {}
+        self.renderers: dict[str, _Renderer] = {}
+        self.lock = threading.Lock()
+
+
+def normalise_path(raw: str) -> str:
+    """Path without query or fragment, percent-decoded, without a trailing slash (except '/')."""
+    path = unquote(urlsplit(raw).path) or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    return path
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "CongThongTin/2.4"
+    sys_version = ""
+    disable_nagle_algorithm = True
+    timeout = HANG_SECONDS + 10  # idle keep-alive connections are dropped eventually
+
+    server: "_Server"
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.portal._track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.portal._track(self.connection, False)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def _not_allowed(self) -> None:
+        self.server.portal.request_log.record(self.command, self.path)
+        self.close_connection = True  # any request body stays unread
+        self._write(405, "text/plain; charset=utf-8", b"Method Not Allowed\n", extra=("Allow: GET, HEAD",))
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = _not_allowed
+
+    def _serve(self, head: bool) -> None:
+        portal = self.server.portal
+        portal.request_log.record(self.command, self.path)
+        faults = portal.faults
+        if faults.down:
+            self._drop()
+            return
+        path = normalise_path(self.path)
+        if path in faults.hang:
+            deadline = time.monotonic() + HANG_SECONDS
+            while path in faults.hang and time.monotonic() < deadline:
+                if portal._stopping.wait(0.1):
+                    break
+            self._drop()
+            return
+        delay = max((ms for prefix, ms in list(faults.slow_ms.items()) if path.startswith(prefix)), default=0)
+        if delay > 0:
+            portal._stopping.wait(delay / 1000.0)
+        try:
+            forced = faults.status.get(path)
+            resp = portal._response(path, forced, faults.layout)
+        except Exception as exc:  # a bug or a bad fault value must not kill the connection silently
+            body = f"Lỗi máy chủ: {type(exc).__name__}: {exc}\n".encode("utf-8")
+            self._write(500, "text/plain; charset=utf-8", body, head=head)
+            return
+        if resp.status == 200 and self._not_modified(resp):
+            self._write(304, None, b"", head=True, resp=resp)
+            return
+        self._write(resp.status, resp.content_type, resp.body, head=head, resp=resp)
+
+    def _not_modified(self, resp: Response) -> bool:
+        inm = self.headers.get("If-None-Match")
+        if inm is not None:
+            tags = [t.strip() for t in inm.split(",")]
+            return "*" in tags or any(t.removeprefix("W/") == resp.etag for t in tags)
+        ims = self.headers.get("If-Modified-Since")
+        if ims:
+            try:
+                since = email.utils.parsedate_to_datetime(ims).timestamp()
+            except (TypeError, ValueError, IndexError, OverflowError):
+                return False
+            return resp.modified_ts <= since
+        return False
+
+    def _drop(self) -> None:
+        """Close the connection without sending anything."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _write(self, status: int, ctype: str | None, body: bytes, head: bool = False,
+               resp: Response | None = None, extra: tuple[str, ...] = ()) -> None:
+        lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}",
+                 f"Server: {self.server_version}",
+                 f"Date: {self.server.portal._http_date()}"]
+        if ctype:
+            lines.append(f"Content-Type: {ctype}")
+        if status != 304:
+            lines.append(f"Content-Length: {len(body)}")
+        if resp is not None and resp.status == 200:
+            lines.append(f"ETag: {resp.etag}")
+            lines.append(f"Last-Modified: {resp.last_modified}")
+            lines.append("Cache-Control: no-cache")
+        lines.extend(extra)
+        if self.close_connection:
+            lines.append("Connection: close")
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if not head:
+            data += body
+        try:
+            self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    portal: "SamplePortal"
+
+
+class SamplePortal:
+    """The sample portal served on loopback for one scenario night (or synthetic scale data).
+
+    Use as a context manager, or call start()/stop(). set_night() and `faults` may be changed while
+    it runs; both take effect on the next request.
+    """
+
+    def __init__(self, scenario: Scenario | str, night: int = 1, faults: Faults | None = None,
+                 scale_units: int = 0, scale_rows: int = 0, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.scenario = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
+        self.faults = faults if faults is not None else Faults()
+        self.scale_units = int(scale_units)
+        self.scale_rows = int(scale_rows)
+        self.host = host
+        self.port = port
+        self.request_log = RequestLog()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._conns: set[socket.socket] = set()
+        self._conns_lock = threading.Lock()
+        self._night_lock = threading.Lock()
+        self._date_cache = (0, "")
+        self._state = self._build_state(self.scenario.check_night(night))
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> str:
+        """Start serving in a daemon thread; returns the base URL "http://127.0.0.1:PORT/"."""
+        if self._server is not None:
+            return self.base_url
+        self._stopping.clear()
+        server = _Server((self.host, self.port), _Handler)
+        server.portal = self
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="sample-portal", daemon=True)
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and close every open connection (hung ones included)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.server_close()
+        with self._conns_lock:
+            conns = list(self._conns)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> "SamplePortal":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the sample portal is not running (call start())")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # ------------------------------------------------------------------ content
+    @property
+    def night(self) -> int:
+        return self._state.night
+
+    @property
+    def site(self) -> Site:
+        return self._state.site
+
+    @property
+    def synthetic(self) -> bool:
+        return self.scale_units > 0
+
+    def _build_state(self, night: int) -> _State:
+        if self.synthetic:
+            from .scale import build_scale_site
+
+            site = build_scale_site(self.scenario, night, self.scale_units, self.scale_rows)
+        else:
+            site = build_site(self.scenario, night)
+        return _State(night, site)
+
+    def set_night(self, night: int) -> None:
+        """Show another night (thread-safe); the page cache starts afresh."""
+        with self._night_lock:
+            self._state = self._build_state(self.scenario.check_night(night))
+
+    def source_units(self) -> list[dict[str, Any]]:
+        """Units as the server shows them now (scenario night, or the synthetic units)."""
+        return self._state.site.source_units()
+
+    def source_directory(self) -> list[dict[str, str]]:
+        """Directory rows as the server shows them now."""
+        return self._state.site.source_directory()
+
+    def ground_truth(self) -> list[dict[str, str]]:
+        """Expected findings for what is shown now (none for synthetic data)."""
+        return [] if self.synthetic else self.scenario.ground_truth(self.night)
+
+    # ------------------------------------------------------------------ serving internals
+    def _response(self, path: str, forced_status: int | None, layout: str) -> Response:
+        state = self._state
+        key = (layout, path if forced_status is None else f"{forced_status} {path}")
+        resp = state.cache.get(key)
+        if resp is not None:
+            return resp
+        with state.lock:
+            resp = state.cache.get(key)
+            if resp is not None:
+                return resp
+            renderer = state.renderers.get(layout)
+            if renderer is None:
+                renderer = state.renderers[layout] = _Renderer(self.scenario.layout, layout)
+            if forced_status is not None:
+                resp = Response(forced_status, HTML, renderer.error(state.site, forced_status))
+            else:
+                resp = renderer.route(state.site, path)
+                if resp is None:  # unknown paths share one cached 404 page
+                    key = (layout, "404 *")
+                    resp = state.cache.get(key) or Response(404, HTML, renderer.error(state.site, 404))
+            state.cache[key] = resp
+            return resp
+
+    def _track(self, conn: socket.socket, opened: bool) -> None:
+        with self._conns_lock:
+            if opened:
+                self._conns.add(conn)
+            else:
+                self._conns.discard(conn)
+
+    def _http_date(self) -> str:
+        now = int(time.time())
+        cached = self._date_cache
+        if cached[0] != now:
+            cached = (now, email.utils.formatdate(now, usegmt=True))
+            self._date_cache = cached
+        return cached[1]

@@ -1,0 +1,54 @@
+"""The command line: fast help, and user errors as one clear line with a non-zero exit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GX_ANALYTICS_ENABLED": "False", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    return subprocess.run([sys.executable, "-m", "portalwatch.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_help_lists_the_verbs():
+    result = _cli("--help")
+    assert result.returncode == 0
+    for verb in ("run", "demo", "sample"):
+        assert verb in result.stdout
+
+
+def test_help_does_not_import_the_heavy_libraries():
+    code = ("import sys; from typer.testing import CliRunner; from portalwatch.cli import app; "
+            "CliRunner().invoke(app, ['--help']); "
+            "print(sorted(m for m in ('great_expectations', 'prefect', 'playwright', 'pandas') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]"
+
+
+def test_missing_profile_is_one_line_and_exit_2(tmp_path):
+    result = _cli("run", "--no-prefect", "--profile", str(tmp_path / "nope.yaml"), "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "nope.yaml: file not found" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_malformed_profile_names_file_line_and_key(tmp_path):
+    bad = tmp_path / "profile.yaml"
+    bad.write_text('name: x\nbase_url: "https://a.gov.vn/"\nregistry: r.yaml\npages:\n  unit_pag: {}\n',
+                   encoding="utf-8")
+    result = _cli("run", "--no-prefect", "--profile", str(bad), "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "profile.yaml:4, key 'pages': a profile needs a page type named 'unit_page'" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_now_date(tmp_path):
+    result = _cli("run", "--no-prefect", "--now", "28/11/2026", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "--now expects a date YYYY-MM-DD" in result.stderr

@@ -1,0 +1,92 @@
+"""Unit registry and roster: the bundled ones load and agree; mistakes are named with their place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from portalwatch.errors import RegistryError
+from portalwatch.profile.registry import load_registry
+from portalwatch.profile.roster import load_roster
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "profiles" / "vungtau-2022"
+
+
+def test_bundled_registry_has_every_unit_of_the_city():
+    registry = load_registry(CONFIG / "registry.yaml")
+    kinds = [u.kind for u in registry]
+    assert len(registry) == 30
+    assert (kinds.count("city"), kinds.count("office"), kinds.count("ward"), kinds.count("commune")) == (1, 12, 16, 1)
+    assert registry.vp_office == "van-phong"
+    assert all(u.routes.slack or u.routes.email for u in registry)
+    assert registry.match("UBND Phường Thắng Nhất").id == "phuong-thang-nhat"
+
+
+def test_bundled_roster_csv_and_xlsx_agree_and_know_only_registry_units():
+    units = set(load_registry(CONFIG / "registry.yaml").units)
+    csv_roster = load_roster(CONFIG / "roster.csv", units)
+    xlsx_roster = load_roster(CONFIG / "roster.xlsx", units)
+    assert csv_roster.entries == xlsx_roster.entries
+    assert {e.unit_id for e in csv_roster.entries} == units
+    left = [e for e in csv_roster.entries if e.effective_to is not None]
+    assert left, "the roster records a leader who left office"
+    assert not left[0].active_on(left[0].effective_to + dt.timedelta(days=1))
+
+
+REGISTRY = """\
+vp_office: vp
+units:
+  - id: vp
+    name: "Văn phòng HĐND và UBND"
+    kind: office
+  - id: p7
+    name: "Ủy ban nhân dân Phường 7"
+    kind: ward
+    responsible: vp
+    alerts: {slack: "#p7", email: ["p7@x.gov.vn"]}
+"""
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace("    kind: ward\n", ""), r"registry.yaml:6, key 'units\[1\].kind': missing required key"),
+    (lambda t: t.replace("kind: ward", "kind: district"), r"key 'units\[1\].kind': expected one of city, office"),
+    (lambda t: t.replace("id: p7", "id: vp"), r"duplicate unit id 'vp'"),
+    (lambda t: t.replace("responsible: vp", "responsible: nobody"), r"key 'units.p7.responsible': responsible office"),
+    (lambda t: t.replace("vp_office: vp", "vp_office: vpp"), r"key 'vp_office': 'vpp' is not a unit"),
+    (lambda t: t.replace('slack: "#p7"', 'slak: "#p7"'), r"unknown key; did you mean 'slack'"),
+    (lambda t: "vp_office: vp\nunits: 3\n", r"registry.yaml:2, key 'units': expected a list, found int 3"),
+    (lambda t: t.replace('name: "Văn phòng HĐND và UBND"', 'name: "Văn phòng'), r"registry.yaml:\d+: invalid YAML"),
+])
+def test_malformed_registry_is_named(tmp_path, edit, message):
+    path = tmp_path / "registry.yaml"
+    path.write_text(edit(REGISTRY), encoding="utf-8")
+    with pytest.raises(RegistryError, match=message):
+        load_registry(path)
+
+
+ROSTER = "unit_id,person_name,position,effective_from,effective_to,office_phone,mobile,email\n" \
+         "p7,Trần Thị Bình,Chủ tịch,2021-07-01,,,0912 000 171,\n"
+
+
+@pytest.mark.parametrize("text, message", [
+    (ROSTER.replace("p7,", "p9,"), r"roster.csv:2, key 'unit_id': unknown unit 'p9'"),
+    (ROSTER.replace("2021-07-01", "1/13/2021"), r"roster.csv:2, key 'effective_from': expected a date"),
+    (ROSTER.replace("unit_id,", "unit,"), r"roster.csv:1: missing column\(s\) unit_id"),
+    (ROSTER.replace("Trần Thị Bình", ""), r"roster.csv:2, key 'person_name': empty required cell"),
+    ("", r"roster.csv: the roster is empty"),
+])
+def test_malformed_roster_is_named(tmp_path, text, message):
+    path = tmp_path / "roster.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RegistryError, match=message):
+        load_roster(path, {"p7"})
+
+
+def test_roster_of_another_format_is_refused(tmp_path):
+    path = tmp_path / "roster.ods"
+    path.write_text("x", encoding="utf-8")
+    with pytest.raises(RegistryError, match=r"expected a .csv or .xlsx roster"):
+        load_roster(path)
