@@ -21,6 +21,8 @@ app = typer.Typer(help="portalwatch: nightly data-quality monitoring of a govern
 sample_app = typer.Typer(help="The bundled sample portal (the test bed and the demo's default).",
                          no_args_is_help=True)
 app.add_typer(sample_app, name="sample")
+profile_app = typer.Typer(help="Portal profiles: check that a profile still reads its portal.", no_args_is_help=True)
+app.add_typer(profile_app, name="profile")
 
 DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "vungtau-2022" / "profile.yaml"
 
@@ -61,9 +63,32 @@ def _print_summary(summary: dict) -> None:
         table.add_row(f"  {category}", str(count))
     table.add_row("Ghi chú vận hành / run notices", str(len(summary["notices"])))
     console.print(table)
+    _print_findings(console, Path(summary["findings_file"]))
     console.print(f"Findings:    {summary['findings_file']}")
     console.print(f"Report:      {summary['report']}")
     console.print(f"Alert texts: {summary['alerts_dir']}/")
+
+
+def _print_findings(console, path: Path, limit: int = 40) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from .findings.model import read_findings
+
+    findings = read_findings(path)
+    if not findings:
+        return
+    table = Table(title="Nội dung cần cập nhật / findings", show_lines=False)
+    for column in ("Đơn vị / unit", "Đối tượng / subject", "Mục / field", "Loại / category", "Đang hiển thị / value"):
+        table.add_column(column, overflow="fold")
+    for finding in findings[:limit]:
+        subject = "" if finding.subject == "unit" else finding.subject
+        # Text(), not markup: values come from the portal and may hold "[...]" or control characters.
+        table.add_row(*(Text(v) for v in (finding.unit_name, subject, finding.field, finding.category,
+                                          finding.value or "—")))
+    console.print(table)
+    if len(findings) > limit:
+        console.print(f"... and {len(findings) - limit} more in {path}")
 
 
 def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[str], prefect: bool) -> dict:
@@ -108,6 +133,42 @@ def demo(night: int = typer.Option(1, "--night", "-n", help="Scenario night to s
             typer.echo(f"Sample portal (night {night}, {scenario.night_date(night)}): {portal.base_url}")
             summary = _run_flow(DEFAULT_PROFILE, out, scenario.night_date(night).isoformat(), portal.base_url, prefect)
         _print_summary(summary)
+
+
+@profile_app.command("check")
+def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML)."),
+                  base_url: Optional[str] = typer.Option(None, "--base-url", help="Check this address instead."),
+                  sample: int = typer.Option(5, "--sample", min=1, help="Pages of each type to render.")) -> None:
+    """Render a sample of pages and report, per field, how many matched; exit 4 if a required one never does."""
+    with _user_errors():
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        from . import night as stages
+        from .errors import LayoutDrift
+        from .profile_check import check_profile
+
+        config = stages.load_config(profile, base_url=base_url)
+        report = check_profile(config.profile, sample=sample)
+        console = Console()
+        table = Table(title=f"profile check · {report.profile} · {report.base_url} · {report.pages} pages")
+        for column in ("page type", "field", "selector", "matched", "examples", ""):
+            table.add_column(column, overflow="fold")
+        for item in report.selectors:
+            status = "[red]BROKEN[/]" if item.broken else ("ok" if item.matched else "[yellow]none[/]")
+            table.add_row(item.page_type, item.name, Text(item.selector), f"{item.matched}/{item.total}",
+                          Text(" | ".join(item.examples)), status)
+        console.print(table)
+        for page in report.failed_pages:
+            console.print(Text(f"page failed: {page.url} ({page.error or 'HTTP ' + str(page.status)})"))
+        if report.broken:
+            names = ", ".join(f"{s.page_type}.{s.name} ({s.selector})" for s in report.broken)
+            raise LayoutDrift(f"required selectors matched nothing: {names}")
+        if not report.ok:
+            from .errors import PortalUnreachable
+            raise PortalUnreachable(f"no page of {report.base_url} could be rendered")
+        console.print("[green]profile ok[/]: every required selector matched")
 
 
 @sample_app.command("serve")

@@ -16,10 +16,10 @@ from ..profile.schema import LinkSpec, PageSpec
 from ..render.base import RenderedPage
 from .fields import read_field, select, text_of
 
-__all__ = ["extract_links", "extract_records", "extract_next_page"]
+__all__ = ["extract_links", "extract_records", "extract_next_page", "parse_page"]
 
 
-def _selector(page: RenderedPage) -> Selector:
+def parse_page(page: RenderedPage) -> Selector:
     """Parse the page in Unicode NFC, so labels and selectors match a page served in NFD too."""
     return Selector(text=unicodedata.normalize("NFC", page.html or "<html></html>"), base_url=page.final_url)
 
@@ -28,7 +28,7 @@ def extract_links(page: RenderedPage, spec: LinkSpec) -> list[tuple[str, str]]:
     """(absolute URL, link text) of every link the spec selects, in page order, de-duplicated."""
     seen: set[str] = set()
     links = []
-    for match in select(_selector(page), spec.css, spec.xpath):
+    for match in select(parse_page(page), spec.css, spec.xpath):
         href = match.attrib.get("href")
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
             continue
@@ -41,7 +41,7 @@ def extract_links(page: RenderedPage, spec: LinkSpec) -> list[tuple[str, str]]:
 
 def extract_next_page(page: RenderedPage, css: str) -> str | None:
     """The absolute URL of the "next page" link, if any."""
-    match = _selector(page).css(css)
+    match = parse_page(page).css(css)
     href = match.attrib.get("href") if match else None
     return urldefrag(urljoin(page.final_url, href)).url if href else None
 
@@ -58,7 +58,7 @@ def extract_records(page: RenderedPage, spec: PageSpec) -> list[dict[str, Any]]:
     """
     if not page.ok:
         return [] if spec.rows else [_origin(page)]
-    root = _selector(page)
+    root = parse_page(page)
     nodes = root.css(spec.rows) if spec.rows else [root]
     records = []
     for node in nodes:

@@ -35,10 +35,15 @@ def _request(profile: Profile, url: str, page_type: str, **meta: object) -> Page
     return PageRequest(url=url, page_type=page_type, render=spec.render, wait_for=spec.wait_for, meta=dict(meta))
 
 
-async def crawl(profile: Profile, renderer: Renderer, *, max_total: int = 20_000) -> CrawlResult:
-    """Render every page the profile leads to; a page's failure is recorded, never raised."""
+async def crawl(profile: Profile, renderer: Renderer, *, max_total: int = 20_000,
+                per_type: int | None = None) -> CrawlResult:
+    """Render every page the profile leads to; a page's failure is recorded, never raised.
+
+    ``per_type`` caps the pages of each page type (``profile check`` samples a few of each).
+    """
     result = CrawlResult()
     seen: set[str] = set()
+    counts: dict[str, int] = {}
     allowed = {h.lower() for h in profile.allowed_hosts}
     frontier = []
     for spec in profile.pages.values():
@@ -50,11 +55,14 @@ async def crawl(profile: Profile, renderer: Renderer, *, max_total: int = 20_000
         for request in frontier:
             if request.url in seen:
                 continue
+            if per_type is not None and counts.get(request.page_type, 0) >= per_type:
+                continue
             if len(seen) >= max_total:
                 result.truncated = True
                 logger.warning("crawl stopped at %d pages (max_total)", max_total)
                 break
             seen.add(request.url)
+            counts[request.page_type] = counts.get(request.page_type, 0) + 1
             batch.append(request)
         pages = await asyncio.gather(*(renderer.render(r) for r in batch))
         frontier = []

@@ -1,0 +1,110 @@
+"""``portalwatch profile check``: does the profile still read the portal?
+
+Portals change their markup; a selector that silently matches nothing is the classic failure of
+page monitors. This renders a sample of each page type and reports, per field, on how many pages
+(or rows) the selector matched and a few example values. A required field, a row selector or a
+link selector that matches nothing anywhere is layout drift: the check fails (exit 4) and says
+which selector to fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from .extract.fields import read_field
+from .extract.records import extract_links, parse_page
+from .profile.schema import Profile
+from .render.base import RenderedPage
+from .settings import Settings
+
+__all__ = ["SelectorReport", "CheckReport", "check_profile", "check_pages"]
+
+
+@dataclass(slots=True)
+class SelectorReport:
+    page_type: str
+    name: str                 # field name, "rows", "links -> unit_page" or "wait_for"
+    selector: str
+    matched: int              # pages (or rows) where it matched
+    total: int                # pages (or rows) looked at
+    required: bool
+    examples: list[str] = field(default_factory=list)
+
+    @property
+    def broken(self) -> bool:
+        return self.required and self.total > 0 and self.matched == 0
+
+
+@dataclass(slots=True)
+class CheckReport:
+    profile: str
+    base_url: str
+    pages: int
+    failed_pages: list[RenderedPage]
+    selectors: list[SelectorReport]
+
+    @property
+    def broken(self) -> list[SelectorReport]:
+        return [s for s in self.selectors if s.broken]
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken and self.pages > len(self.failed_pages)
+
+
+def _examples(values: list[str], limit: int = 3) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        if value and value not in seen:
+            seen.append(value[:80])
+        if len(seen) == limit:
+            break
+    return seen
+
+
+def check_pages(profile: Profile, pages: list[RenderedPage]) -> list[SelectorReport]:
+    """Per selector of the profile, how often it matched on these pages."""
+    reports: list[SelectorReport] = []
+    for spec in profile.pages.values():
+        mine = [p for p in pages if p.page_type == spec.name and p.ok]
+        roots = [parse_page(p) for p in mine]
+        if spec.wait_for:
+            hits = sum(bool(r.css(spec.wait_for)) for r in roots)
+            reports.append(SelectorReport(spec.name, "wait_for", spec.wait_for, hits, len(roots), True))
+        for link in spec.links:
+            found = [extract_links(p, link) for p in mine]
+            reports.append(SelectorReport(spec.name, f"links -> {link.to}", link.css or f"xpath:{link.xpath}",
+                                          sum(bool(f) for f in found), len(mine), True,
+                                          _examples([t for links in found for _, t in links])))
+        if spec.rows:
+            per_page = [r.css(spec.rows) for r in roots]
+            nodes = [n for rows in per_page for n in rows]
+            reports.append(SelectorReport(spec.name, "rows", spec.rows, sum(bool(r) for r in per_page),
+                                          len(roots), True, [f"{len(n)} rows" for n in per_page[:3]]))
+        else:
+            nodes = roots
+        for fspec in spec.fields:
+            values = [read_field(n, fspec) for n in nodes]
+            texts = [", ".join(v) if isinstance(v, list) else v for v in values]
+            matched = sum(v is not None and v != [] for v in values)
+            if fspec.css is not None or fspec.xpath is not None:
+                reports.append(SelectorReport(spec.name, fspec.name, fspec.selector, matched, len(nodes),
+                                              fspec.required, _examples([t for t in texts if t])))
+    return reports
+
+
+async def _crawl(profile: Profile, settings: Settings, sample: int):
+    from .render.crawl import crawl
+    from .render.portal import PortalRenderer
+
+    async with PortalRenderer(profile, settings) as renderer:
+        return await crawl(profile, renderer, per_type=sample)
+
+
+def check_profile(profile: Profile, sample: int = 5, settings: Settings | None = None) -> CheckReport:
+    """Render up to ``sample`` pages of each page type and report on every selector."""
+    result = asyncio.run(_crawl(profile, settings or Settings(), sample))
+    return CheckReport(profile=profile.name, base_url=profile.base_url, pages=len(result.pages),
+                       failed_pages=[p for p in result.pages if not p.ok],
+                       selectors=check_pages(profile, result.pages))

@@ -1,0 +1,58 @@
+"""`profile check` names a selector that no longer matches, and passes on a profile that reads the portal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import PROFILE_PATH
+from portalwatch.profile import load_profile
+from portalwatch.profile_check import check_profile
+
+pytestmark = pytest.mark.browser
+
+
+def test_bundled_profile_reads_the_sample_portal(portal):
+    portal.set_night(1)
+    report = check_profile(load_profile(PROFILE_PATH).with_base_url(portal.base_url), sample=3)
+    assert report.ok and report.broken == []
+    by_name = {(s.page_type, s.name): s for s in report.selectors}
+    phone = by_name[("unit_page", "phone")]
+    assert phone.total == 3 and phone.matched == 3 and phone.examples
+    rows = by_name[("directory", "rows")]
+    assert rows.matched == 1
+    assert by_name[("directory", "person_name")].total > 50
+
+
+def test_a_broken_selector_is_named(portal, tmp_path):
+    text = PROFILE_PATH.read_text(encoding="utf-8").replace('{css: "td.ho-ten", required: true}',
+                                                             '{css: "td.ho-va-ten", required: true}')
+    broken = tmp_path / "profile.yaml"
+    broken.write_text(text.replace("registry: registry.yaml", f"registry: {PROFILE_PATH.parent}/registry.yaml")
+                      .replace("roster: roster.csv", f"roster: {PROFILE_PATH.parent}/roster.csv"), encoding="utf-8")
+    report = check_profile(load_profile(broken).with_base_url(portal.base_url), sample=2)
+    assert [(s.page_type, s.name, s.selector) for s in report.broken] == [("directory", "person_name", "td.ho-va-ten")]
+
+    result = subprocess.run([sys.executable, "-m", "portalwatch.cli", "profile", "check", str(broken),
+                             "--base-url", portal.base_url, "--sample", "2"],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 4
+    assert "required selectors matched nothing: directory.person_name (td.ho-va-ten)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_redesigned_portal_fails_the_check(portal):
+    portal.faults.layout = "changed"
+    try:
+        profile = load_profile(PROFILE_PATH).with_base_url(portal.base_url)
+        from dataclasses import replace
+        from portalwatch.profile.schema import RenderRules
+        profile = replace(profile, render=RenderRules(concurrency=4, timeout_s=2, block=profile.render.block))
+        report = check_profile(profile, sample=2)
+    finally:
+        portal.faults.layout = "normal"
+    names = {(s.page_type, s.name) for s in report.broken}
+    assert ("unit_index", "links -> unit_page") in names
+    assert ("directory", "rows") in names
