@@ -42,8 +42,8 @@ def extract_and_normalise(result: Any, config: stages.Config) -> Any:
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate(frames: Any, config: stages.Config) -> list[Any]:
-    failures = stages.validate(frames, config)
+def validate(frames: Any, config: stages.Config, night: str, result: Any) -> list[Any]:
+    failures = stages.validate(frames, config, stages.night_date(night), result)
     return stages.make_findings(failures, config)
 
 
@@ -63,7 +63,7 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
     config = load_config(profile, base_url)
     result = render_portal(config)
     frames = extract_and_normalise(result, config)
-    findings = validate(frames, config)
+    findings = validate(frames, config, night, result)
     summary = write_outputs(out, config, night, result, frames, findings)
     _publish_artifacts(summary)
     return summary

@@ -32,8 +32,7 @@ def test_nightly_flow_writes_findings_report_and_alerts(prefect_server, portal, 
     assert Path(summary["folder"]) == folder
     findings = read_findings(folder / "findings.jsonl")
     assert len(findings) == summary["findings"] > 0
-    expected = {(g["unit_id"], g["subject"], g["field"], g["category"]) for g in scenario.ground_truth(1)
-                if g["category"] in ("missing", "placeholder")}
+    expected = {(g["unit_id"], g["subject"], g["field"], g["category"]) for g in scenario.ground_truth(1)}
     assert {(f.unit_id, f.subject, f.field, f.category) for f in findings} == expected
 
     report = (folder / "report.html").read_text(encoding="utf-8")

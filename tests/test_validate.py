@@ -1,5 +1,6 @@
 """The required-fields suites, run by Great Expectations, and the findings they become."""
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from portalwatch.findings.model import read_findings, write_findings
 from portalwatch.normalise.frames import build_frames
 from portalwatch.profile import load_profile
 from portalwatch.profile.registry import Registry, Unit
+from portalwatch.validate.facts import NightContext, derive_facts
 from portalwatch.validate.gx import run_suites
 from portalwatch.validate.suites import load_suites
 
@@ -30,9 +32,10 @@ def _unit(name, **fields):
     return base
 
 
-def _person(unit, name, **fields):
-    base = {"unit_name": unit, "person_name": name, "position": "Chủ tịch", "office_phone": "0254 3900 171",
-            "mobile": "0912 000 171", "email": "a@vungtau.baria-vungtau.gov.vn", "page_url": "http://portal.test/db",
+def _person(unit, name, n, **fields):
+    base = {"unit_name": unit, "person_name": name, "position": "Chủ tịch", "office_phone": f"0254 3900 17{n}",
+            "mobile": f"0912 000 17{n}", "email": f"p{n}@vungtau.baria-vungtau.gov.vn",
+            "page_url": "http://portal.test/db",
             "http_status": 200, "link_text": ""}
     base.update(fields)
     return base
@@ -47,13 +50,17 @@ def findings():
         _unit("Phường 99", email=None),                                  # unknown unit: not validated
     ]
     people = [
-        _person("UBND Phường 7", "Trần Thị Bình", mobile=""),
-        _person("UBND Phường 7", "Lê Văn Cường", email="xxx"),
-        _person("UBND Phường 8", "Phạm Văn Dũng"),
+        _person("UBND Phường 7", "Trần Thị Bình", 1, mobile=""),
+        _person("UBND Phường 7", "Lê Văn Cường", 2, email="xxx"),
+        _person("UBND Phường 8", "Phạm Văn Dũng", 3),
     ]
     frames = build_frames(units, people, PROFILE, REGISTRY)
     assert [u["name"] for u in frames.unmatched] == ["Phường 99"]
-    failures = run_suites(load_suites(PROFILE), {"units": frames.units, "directory": frames.directory})
+    ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
+                       email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
+                       index_ok=False)   # the completeness checks are tested with the sample portal
+    facts = derive_facts(frames.units, frames.directory, REGISTRY, None, ctx)
+    failures = run_suites(load_suites(PROFILE), facts)
     return build_findings(failures, PROFILE.name, REGISTRY)
 
 

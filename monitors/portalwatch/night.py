@@ -97,10 +97,34 @@ def normalise(unit_records: list[dict[str, Any]], directory_records: list[dict[s
     return build_frames(unit_records, directory_records, config.profile, config.registry)
 
 
-def validate(frames: Any, config: Config):
+def night_context(result: Any, frames: Any, config: Config, night: dt.date):
+    """What the checks need to know about the night besides the data: its date, the portal's rules,
+    and whether the index and the directory were read at all (if not, "unit missing from the index"
+    and "leader not listed" would be false alarms, so those checks stand aside)."""
+    from .validate.facts import NightContext
+
+    profile = config.profile
+    index_types = {name for name, spec in profile.pages.items() if any(l.to == UNIT_PAGE for l in spec.links)}
+    index_pages = [p for p in result.pages if p.page_type in index_types]
+    directory_pages = result.of_type(DIRECTORY)
+    return NightContext(
+        night=night, region=profile.contacts.region, area_codes=profile.contacts.area_codes,
+        old_area_codes=profile.contacts.old_area_codes, email_domains=profile.contacts.email_domains,
+        placeholders=profile.checks.placeholders,
+        index_ok=bool(index_pages) and all(p.ok for p in index_pages) and len(frames.units) > 0,
+        directory_ok=bool(directory_pages) and all(p.ok for p in directory_pages) and len(frames.directory) > 0,
+        index_url=index_pages[0].url if index_pages else profile.base_url,
+        directory_url=directory_pages[0].url if directory_pages else profile.base_url)
+
+
+def validate(frames: Any, config: Config, night: dt.date, result: Any):
+    """Derive the facts, then run every suite over them (failures, one per failing row)."""
+    from .validate.facts import derive_facts
     from .validate.gx import run_suites
 
-    return run_suites(config.suites, {"units": frames.units, "directory": frames.directory})
+    ctx = night_context(result, frames, config, night)
+    facts = derive_facts(frames.units, frames.directory, config.registry, config.roster, ctx)
+    return run_suites(config.suites, facts)
 
 
 def make_findings(failures: list[Any], config: Config):
@@ -188,5 +212,5 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
     result = render_portal(config.profile, settings)
     units, rows = extract_pages(result, config.profile)
     frames = normalise(units, rows, config)
-    findings = make_findings(validate(frames, config), config)
+    findings = make_findings(validate(frames, config, night, result), config)
     return write_outputs(Path(out_dir), config, night, result, frames, findings, run_notices(result, frames))

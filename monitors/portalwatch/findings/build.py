@@ -37,7 +37,9 @@ class _Defaulting(dict):
 
 
 def _fill(template: str, values: dict[str, Any]) -> str:
+    """The template with values filled in; a sentence that starts with a field name gets its capital."""
     text = string.Formatter().vformat(template, (), _Defaulting(values))
+    text = text[:1].upper() + text[1:]
     return unicodedata.normalize("NFC", text)
 
 
@@ -55,11 +57,12 @@ def build_findings(failures: "list[Failure]", portal: str, registry: Registry) -
     for failure in failures:
         rule, row = failure.rule, failure.row
         unit = registry.units[row["unit_id"]]
-        subject_column = failure.suite.frame == "directory" and "person_name"
-        subject = (row.get(subject_column) or "") if subject_column else "unit"
+        subject = failure.subject
         field = FINDING_FIELD.get(failure.field, failure.field)
-        values = {"unit_name": unit.name, "subject": subject, "value": _as_text(failure.value) or "",
-                  "field_vi": label(failure.field, "vi"), "field_en": label(failure.field, "en")}
+        values = {k: _as_text(v) or "" for k, v in row.items()}
+        values.update({"unit_name": unit.name, "subject": subject, "value": _as_text(failure.value) or "",
+                       "suggested": _as_text(row.get(f"{failure.field}_suggestion")) or "",
+                       "field_vi": label(failure.field, "vi"), "field_en": label(failure.field, "en")})
         finding = Finding(
             key=finding_key(portal, unit.id, subject, field, rule.rule), portal=portal, unit_id=unit.id,
             unit_name=unit.name, subject=subject, field=field, rule=rule.rule, category=rule.category,

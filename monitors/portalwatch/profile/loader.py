@@ -139,9 +139,14 @@ def load_profile(path: str | Path) -> Profile:
         raise pages_reader.sub(DIRECTORY).fail("the directory page needs 'rows' (one record per match)")
 
     contacts = top.sub("contacts", {})
-    contacts.check_keys(("region", "area_codes", "email_domains"))
+    contacts.check_keys(("region", "area_codes", "old_area_codes", "email_domains"))
+    old_codes = {str(k): str(v) for k, v in contacts.get("old_area_codes", dict, {}).items()}
+    for old, new in old_codes.items():
+        if not (old.isdigit() and new.isdigit()):
+            raise contacts.fail(f"expected area codes as digits without the leading 0, found {old!r}: {new!r}",
+                                "old_area_codes")
     checks = top.sub("checks", {})
-    checks.check_keys(("required", "placeholders", "unit_page_max_age_working_days"))
+    checks.check_keys(("required", "placeholders", "unit_page_max_age_working_days", "fax_may_equal_phone"))
     required_reader = checks.sub("required", {})
     required: dict[str, tuple[str, ...]] = {}
     for frame, known in (("units", UNIT_FIELDS), ("directory", DIRECTORY_FIELDS)):
@@ -175,10 +180,12 @@ def load_profile(path: str | Path) -> Profile:
         roster_path=_relative(path.parent, roster) if roster else None,
         contacts=ContactRules(region=contacts.get("region", str, "VN"),
                               area_codes=tuple(contacts.str_list("area_codes", [])),
+                              old_area_codes=old_codes,
                               email_domains=tuple(d.lower() for d in contacts.str_list("email_domains", []))),
         checks=CheckRules(required=required,
                           placeholders=tuple(checks.str_list("placeholders", list(DEFAULT_PLACEHOLDERS))),
-                          unit_page_max_age_working_days=checks.get("unit_page_max_age_working_days", int, 120)),
+                          unit_page_max_age_working_days=checks.get("unit_page_max_age_working_days", int, 120),
+                          fax_may_equal_phone=checks.get("fax_may_equal_phone", bool, False)),
         render=RenderRules(concurrency=concurrency, timeout_s=render.get("timeout_s", float, 20.0), block=block),
         date_formats=tuple(dates.str_list("formats", ["%d/%m/%Y"])),
         path=path,

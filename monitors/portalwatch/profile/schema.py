@@ -74,6 +74,7 @@ class ContactRules:
 
     region: str = "VN"
     area_codes: tuple[str, ...] = ()
+    old_area_codes: dict[str, str] = field(default_factory=dict)   # renumbered landline codes, old -> new
     email_domains: tuple[str, ...] = ()
 
 
@@ -88,6 +89,7 @@ class CheckRules:
     required: dict[str, tuple[str, ...]] = field(default_factory=dict)
     placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
     unit_page_max_age_working_days: int = 120
+    fax_may_equal_phone: bool = False
 
 
 @dataclass(frozen=True, slots=True)

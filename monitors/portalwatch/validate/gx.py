@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SuiteError
-from .suites import SuiteSpec
+from .suites import FRAMES, SuiteSpec
 
 __all__ = ["Failure", "run_suites", "rows_for"]
 
@@ -35,6 +35,12 @@ class Failure:
     @property
     def rule(self):
         return self.suite.rules[self.rule_index]
+
+    @property
+    def subject(self) -> str:
+        """"unit", or the person the failing row is about."""
+        column = FRAMES[self.suite.frame]["subject"]
+        return (self.row.get(column) or "") if column else "unit"
 
 
 def _gx():
@@ -88,7 +94,7 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame]) -> list
         for index, rule in enumerate(suite.rules):
             cls = _expectation_class(gxe, rule.expectation, suite)
             for field_name in rule.fields:
-                column = suite.column(field_name)
+                column = rule.column_for(field_name, suite)
                 if column not in frame.columns:
                     raise SuiteError(f"field '{field_name}' is not a column of the {suite.frame} frame",
                                      path=str(suite.path), key=f"rules.{rule.rule}")
@@ -108,7 +114,8 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame]) -> list
             if outcome.exception_info and outcome.exception_info.get("raised_exception"):
                 raise SuiteError(f"expectation failed to run: {outcome.exception_info.get('exception_message')}",
                                  path=str(suite.path), key=f"rules.{meta.get('rule')}")
-            column = suite.column(meta["field"])
+            rule = suite.rules[rule_by_name[meta["rule"]]]
+            column = rule.value_for(meta["field"], suite)   # evidence: the value as the site wrote it
             for hit in outcome.result.get("unexpected_index_list") or []:
                 row = frame.iloc[int(hit[_ROW])].drop(labels=[_ROW]).to_dict()
                 failures.append(Failure(suite=suite, rule_index=rule_by_name[meta["rule"]], field=meta["field"],

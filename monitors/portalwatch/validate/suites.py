@@ -27,10 +27,14 @@ DEFAULT_SUITES_DIR = Path(__file__).resolve().parents[3] / "expectations"
 
 #: The frames a suite may check, the column holding each field's raw value, and the subject column.
 FRAMES: dict[str, dict[str, Any]] = {
-    "units": {"columns": {"phone": "phone_raw", "fax": "fax_raw", "email": "email_raw", "updated": "updated_raw"},
+    "units": {"columns": {"phone": "phone_raw", "fax": "fax_raw", "email": "email_raw", "updated": "updated_raw",
+                          "updated_at": "updated_raw"},
               "subject": None},
-    "directory": {"columns": {"office_phone": "office_phone_raw", "mobile": "mobile_raw", "email": "email_raw"},
+    "directory": {"columns": {"office_phone": "office_phone_raw", "mobile": "mobile_raw", "email": "email_raw",
+                              "person": "position"},
                   "subject": "person_name"},
+    "registry": {"columns": {"page": "page_status_text"}, "subject": None},
+    "roster": {"columns": {"person": "position"}, "subject": "person_name"},
 }
 ROW_FILTERS = ("all", "reachable")
 
@@ -48,6 +52,14 @@ class RuleSpec:
     message_vi: str
     message_en: str
     suggestion: str | None = None
+    column: str | None = None       # the column checked, e.g. "{field}_status"; default: the field's value
+    value: str | None = None        # the column shown as evidence; default: the field's value as written
+
+    def column_for(self, field_name: str, suite: "SuiteSpec") -> str:
+        return self.column.format(field=field_name) if self.column else suite.column(field_name)
+
+    def value_for(self, field_name: str, suite: "SuiteSpec") -> str:
+        return self.value.format(field=field_name) if self.value else suite.column(field_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +81,7 @@ def profile_parameters(profile: Profile) -> dict[str, Any]:
         "required.directory": list(profile.checks.required.get("directory", ())),
         "placeholder_regex": placeholder_pattern(profile.checks.placeholders),
         "unit_page_max_age_working_days": profile.checks.unit_page_max_age_working_days,
+        "fax_may_equal_phone": [True, False] if profile.checks.fax_may_equal_phone else [False],
     }
 
 
@@ -82,8 +95,8 @@ def _resolve(value: Any, params: dict[str, Any], reader: Reader, key: str) -> An
 
 
 def _rule(reader: Reader, params: dict[str, Any]) -> RuleSpec:
-    reader.check_keys(("rule", "expectation", "fields", "kwargs", "category", "severity", "legal_basis",
-                       "expected", "message_vi", "message_en", "suggestion"))
+    reader.check_keys(("rule", "expectation", "fields", "column", "value", "kwargs", "category", "severity",
+                       "legal_basis", "expected", "message_vi", "message_en", "suggestion"))
     category = reader.get("category", str)
     if category not in CATEGORIES:
         raise reader.fail(f"expected one of {', '.join(CATEGORIES)}, found {category!r}", "category")
@@ -98,7 +111,8 @@ def _rule(reader: Reader, params: dict[str, Any]) -> RuleSpec:
                     fields=tuple(fields_value), kwargs=kwargs, category=category, severity=severity,
                     legal_basis=reader.get("legal_basis", str), expected=reader.get("expected", str),
                     message_vi=reader.get("message_vi", str), message_en=reader.get("message_en", str),
-                    suggestion=reader.get("suggestion", str, None))
+                    suggestion=reader.get("suggestion", str, None), column=reader.get("column", str, None),
+                    value=reader.get("value", str, None))
 
 
 def load_suite(path: Path, params: dict[str, Any]) -> SuiteSpec:

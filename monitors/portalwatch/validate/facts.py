@@ -1,0 +1,192 @@
+"""Facts the suites check, derived from the night's DataFrames: one column per question.
+
+Great Expectations is good at "every value of this column is in this set / below this bound"; the
+domain knowledge (is this a current Vietnamese number, which number replaced it, is this person
+still in office, how many working days since the update) is computed here in plain, tested Python,
+and written as columns beside the data. The suites in expectations/ then state the rules and their
+thresholds on those columns, and every failure still points at the row that caused it.
+
+Frames produced:
+    units       unit pages + phone/fax/email status, fax = phone, age in working days, leaders mismatch
+    directory   directory rows + phone/email status, shared contacts, roster status
+    registry    one row per registry unit: listed on the index, what its page answered
+    roster      one row per person in office per the roster: listed in the directory or not
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import phonenumbers
+
+from ..normalise.emails import on_domain, parse_emails
+from ..normalise.phones import parse_phones, suggest_new_number
+from ..normalise.text import is_placeholder
+from ..profile.matching import name_key
+from ..workdays import working_days_between
+
+__all__ = ["NightContext", "phone_status", "email_status", "derive_facts"]
+
+
+@dataclass(frozen=True, slots=True)
+class NightContext:
+    """What the facts need to know besides the frames."""
+
+    night: dt.date
+    region: str = "VN"
+    area_codes: tuple[str, ...] = ()
+    old_area_codes: dict[str, str] | None = None
+    email_domains: tuple[str, ...] = ()
+    placeholders: tuple[str, ...] = ()
+    index_ok: bool = True               # the unit index answered and listed units
+    directory_ok: bool = True           # the directory answered and had rows
+    index_url: str = ""
+    directory_url: str = ""
+
+
+def _national(e164: str, region: str) -> str:
+    number = phonenumbers.parse(e164, region)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def phone_status(raw: str | None, ctx: NightContext) -> tuple[str | None, str | None]:
+    """(status, suggested new number) of a phone field.
+
+    status: None (absent or placeholder: other rules speak), "ok", "old_numbering" (a number of the
+    pre-2017/2018 plan, with the number that replaced it), "invalid", or "other_area" (a landline
+    outside the portal's area codes).
+    """
+    if raw is None or is_placeholder(raw, ctx.placeholders):
+        return None, None
+    field = parse_phones(raw, ctx.region)
+    suggestions = [s for s in (suggest_new_number(i, ctx.old_area_codes, ctx.region) for i in field.invalid) if s]
+    if suggestions:
+        return "old_numbering", ", ".join(_national(s, ctx.region) for s in suggestions)
+    if field.invalid or not (field.numbers or field.fax):
+        return "invalid", None
+    if ctx.area_codes:
+        for e164 in field.numbers + field.fax:
+            number = phonenumbers.parse(e164, ctx.region)
+            if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.FIXED_LINE:
+                nsn = phonenumbers.national_significant_number(number)
+                if not any(nsn.startswith(code) for code in ctx.area_codes):
+                    return "other_area", None
+    return "ok", None
+
+
+def email_status(raw: str | None, ctx: NightContext) -> str | None:
+    """None (absent or placeholder), "ok", "invalid" (no address in it) or "unofficial" (not on the
+    portal's official domains, e.g. a free mail provider)."""
+    if raw is None or is_placeholder(raw, ctx.placeholders):
+        return None
+    addresses = parse_emails(raw)
+    if not addresses:
+        return "invalid"
+    if ctx.email_domains and not all(on_domain(a, ctx.email_domains) for a in addresses):
+        return "unofficial"
+    return "ok"
+
+
+def _phone_columns(frame: pd.DataFrame, fields: dict[str, str], ctx: NightContext) -> pd.DataFrame:
+    for field, raw_column in fields.items():
+        pairs = [phone_status(v, ctx) for v in frame[raw_column]] if len(frame) else []
+        frame[f"{field}_status"] = [p[0] for p in pairs]
+        frame[f"{field}_suggestion"] = [p[1] for p in pairs]
+    return frame
+
+
+def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> pd.DataFrame:
+    frame = units.copy()
+    _phone_columns(frame, {"phone": "phone_raw", "fax": "fax_raw"}, ctx)
+    frame["email_status"] = [email_status(v, ctx) for v in frame["email_raw"]]
+    frame["fax_same_as_phone"] = [bool(fax and phones and fax in phones)
+                                  for fax, phones in zip(frame["fax"], frame["phones"])]
+    frame["updated_age_wd"] = [working_days_between(d, ctx.night) if isinstance(d, dt.date) else None
+                               for d in frame["updated_at"]]
+    listed: dict[str, set[str]] = defaultdict(set)
+    for unit_id, person in zip(directory["unit_id"], directory["person_name"]):
+        if unit_id and person:
+            listed[unit_id].add(name_key(person))
+    mismatch = []
+    for unit_id, leaders in zip(frame["unit_id"], frame["leaders"]):
+        if not ctx.directory_ok or not unit_id or not leaders or unit_id not in listed:
+            mismatch.append(None)
+            continue
+        page = {name_key(n): n for n in leaders}
+        only_page = [n for k, n in page.items() if k not in listed[unit_id]]
+        only_directory = len(listed[unit_id] - set(page))
+        mismatch.append(", ".join(only_page) + (f" (+{only_directory} chỉ có trong danh bạ)" if only_directory else "")
+                        if only_page or only_directory else None)
+    frame["leaders_mismatch"] = mismatch
+    return frame
+
+
+def _shared(values: pd.Series, people: pd.Series) -> list[int]:
+    """For each row, how many *other* people show the same value."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for value, person in zip(values, people):
+        if value and person:
+            owners[value].add(name_key(person))
+    return [len(owners[v] - {name_key(p)}) if v and p else 0 for v, p in zip(values, people)]
+
+
+def _directory(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.DataFrame:
+    frame = directory.copy()
+    _phone_columns(frame, {"office_phone": "office_phone_raw", "mobile": "mobile_raw"}, ctx)
+    frame["email_status"] = [email_status(v, ctx) for v in frame["email_raw"]]
+    frame["mobile_shared"] = _shared(frame["mobile"], frame["person_name"])
+    frame["email_shared"] = _shared(frame["email"], frame["person_name"])
+    status = []
+    for unit_id, person in zip(frame["unit_id"], frame["person_name"]):
+        entries = [e for e in (roster.of_unit(unit_id) if roster and unit_id else [])
+                   if person and e.key == name_key(person)]
+        if not entries:
+            status.append("unknown")
+        elif any(e.active_on(ctx.night) for e in entries):
+            status.append("active")
+        elif all(e.effective_to is not None and e.effective_to < ctx.night for e in entries):
+            status.append("left")
+        else:
+            status.append("not_yet")
+    frame["roster_status"] = status
+    return frame
+
+
+def _registry(units: pd.DataFrame, registry: Any, ctx: NightContext) -> pd.DataFrame:
+    if not ctx.index_ok:
+        return pd.DataFrame(columns=["unit_id", "on_index", "page_state", "page_status_text", "page_url"])
+    pages = {u: (s, url) for u, s, url in zip(units["unit_id"], units["http_status"], units["page_url"]) if u}
+    rows = []
+    for unit in registry:
+        status, url = pages.get(unit.id, (None, ctx.index_url))
+        state = None if status is None else ("ok" if 200 <= status < 300 else "gone" if 400 <= status < 500
+                                             else "error")
+        rows.append({"unit_id": unit.id, "on_index": unit.id in pages, "page_state": state,
+                     "page_status_text": f"HTTP {status}" if status else None, "page_url": url})
+    return pd.DataFrame(rows).astype(object)
+
+
+def _roster(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.DataFrame:
+    columns = ["unit_id", "person_name", "position", "listed", "page_url"]
+    if roster is None or not ctx.directory_ok:
+        return pd.DataFrame(columns=columns)
+    listed = {(u, name_key(p)) for u, p in zip(directory["unit_id"], directory["person_name"]) if u and p}
+    rows = [{"unit_id": e.unit_id, "person_name": e.person_name, "position": e.position,
+             "listed": (e.unit_id, e.key) in listed, "page_url": ctx.directory_url}
+            for e in roster.active(ctx.night)]
+    return pd.DataFrame(rows, columns=columns).astype(object)
+
+
+def derive_facts(units: pd.DataFrame, directory: pd.DataFrame, registry: Any, roster: Any,
+                 ctx: NightContext) -> dict[str, pd.DataFrame]:
+    """The four frames the suites validate."""
+    return {
+        "units": _units(units, directory, ctx),
+        "directory": _directory(directory, roster, ctx),
+        "registry": _registry(units, registry, ctx),
+        "roster": _roster(directory, roster, ctx),
+    }

@@ -1,0 +1,182 @@
+"""Every rule of expectations/ with a passing and a failing case, in the messy formats portals use.
+
+One synthetic night is built with a unit (or a person) per case and validated once through Great
+Expectations; each case then asserts what its unit got.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from portalwatch.findings.build import build_findings
+from portalwatch.normalise.frames import build_frames
+from portalwatch.profile import load_profile
+from portalwatch.profile.registry import Registry, Unit
+from portalwatch.profile.roster import Roster, RosterEntry
+from portalwatch.validate.facts import NightContext, derive_facts, email_status, phone_status
+from portalwatch.validate.gx import run_suites
+from portalwatch.validate.suites import load_suites
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = load_profile(ROOT / "profiles" / "vungtau-2022" / "profile.yaml")
+NIGHT = dt.date(2022, 6, 13)
+CTX = NightContext(night=NIGHT, area_codes=("254",), old_area_codes={"64": "254"},
+                   email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
+                   index_url="http://portal.test/he-thong-chinh-tri", directory_url="http://portal.test/danh-ba")
+
+GOOD_UNIT = {"intro": "Giới thiệu.", "address": "1 Lê Lợi", "phone": "(0254) 3852 361", "fax": "(0254) 3852 362",
+             "email": "u@vungtau.baria-vungtau.gov.vn", "updated": "01/06/2022", "leaders": []}
+
+# case id -> (fields of its unit page, the (field, category) findings expected for it)
+UNIT_CASES: dict[str, tuple[dict, set]] = {
+    "good": ({}, set()),
+    "phone-two-numbers": ({"phone": "0254 3852 363 - 0913 000 001"}, set()),
+    "phone-with-fax-label": ({"phone": "ĐT: 0254 3852 364 - Fax: 0254 3852 365", "fax": "0254 3852 365"}, set()),
+    "phone-84-254": ({"phone": "(84-254) 3727.444"}, set()),
+    "phone-plus84": ({"phone": "+84 254 3852 366"}, set()),
+    "phone-old-064": ({"phone": "064.3852.367"}, {("phone", "old_numbering")}),
+    "fax-old-064": ({"fax": "(064) 3852 368"}, {("fax", "old_numbering")}),
+    "phone-garbage": ({"phone": "liên hệ văn phòng"}, {("phone", "invalid_phone")}),
+    "phone-too-short": ({"phone": "0254 385"}, {("phone", "invalid_phone")}),
+    "phone-other-area": ({"phone": "(028) 3822 9999"}, {("phone", "invalid_phone")}),
+    "phone-placeholder": ({"phone": "Đang cập nhật"}, {("phone", "placeholder")}),
+    "phone-missing": ({"phone": None}, {("phone", "missing")}),
+    "email-gmail": ({"email": "phuong9@gmail.com"}, {("email", "unofficial_email")}),
+    "email-subdomain-ok": ({"email": "Email: P9@Vungtau.Baria-Vungtau.gov.vn"}, set()),
+    "email-broken": ({"email": "p9 at vungtau"}, {("email", "invalid_email")}),
+    "fax-same-as-phone": ({"phone": "0254 3852 369", "fax": "(0254) 3852 369"}, {("fax", "inconsistent")}),
+    "updated-old": ({"updated": "15/01/2021"}, {("updated_at", "stale")}),
+    "updated-just-in-limit": ({"updated": "20/12/2021"}, set()),
+    "leaders-disagree": ({"leaders": ["Người Không Có"]}, {("leaders", "inconsistent")}),
+}
+
+DIRECTORY_CASES: dict[str, tuple[dict, set]] = {
+    "Nguyễn Văn Tốt": ({}, set()),
+    "Trần Văn Cũ": ({"mobile": "0168 9000 123"}, {("mobile", "old_numbering")}),
+    "Lê Thị Sai": ({"mobile": "0912 00"}, {("mobile", "invalid_phone")}),
+    "Phạm Văn Yahoo": ({"email": "pham@yahoo.com"}, {("email", "unofficial_email")}),
+    "Hồ Văn Trùng": ({"mobile": "0912 000 999"}, {("mobile", "duplicate_contact")}),
+    "Hồ Thị Trùng": ({"mobile": "0912.000.999"}, {("mobile", "duplicate_contact")}),
+    "Võ Văn Nghỉ": ({}, {("person", "leader_left")}),
+}
+
+
+def _unit_id(case: str) -> str:
+    return f"u-{case}"
+
+
+@pytest.fixture(scope="module")
+def outcome():
+    units = {_unit_id(c): Unit(_unit_id(c), f"Đơn vị {c}", "office") for c in UNIT_CASES}
+    units["u-dir"] = Unit("u-dir", "Phòng Danh bạ", "office")
+    units["u-unlisted"] = Unit("u-unlisted", "Phòng Vắng Mặt", "office")
+    units["u-gone"] = Unit("u-gone", "Phòng Mất Trang", "office")
+    units["u-error"] = Unit("u-error", "Phòng Lỗi Máy Chủ", "office")
+    registry = Registry(units=units)
+    unit_records = []
+    for case, (fields, _) in UNIT_CASES.items():
+        record = {**GOOD_UNIT, **fields, "unit_name": f"Đơn vị {case}", "page_url": f"http://portal.test/{case}",
+                  "http_status": 200, "link_text": ""}
+        unit_records.append(record)
+    unit_records.append({"unit_name": None, "link_text": "Phòng Mất Trang", "page_url": "http://portal.test/gone",
+                         "http_status": 404})
+    unit_records.append({"unit_name": None, "link_text": "Phòng Lỗi Máy Chủ", "page_url": "http://portal.test/err",
+                         "http_status": 503})
+    unit_records.append({**GOOD_UNIT, "unit_name": "Phòng Danh bạ", "page_url": "http://portal.test/dir",
+                         "http_status": 200, "link_text": "", "leaders": list(DIRECTORY_CASES)})
+    people, entries = [], []
+    for n, (name, (fields, _)) in enumerate(DIRECTORY_CASES.items()):
+        people.append({"unit_name": "Phòng Danh bạ", "person_name": name, "position": "Phó Trưởng phòng",
+                       "office_phone": f"0254 3900 2{n:02d}", "mobile": f"0912 000 2{n:02d}",
+                       "email": f"p{n}@vungtau.baria-vungtau.gov.vn", "page_url": "http://portal.test/danh-ba",
+                       **fields})
+        left = dt.date(2022, 5, 31) if name == "Võ Văn Nghỉ" else None
+        entries.append(RosterEntry("u-dir", name, "Phó Trưởng phòng", dt.date(2020, 1, 1), left))
+    people.append({"unit_name": "Đơn vị leaders-disagree", "person_name": "Người Có Trong Danh Bạ",
+                   "position": "Trưởng phòng", "office_phone": "0254 3900 299", "mobile": "0912 000 299",
+                   "email": "ld@vungtau.baria-vungtau.gov.vn", "page_url": "http://portal.test/danh-ba"})
+    entries.append(RosterEntry("u-dir", "Đặng Văn Mới", "Trưởng phòng", dt.date(2022, 6, 1), None))
+    entries.append(RosterEntry("u-dir", "Tạ Văn Sắp", "Phó Trưởng phòng", dt.date(2022, 7, 1), None))
+    frames = build_frames(unit_records, people, PROFILE, registry)
+    facts = derive_facts(frames.units, frames.directory, registry, Roster(entries), CTX)
+    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, registry)
+    return findings, facts
+
+
+def _got(findings, unit_id, subject="unit"):
+    return {(f.field, f.category) for f in findings if f.unit_id == unit_id and f.subject == subject}
+
+
+@pytest.mark.parametrize("case", list(UNIT_CASES))
+def test_unit_rules(outcome, case):
+    findings, _ = outcome
+    assert _got(findings, _unit_id(case)) == UNIT_CASES[case][1]
+
+
+@pytest.mark.parametrize("person", list(DIRECTORY_CASES))
+def test_directory_rules(outcome, person):
+    findings, _ = outcome
+    assert _got(findings, "u-dir", person) == DIRECTORY_CASES[person][1]
+
+
+def test_roster_person_not_listed_is_leader_missing_but_not_before_taking_office(outcome):
+    findings, _ = outcome
+    assert _got(findings, "u-dir", "Đặng Văn Mới") == {("person", "leader_missing")}
+    assert _got(findings, "u-dir", "Tạ Văn Sắp") == set()
+
+
+def test_completeness(outcome):
+    findings, _ = outcome
+    assert _got(findings, "u-unlisted") == {("page", "unit_missing")}
+    assert _got(findings, "u-gone") == {("page", "page_unreachable")}
+    gone = next(f for f in findings if f.unit_id == "u-gone")
+    assert gone.value == "HTTP 404" and gone.url == "http://portal.test/gone"
+    assert _got(findings, "u-error") == set(), "a 5xx is the portal's problem (ops), not the unit's"
+
+
+def test_old_number_finding_suggests_the_new_number(outcome):
+    findings, _ = outcome
+    finding = next(f for f in findings if f.unit_id == "u-dir" and f.subject == "Trần Văn Cũ")
+    assert finding.value == "0168 9000 123"
+    assert finding.suggestion == "Đề nghị Ban biên tập sửa số điện thoại di động của Trần Văn Cũ thành 0389 000 123."
+    assert finding.message_vi.startswith("Số điện thoại di động của Trần Văn Cũ")
+
+
+def test_stale_counts_working_days(outcome):
+    findings, facts = outcome
+    import numpy as np
+
+    units = facts["units"].set_index("unit_id")
+    age = units.loc[_unit_id("updated-just-in-limit"), "updated_age_wd"]
+    weekdays = int(np.busday_count(dt.date(2021, 12, 21), NIGHT + dt.timedelta(days=1)))
+    # 20/12/2021 -> 13/06/2022 holds 125 weekdays, of which 9 are days off: 3/1 (New Year observed),
+    # 31/1-4/2 (Tết), 11/4 (Hùng Kings observed), 2/5 and 3/5 (30/4 and 1/5 observed)
+    assert weekdays == 125 and age == 116 and _got(findings, _unit_id("updated-just-in-limit")) == set()
+
+
+def test_checks_stand_aside_when_the_index_or_directory_was_not_read():
+    from portalwatch.validate.facts import _registry, _roster
+
+    ctx = NightContext(night=NIGHT, index_ok=False, directory_ok=False)
+    assert _registry(pd.DataFrame(columns=["unit_id", "http_status", "page_url"]), [], ctx).empty
+    assert _roster(pd.DataFrame(columns=["unit_id", "person_name"]), Roster([]), ctx).empty
+
+
+@pytest.mark.parametrize("raw, status", [
+    ("0254 3852 361", "ok"), ("064 3852 361", "old_numbering"), ("0123 456", "invalid"), (None, None),
+    ("...", None), ("(028) 3822 9999", "other_area"), ("0913 000 001", "ok"),
+])
+def test_phone_status(raw, status):
+    assert phone_status(raw, CTX)[0] == status
+
+
+@pytest.mark.parametrize("raw, status", [
+    ("u@vungtau.baria-vungtau.gov.vn", "ok"), ("u@gmail.com", "unofficial"), ("không có", "invalid"),
+    ("xxx", None), (None, None), ("a@baria-vungtau.gov.vn; b@yahoo.com", "unofficial"),
+])
+def test_email_status(raw, status):
+    assert email_status(raw, CTX) == status

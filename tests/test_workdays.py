@@ -1,0 +1,26 @@
+import datetime as dt
+
+import pytest
+
+from portalwatch.workdays import add_working_days, is_working_day, working_days_between
+
+
+@pytest.mark.parametrize("start, end, days", [
+    (dt.date(2022, 6, 10), dt.date(2022, 6, 13), 1),     # Friday -> Monday
+    (dt.date(2022, 6, 13), dt.date(2022, 6, 13), 0),
+    (dt.date(2022, 6, 13), dt.date(2022, 6, 10), 0),
+    (dt.date(2023, 1, 19), dt.date(2023, 1, 30), 2),     # Tết 2023: 20-26 January off
+    (dt.date(2025, 8, 29), dt.date(2025, 9, 3), 1),      # National Day 2025: 1-2 September off
+])
+def test_working_days_between(start, end, days):
+    assert working_days_between(start, end) == days
+
+
+def test_tet_and_weekends_are_not_working_days():
+    assert not is_working_day(dt.date(2023, 1, 23))   # Tết, a Monday
+    assert not is_working_day(dt.date(2022, 6, 12))   # Sunday
+    assert is_working_day(dt.date(2022, 6, 13))
+
+
+def test_deadline_skips_tet():
+    assert add_working_days(dt.date(2023, 1, 19), 3) == dt.date(2023, 1, 31)
