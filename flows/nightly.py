@@ -42,8 +42,8 @@ def extract_and_normalise(result: Any, config: stages.Config) -> Any:
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate(frames: Any, config: stages.Config, night: str, result: Any) -> list[Any]:
-    failures = stages.validate(frames, config, stages.night_date(night), result)
+def validate(frames: Any, config: stages.Config, night: str, result: Any, out: str) -> list[Any]:
+    failures = stages.validate(frames, config, stages.night_date(night), result, stages.gx_project(out, config))
     return stages.make_findings(failures, config)
 
 
@@ -63,7 +63,7 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
     config = load_config(profile, base_url)
     result = render_portal(config)
     frames = extract_and_normalise(result, config)
-    findings = validate(frames, config, night, result)
+    findings = validate(frames, config, night, result, out)
     summary = write_outputs(out, config, night, result, frames, findings)
     _publish_artifacts(summary)
     return summary
@@ -76,7 +76,8 @@ def _publish_artifacts(summary: dict[str, Any]) -> None:
              f"- pages rendered: {summary['pages']} ({summary['pages_failed']} failed)",
              f"- findings: {summary['findings']} in {summary['units_with_findings']} units",
              f"- run notices for ops: {len(summary['notices'])}",
-             f"- report: `{summary['report']}`", f"- findings: `{summary['findings_file']}`"]
+             f"- report: `{summary['report']}`", f"- findings: `{summary['findings_file']}`",
+             f"- Great Expectations Data Docs: `{summary['data_docs']}`"]
     create_markdown_artifact("\n".join(lines), key="nightly-summary", description="portalwatch nightly summary")
 
 

@@ -46,6 +46,11 @@ def test_nightly_flow_writes_findings_report_and_alerts(prefect_server, portal, 
     text = (folder / "alerts" / f"{one.unit_id}.txt").read_text(encoding="utf-8")
     assert text.startswith("Tiêu đề: ") and one.message_vi in text and "Kính gửi: " in text
 
+    docs = Path(summary["data_docs"])
+    assert docs.is_file() and "units_contacts" in docs.read_text(encoding="utf-8")
+    gx_config = (tmp_path / "vungtau-2022" / "gx" / "great_expectations.yml").read_text(encoding="utf-8")
+    assert "analytics_enabled: false" in gx_config
+
     saved = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert saved["findings"] == len(findings) and saved["pages"] == summary["pages"]
 

@@ -67,6 +67,7 @@ def _print_summary(summary: dict) -> None:
     console.print(f"Findings:    {summary['findings_file']}")
     console.print(f"Report:      {summary['report']}")
     console.print(f"Alert texts: {summary['alerts_dir']}/")
+    console.print(f"Data Docs:   {summary['data_docs']}")
 
 
 def _print_findings(console, path: Path, limit: int = 40) -> None:

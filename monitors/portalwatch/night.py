@@ -23,7 +23,7 @@ from .profile.schema import DIRECTORY, UNIT_PAGE, Profile
 from .settings import Settings
 
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate", "make_findings",
-           "run_notices", "night_date", "write_outputs", "NightOutputs", "run_night", "PORTAL_TZ"]
+           "run_notices", "night_date", "write_outputs", "NightOutputs", "run_night", "gx_project", "night_context", "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
 
@@ -117,14 +117,17 @@ def night_context(result: Any, frames: Any, config: Config, night: dt.date):
         directory_url=directory_pages[0].url if directory_pages else profile.base_url)
 
 
-def validate(frames: Any, config: Config, night: dt.date, result: Any):
-    """Derive the facts, then run every suite over them (failures, one per failing row)."""
+def validate(frames: Any, config: Config, night: dt.date, result: Any, project_dir: Path | None = None):
+    """Derive the facts, then run every suite over them (failures, one per failing row).
+
+    With ``project_dir`` the Great Expectations project there keeps the runs and their Data Docs.
+    """
     from .validate.facts import derive_facts
     from .validate.gx import run_suites
 
     ctx = night_context(result, frames, config, night)
     facts = derive_facts(frames.units, frames.directory, config.registry, config.roster, ctx)
-    return run_suites(config.suites, facts)
+    return run_suites(config.suites, facts, project_dir)
 
 
 def make_findings(failures: list[Any], config: Config):
@@ -172,6 +175,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     from .alerts.compose import compose_unit_messages, compose_vp_digest, write_messages
     from .findings.model import write_findings
     from .reports.nightly import write_nightly_report
+    from .validate.gx import data_docs_index
 
     folder = Path(out_dir) / config.profile.name / night.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
@@ -197,11 +201,17 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "findings": len(findings), "by_category": dict(sorted(by_category.items())),
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
         "unit_messages": len(messages) - 1,
+        "data_docs": str(data_docs_index(Path(out_dir) / config.profile.name)),
     }
     tmp = folder / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.replace(folder / "summary.json")
     return NightOutputs(folder=folder, findings=findings_path, report=report, alerts=alerts_dir, summary=summary)
+
+
+def gx_project(out_dir: str | Path, config: Config) -> Path:
+    """The Great Expectations project of a portal: it lives beside the portal's nightly folders."""
+    return Path(out_dir) / config.profile.name
 
 
 def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | None = None,
@@ -212,5 +222,5 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
     result = render_portal(config.profile, settings)
     units, rows = extract_pages(result, config.profile)
     frames = normalise(units, rows, config)
-    findings = make_findings(validate(frames, config, night, result), config)
+    findings = make_findings(validate(frames, config, night, result, gx_project(out_dir, config)), config)
     return write_outputs(Path(out_dir), config, night, result, frames, findings, run_notices(result, frames))

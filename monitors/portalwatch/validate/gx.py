@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,7 @@ import pandas as pd
 from ..errors import SuiteError
 from .suites import FRAMES, SuiteSpec
 
-__all__ = ["Failure", "run_suites", "rows_for"]
+__all__ = ["Failure", "run_suites", "rows_for", "data_docs_index"]
 
 logger = logging.getLogger(__name__)
 _ROW = "_pw_row"
@@ -67,57 +68,101 @@ def rows_for(suite: SuiteSpec, frame: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _context(gx: Any) -> Any:
+def _context(gx: Any, project_dir: Path | None) -> Any:
+    """A file context under ``project_dir`` (suites, validation definitions, checkpoints, results and
+    Data Docs kept for ops), or an ephemeral one when nothing is to be kept."""
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
+    if project_dir is None:
+        context = gx.get_context(mode="ephemeral")
+    else:
+        project_dir.mkdir(parents=True, exist_ok=True)
+        context = gx.get_context(mode="file", project_root_dir=str(project_dir))
     context.enable_analytics(False)
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if project_dir is not None:
+        context.variables.save()
     return context
 
 
-def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame]) -> list[Failure]:
-    """Validate each frame with the suites that check it; failures carry the row that failed."""
+def _asset(source: Any, name: str) -> Any:
+    try:
+        asset = source.get_asset(name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name)
+    try:
+        return asset.get_batch_definition("night")
+    except KeyError:
+        return asset.add_batch_definition_whole_dataframe("night")
+
+
+def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
+               project_dir: Path | None = None) -> list[Failure]:
+    """Validate the frames: one validation definition per suite, one checkpoint per frame.
+
+    With ``project_dir``, the Great Expectations project there keeps every run and its Data Docs
+    (``gx/uncommitted/data_docs/local_site/index.html``) are rebuilt after each checkpoint.
+    """
     gx, gxe = _gx()
-    context = _context(gx)
-    source = context.data_sources.add_pandas("portal")
-    failures: list[Failure] = []
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    context = _context(gx, project_dir)
+    source = context.data_sources.add_or_update_pandas("portal")
+    groups: dict[tuple[str, str], list[SuiteSpec]] = {}
     for suite in suites:
-        frame = rows_for(suite, frames[suite.frame]).reset_index(drop=True)
+        groups.setdefault((suite.frame, suite.rows), []).append(suite)
+
+    failures: list[Failure] = []
+    for (frame_name, rows), members in groups.items():
+        frame = rows_for(members[0], frames[frame_name]).reset_index(drop=True)
         if frame.empty:
             continue
         frame = frame.assign(**{_ROW: range(len(frame))})
-        asset = source.add_dataframe_asset(f"{suite.name}_asset")
-        batch = asset.add_batch_definition_whole_dataframe(f"{suite.name}_batch")
-        gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name))
-        locations: list[tuple[int, str]] = []
-        for index, rule in enumerate(suite.rules):
-            cls = _expectation_class(gxe, rule.expectation, suite)
-            for field_name in rule.fields:
-                column = rule.column_for(field_name, suite)
-                if column not in frame.columns:
-                    raise SuiteError(f"field '{field_name}' is not a column of the {suite.frame} frame",
-                                     path=str(suite.path), key=f"rules.{rule.rule}")
-                gx_suite.add_expectation(cls(column=column, **rule.kwargs,
-                                             meta={"rule": rule.rule, "field": field_name}))
-                locations.append((index, field_name))
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{suite.name}_definition", data=batch, suite=gx_suite))
-        result = definition.run(batch_parameters={"dataframe": frame},
-                                result_format={"result_format": "COMPLETE",
-                                               "unexpected_index_column_names": [_ROW]})
-        rule_by_name = {r.rule: i for i, r in enumerate(suite.rules)}
-        for outcome in result.results:
-            if outcome.success:
-                continue
-            meta = outcome.expectation_config.meta or {}
-            if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-                raise SuiteError(f"expectation failed to run: {outcome.exception_info.get('exception_message')}",
-                                 path=str(suite.path), key=f"rules.{meta.get('rule')}")
-            rule = suite.rules[rule_by_name[meta["rule"]]]
-            column = rule.value_for(meta["field"], suite)   # evidence: the value as the site wrote it
-            for hit in outcome.result.get("unexpected_index_list") or []:
-                row = frame.iloc[int(hit[_ROW])].drop(labels=[_ROW]).to_dict()
-                failures.append(Failure(suite=suite, rule_index=rule_by_name[meta["rule"]], field=meta["field"],
-                                        row=row, value=row.get(column)))
+        batch = _asset(source, f"{frame_name}_{rows}")
+        definitions, by_suite = [], {}
+        for suite in members:
+            gx_suite = gx.ExpectationSuite(name=suite.name)
+            for index, rule in enumerate(suite.rules):
+                cls = _expectation_class(gxe, rule.expectation, suite)
+                for field_name in rule.fields:
+                    column = rule.column_for(field_name, suite)
+                    if column not in frame.columns:
+                        raise SuiteError(f"field '{field_name}' (column '{column}') is not in the {suite.frame} frame",
+                                         path=str(suite.path), key=f"rules.{rule.rule}")
+                    gx_suite.add_expectation(cls(column=column, **rule.kwargs,
+                                                 meta={"rule": rule.rule, "field": field_name, "index": index}))
+            gx_suite = context.suites.add_or_update(gx_suite)
+            definitions.append(context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)))
+            by_suite[suite.name] = suite
+        actions = [UpdateDataDocsAction(name="update_data_docs")] if project_dir is not None else []
+        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+            name=f"portalwatch_{frame_name}_{rows}", validation_definitions=definitions, actions=actions,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [_ROW]}))
+        result = checkpoint.run(batch_parameters={"dataframe": frame})
+        for outcome in result.run_results.values():
+            failures.extend(_failures(by_suite[outcome.suite_name], outcome, frame))
     return failures
+
+
+def _failures(suite: SuiteSpec, validation: Any, frame: pd.DataFrame) -> list[Failure]:
+    found = []
+    for outcome in validation.results:
+        if outcome.success:
+            continue
+        meta = outcome.expectation_config.meta or {}
+        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+            raise SuiteError(f"expectation failed to run: {outcome.exception_info.get('exception_message')}",
+                             path=str(suite.path), key=f"rules.{meta.get('rule')}")
+        rule = suite.rules[int(meta["index"])]
+        column = rule.value_for(meta["field"], suite)   # evidence: the value as the site wrote it
+        for hit in outcome.result.get("unexpected_index_list") or []:
+            row = frame.iloc[int(hit[_ROW])].drop(labels=[_ROW]).to_dict()
+            found.append(Failure(suite=suite, rule_index=int(meta["index"]), field=meta["field"], row=row,
+                                 value=row.get(column)))
+    return found
+
+
+def data_docs_index(project_dir: Path) -> Path:
+    """Where the Data Docs of a project folder start."""
+    return project_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
