@@ -177,6 +177,9 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     from .reports.nightly import write_nightly_report
     from .validate.gx import data_docs_index
 
+    from .reports.score import score_portal
+
+    score = score_portal(findings, config.registry, config.roster, night)
     folder = Path(out_dir) / config.profile.name / night.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     findings_path = write_findings(findings, folder / "findings.jsonl")
@@ -185,11 +188,12 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         frame.to_csv(tmp, index=False, encoding="utf-8")
         tmp.replace(folder / f"{name}.csv")
     report = write_nightly_report(folder / "report.html", findings=findings, registry=config.registry, night=night,
-                                  portal_title=config.profile.title, pages=len(result.pages), notices=notices)
+                                  portal_title=config.profile.title, pages=len(result.pages), notices=notices,
+                                  score=score)
     alerts_dir = folder / "alerts"
     messages = compose_unit_messages(findings, config.registry, night, config.profile.title)
     messages.append(compose_vp_digest(findings, config.registry, night, config.profile.title, len(notices),
-                                      str(report)))
+                                      str(report), score))
     write_messages(messages, alerts_dir)
     by_category: dict[str, int] = {}
     for finding in findings:
@@ -202,6 +206,8 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
         "unit_messages": len(messages) - 1,
         "data_docs": str(data_docs_index(Path(out_dir) / config.profile.name)),
+        "score": {"points": score.total, "out_of": 12, "percent": score.percent,
+                  "units": {u.unit_id: u.total for u in score.units}},
     }
     tmp = folder / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

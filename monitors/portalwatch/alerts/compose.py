@@ -12,6 +12,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -51,7 +52,7 @@ def compose_unit_messages(findings: list[Finding], registry: Registry, night: dt
 
 
 def compose_vp_digest(findings: list[Finding], registry: Registry, night: dt.date, portal_title: str,
-                      notices: int, report_path: str) -> Message:
+                      notices: int, report_path: str, score: Any = None) -> Message:
     """The VP office's nightly digest: by unit, how many findings and how many of high severity."""
     counts: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
@@ -61,7 +62,8 @@ def compose_vp_digest(findings: list[Finding], registry: Registry, night: dt.dat
     vp = registry.units.get(registry.vp_office or "")
     body = _ENV.get_template("vp_digest.txt.j2").render(
         vp_name=vp.name if vp else "Văn phòng HĐND và UBND", portal_title=portal_title, night=night,
-        total=len(findings), by_unit=rows, unit_count=len(registry), notices=notices, report_path=report_path)
+        total=len(findings), by_unit=rows, unit_count=len(registry), notices=notices, report_path=report_path,
+        score=score)
     subject = f"[{portal_title}] Tổng hợp giám sát ngày {night.strftime('%d/%m/%Y')}: {len(findings)} nội dung"
     return Message("vp-office", unicodedata.normalize("NFC", subject), unicodedata.normalize("NFC", body))
 

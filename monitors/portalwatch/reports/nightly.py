@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from ..findings.model import Finding
 from ..profile.registry import Registry
+from .score import CRITERIA
 
 __all__ = ["render_nightly_report", "write_nightly_report"]
 
@@ -23,7 +24,7 @@ _ENV = Environment(loader=PackageLoader("portalwatch.reports", "templates"),
 
 
 def render_nightly_report(findings: list[Finding], registry: Registry, night: dt.date, portal_title: str,
-                          pages: int, notices: list[dict[str, Any]]) -> str:
+                          pages: int, notices: list[dict[str, Any]], score: Any) -> str:
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         grouped[finding.unit_id].append(finding)
@@ -35,7 +36,8 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
                         "low": sum(f.severity == "low" for f in items), "findings": items})
     return _ENV.get_template("nightly.html.j2").render(
         findings=findings, by_unit=by_unit, night=night, portal_title=portal_title, pages=pages,
-        notices=notices, unit_count=len(registry))
+        notices=notices, unit_count=len(registry), score=score, criteria=CRITERIA,
+        weakest=sorted(score.units, key=lambda u: (u.total, u.unit_id)))
 
 
 def write_nightly_report(path: Path, **kwargs: Any) -> Path:
