@@ -76,7 +76,7 @@ ROSTER = "unit_id,person_name,position,effective_from,effective_to,office_phone,
     (ROSTER.replace("2021-07-01", "1/13/2021"), r"roster.csv:2, key 'effective_from': expected a date"),
     (ROSTER.replace("unit_id,", "unit,"), r"roster.csv:1: missing column\(s\) unit_id"),
     (ROSTER.replace("Trần Thị Bình", ""), r"roster.csv:2, key 'person_name': empty required cell"),
-    ("", r"roster.csv: the roster is empty"),
+    ("", r"roster.csv: the file is empty"),
 ])
 def test_malformed_roster_is_named(tmp_path, text, message):
     path = tmp_path / "roster.csv"
@@ -88,5 +88,50 @@ def test_malformed_roster_is_named(tmp_path, text, message):
 def test_roster_of_another_format_is_refused(tmp_path):
     path = tmp_path / "roster.ods"
     path.write_text("x", encoding="utf-8")
-    with pytest.raises(RegistryError, match=r"expected a .csv or .xlsx roster"):
+    with pytest.raises(RegistryError, match=r"expected a .csv or .xlsx file"):
         load_roster(path)
+
+
+def _registry_rows():
+    registry = load_registry(CONFIG / "registry.yaml")
+    rows = [["id", "name", "aliases", "kind", "responsible", "slack", "email", "role"]]
+    for u in registry:
+        rows.append([u.id, u.name, "; ".join(u.aliases), u.kind, u.responsible or "", u.routes.slack or "",
+                     "; ".join(u.routes.email), "vp_office" if u.id == registry.vp_office else ""])
+    return registry, rows
+
+
+def test_registry_as_csv_and_xlsx_reads_like_the_yaml(tmp_path):
+    import csv
+
+    from openpyxl import Workbook
+
+    registry, rows = _registry_rows()
+    with (tmp_path / "units.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(tmp_path / "units.xlsx")
+    for name in ("units.csv", "units.xlsx"):
+        table = load_registry(tmp_path / name)
+        assert table.units == registry.units and table.vp_office == registry.vp_office
+        assert table.match("P. Thắng Nhất").id == "phuong-thang-nhat"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda rows: rows[1].__setitem__(3, "district"), r"units.csv:2, key 'kind': expected one of city, office"),
+    (lambda rows: rows[2].__setitem__(0, rows[1][0]), r"units.csv:3, key 'id': duplicate unit id"),
+    (lambda rows: rows[0].__setitem__(5, "slak"), r"units.csv:1: unknown column\(s\) slak"),
+    (lambda rows: rows[1].__setitem__(1, ""), r"units.csv:2, key 'name': empty required cell"),
+    (lambda rows: rows[1].__setitem__(4, "nobody"), r"key 'units.ubnd-thanh-pho.responsible'"),
+])
+def test_malformed_registry_sheet_is_named(tmp_path, edit, message):
+    import csv
+
+    _, rows = _registry_rows()
+    edit(rows)
+    with (tmp_path / "units.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    with pytest.raises(RegistryError, match=message):
+        load_registry(tmp_path / "units.csv")

@@ -73,9 +73,69 @@ def _routes(reader: Reader) -> Routes:
     return Routes(slack=reader.get("slack", str, None), email=tuple(reader.str_list("email", [])))
 
 
+#: Columns of a registry kept as a spreadsheet (CSV or XLSX); lists are separated by ";".
+TABLE_COLUMNS = ("id", "name", "aliases", "kind", "responsible", "slack", "email", "role")
+
+
+def _split(value: object) -> list[str]:
+    return [v.strip() for v in str(value or "").split(";") if v.strip()]
+
+
+def _load_table(path: Path) -> Registry:
+    """A registry as offices keep it: one row per unit; ``role`` = vp_office marks the VP office."""
+    from .roster import read_table
+
+    header, rows = read_table(path)
+    missing = [c for c in ("id", "name", "kind") if c not in header]
+    if missing:
+        raise RegistryError(f"missing column(s) {', '.join(missing)} (expected: {', '.join(TABLE_COLUMNS)})",
+                            path=str(path), line=1)
+    unknown = [c for c in header if c and c not in TABLE_COLUMNS]
+    if unknown:
+        raise RegistryError(f"unknown column(s) {', '.join(unknown)} (expected: {', '.join(TABLE_COLUMNS)})",
+                            path=str(path), line=1)
+    units: dict[str, Unit] = {}
+    vp_office = None
+    for line, row in rows:
+        record = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, row)}
+        for column in ("id", "name", "kind"):
+            if not record.get(column):
+                raise RegistryError("empty required cell", path=str(path), line=line, key=column)
+        if record["id"] in units:
+            raise RegistryError(f"duplicate unit id '{record['id']}'", path=str(path), line=line, key="id")
+        if record["kind"] not in UNIT_KINDS:
+            raise RegistryError(f"expected one of {', '.join(UNIT_KINDS)}, found {record['kind']!r}",
+                                path=str(path), line=line, key="kind")
+        if record.get("role") == "vp_office":
+            vp_office = record["id"]
+        elif record.get("role"):
+            raise RegistryError(f"expected 'vp_office' or nothing, found {record['role']!r}", path=str(path),
+                                line=line, key="role")
+        units[record["id"]] = Unit(id=record["id"], name=record["name"], kind=record["kind"],
+                                   aliases=tuple(_split(record.get("aliases"))),
+                                   responsible=record.get("responsible") or None,
+                                   routes=Routes(slack=record.get("slack") or None,
+                                                 email=tuple(_split(record.get("email")))))
+    if not units:
+        raise RegistryError("the registry lists no unit", path=str(path))
+    return _checked(Registry(units=units, vp_office=vp_office, path=path), path)
+
+
+def _checked(registry: Registry, path: Path) -> Registry:
+    for unit in registry.units.values():
+        if unit.responsible and unit.responsible not in registry.units:
+            raise RegistryError(f"responsible office '{unit.responsible}' is not a unit of the registry",
+                                path=str(path), key=f"units.{unit.id}.responsible")
+    return registry
+
+
 def load_registry(path: str | Path) -> Registry:
-    """Read a registry YAML file; :class:`RegistryError` names file, line and key on any problem."""
+    """Read a registry (YAML, or a CSV/XLSX sheet); :class:`RegistryError` names file, line and key."""
     path = Path(path)
+    if not path.exists():
+        raise RegistryError("file not found", path=str(path))
+    if path.suffix.lower() in (".csv", ".xlsx"):
+        return _load_table(path)
     top = Reader(load_yaml(path, RegistryError), path, "", RegistryError)
     top.check_keys(("vp_office", "ops", "units"))
     raw_units = top.get("units", list)
@@ -96,10 +156,6 @@ def load_registry(path: str | Path) -> Registry:
                               responsible=item.get("responsible", str, None),
                               routes=_routes(item.sub("alerts", {})))
     vp_office = top.get("vp_office", str, None)
-    for unit in units.values():
-        if unit.responsible and unit.responsible not in units:
-            raise RegistryError(f"responsible office '{unit.responsible}' is not a unit of the registry",
-                                path=str(path), key=f"units.{unit.id}.responsible")
     if vp_office and vp_office not in units:
         raise top.fail(f"'{vp_office}' is not a unit of the registry", "vp_office")
-    return Registry(units=units, vp_office=vp_office, ops=_routes(top.sub("ops", {})), path=path)
+    return _checked(Registry(units=units, vp_office=vp_office, ops=_routes(top.sub("ops", {})), path=path), path)

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import RegistryError
 from .matching import name_key
 
-__all__ = ["RosterEntry", "Roster", "load_roster", "ROSTER_COLUMNS"]
+__all__ = ["RosterEntry", "Roster", "load_roster", "read_table", "ROSTER_COLUMNS"]
 
 ROSTER_COLUMNS = ("unit_id", "person_name", "position", "effective_from", "effective_to",
                   "office_phone", "mobile", "email")
@@ -71,40 +71,41 @@ def _date(value: object, path: Path, row: int, column: str) -> dt.date | None:
                         path=str(path), line=row, key=column)
 
 
-def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[object]]]]:
+def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[object]]]]:
+    """Header and (line number, cells) of the first sheet of a CSV or XLSX file; blank rows skipped."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 table = list(csv.reader(handle))
             if not table:
-                raise RegistryError("the roster is empty", path=str(path))
-            return table[0], [(i + 2, list(r)) for i, r in enumerate(table[1:]) if any(c.strip() for c in r)]
+                raise RegistryError("the file is empty", path=str(path))
+            return [h.strip() for h in table[0]], [(i + 2, list(r)) for i, r in enumerate(table[1:]) if any(c.strip() for c in r)]
         if suffix == ".xlsx":
             from openpyxl import load_workbook
 
             sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
             table = [list(r) for r in sheet.iter_rows(values_only=True)]
             if not table:
-                raise RegistryError("the roster is empty", path=str(path))
+                raise RegistryError("the file is empty", path=str(path))
             header = [str(c or "").strip() for c in table[0]]
+            sheet.parent.close()
             return header, [(i + 2, r) for i, r in enumerate(table[1:]) if any(c not in (None, "") for c in r)]
     except FileNotFoundError as exc:
         raise RegistryError("file not found", path=str(path)) from exc
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise RegistryError(f"cannot read the roster ({exc})", path=str(path)) from exc
+        raise RegistryError(f"cannot read the file ({exc})", path=str(path)) from exc
     except Exception as exc:  # openpyxl raises assorted errors on a damaged workbook
         if isinstance(exc, RegistryError):
             raise
         raise RegistryError(f"cannot read the workbook ({exc})", path=str(path)) from exc
-    raise RegistryError(f"expected a .csv or .xlsx roster, found '{suffix or 'no extension'}'", path=str(path))
+    raise RegistryError(f"expected a .csv or .xlsx file, found '{suffix or 'no extension'}'", path=str(path))
 
 
 def load_roster(path: str | Path, known_units: set[str] | None = None) -> Roster:
     """Read a roster; unknown units, missing columns and bad dates are named with their row."""
     path = Path(path)
-    header, rows = _rows(path)
-    header = [h.strip() for h in header]
+    header, rows = read_table(path)
     missing = [c for c in _REQUIRED if c not in header]
     if missing:
         raise RegistryError(f"missing column(s) {', '.join(missing)} (expected: {', '.join(ROSTER_COLUMNS)})",
