@@ -1,7 +1,8 @@
 """The nightly audit of one portal, as a Prefect flow.
 
-Each task wraps one plain stage function of :mod:`portalwatch.night`; only I/O (rendering the
-portal) is retried. Results are not cached or persisted by Prefect: the night's folder is the record.
+Each task wraps one plain stage function of :mod:`portalwatch.night`; only I/O is retried
+(rendering the portal, committing to the store, which is one transaction and safe to repeat).
+Results are not cached or persisted by Prefect: the store and the night's folder are the record.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ def load_config(profile: str, base_url: str | None) -> stages.Config:
     return stages.load_config(profile, base_url=base_url)
 
 
+@task(name="begin-run", cache_policy=NO_CACHE)
+def begin_run(store: Any, config: stages.Config, night: str) -> int | None:
+    run_id = store.begin_run(config.profile.name, stages.night_date(night))
+    if run_id is None:
+        get_run_logger().info("night %s of %s is already recorded: the store will not change", night,
+                              config.profile.name)
+    return run_id
+
+
 @task(name="render-portal", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
 def render_portal(config: stages.Config) -> Any:
     logger = get_run_logger()
@@ -35,36 +45,62 @@ def render_portal(config: stages.Config) -> Any:
 
 
 @task(name="extract-normalise", cache_policy=NO_CACHE)
-def extract_and_normalise(result: Any, config: stages.Config) -> Any:
+def extract_and_normalise(result: Any, config: stages.Config) -> tuple[list, list, Any]:
     units, rows = stages.extract_pages(result, config.profile)
     get_run_logger().info("extracted %d unit pages and %d directory rows", len(units), len(rows))
-    return stages.normalise(units, rows, config)
+    return units, rows, stages.normalise(units, rows, config)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate(frames: Any, config: stages.Config, night: str, result: Any, out: str) -> list[Any]:
-    failures = stages.validate(frames, config, stages.night_date(night), result, stages.gx_project(out, config))
-    return stages.make_findings(failures, config)
+def validate(frames: Any, config: stages.Config, night: str, result: Any, out: str) -> tuple[list[Any], Any]:
+    ctx = stages.night_context(result, frames, config, stages.night_date(night))
+    failures = stages.validate(frames, config, ctx, stages.gx_project(out, config))
+    return stages.make_findings(failures, config), ctx
+
+
+@task(name="record-night", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+def record_night(store: Any, run_id: int, config: stages.Config, night: str, result: Any, units: list,
+                 rows: list, frames: Any, findings: list, ctx: Any, notices: list, score: Any) -> Any:
+    return stages.record_night(store, run_id, config, stages.night_date(night), result, units, rows, frames,
+                               findings, ctx, notices, score)
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
-def write_outputs(out: str, config: stages.Config, night: str | None, result: Any, frames: Any,
-                  findings: list[Any]) -> dict[str, Any]:
-    notices = stages.run_notices(result, frames)
-    outputs = stages.write_outputs(Path(out), config, stages.night_date(night), result, frames, findings, notices)
+def write_outputs(out: str, config: stages.Config, night: str, result: Any, frames: Any, findings: list[Any],
+                  notices: list, score: Any, changes: Any) -> dict[str, Any]:
+    outputs = stages.write_outputs(Path(out), config, stages.night_date(night), result, frames, findings, notices,
+                                   score, changes)
     return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
             "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
 
 
 @flow(name="nightly-audit", log_prints=True)
-def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_url: str | None = None) -> dict:
-    """Audit one portal for one night: render, extract, normalise, validate, write findings."""
+def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_url: str | None = None,
+                  db: str | None = None) -> dict:
+    """Audit one portal for one night: render, extract, normalise, validate, record, report."""
+    from portalwatch.reports.score import score_portal
+    from portalwatch.store import open_store
+
     night = stages.night_date(now).isoformat()  # a bad --now fails before anything is fetched
     config = load_config(profile, base_url)
-    result = render_portal(config)
-    frames = extract_and_normalise(result, config)
-    findings = validate(frames, config, night, result, out)
-    summary = write_outputs(out, config, night, result, frames, findings)
+    store = open_store(stages.store_url(out, db))
+    run_id = None
+    try:
+        run_id = begin_run(store, config, night)
+        result = render_portal(config)
+        units, rows, frames = extract_and_normalise(result, config)
+        findings, ctx = validate(frames, config, night, result, out)
+        notices = stages.run_notices(result, frames)
+        score = score_portal(findings, config.registry, config.roster, stages.night_date(night))
+        changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,
+                                score) if run_id is not None else None)
+        summary = write_outputs(out, config, night, result, frames, findings, notices, score, changes)
+    except BaseException as exc:
+        if run_id is not None:
+            store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        store.dispose()
     _publish_artifacts(summary)
     return summary
 
@@ -75,6 +111,7 @@ def _publish_artifacts(summary: dict[str, Any]) -> None:
     lines = [f"# {summary['portal']} – {summary['night']}", "",
              f"- pages rendered: {summary['pages']} ({summary['pages_failed']} failed)",
              f"- findings: {summary['findings']} in {summary['units_with_findings']} units",
+             f"- content score: {summary['score']['points']}/12 ({summary['score']['percent']}%)",
              f"- run notices for ops: {len(summary['notices'])}",
              f"- report: `{summary['report']}`", f"- findings: `{summary['findings_file']}`",
              f"- Great Expectations Data Docs: `{summary['data_docs']}`"]

@@ -6,8 +6,11 @@ at it, so the renderer's host allowlist blocks anything else.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,3 +42,85 @@ def config(portal):
     from portalwatch.night import load_config
 
     return load_config(PROFILE_PATH, base_url=portal.base_url)
+
+
+@dataclass
+class Night:
+    """One night of the sample portal, rendered and checked once per test session."""
+
+    night: int
+    date: dt.date
+    crawl: Any
+    units: list
+    rows: list
+    frames: Any
+    ctx: Any
+    findings: list
+
+
+@pytest.fixture(scope="session")
+def nights(scenario, portal, config) -> dict[int, Night]:
+    """Every night of the scenario through the real pipeline (Chromium, Great Expectations)."""
+    from portalwatch import night as stages
+
+    results = {}
+    for n in range(1, scenario.nights + 1):
+        portal.set_night(n)
+        date = scenario.night_date(n)
+        crawl = stages.render_portal(config.profile)
+        units, rows = stages.extract_pages(crawl, config.profile)
+        frames = stages.normalise(units, rows, config)
+        ctx = stages.night_context(crawl, frames, config, date)
+        findings = stages.make_findings(stages.validate(frames, config, ctx), config)
+        results[n] = Night(n, date, crawl, units, rows, frames, ctx, findings)
+    portal.set_night(1)
+    return results
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for the session, dropped afterwards.
+
+    PostgreSQL runs on 127.0.0.1:5432 on the project's machines and in CI (.ci/run starts it if it
+    is not running). Where there is none, the PostgreSQL tests say so and do not run.
+    """
+    import uuid
+
+    base = os.environ.get("PORTALWATCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        import psycopg
+
+        admin = psycopg.connect(base, autocommit=True, connect_timeout=5)
+    except Exception as exc:  # no server, no driver: say why the PostgreSQL tests did not run
+        pytest.skip(f"PostgreSQL tests did not run: no server at {base.split('@')[-1]} ({exc})")
+    name = f"portalwatch_test_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """Each store test runs on the embedded default and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    base = request.getfixturevalue("postgres_url")
+    import psycopg
+
+    schema_db = f"{base}_{abs(hash(request.node.name)) % 10**8}"
+    admin_url = base.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{schema_db.rsplit("/", 1)[1]}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{schema_db.rsplit("/", 1)[1]}"')
+    request.addfinalizer(lambda: _drop(admin_url, schema_db.rsplit("/", 1)[1]))
+    return schema_db
+
+
+def _drop(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -24,24 +24,9 @@ def _shown(value):
     return text or None
 
 
-@pytest.fixture(scope="module")
-def nights(scenario, portal, config):
-    """Every night of the scenario rendered once: (crawl result, frames, findings) by night."""
-    results = {}
-    for night in range(1, scenario.nights + 1):
-        portal.set_night(night)
-        crawl = stages.render_portal(config.profile)
-        units, rows = stages.extract_pages(crawl, config.profile)
-        frames = stages.normalise(units, rows, config)
-        findings = stages.make_findings(stages.validate(frames, config, scenario.night_date(night), crawl), config)
-        results[night] = (crawl, frames, findings)
-    portal.set_night(1)
-    return results
-
-
 @pytest.mark.parametrize("night", [1, 5, 10, 14])
 def test_units_extracted_equal_the_portals_source(scenario, nights, night):
-    _, frames, _ = nights[night]
+    frames = nights[night].frames
     got = {row.unit_id: row for row in frames.units.itertuples()}
     source = [u for u in scenario.source_units(night) if u["listed"]]
     assert set(got) == {u["unit_id"] for u in source}, "every listed unit, and only those"
@@ -62,7 +47,7 @@ def test_units_extracted_equal_the_portals_source(scenario, nights, night):
 
 @pytest.mark.parametrize("night", [1, 5, 10, 14])
 def test_directory_extracted_equals_the_portals_source(scenario, nights, night):
-    _, frames, _ = nights[night]
+    frames = nights[night].frames
     got = sorted((r.unit_id, r.person_name, r.position, r.office_phone_raw, r.mobile_raw, r.email_raw)
                  for r in frames.directory.itertuples())
     expected = sorted((p["unit_id"], _shown(p["person_name"]), _shown(p["position"]), _shown(p["office_phone"]),
@@ -72,7 +57,7 @@ def test_directory_extracted_equals_the_portals_source(scenario, nights, night):
 
 
 def test_phones_are_normalised_to_e164(nights):
-    _, frames, _ = nights[1]
+    frames = nights[1].frames
     phones = [p for row in frames.units.itertuples() for p in row.phones]
     assert phones and all(p.startswith("+84") and p[1:].isdigit() for p in phones)
     mobiles = frames.directory["mobile"].dropna()
@@ -83,7 +68,7 @@ def test_text_is_nfc_even_where_the_portal_serves_nfd(scenario, nights):
     nfd_defects = [d for d in scenario.defects if getattr(d, "nfd", None)]
     assert nfd_defects, "the scenario seeds NFD text"
     night = nfd_defects[0].first_night
-    _, frames, _ = nights[night]
+    frames = nights[night].frames
     for column in ("unit_name", "intro", "address"):
         for value in frames.units[column].dropna():
             assert unicodedata.is_normalized("NFC", value)
@@ -91,7 +76,8 @@ def test_text_is_nfc_even_where_the_portal_serves_nfd(scenario, nights):
 
 def test_findings_equal_the_ground_truth_every_night(scenario, nights):
     """No false finding, none missed, on every night of the scenario."""
-    for night, (_, _, findings) in nights.items():
+    for night, result in nights.items():
+        findings = result.findings
         got = sorted((f.unit_id, f.subject, f.field, f.category) for f in findings)
         expected = sorted((g["unit_id"], g["subject"], g["field"], g["category"]) for g in scenario.ground_truth(night))
         assert got == expected, f"night {night}"
@@ -99,14 +85,14 @@ def test_findings_equal_the_ground_truth_every_night(scenario, nights):
 
 def test_every_category_of_the_scenario_is_found(scenario, nights):
     seeded = {g["category"] for n in nights for g in scenario.ground_truth(n)}
-    found = {f.category for _, _, findings in nights.values() for f in findings}
+    found = {f.category for result in nights.values() for f in result.findings}
     assert seeded == found
     assert {"old_numbering", "unofficial_email", "stale", "leader_left", "leader_missing", "duplicate_contact",
             "unit_missing", "page_unreachable", "missing", "placeholder"} <= found
 
 
 def test_old_numbers_come_with_the_new_number(nights):
-    old = [f for _, _, findings in nights.values() for f in findings if f.category == "old_numbering"]
+    old = [f for result in nights.values() for f in result.findings if f.category == "old_numbering"]
     assert old
     for finding in old:
         assert finding.suggestion and any(ch.isdigit() for ch in finding.suggestion)
@@ -120,12 +106,12 @@ def test_a_defect_that_is_fixed_disappears(scenario, nights):
     expect = next(e for e in defect.expect if e["category"] == "missing")
     def seen(night):
         return any((f.unit_id, f.field, f.category) == (expect["unit_id"], expect["field"], "missing")
-                   for f in nights[night][2])
+                   for f in nights[night].findings)
     assert seen(defect.last_night)
     assert not seen(defect.last_night + 1)
 
 
 def test_only_loopback_was_requested(nights, config):
-    crawl, _, _ = nights[1]
+    crawl = nights[1].crawl
     assert crawl.pages
     assert all(p.url.startswith(config.profile.base_url) for p in crawl.pages)

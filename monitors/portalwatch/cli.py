@@ -21,6 +21,9 @@ app = typer.Typer(help="portalwatch: nightly data-quality monitoring of a govern
 sample_app = typer.Typer(help="The bundled sample portal (the test bed and the demo's default).",
                          no_args_is_help=True)
 app.add_typer(sample_app, name="sample")
+findings_app = typer.Typer(help="Findings kept in the store: list, show one's history, export.",
+                           no_args_is_help=True)
+app.add_typer(findings_app, name="findings")
 profile_app = typer.Typer(help="Portal profiles: check that a profile still reads its portal.", no_args_is_help=True)
 app.add_typer(profile_app, name="profile")
 
@@ -62,6 +65,13 @@ def _print_summary(summary: dict) -> None:
     for category, count in summary["by_category"].items():
         table.add_row(f"  {category}", str(count))
     table.add_row("Ghi chú vận hành / run notices", str(len(summary["notices"])))
+    store = summary.get("store", {})
+    if store.get("already_recorded"):
+        table.add_row("Lịch sử / store", "đêm này đã ghi / night already recorded")
+    elif store:
+        table.add_row("Mới phát hiện / opened", str(store["opened"] + store["reopened"]))
+        table.add_row("Đã khắc phục / resolved", str(store["resolved"]))
+    table.add_row("Điểm nội dung / content score", f"{summary['score']['points']}/12 ({summary['score']['percent']}%)")
     console.print(table)
     _print_findings(console, Path(summary["findings_file"]))
     console.print(f"Findings:    {summary['findings_file']}")
@@ -92,18 +102,22 @@ def _print_findings(console, path: Path, limit: int = 40) -> None:
         console.print(f"... and {len(findings) - limit} more in {path}")
 
 
-def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[str], prefect: bool) -> dict:
-    """Run the night; configuration is checked first so a user error never reaches Prefect's logs."""
+def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[str], prefect: bool,
+              db: Optional[str] = None) -> dict:
+    """Run the night; configuration and the store are checked first, so a user error never reaches
+    Prefect's logs and nothing is fetched for a night that could not be recorded."""
     from . import night as stages
+    from .store import open_store
 
     _quiet_environment()
     stages.night_date(now)
     stages.load_config(profile, base_url=base_url)
+    open_store(stages.store_url(out, db)).dispose()
     if prefect:
         from flows.nightly import nightly_audit
 
-        return nightly_audit(profile=str(profile), out=str(out), now=now, base_url=base_url)
-    outputs = stages.run_night(profile, out, now=now, base_url=base_url)
+        return nightly_audit(profile=str(profile), out=str(out), now=now, base_url=base_url, db=db)
+    outputs = stages.run_night(profile, out, now=now, base_url=base_url, db=db)
     return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
             "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
 
@@ -113,15 +127,19 @@ def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="P
         out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for the night's results."),
         now: Optional[str] = typer.Option(None, "--now", help="Audit as of this date (YYYY-MM-DD)."),
         base_url: Optional[str] = typer.Option(None, "--base-url", help="Crawl this address instead of the profile's."),
+        db: Optional[str] = typer.Option(None, "--db", envvar="PORTALWATCH_DB",
+                                         help="Store URL (default: a SQLite file in --out)."),
         prefect: bool = typer.Option(True, "--prefect/--no-prefect", help="Run through Prefect (default).")) -> None:
-    """Run one night's audit of a portal and write findings, report and alert texts."""
+    """Run one night's audit of a portal: findings, history, report and alert texts."""
     with _user_errors():
-        _print_summary(_run_flow(profile, out, now, base_url, prefect))
+        _print_summary(_run_flow(profile, out, now, base_url, prefect, db))
 
 
 @app.command()
 def demo(night: int = typer.Option(1, "--night", "-n", help="Scenario night to show (1-14)."),
          out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for the night's results."),
+         db: Optional[str] = typer.Option(None, "--db", envvar="PORTALWATCH_DB",
+                                          help="Store URL (default: a SQLite file in --out)."),
          prefect: bool = typer.Option(True, "--prefect/--no-prefect", help="Run through Prefect (default).")) -> None:
     """Start the bundled sample portal on a free loopback port and audit one night of it."""
     with _user_errors():
@@ -132,7 +150,8 @@ def demo(night: int = typer.Option(1, "--night", "-n", help="Scenario night to s
             raise typer.BadParameter(f"the scenario has nights 1 to {scenario.nights}", param_hint="--night")
         with SamplePortal(scenario, night=night) as portal:
             typer.echo(f"Sample portal (night {night}, {scenario.night_date(night)}): {portal.base_url}")
-            summary = _run_flow(DEFAULT_PROFILE, out, scenario.night_date(night).isoformat(), portal.base_url, prefect)
+            summary = _run_flow(DEFAULT_PROFILE, out, scenario.night_date(night).isoformat(), portal.base_url, prefect,
+                                db)
         _print_summary(summary)
 
 
@@ -170,6 +189,99 @@ def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML
             from .errors import PortalUnreachable
             raise PortalUnreachable(f"no page of {report.base_url} could be rendered")
         console.print("[green]profile ok[/]: every required selector matched")
+
+
+def _open_store(out: Path, db: Optional[str]):
+    from . import night as stages
+    from .store import open_store
+
+    return open_store(stages.store_url(out, db))
+
+
+_DB = typer.Option(None, "--db", envvar="PORTALWATCH_DB", help="Store URL (default: a SQLite file in --out).")
+_OUT = typer.Option(Path("out"), "--out", "-o", help="Folder holding the default store.")
+
+
+@findings_app.command("list")
+def findings_list(portal: Optional[str] = typer.Option(None, help="Only this portal (profile name)."),
+                  unit: Optional[str] = typer.Option(None, help="Only this unit id."),
+                  rule: Optional[str] = typer.Option(None, help="Only this rule."),
+                  category: Optional[str] = typer.Option(None, help="Only this category (missing, stale, ...)."),
+                  status: str = typer.Option("active", help="active (default), open, notified, escalated, "
+                                                            "resolved, or all."),
+                  min_age: Optional[int] = typer.Option(None, "--min-age", help="First seen at least N days ago."),
+                  as_of: Optional[str] = typer.Option(None, "--as-of", help="Count ages from this date (YYYY-MM-DD)."),
+                  out: Path = _OUT, db: Optional[str] = _DB) -> None:
+    """List findings with their lifecycle."""
+    with _user_errors():
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        from . import night as stages
+
+        store = _open_store(out, db)
+        rows = store.list_findings(portal, unit=unit, rule=rule, category=category,
+                                   status=None if status == "all" else status, min_age_days=min_age,
+                                   as_of=stages.night_date(as_of) if as_of else None)
+        store.dispose()
+        table = Table(title=f"{len(rows)} findings")
+        for column in ("key", "unit", "subject", "field", "category", "status", "first seen", "last seen", "seen"):
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            table.add_row(r["key"][:10], Text(r["unit_id"]), Text("" if r["subject"] == "unit" else r["subject"]),
+                          r["field"], r["category"], r["status"], str(r["first_seen"]), str(r["last_seen"]),
+                          str(r["times_seen"]))
+        Console().print(table)
+
+
+@findings_app.command("show")
+def findings_show(key: str = typer.Argument(..., help="A finding key (or its first characters)."),
+                  portal: Optional[str] = typer.Option(None, help="The portal, if keys collide."),
+                  out: Path = _OUT, db: Optional[str] = _DB) -> None:
+    """One finding: its evidence and what happened to it night by night."""
+    with _user_errors():
+        from rich.console import Console
+        from rich.text import Text
+
+        from .errors import PortalwatchError
+
+        store = _open_store(out, db)
+        row, events = store.finding_history(key, portal)
+        store.dispose()
+        if row is None:
+            raise PortalwatchError(f"no single finding has a key starting with '{key}'")
+        console = Console()
+        for name in ("key", "portal", "unit_id", "unit_name", "subject", "field", "rule", "category", "severity",
+                     "status", "first_seen", "last_seen", "resolved_at", "times_seen", "reopened", "value",
+                     "suggestion", "url", "legal_basis", "message_vi", "message_en"):
+            console.print(Text(f"{name:>12}: {row[name] if row[name] is not None else ''}"))
+        console.print("history:")
+        for event in events:
+            console.print(f"  {event['night']}  {event['event']}")
+
+
+@findings_app.command("export")
+def findings_export(path: Path = typer.Argument(..., help="CSV file to write (UTF-8, opens in Excel)."),
+                    portal: Optional[str] = typer.Option(None, help="Only this portal."),
+                    status: str = typer.Option("all", help="active, open, resolved, ... or all (default)."),
+                    out: Path = _OUT, db: Optional[str] = _DB) -> None:
+    """Export findings and their lifecycle as CSV."""
+    with _user_errors():
+        import csv
+
+        store = _open_store(out, db)
+        rows = store.list_findings(portal, status=None if status == "all" else status)
+        store.dispose()
+        columns = ["portal", "key", "unit_id", "unit_name", "subject", "field", "rule", "category", "severity",
+                   "status", "first_seen", "last_seen", "resolved_at", "times_seen", "reopened", "value",
+                   "suggestion", "url", "legal_basis", "message_vi", "message_en"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:   # BOM: Excel reads UTF-8
+            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        typer.echo(f"{len(rows)} findings written to {path}")
 
 
 @sample_app.command("serve")

@@ -23,7 +23,8 @@ from .profile.schema import DIRECTORY, UNIT_PAGE, Profile
 from .settings import Settings
 
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate", "make_findings",
-           "run_notices", "night_date", "write_outputs", "NightOutputs", "run_night", "gx_project", "night_context", "PORTAL_TZ"]
+           "run_notices", "night_date", "write_outputs", "NightOutputs", "run_night", "gx_project", "night_context", "coverage", "unit_hashes", "store_url", "record_night",
+           "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
 
@@ -117,15 +118,15 @@ def night_context(result: Any, frames: Any, config: Config, night: dt.date):
         directory_url=directory_pages[0].url if directory_pages else profile.base_url)
 
 
-def validate(frames: Any, config: Config, night: dt.date, result: Any, project_dir: Path | None = None):
+def validate(frames: Any, config: Config, ctx: Any, project_dir: Path | None = None):
     """Derive the facts, then run every suite over them (failures, one per failing row).
 
-    With ``project_dir`` the Great Expectations project there keeps the runs and their Data Docs.
+    ``ctx`` is the :func:`night_context`. With ``project_dir`` the Great Expectations project there
+    keeps the runs and their Data Docs.
     """
     from .validate.facts import derive_facts
     from .validate.gx import run_suites
 
-    ctx = night_context(result, frames, config, night)
     facts = derive_facts(frames.units, frames.directory, config.registry, config.roster, ctx)
     return run_suites(config.suites, facts, project_dir)
 
@@ -165,7 +166,7 @@ class NightOutputs:
 
 
 def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, frames: Any,
-                  findings: list[Any], notices: list[dict[str, Any]]) -> NightOutputs:
+                  findings: list[Any], notices: list[dict[str, Any]], score: Any, changes: Any = None) -> NightOutputs:
     """The night's folder: findings.jsonl, frames as CSV, notices, the report and the alert texts.
 
     Files are written to temporary names and renamed, so a crash never leaves half a file.
@@ -177,9 +178,6 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     from .reports.nightly import write_nightly_report
     from .validate.gx import data_docs_index
 
-    from .reports.score import score_portal
-
-    score = score_portal(findings, config.registry, config.roster, night)
     folder = Path(out_dir) / config.profile.name / night.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     findings_path = write_findings(findings, folder / "findings.jsonl")
@@ -208,6 +206,10 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "data_docs": str(data_docs_index(Path(out_dir) / config.profile.name)),
         "score": {"points": score.total, "out_of": 12, "percent": score.percent,
                   "units": {u.unit_id: u.total for u in score.units}},
+        "store": ({"already_recorded": True} if changes is None or changes.already_recorded else
+                  {"already_recorded": False, "run_id": changes.run_id, "opened": len(changes.opened),
+                   "reopened": len(changes.reopened), "resolved": len(changes.resolved),
+                   "still_open": len(changes.seen)}),
     }
     tmp = folder / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -220,13 +222,76 @@ def gx_project(out_dir: str | Path, config: Config) -> Path:
     return Path(out_dir) / config.profile.name
 
 
+def coverage(ctx: Any, frames: Any):
+    """What tonight's crawl could see, for the store: findings outside it are not resolved."""
+    from .store.lifecycle import Coverage
+
+    read = {u for u, s in zip(frames.units["unit_id"], frames.units["http_status"]) if u and 200 <= s < 300}
+    return Coverage(units_read=frozenset(read), index_ok=ctx.index_ok, directory_ok=ctx.directory_ok)
+
+
+def unit_hashes(frames: Any) -> dict[str, str]:
+    """A hash of what each unit's page shows, to know when a unit last changed anything."""
+    import hashlib
+    import json
+
+    columns = ["unit_name", "intro", "address", "phone_raw", "fax_raw", "email_raw", "leaders", "updated_raw"]
+    hashes = {}
+    for row in frames.units.itertuples():
+        if row.unit_id and 200 <= row.http_status < 300:
+            shown = json.dumps([getattr(row, c) for c in columns], ensure_ascii=False, default=str)
+            hashes[row.unit_id] = hashlib.sha256(shown.encode("utf-8")).hexdigest()
+    return hashes
+
+
+def store_url(out_dir: str | Path, db: str | None = None) -> str:
+    """The store to use: ``--db``, else PORTALWATCH_DB, else a SQLite file beside the night folders."""
+    import os
+
+    from .store import default_url
+
+    return db or os.environ.get("PORTALWATCH_DB") or default_url(out_dir)
+
+
+def record_night(store: Any, run_id: int, config: Config, night: dt.date, result: Any, unit_records: list,
+                 directory_records: list, frames: Any, findings: list, ctx: Any, notices: list, score: Any):
+    """Commit the night to the store (one transaction)."""
+    return store.commit_night(run_id, config.profile.name, night, pages=result.pages, unit_records=unit_records,
+                              directory_records=directory_records, findings_tonight=findings,
+                              coverage=coverage(ctx, frames), notices=notices,
+                              score=score.total if score is not None else None, unit_hashes=unit_hashes(frames))
+
+
 def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | None = None,
-              base_url: str | None = None, settings: Settings | None = None) -> NightOutputs:
+              base_url: str | None = None, settings: Settings | None = None, db: str | None = None) -> NightOutputs:
     """The whole night without an orchestrator (``portalwatch run --no-prefect``, tests, debugging)."""
+    from .reports.score import score_portal
+    from .store import open_store
+    from .store import failpoints
+
     night = night_date(now)
     config = load_config(profile_path, base_url=base_url)
-    result = render_portal(config.profile, settings)
-    units, rows = extract_pages(result, config.profile)
-    frames = normalise(units, rows, config)
-    findings = make_findings(validate(frames, config, night, result, gx_project(out_dir, config)), config)
-    return write_outputs(Path(out_dir), config, night, result, frames, findings, run_notices(result, frames))
+    store = open_store(store_url(out_dir, db))
+    try:
+        failpoints.hit("before_run")
+        run_id = store.begin_run(config.profile.name, night)
+        failpoints.hit("after_run_started")
+        result = render_portal(config.profile, settings)
+        failpoints.hit("after_render")
+        units, rows = extract_pages(result, config.profile)
+        frames = normalise(units, rows, config)
+        ctx = night_context(result, frames, config, night)
+        findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config)
+        notices = run_notices(result, frames)
+        score = score_portal(findings, config.registry, config.roster, night)
+        changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,
+                                score) if run_id is not None else None)
+        outputs = write_outputs(Path(out_dir), config, night, result, frames, findings, notices, score, changes)
+        failpoints.hit("after_outputs")
+        return outputs
+    except BaseException as exc:
+        if "run_id" in locals() and run_id is not None and not isinstance(exc, KeyboardInterrupt):
+            store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        store.dispose()

@@ -1,0 +1,104 @@
+"""What one night's messages say, before any wording: the digests that renderers turn into text.
+
+A unit gets at most one message a night, so everything about it (new findings, reminders of open
+ones, fixes since the last message) is gathered in one :class:`UnitDigest`. Which findings are new,
+which reminders are due and what the deadlines are is decided by the caller from the history
+store; these records only carry the decision, so rendering stays a pure function of them.
+Ops notices are a separate record on purpose: crawler and layout trouble is never a unit's fault
+and must never reach a unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from ..findings.model import Finding
+from ..profile.registry import Unit
+
+__all__ = ["DigestItem", "UnitDigest", "VpRow", "VpDigest", "OpsNotice", "DigestKind"]
+
+DigestKind = Literal["new", "reminder", "resolved"]
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """A finding as a unit is told about it: since when it is known and by when it must be fixed."""
+
+    finding: Finding
+    first_seen: dt.date
+    deadline: dt.date | None
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class UnitDigest:
+    """Everything one unit is told tonight, in one message."""
+
+    unit: Unit
+    night: dt.date
+    portal_title: str
+    new: tuple[DigestItem, ...] = ()
+    still_open: tuple[DigestItem, ...] = ()
+    resolved: tuple[Finding, ...] = ()
+    report_url: str | None = None
+
+    @property
+    def kind(self) -> DigestKind:
+        """new if anything is new, else a reminder if anything is still open, else a note of fixes."""
+        if self.new:
+            return "new"
+        if self.still_open:
+            return "reminder"
+        return "resolved"
+
+    @property
+    def open_count(self) -> int:
+        """How many findings the unit still has to fix (new ones included)."""
+        return len(self.new) + len(self.still_open)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to say: the caller sends nothing."""
+        return not (self.new or self.still_open or self.resolved)
+
+
+@dataclass(frozen=True)
+class VpRow:
+    """One unit's line in the VP office's digest."""
+
+    unit_name: str
+    new: int
+    open: int
+    resolved: int
+    escalated: int
+
+
+@dataclass(frozen=True)
+class VpDigest:
+    """The VP office's nightly digest: every unit's counts, and what is past its deadline."""
+
+    night: dt.date
+    portal_title: str
+    rows: tuple[VpRow, ...] = ()
+    escalations: tuple[DigestItem, ...] = ()
+    score_points: float | None = None
+    score_percent: float | None = None
+    report_url: str | None = None
+
+    @property
+    def totals(self) -> VpRow:
+        """The sum of all rows, for the digest's first line."""
+        return VpRow("", sum(r.new for r in self.rows), sum(r.open for r in self.rows),
+                     sum(r.resolved for r in self.rows), sum(r.escalated for r in self.rows))
+
+
+@dataclass(frozen=True)
+class OpsNotice:
+    """A crawler or layout problem for the ops team (never sent to a unit)."""
+
+    night: dt.date
+    portal: str
+    title: str
+    lines: tuple[str, ...] = ()

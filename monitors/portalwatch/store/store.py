@@ -1,0 +1,376 @@
+"""The history store: what portalwatch remembers between nights (SQLAlchemy 2, Alembic).
+
+A SQLite file is the embedded default for one machine; PostgreSQL is used by giving its URL. A
+night is written in one transaction (snapshots, records, findings' lifecycle, unit state, the run's
+completion), so a run killed at any point leaves either the whole night or none of it, and the next
+run finishes the work. A night already completed is not written again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import and_, create_engine, delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from ..errors import StoreError
+from ..findings.model import Finding
+from . import failpoints
+from .lifecycle import ACTIVE, Change, Coverage, KeptFinding, plan
+from .schema import finding_events, findings, outbox, page_contents, records, runs, snapshots, unit_state
+
+__all__ = ["Store", "open_store", "NightChanges", "default_url"]
+
+logger = logging.getLogger(__name__)
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_CHUNK = 5_000
+
+
+def default_url(out_dir: str | Path) -> str:
+    """The embedded default: a SQLite file beside the night folders."""
+    return f"sqlite:///{Path(out_dir).resolve() / 'portalwatch.sqlite3'}"
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is reported as given, minus nothing secret to hide
+        return url.split("@")[-1]
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def _json(value: Any) -> str:
+    def default(obj: Any) -> Any:
+        if isinstance(obj, (dt.date, dt.datetime)):
+            return obj.isoformat()
+        return str(obj)
+
+    return unicodedata.normalize("NFC", json.dumps(value, ensure_ascii=False, default=default, sort_keys=True))
+
+
+@dataclass(frozen=True, slots=True)
+class NightChanges:
+    """What a night changed in the store."""
+
+    run_id: int
+    already_recorded: bool
+    opened: tuple[str, ...] = ()
+    reopened: tuple[str, ...] = ()
+    seen: tuple[str, ...] = ()
+    resolved: tuple[str, ...] = ()
+
+
+class Store:
+    """A connection to the history store; create with :func:`open_store`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- runs -------------------------------------------------------------------------------------
+
+    def completed_run(self, portal: str, night: dt.date) -> int | None:
+        with self._connect() as conn:
+            return conn.execute(select(runs.c.id).where(runs.c.portal == portal, runs.c.night == night,
+                                                        runs.c.status == "completed")).scalar()
+
+    def begin_run(self, portal: str, night: dt.date) -> int | None:
+        """Start (or take over) the night's run; None when the night is already completed."""
+        now = dt.datetime.now(dt.timezone.utc)
+        with self._begin() as conn:
+            rows = conn.execute(select(runs.c.id, runs.c.status, runs.c.night).where(
+                runs.c.portal == portal, runs.c.status.in_(("running", "completed")))).all()
+            if any(r.status == "completed" and r.night == night for r in rows):
+                return None
+            for row in rows:
+                if row.status == "running" and row.night != night:
+                    conn.execute(update(runs).where(runs.c.id == row.id).values(
+                        status="failed", finished_at=now, error="interrupted: a later run started"))
+            running = [r.id for r in rows if r.status == "running" and r.night == night]
+            if running:
+                conn.execute(update(runs).where(runs.c.id == running[0]).values(started_at=now))
+                return running[0]
+            return conn.execute(insert(runs).values(
+                portal=portal, night=night, status="running", started_at=now, pages=0, pages_failed=0,
+                findings=0, opened=0, resolved=0)).inserted_primary_key[0]
+
+    def fail_run(self, run_id: int, error: str) -> None:
+        with self._begin() as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id, runs.c.status == "running").values(
+                status="failed", error=error[:2000], finished_at=dt.datetime.now(dt.timezone.utc)))
+
+    # -- the night --------------------------------------------------------------------------------
+
+    def commit_night(self, run_id: int, portal: str, night: dt.date, *, pages: Iterable[Any],
+                     unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]],
+                     findings_tonight: list[Finding], coverage: Coverage, notices: list[dict[str, Any]],
+                     score: float | None = None, unit_hashes: dict[str, str] | None = None) -> NightChanges:
+        """Write the whole night in one transaction; nothing of it if anything fails."""
+        failpoints.hit("before_commit_night")
+        pages = list(pages)
+        with self._begin() as conn:
+            status = conn.execute(select(runs.c.status).where(runs.c.id == run_id)).scalar()
+            if status == "completed":
+                return NightChanges(run_id, True)
+            self._write_pages(conn, run_id, pages)
+            failpoints.hit("after_snapshots")
+            self._write_records(conn, run_id, "unit", unit_records)
+            self._write_records(conn, run_id, "directory", directory_records)
+            failpoints.hit("after_records")
+            changes = self._apply_lifecycle(conn, portal, night, run_id, findings_tonight, coverage)
+            failpoints.hit("after_findings")
+            self._write_unit_state(conn, portal, night, unit_hashes or {})
+            failpoints.hit("after_unit_state")
+            by_event = {e: tuple(c.key for c in changes if c.event == e) for e in ("opened", "reopened", "seen",
+                                                                                   "resolved")}
+            failpoints.hit("before_run_completed")
+            conn.execute(update(runs).where(runs.c.id == run_id).values(
+                status="completed", finished_at=dt.datetime.now(dt.timezone.utc), pages=len(pages),
+                pages_failed=sum(not p.ok for p in pages), findings=len(findings_tonight),
+                opened=len(by_event["opened"]) + len(by_event["reopened"]), resolved=len(by_event["resolved"]),
+                score=score, notices=_json(notices)))
+        failpoints.hit("after_commit_night")
+        return NightChanges(run_id, False, by_event["opened"], by_event["reopened"], by_event["seen"],
+                            by_event["resolved"])
+
+    def _write_pages(self, conn: Connection, run_id: int, pages: list[Any]) -> None:
+        contents: dict[str, bytes] = {}
+        rows = []
+        for page in pages:
+            digest = None
+            if page.html:
+                raw = page.html.encode("utf-8")
+                digest = hashlib.sha256(raw).hexdigest()
+                contents.setdefault(digest, raw)
+            rows.append({"run_id": run_id, "url": page.url, "page_type": page.page_type, "status": page.status,
+                         "final_url": page.final_url, "content_hash": digest, "rendered_at": page.fetched_at,
+                         "error": page.error})
+        known: set[str] = set()
+        hashes = list(contents)
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start:start + 500]
+            known.update(conn.execute(select(page_contents.c.hash).where(page_contents.c.hash.in_(chunk))).scalars())
+        new = [{"hash": h, "html": zlib.compress(raw, 6), "size": len(raw)} for h, raw in contents.items()
+               if h not in known]
+        for start in range(0, len(new), 500):
+            conn.execute(insert(page_contents), new[start:start + 500])
+        failpoints.hit("after_page_contents")
+        for start in range(0, len(rows), _CHUNK):
+            conn.execute(insert(snapshots), rows[start:start + _CHUNK])
+
+    def _write_records(self, conn: Connection, run_id: int, kind: str, items: list[dict[str, Any]]) -> None:
+        rows = [{"run_id": run_id, "kind": kind, "unit_id": item.get("unit_id"), "data": _json(item)}
+                for item in items]
+        for start in range(0, len(rows), _CHUNK):
+            conn.execute(insert(records), rows[start:start + _CHUNK])
+
+    def _kept(self, conn: Connection, portal: str) -> dict[str, KeptFinding]:
+        result = conn.execute(select(findings.c.key, findings.c.unit_id, findings.c.subject, findings.c.field,
+                                     findings.c.category, findings.c.status, findings.c.first_seen,
+                                     findings.c.last_seen, findings.c.times_seen, findings.c.reopened,
+                                     findings.c.resolved_at).where(findings.c.portal == portal))
+        return {r.key: KeptFinding(*r) for r in result}
+
+    def _apply_lifecycle(self, conn: Connection, portal: str, night: dt.date, run_id: int,
+                         tonight: list[Finding], coverage: Coverage) -> list[Change]:
+        changes = plan(self._kept(conn, portal), tonight, night, coverage)
+        for index, change in enumerate(changes):
+            if index == len(changes) // 2:
+                failpoints.hit("mid_findings")
+            evidence = {}
+            if change.finding is not None:
+                f = change.finding
+                evidence = {k: _nfc(getattr(f, k)) for k in ("unit_name", "severity", "value", "expected",
+                                                            "suggestion", "url", "legal_basis", "message_vi",
+                                                            "message_en")}
+            if change.event == "opened":
+                f = change.finding
+                conn.execute(insert(findings).values(
+                    portal=portal, key=f.key, unit_id=f.unit_id, subject=_nfc(f.subject), field=f.field,
+                    rule=f.rule, category=f.category, **evidence, **change.values))
+            else:
+                conn.execute(update(findings).where(findings.c.portal == portal, findings.c.key == change.key)
+                             .values(**evidence, **change.values))
+            conn.execute(insert(finding_events).values(portal=portal, key=change.key, night=night,
+                                                       event=change.event, run_id=run_id))
+        return changes
+
+    def _write_unit_state(self, conn: Connection, portal: str, night: dt.date, hashes: dict[str, str]) -> None:
+        current = {r.unit_id: r for r in conn.execute(select(unit_state).where(unit_state.c.portal == portal))}
+        for unit_id, digest in hashes.items():
+            old = current.get(unit_id)
+            if old is None:
+                conn.execute(insert(unit_state).values(portal=portal, unit_id=unit_id, content_hash=digest,
+                                                       last_changed=night, last_seen=night))
+            elif night >= old.last_seen:
+                changed = old.content_hash != digest
+                conn.execute(update(unit_state).where(unit_state.c.portal == portal, unit_state.c.unit_id == unit_id)
+                             .values(content_hash=digest, last_seen=night,
+                                     last_changed=night if changed else old.last_changed))
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def list_findings(self, portal: str | None = None, *, unit: str | None = None, rule: str | None = None,
+                      category: str | None = None, status: str | None = None,
+                      min_age_days: int | None = None, as_of: dt.date | None = None) -> list[dict[str, Any]]:
+        """Findings with their lifecycle; ``status`` "active" means open, notified or escalated, "all" or
+        None every status."""
+        query = select(findings)
+        conditions = []
+        if portal:
+            conditions.append(findings.c.portal == portal)
+        if unit:
+            conditions.append(findings.c.unit_id == unit)
+        if rule:
+            conditions.append(findings.c.rule == rule)
+        if category:
+            conditions.append(findings.c.category == category)
+        if status == "active":
+            conditions.append(findings.c.status.in_(ACTIVE))
+        elif status and status != "all":
+            conditions.append(findings.c.status == status)
+        if min_age_days is not None:
+            cutoff = (as_of or dt.date.today()) - dt.timedelta(days=min_age_days)
+            conditions.append(findings.c.first_seen <= cutoff)
+        if conditions:
+            query = query.where(and_(*conditions))
+        query = query.order_by(findings.c.unit_id, findings.c.first_seen, findings.c.key)
+        with self._connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def finding_history(self, key: str, portal: str | None = None) -> tuple[dict[str, Any] | None, list[dict]]:
+        """One finding (by key or a unique key prefix) and its events night by night."""
+        with self._connect() as conn:
+            query = select(findings).where(findings.c.key.like(f"{key}%"))
+            if portal:
+                query = query.where(findings.c.portal == portal)
+            rows = conn.execute(query.limit(2)).all()
+            if len(rows) != 1:
+                return None, []
+            row = dict(rows[0]._mapping)
+            events = conn.execute(select(finding_events.c.night, finding_events.c.event, finding_events.c.run_id)
+                                  .where(finding_events.c.portal == row["portal"],
+                                         finding_events.c.key == row["key"])
+                                  .order_by(finding_events.c.night, finding_events.c.id)).all()
+            return row, [dict(e._mapping) for e in events]
+
+    def runs(self, portal: str | None = None) -> list[dict[str, Any]]:
+        query = select(runs).order_by(runs.c.night, runs.c.id)
+        if portal:
+            query = query.where(runs.c.portal == portal)
+        with self._connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def unit_states(self, portal: str) -> dict[str, dict[str, Any]]:
+        with self._connect() as conn:
+            return {r.unit_id: dict(r._mapping)
+                    for r in conn.execute(select(unit_state).where(unit_state.c.portal == portal))}
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (for checks that nothing was half-written)."""
+        with self._connect() as conn:
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in (runs, snapshots, page_contents, records, findings, finding_events, unit_state, outbox)}
+
+    # -- upkeep -----------------------------------------------------------------------------------
+
+    def prune_snapshots(self, keep_days: int, today: dt.date | None = None) -> int:
+        """Delete page snapshots of runs older than ``keep_days``; runs, records and findings stay."""
+        cutoff = (today or dt.date.today()) - dt.timedelta(days=keep_days)
+        with self._begin() as conn:
+            old_runs = select(runs.c.id).where(runs.c.night < cutoff).scalar_subquery()
+            deleted = conn.execute(delete(snapshots).where(snapshots.c.run_id.in_(old_runs))).rowcount
+            referenced = select(snapshots.c.content_hash).where(snapshots.c.content_hash.is_not(None))
+            conn.execute(delete(page_contents).where(page_contents.c.hash.not_in(referenced)))
+        return deleted or 0
+
+    def page_html(self, content_hash: str) -> str | None:
+        with self._connect() as conn:
+            blob = conn.execute(select(page_contents.c.html).where(page_contents.c.hash == content_hash)).scalar()
+        return zlib.decompress(blob).decode("utf-8") if blob is not None else None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _connect(self):
+        try:
+            return self.engine.connect()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot connect to the store {_redact(str(self.engine.url))}: "
+                             f"{str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}") from exc
+
+    def _begin(self):
+        try:
+            return self.engine.begin()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot connect to the store {_redact(str(self.engine.url))}: "
+                             f"{str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}") from exc
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001 - DBAPI objects
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest Alembic revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def open_store(url: str) -> Store:
+    """Connect, migrate, and return the store; :class:`StoreError` names the URL (without password)."""
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        if url.startswith("sqlite:///"):
+            path = Path(url[len("sqlite:///"):])
+            if str(path) not in ("", ":memory:"):
+                path.parent.mkdir(parents=True, exist_ok=True)
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        engine = create_engine(url, future=True, pool_pre_ping=True)
+    except (ArgumentError, ValueError, ImportError) as exc:
+        raise StoreError(f"invalid store URL {_redact(url)}: {exc}") from exc
+    except OSError as exc:
+        raise StoreError(f"cannot create the store at {_redact(url)}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        _sqlite_pragmas(engine)
+    try:
+        migrate(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"cannot connect to the store {_redact(url)}: {reason}") from exc
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StoreError(f"cannot prepare the store {_redact(url)}: {exc}") from exc
+    return Store(engine)

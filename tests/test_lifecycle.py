@@ -1,0 +1,55 @@
+"""The lifecycle of findings across nights, as pure logic (no database)."""
+
+import datetime as dt
+
+from portalwatch.findings.model import Finding
+from portalwatch.store.lifecycle import Coverage, KeptFinding, plan
+
+D1, D2, D3 = dt.date(2022, 6, 13), dt.date(2022, 6, 14), dt.date(2022, 6, 15)
+ALL = Coverage(units_read=frozenset({"a", "b"}), index_ok=True, directory_ok=True)
+
+
+def _f(key, unit="a", subject="unit", field="email", category="missing"):
+    return Finding(key=key, portal="p", unit_id=unit, unit_name=unit, subject=subject, field=field, rule="r",
+                   category=category, severity="high", value=None, expected="", suggestion=None, url="",
+                   legal_basis="", message_vi="", message_en="")
+
+
+def _kept(key, status="open", last=D1, unit="a", subject="unit", field="email", category="missing", resolved=None):
+    return KeptFinding(key, unit, subject, field, category, status, D1, last, 1, 0, resolved)
+
+
+def test_new_finding_opens():
+    [change] = plan({}, [_f("k")], D1, ALL)
+    assert change.event == "opened" and change.values["first_seen"] == D1 and change.values["status"] == "open"
+
+
+def test_seen_again_counts_and_keeps_its_status():
+    [change] = plan({"k": _kept("k", status="notified")}, [_f("k")], D2, ALL)
+    assert change.event == "seen" and change.values == {"last_seen": D2, "times_seen": 2}
+
+
+def test_gone_and_covered_is_resolved():
+    [change] = plan({"k": _kept("k")}, [], D2, ALL)
+    assert change.event == "resolved" and change.values == {"status": "resolved", "resolved_at": D2}
+
+
+def test_gone_but_not_covered_stays_open():
+    not_read = Coverage(units_read=frozenset({"b"}), index_ok=True, directory_ok=True)
+    assert plan({"k": _kept("k")}, [], D2, not_read) == []
+    person = _kept("p", subject="Trần Văn A", field="mobile")
+    assert plan({"p": person}, [], D2, Coverage(units_read=frozenset({"a"}), index_ok=True)) == []
+    missing_unit = _kept("u", field="page", category="unit_missing")
+    assert plan({"u": missing_unit}, [], D2, Coverage()) == []
+
+
+def test_resolved_finding_that_comes_back_reopens_the_same_key():
+    [change] = plan({"k": _kept("k", status="resolved", resolved=D2)}, [_f("k")], D3, ALL)
+    assert change.event == "reopened" and change.key == "k"
+    assert change.values["status"] == "open" and change.values["reopened"] == 1 and change.values["resolved_at"] is None
+
+
+def test_replaying_an_applied_night_changes_nothing():
+    assert plan({"k": _kept("k", last=D2)}, [_f("k")], D2, ALL) == []
+    assert plan({"k": _kept("k", last=D2)}, [], D2, ALL) == []
+    assert plan({"k": _kept("k", status="resolved", resolved=D3)}, [_f("k")], D2, ALL) == []

@@ -1,0 +1,119 @@
+"""The history store on SQLite and PostgreSQL: 14 nights replayed against the ground truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import pytest
+
+from portalwatch import night as stages
+from portalwatch.errors import StoreError
+from portalwatch.reports.score import score_portal
+from portalwatch.store import open_store
+
+pytestmark = pytest.mark.browser
+
+
+def _commit(store, config, result):
+    run_id = store.begin_run(config.profile.name, result.date)
+    if run_id is None:
+        return None
+    score = score_portal(result.findings, config.registry, config.roster, result.date)
+    return stages.record_night(store, run_id, config, result.date, result.crawl, result.units, result.rows,
+                               result.frames, result.findings, result.ctx, [], score)
+
+
+def _truth_key(f):
+    return (f["unit_id"], f["subject"], f["field"], f["category"])
+
+
+def test_fourteen_nights_give_the_ground_truth_lifecycles(store_url, scenario, nights, config):
+    store = open_store(store_url)
+    first_seen: dict[tuple, dt.date] = {}
+    presence: dict[tuple, list[int]] = defaultdict(list)
+    for n, result in nights.items():
+        changes = _commit(store, config, result)
+        assert changes is not None and not changes.already_recorded
+        truth = {_truth_key(g) for g in scenario.ground_truth(n)}
+        for key in truth:
+            presence[key].append(n)
+            first_seen.setdefault(key, result.date)
+        active = {(r["unit_id"], r["subject"], r["field"], r["category"])
+                  for r in store.list_findings(config.profile.name, status="active")}
+        assert active == truth, f"night {n}"
+        resolved_tonight = {(r["unit_id"], r["subject"], r["field"], r["category"])
+                            for r in store.list_findings(config.profile.name, status="resolved")
+                            if r["resolved_at"] == result.date}
+        yesterday = {_truth_key(g) for g in scenario.ground_truth(n - 1)} if n > 1 else set()
+        assert resolved_tonight == yesterday - truth, f"night {n}: resolved on the night the fix appears"
+
+    rows = {(r["unit_id"], r["subject"], r["field"], r["category"]): r
+            for r in store.list_findings(config.profile.name, status="all")}
+    assert set(rows) == set(presence), "one row per finding, never a duplicate"
+    for key, present in presence.items():
+        row = rows[key]
+        assert row["first_seen"] == first_seen[key]
+        assert row["times_seen"] == len(present)
+        gaps = sum(1 for a, b in zip(present, present[1:]) if b != a + 1)
+        assert row["reopened"] == gaps, key
+    gmail = rows[("phuong-thang-tam", "unit", "email", "unofficial_email")]
+    assert gmail["reopened"] == 1 and gmail["status"] == "open"
+    row, events = store.finding_history(gmail["key"])
+    assert [e["event"] for e in events][:6] == ["opened", "seen", "seen", "seen", "resolved", "reopened"]
+
+    runs = store.runs(config.profile.name)
+    assert [r["status"] for r in runs] == ["completed"] * scenario.nights
+    assert all(r["pages"] > 30 for r in runs)
+    store.dispose()
+
+
+def test_the_same_night_twice_changes_nothing(store_url, nights, config):
+    store = open_store(store_url)
+    _commit(store, config, nights[1])
+    before = store.counts()
+    findings_before = store.list_findings(status="all")
+    assert _commit(store, config, nights[1]) is None
+    assert store.counts() == before and store.list_findings(status="all") == findings_before
+    store.dispose()
+
+
+def test_snapshots_are_compressed_deduplicated_and_pruned(store_url, nights, config):
+    store = open_store(store_url)
+    _commit(store, config, nights[1])
+    _commit(store, config, nights[2])
+    counts = store.counts()
+    assert counts["snapshots"] == len(nights[1].crawl.pages) + len(nights[2].crawl.pages)
+    assert counts["page_contents"] < counts["snapshots"], "unchanged pages are stored once"
+    page = next(p for p in nights[1].crawl.pages if p.page_type == "unit_page" and p.ok)
+    import hashlib
+    assert store.page_html(hashlib.sha256(page.html.encode()).hexdigest()) == page.html
+    assert counts["records"] == sum(len(nights[n].units) + len(nights[n].rows) for n in (1, 2))
+
+    pruned = store.prune_snapshots(keep_days=0, today=nights[2].date)    # keeps the last night only
+    assert pruned == len(nights[1].crawl.pages)
+    after = store.counts()
+    assert after["snapshots"] == len(nights[2].crawl.pages)
+    assert after["runs"] == 2 and after["findings"] == counts["findings"] and after["records"] == counts["records"]
+    store.dispose()
+
+
+def test_time_since_a_unit_last_changed(store_url, nights, config):
+    store = open_store(store_url)
+    for n in (1, 2, 3):
+        _commit(store, config, nights[n])
+    states = store.unit_states(config.profile.name)
+    assert all(s["last_seen"] == nights[3].date for s in states.values() if s["unit_id"] != "phuong-11")
+    unchanged = states["ubnd-thanh-pho"]
+    assert unchanged["last_changed"] == nights[1].date
+    store.dispose()
+
+
+def test_unreachable_database_is_a_clear_error():
+    with pytest.raises(StoreError, match=r"cannot connect to the store postgresql\+psycopg://pw:\*\*\*@127.0.0.1:9/x"):
+        open_store("postgresql://pw:secret@127.0.0.1:9/x")
+
+
+def test_bad_store_url_is_a_clear_error():
+    with pytest.raises(StoreError, match="invalid store URL"):
+        open_store("nosuchdb://x")
