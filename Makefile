@@ -19,6 +19,7 @@ help:
 	@echo "make demo   install, then audit one night of the bundled sample portal"
 	@echo "make test   install, then run the whole test suite"
 	@echo "make serve  serve the sample portal on a loopback port"
+	@echo "make bench  run the benchmarks and write BENCHMARKS.md"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "portalwatch needs Python 3.11 or newer")'
@@ -48,6 +49,9 @@ demo: install
 
 test: install
 	$(PY) -m pytest
+
+bench: install
+	$(PY) -m benchmarks
 
 serve: install
 	$(VENV)/bin/portalwatch sample serve

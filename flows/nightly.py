@@ -94,6 +94,7 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
         score = score_portal(findings, config.registry, config.roster, stages.night_date(night))
         changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,
                                 score) if run_id is not None else None)
+        store.prune_snapshots(load_settings().snapshot_retention_days, today=stages.night_date(night))
         summary = write_outputs(out, config, night, result, frames, findings, notices, score, changes)
     except BaseException as exc:
         if run_id is not None:

@@ -52,3 +52,13 @@ def test_bad_now_date(tmp_path):
     result = _cli("run", "--no-prefect", "--now", "28/11/2026", "--out", str(tmp_path))
     assert result.returncode == 2
     assert "--now expects a date YYYY-MM-DD" in result.stderr
+
+
+def test_bad_environment_setting_is_named(tmp_path):
+    env = {**os.environ, "PORTALWATCH_SNAPSHOT_DAYS": "thirty"}
+    result = subprocess.run([sys.executable, "-m", "portalwatch.cli", "run", "--no-prefect", "--out", str(tmp_path),
+                             "--now", "2022-06-13", "--base-url", "http://127.0.0.1:9/"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "PORTALWATCH_SNAPSHOT_DAYS='thirty': expected a whole number >= 0" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -109,8 +109,11 @@ def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[s
     from . import night as stages
     from .store import open_store
 
+    from .settings import load_settings
+
     _quiet_environment()
     stages.night_date(now)
+    load_settings()
     stages.load_config(profile, base_url=base_url)
     open_store(stages.store_url(out, db)).dispose()
     if prefect:

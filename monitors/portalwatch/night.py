@@ -20,7 +20,7 @@ from .profile.loader import load_profile
 from .profile.registry import Registry, load_registry
 from .profile.roster import Roster, load_roster
 from .profile.schema import DIRECTORY, UNIT_PAGE, Profile
-from .settings import Settings
+from .settings import Settings, load_settings
 
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate", "make_findings",
            "run_notices", "night_date", "write_outputs", "NightOutputs", "run_night", "gx_project", "night_context", "coverage", "unit_hashes", "store_url", "record_night",
@@ -270,6 +270,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
     from .store import failpoints
 
     night = night_date(now)
+    settings = settings or load_settings()
     config = load_config(profile_path, base_url=base_url)
     store = open_store(store_url(out_dir, db))
     try:
@@ -286,6 +287,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         score = score_portal(findings, config.registry, config.roster, night)
         changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,
                                 score) if run_id is not None else None)
+        store.prune_snapshots(settings.snapshot_retention_days, today=night)
         outputs = write_outputs(Path(out_dir), config, night, result, frames, findings, notices, score, changes)
         failpoints.hit("after_outputs")
         return outputs

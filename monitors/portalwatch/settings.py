@@ -35,7 +35,20 @@ class Settings:
     render_concurrency: int = 4
     page_timeout_s: float = 20.0
     block_resources: tuple[str, ...] = ("image", "font", "media")
+    snapshot_retention_days: int = 30  # PORTALWATCH_SNAPSHOT_DAYS: page snapshots older than this are pruned
     env: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def _int(env: dict[str, str], name: str, minimum: int) -> int:
+    from .errors import ConfigError
+
+    try:
+        value = int(env[name])
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ConfigError(f"environment variable {name}={env[name]!r}: expected a whole number >= {minimum}")
+    return value
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -46,6 +59,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         kwargs["out_dir"] = Path(env["PORTALWATCH_OUT"])
     if env.get("PORTALWATCH_CHROMIUM"):
         kwargs["chromium_path"] = env["PORTALWATCH_CHROMIUM"]
+    if env.get("PORTALWATCH_SNAPSHOT_DAYS"):
+        kwargs["snapshot_retention_days"] = _int(env, "PORTALWATCH_SNAPSHOT_DAYS", 0)
     if env.get("PORTALWATCH_RENDER_CONCURRENCY"):
-        kwargs["render_concurrency"] = int(env["PORTALWATCH_RENDER_CONCURRENCY"])
+        kwargs["render_concurrency"] = _int(env, "PORTALWATCH_RENDER_CONCURRENCY", 1)
     return Settings(**kwargs)  # type: ignore[arg-type]
