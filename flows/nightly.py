@@ -67,9 +67,12 @@ def record_night(store: Any, run_id: int, config: stages.Config, night: str, res
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
 def write_outputs(out: str, config: stages.Config, night: str, result: Any, frames: Any, findings: list[Any],
-                  notices: list, score: Any, changes: Any) -> dict[str, Any]:
+                  notices: list, score: Any, changes: Any, store: Any) -> dict[str, Any]:
+    from portalwatch.reports.history import load_history
+
+    history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
     outputs = stages.write_outputs(Path(out), config, stages.night_date(night), result, frames, findings, notices,
-                                   score, changes)
+                                   score, changes, history)
     return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
             "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
 
@@ -95,7 +98,7 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
         changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,
                                 score) if run_id is not None else None)
         store.prune_snapshots(load_settings().snapshot_retention_days, today=stages.night_date(night))
-        summary = write_outputs(out, config, night, result, frames, findings, notices, score, changes)
+        summary = write_outputs(out, config, night, result, frames, findings, notices, score, changes, store)
     except BaseException as exc:
         if run_id is not None:
             store.fail_run(run_id, f"{type(exc).__name__}: {exc}")

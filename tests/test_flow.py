@@ -38,7 +38,10 @@ def test_nightly_flow_writes_findings_report_and_alerts(prefect_server, portal, 
     report = (folder / "report.html").read_text(encoding="utf-8")
     assert report.startswith("<!DOCTYPE html>") and 'lang="vi"' in report
     assert all(f.message_vi.replace('"', "&#34;") in report for f in findings)
-    assert "<script" not in report.lower()
+    assert "default-src 'none'" in report and " src=" not in report, "self-contained: nothing is fetched"
+    assert (folder / "report.en.html").read_text(encoding="utf-8").startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert (tmp_path / "vungtau-2022" / "index.html").is_file()
+    assert (tmp_path / "vungtau-2022" / "noi-vu-2022.xlsx").is_file()
 
     alerts = sorted(p.name for p in (folder / "alerts").iterdir())
     assert alerts == sorted({f"{f.unit_id}.txt" for f in findings} | {"vp-office.txt"})

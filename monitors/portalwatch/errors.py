@@ -89,7 +89,10 @@ class LayoutDrift(PortalwatchError):
 
 
 class DeliveryError(PortalwatchError):
-    """An alert could not be delivered; it stays in the outbox."""
+    """An alert could not be delivered; it stays in the outbox. ``retryable`` says whether a later
+    attempt may succeed (a network failure) or not (invalid credentials, an unknown channel)."""
+
+    retryable: bool = True
 
 
 class StoreError(PortalwatchError):

@@ -166,7 +166,8 @@ class NightOutputs:
 
 
 def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, frames: Any,
-                  findings: list[Any], notices: list[dict[str, Any]], score: Any, changes: Any = None) -> NightOutputs:
+                  findings: list[Any], notices: list[dict[str, Any]], score: Any, changes: Any = None,
+                  history: Any = None) -> NightOutputs:
     """The night's folder: findings.jsonl, frames as CSV, notices, the report and the alert texts.
 
     Files are written to temporary names and renamed, so a crash never leaves half a file.
@@ -185,9 +186,17 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         tmp = folder / f"{name}.csv.tmp"
         frame.to_csv(tmp, index=False, encoding="utf-8")
         tmp.replace(folder / f"{name}.csv")
-    report = write_nightly_report(folder / "report.html", findings=findings, registry=config.registry, night=night,
-                                  portal_title=config.profile.title, pages=len(result.pages), notices=notices,
-                                  score=score)
+    report_args = dict(findings=findings, registry=config.registry, night=night, portal_title=config.profile.title,
+                       pages=len(result.pages), notices=notices, score=score, history=history,
+                       deadline_working_days=config.profile.policy.deadline_working_days)
+    report = write_nightly_report(folder / "report.html", **report_args)
+    write_nightly_report(folder / "report.en.html", lang="en", **report_args)
+    if history is not None:
+        from .reports.index import write_index
+        from .reports.workbook import write_workbook
+
+        workbook = write_workbook(folder.parent / f"noi-vu-{night.year}.xlsx", history, config.registry, night.year)
+        write_index(folder.parent, history, config.profile.title, workbook.name)
     alerts_dir = folder / "alerts"
     messages = compose_unit_messages(findings, config.registry, night, config.profile.title)
     messages.append(compose_vp_digest(findings, config.registry, night, config.profile.title, len(notices),
@@ -265,9 +274,9 @@ def record_night(store: Any, run_id: int, config: Config, night: dt.date, result
 def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | None = None,
               base_url: str | None = None, settings: Settings | None = None, db: str | None = None) -> NightOutputs:
     """The whole night without an orchestrator (``portalwatch run --no-prefect``, tests, debugging)."""
+    from .reports.history import load_history
     from .reports.score import score_portal
-    from .store import open_store
-    from .store import failpoints
+    from .store import failpoints, open_store
 
     night = night_date(now)
     settings = settings or load_settings()
@@ -288,7 +297,9 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,
                                 score) if run_id is not None else None)
         store.prune_snapshots(settings.snapshot_retention_days, today=night)
-        outputs = write_outputs(Path(out_dir), config, night, result, frames, findings, notices, score, changes)
+        history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
+        outputs = write_outputs(Path(out_dir), config, night, result, frames, findings, notices, score, changes,
+                                history)
         failpoints.hit("after_outputs")
         return outputs
     except BaseException as exc:

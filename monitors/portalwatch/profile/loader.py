@@ -17,14 +17,14 @@ from parsel import Selector
 from ..errors import ProfileError
 from ..extract.processors import build_processor
 from .reader import Reader
-from .schema import (DEFAULT_PLACEHOLDERS, DIRECTORY, DIRECTORY_FIELDS, UNIT_FIELDS, UNIT_PAGE, CheckRules, ContactRules,
+from .schema import (DEFAULT_PLACEHOLDERS, DIRECTORY, DIRECTORY_FIELDS, UNIT_FIELDS, UNIT_PAGE, CheckRules, ContactRules, PolicyRules,
                      FieldSpec, LinkSpec, PageSpec, Profile, RenderRules)
 from .yamlio import load_yaml
 
 __all__ = ["load_profile"]
 
 _TOP_KEYS = ("name", "title", "base_url", "allowed_hosts", "registry", "roster", "pages",
-             "contacts", "checks", "render", "dates")
+             "contacts", "checks", "render", "dates", "policy")
 _PAGE_KEYS = ("urls", "render", "wait_for", "links", "rows", "fields", "next_page", "max_pages")
 _FIELD_KEYS = ("css", "xpath", "attr", "many", "required", "clean")
 _KNOWN_FIELDS = {UNIT_PAGE: UNIT_FIELDS, DIRECTORY: DIRECTORY_FIELDS}
@@ -106,6 +106,48 @@ def _page(name: str, reader: Reader, page_names: list[str]) -> PageSpec:
                     fields=fields, next_page=reader.get("next_page", str, None), max_pages=max_pages)
 
 
+def _clock(reader: Reader, key: str, value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise reader.fail(f"expected a time HH:MM, found {value!r}", key)
+    return value
+
+
+def _policy(reader: Reader) -> PolicyRules:
+    import datetime as dt
+
+    reader.check_keys(("deadline_working_days", "reminder_every_working_days", "escalate_after_deadline",
+                       "quiet_hours", "maintenance"))
+    days = reader.get("deadline_working_days", int, 5)
+    every = reader.get("reminder_every_working_days", int, 3)
+    for key, value in (("deadline_working_days", days), ("reminder_every_working_days", every)):
+        if value < 1:
+            raise reader.fail("expected a whole number of at least 1", key)
+    quiet = None
+    raw_quiet = reader.get("quiet_hours", str, None)
+    if raw_quiet:
+        parts = [p.strip() for p in raw_quiet.split("-")]
+        if len(parts) != 2:
+            raise reader.fail(f"expected 'HH:MM-HH:MM', found {raw_quiet!r}", "quiet_hours")
+        quiet = (_clock(reader, "quiet_hours", parts[0]), _clock(reader, "quiet_hours", parts[1]))
+    windows = []
+    for index, item in enumerate(reader.get("maintenance", list, [])):
+        window = Reader(item, reader.path, f"{reader.key}.maintenance[{index}]", ProfileError, reader.line)
+        window.check_keys(("from", "to"))
+        bounds = []
+        for key in ("from", "to"):
+            value = window.get(key, (str, dt.datetime, dt.date))
+            try:
+                bounds.append(dt.datetime.fromisoformat(str(value)).isoformat())
+            except ValueError as exc:
+                raise window.fail(f"expected a date-time YYYY-MM-DD HH:MM, found {value!r}", key) from exc
+        windows.append((bounds[0], bounds[1]))
+    return PolicyRules(deadline_working_days=days, reminder_every_working_days=every,
+                       escalate_after_deadline=reader.get("escalate_after_deadline", bool, True),
+                       quiet_hours=quiet, maintenance=tuple(windows))
+
+
 def _relative(base: Path, value: str) -> Path:
     path = Path(value)
     return path if path.is_absolute() else (base / path)
@@ -167,6 +209,7 @@ def load_profile(path: str | Path) -> Profile:
     if not 1 <= concurrency <= 64:
         raise render.fail("expected a whole number from 1 to 64", "concurrency")
 
+    policy = _policy(top.sub("policy", {}))
     dates = top.sub("dates", {})
     dates.check_keys(("formats",))
     roster = top.get("roster", str, None)
@@ -188,5 +231,6 @@ def load_profile(path: str | Path) -> Profile:
                           fax_may_equal_phone=checks.get("fax_may_equal_phone", bool, False)),
         render=RenderRules(concurrency=concurrency, timeout_s=render.get("timeout_s", float, 20.0), block=block),
         date_formats=tuple(dates.str_list("formats", ["%d/%m/%Y"])),
+        policy=policy,
         path=path,
     )

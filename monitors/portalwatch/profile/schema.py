@@ -13,7 +13,7 @@ from pathlib import Path
 from ..extract.processors import Processor
 
 __all__ = ["FieldSpec", "LinkSpec", "PageSpec", "ContactRules", "CheckRules", "RenderRules",
-           "Profile", "DEFAULT_PLACEHOLDERS", "UNIT_PAGE", "DIRECTORY", "UNIT_FIELDS", "DIRECTORY_FIELDS"]
+           "Profile", "PolicyRules", "DEFAULT_PLACEHOLDERS", "UNIT_PAGE", "DIRECTORY", "UNIT_FIELDS", "DIRECTORY_FIELDS"]
 
 #: Page types whose records become the ``units`` and ``directory`` DataFrames.
 UNIT_PAGE = "unit_page"
@@ -93,6 +93,17 @@ class CheckRules:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyRules:
+    """How units are chased: deadlines and reminders in working days (alerts and reports read it)."""
+
+    deadline_working_days: int = 5          # Law on Access to Information 2016, Art. 18(4): 5 working days
+    reminder_every_working_days: int = 3
+    escalate_after_deadline: bool = True
+    quiet_hours: tuple[str, str] | None = None      # ("22:00", "06:30"): nothing is sent in between
+    maintenance: tuple[tuple[str, str], ...] = ()   # (from, to) ISO date-times: nothing is sent
+
+
+@dataclass(frozen=True, slots=True)
 class RenderRules:
     concurrency: int = 4
     timeout_s: float = 20.0
@@ -114,6 +125,7 @@ class Profile:
     checks: CheckRules
     render: RenderRules
     date_formats: tuple[str, ...]
+    policy: PolicyRules
     path: Path
 
     def page(self, name: str) -> PageSpec:

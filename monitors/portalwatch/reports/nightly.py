@@ -1,6 +1,7 @@
-"""The nightly HTML report for the VP office: per-unit summary and every finding with its evidence.
+"""The nightly HTML report for the VP office (Vietnamese) and ops (English).
 
-Self-contained (inline CSS, no script, no remote resource) so it can be mailed, archived and printed.
+Self-contained: inline CSS, SVG charts drawn into the file, one inline script for the filters, and a
+Content-Security-Policy that forbids any request, so it can be mailed, archived and printed.
 Jinja2 autoescape is on: every value comes from the portal and is shown as text.
 """
 
@@ -15,7 +16,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from ..findings.model import Finding
 from ..profile.registry import Registry
-from .score import CRITERIA
+from .charts import line_chart, sparkline
+from .history import History, active_by_night, changes_on, deadline, unit_figures
+from .labels import LABELS
 
 __all__ = ["render_nightly_report", "write_nightly_report"]
 
@@ -23,24 +26,57 @@ _ENV = Environment(loader=PackageLoader("portalwatch.reports", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined)
 
 
+def _number(lang: str):
+    def num(value: float, digits: int = 2) -> str:
+        text = f"{value:.{digits}f}"
+        return text.replace(".", ",") if lang == "vi" else text
+    return num
+
+
 def render_nightly_report(findings: list[Finding], registry: Registry, night: dt.date, portal_title: str,
-                          pages: int, notices: list[dict[str, Any]], score: Any) -> str:
+                          pages: int, notices: list[dict[str, Any]], score: Any, history: History | None = None,
+                          lang: str = "vi", deadline_working_days: int = 5) -> str:
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         grouped[finding.unit_id].append(finding)
-    by_unit = []
-    for unit_id, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        by_unit.append({"unit_id": unit_id, "name": registry.units[unit_id].name, "count": len(items),
-                        "high": sum(f.severity == "high" for f in items),
-                        "medium": sum(f.severity == "medium" for f in items),
-                        "low": sum(f.severity == "low" for f in items), "findings": items})
+    by_unit = [{"unit_id": u, "name": registry.units[u].name, "count": len(items)}
+               for u, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    kept = {f["key"]: f for f in history.findings} if history else {}
+    items = []
+    for finding in sorted(findings, key=lambda f: (f.unit_id, "high medium low".split().index(f.severity), f.key)):
+        first_seen = kept.get(finding.key, {}).get("first_seen") or night
+        due = deadline(first_seen, history.deadline_working_days if history else deadline_working_days)
+        items.append({"finding": finding, "deadline": due, "overdue": due < night})
+    scores = {u.unit_id: u for u in score.units}
+    figures = unit_figures(history, list(registry.units), night) if history else {}
+    scorecard = []
+    for unit in sorted(registry, key=lambda u: (scores[u.id].total, u.id)):
+        fig = figures.get(unit.id)
+        open_counts = fig.open_by_severity if fig else {"high": 0, "medium": 0, "low": 0}
+        if not fig:
+            for f in grouped.get(unit.id, []):
+                open_counts[f.severity] += 1
+        scorecard.append({"unit_id": unit.id, "name": unit.name, "score": scores[unit.id], "open": open_counts,
+                          "oldest": fig.oldest_open_days if fig else None,
+                          "median_fix": fig.median_days_to_fix if fig else None,
+                          "spark": sparkline([c for _, c in fig.trend], label=unit.name) if fig else ""})
+    trend_score = trend_open = ""
+    if history and history.nights:
+        scores_by_night = [(r["night"], r["score"]) for r in history.runs
+                           if r["status"] == "completed" and r["score"] is not None]
+        trend_score = line_chart(scores_by_night, top=12, label=LABELS[lang]["trend_score"])
+        trend_open = line_chart([(n, float(c)) for n, c in active_by_night(history)], label=LABELS[lang]["trend_open"])
+    changes = changes_on(history, night) if history else {"opened": [], "reopened": [], "resolved": []}
     return _ENV.get_template("nightly.html.j2").render(
-        findings=findings, by_unit=by_unit, night=night, portal_title=portal_title, pages=pages,
-        notices=notices, unit_count=len(registry), score=score, criteria=CRITERIA,
-        weakest=sorted(score.units, key=lambda u: (u.total, u.unit_id)))
+        lang=lang, t=LABELS[lang], num=_number(lang), findings=findings, items=items, by_unit=by_unit,
+        rules=sorted({f.rule for f in findings}), night=night, portal_title=portal_title, pages=pages,
+        notices=notices, unit_count=len(registry), score=score, scorecard=scorecard, changes=changes,
+        trend_score=trend_score, trend_open=trend_open)
 
 
 def write_nightly_report(path: Path, **kwargs: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_nightly_report(**kwargs), encoding="utf-8")
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(render_nightly_report(**kwargs), encoding="utf-8")
+    tmp.replace(path)
     return path

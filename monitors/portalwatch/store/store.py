@@ -274,6 +274,13 @@ class Store:
         with self._connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    def events(self, portal: str) -> list[dict[str, Any]]:
+        """Every finding event of a portal, in night order (for trends and "what changed")."""
+        query = (select(finding_events.c.key, finding_events.c.night, finding_events.c.event)
+                 .where(finding_events.c.portal == portal).order_by(finding_events.c.night, finding_events.c.id))
+        with self._connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
     def unit_states(self, portal: str) -> dict[str, dict[str, Any]]:
         with self._connect() as conn:
             return {r.unit_id: dict(r._mapping)

@@ -1,0 +1,54 @@
+"""Small SVG charts drawn into the report itself: no script, no request leaves the machine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+__all__ = ["sparkline", "line_chart"]
+
+
+def _points(values: list[float], width: float, height: float, pad: float, top: float | None = None) -> list[tuple[float, float]]:
+    high = top if top is not None else max(max(values), 1)
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    return [(pad + i * step, height - pad - (v / high) * (height - 2 * pad) if high else height - pad)
+            for i, v in enumerate(values)]
+
+
+def sparkline(values: list[int], width: int = 120, height: int = 28, label: str = "") -> str:
+    """A unit's open findings night by night, as a tiny line."""
+    if not values:
+        return ""
+    pts = _points([float(v) for v in values], width, height, 3)
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    last_x, last_y = pts[-1]
+    return (f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="{escape(label)}"><polyline fill="none" stroke="#b3261e" stroke-width="1.5" '
+            f'points="{path}"/><circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2" fill="#b3261e"/></svg>')
+
+
+def line_chart(series: list[tuple[dt.date, float]], *, top: float | None = None, width: int = 640,
+               height: int = 180, label: str = "", unit: str = "") -> str:
+    """A labelled line chart of one series over the nights (the portal's score or open findings)."""
+    if not series:
+        return ""
+    values = [v for _, v in series]
+    pad = 28
+    pts = _points(values, width, height, pad, top)
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    high = top if top is not None else max(max(values), 1)
+    parts = [f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{escape(label)}">',
+             f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#889"/>',
+             f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#889"/>',
+             f'<text x="{pad - 4}" y="{pad + 4}" text-anchor="end" font-size="10">{high:g}{escape(unit)}</text>',
+             f'<text x="{pad - 4}" y="{height - pad}" text-anchor="end" font-size="10">0</text>',
+             f'<polyline fill="none" stroke="#1d4f91" stroke-width="2" points="{path}"/>']
+    for (night, value), (x, y) in zip(series, pts):
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#1d4f91"><title>{night:%d/%m/%Y}: '
+                     f'{value:g}</title></circle>')
+    first, last = series[0][0], series[-1][0]
+    parts.append(f'<text x="{pad}" y="{height - 8}" font-size="10">{first:%d/%m}</text>')
+    parts.append(f'<text x="{width - pad}" y="{height - 8}" font-size="10" text-anchor="end">{last:%d/%m}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,152 @@
+"""What the store's history says, in the figures the reports show.
+
+Pure computations over rows read from the store: the portal's trend night by night, each unit's
+open findings over time, days to fix, what changed since the previous night, and the per-month
+figures Home Affairs uses for the annual scoring. Deadlines are counted in working days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..workdays import add_working_days
+
+__all__ = ["History", "load_history", "active_by_night", "UnitFigures", "unit_figures", "month_figures"]
+
+_OPENING = ("opened", "reopened")
+
+
+@dataclass(slots=True)
+class History:
+    """Runs, findings and their events of one portal, as the store keeps them."""
+
+    portal: str
+    runs: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    deadline_working_days: int = 5
+
+    @property
+    def nights(self) -> list[dt.date]:
+        return sorted({r["night"] for r in self.runs if r["status"] == "completed"})
+
+    def finding(self, key: str) -> dict[str, Any] | None:
+        return next((f for f in self.findings if f["key"] == key), None)
+
+
+def load_history(store: Any, portal: str, deadline_working_days: int = 5) -> History:
+    return History(portal=portal, runs=store.runs(portal), findings=store.list_findings(portal, status="all"),
+                   events=store.events(portal), deadline_working_days=deadline_working_days)
+
+
+def _spells(history: History) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
+    """Per finding key, the spells it was active: (from night, until night exclusive or None)."""
+    spells: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    for event in history.events:
+        key, night = event["key"], event["night"]
+        if event["event"] in _OPENING:
+            spells[key].append((night, None))
+        elif event["event"] == "resolved" and spells[key] and spells[key][-1][1] is None:
+            spells[key][-1] = (spells[key][-1][0], night)
+    return spells
+
+
+def active_by_night(history: History, unit_id: str | None = None) -> list[tuple[dt.date, int]]:
+    """How many findings were active on each recorded night (of one unit, or of the portal)."""
+    units = {f["key"]: f["unit_id"] for f in history.findings}
+    spells = _spells(history)
+    series = []
+    for night in history.nights:
+        count = sum(1 for key, items in spells.items() if (unit_id is None or units.get(key) == unit_id)
+                    for start, end in items if start <= night and (end is None or night < end))
+        series.append((night, count))
+    return series
+
+
+def deadline(first_seen: dt.date, working_days: int) -> dt.date:
+    return add_working_days(first_seen, working_days)
+
+
+@dataclass(slots=True)
+class UnitFigures:
+    unit_id: str
+    open_by_severity: dict[str, int] = field(default_factory=dict)
+    oldest_open_days: int | None = None
+    median_days_to_fix: float | None = None
+    fixed: int = 0
+    trend: list[tuple[dt.date, int]] = field(default_factory=list)
+
+
+def unit_figures(history: History, unit_ids: list[str], as_of: dt.date) -> dict[str, UnitFigures]:
+    """Per unit: open findings by severity, age of the oldest, median days to fix, and its trend."""
+    out = {u: UnitFigures(u, {"high": 0, "medium": 0, "low": 0}) for u in unit_ids}
+    fix_days: dict[str, list[int]] = defaultdict(list)
+    for f in history.findings:
+        figures = out.get(f["unit_id"])
+        if figures is None:
+            continue
+        if f["status"] != "resolved":
+            figures.open_by_severity[f["severity"]] = figures.open_by_severity.get(f["severity"], 0) + 1
+            age = (as_of - f["first_seen"]).days
+            figures.oldest_open_days = max(figures.oldest_open_days or 0, age)
+    for key, spells in _spells(history).items():
+        finding = history.finding(key)
+        if finding is None or finding["unit_id"] not in out:
+            continue
+        for start, end in spells:
+            if end is not None:
+                fix_days[finding["unit_id"]].append((end - start).days)
+    for unit_id, figures in out.items():
+        days = fix_days.get(unit_id, [])
+        figures.fixed = len(days)
+        figures.median_days_to_fix = float(statistics.median(days)) if days else None
+        figures.trend = active_by_night(history, unit_id)
+    return out
+
+
+def changes_on(history: History, night: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """Findings opened, reopened and resolved on ``night`` (what changed since the previous night)."""
+    result: dict[str, list[dict[str, Any]]] = {"opened": [], "reopened": [], "resolved": []}
+    for event in history.events:
+        if event["night"] == night and event["event"] in result:
+            finding = history.finding(event["key"])
+            if finding is not None:
+                result[event["event"]].append(finding)
+    return result
+
+
+def month_figures(history: History, unit_ids: list[str], year: int) -> dict[str, dict[int, dict[str, Any]]]:
+    """Home Affairs' annual scoring, per unit and month (1-12; 0 = the whole year): findings raised,
+    resolved within the deadline, median days to fix, share of monitored days with nothing open."""
+    spells = _spells(history)
+    units = {f["key"]: f["unit_id"] for f in history.findings}
+    nights = [n for n in history.nights if n.year == year]
+    table: dict[str, dict[int, dict[str, Any]]] = {u: {} for u in unit_ids}
+    for unit_id in unit_ids:
+        mine = {k: v for k, v in spells.items() if units.get(k) == unit_id}
+        for month in range(0, 13):
+            in_period = [n for n in nights if month == 0 or n.month == month]
+            raised = in_time = 0
+            days: list[int] = []
+            for items in mine.values():
+                for start, end in items:
+                    if start.year != year or (month and start.month != month):
+                        continue
+                    raised += 1
+                    if end is not None:
+                        days.append((end - start).days)
+                        if end <= deadline(start, history.deadline_working_days):
+                            in_time += 1
+            compliant = sum(1 for n in in_period if not any(s <= n and (e is None or n < e)
+                                                            for items in mine.values() for s, e in items))
+            table[unit_id][month] = {
+                "raised": raised, "resolved_in_time": in_time,
+                "median_days_to_fix": float(statistics.median(days)) if days else None,
+                "monitored_days": len(in_period),
+                "compliant_share": round(compliant / len(in_period), 3) if in_period else None,
+            }
+    return table

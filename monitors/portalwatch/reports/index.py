@@ -1,0 +1,33 @@
+"""The index of past nightly reports of a portal (``out/<portal>/index.html``), newest first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from .charts import line_chart
+from .history import History
+
+__all__ = ["write_index"]
+
+_ENV = Environment(loader=PackageLoader("portalwatch.reports", "templates"),
+                   autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined)
+
+
+def write_index(folder: Path, history: History, portal_title: str, workbook: str) -> Path:
+    runs = []
+    for run in sorted((r for r in history.runs if r["status"] == "completed"), key=lambda r: r["night"],
+                      reverse=True):
+        night = run["night"].isoformat()
+        exists = (folder / night / "report.html").exists()
+        runs.append({**run, "report": f"{night}/report.html" if exists else None,
+                     "report_en": f"{night}/report.en.html" if exists else None})
+    chart = line_chart([(r["night"], r["score"]) for r in reversed(runs) if r["score"] is not None], top=12,
+                       label="Điểm nội dung qua các đêm")
+    path = folder / "index.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(_ENV.get_template("index.html.j2").render(portal_title=portal_title, runs=runs, chart=chart,
+                                                              workbook=workbook), encoding="utf-8")
+    tmp.replace(path)
+    return path

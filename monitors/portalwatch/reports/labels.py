@@ -1,0 +1,46 @@
+"""The report's words, Vietnamese first; the English set is for ops."""
+
+LABELS = {
+    "vi": {
+        "title": "Báo cáo giám sát chất lượng thông tin", "night": "Ngày kiểm tra", "pages": "Số trang đã kiểm tra",
+        "findings": "Số nội dung cần cập nhật", "units_with": "Đơn vị có nội dung cần cập nhật",
+        "score": "Điểm nội dung", "score_est": "Điểm ước tính của Trang", "trend": "Diễn biến",
+        "trend_score": "Điểm nội dung qua các đêm (/12)", "trend_open": "Số nội dung chưa khắc phục qua các đêm",
+        "scorecard": "Bảng theo dõi từng đơn vị", "unit": "Đơn vị", "total": "Tổng (/12)",
+        "open": "Đang mở", "high": "Cao", "medium": "Trung bình", "low": "Thấp", "oldest": "Tồn lâu nhất (ngày)",
+        "median_fix": "Số ngày khắc phục (trung vị)", "fixed": "Đã khắc phục", "nights": "Theo đêm",
+        "changes": "Thay đổi so với đêm trước", "opened": "Mới phát hiện", "reopened": "Tái diễn",
+        "resolved": "Đã khắc phục", "none": "Không có.", "details": "Các nội dung cần cập nhật",
+        "filter_unit": "Lọc theo đơn vị", "filter_rule": "Lọc theo quy tắc", "all": "Tất cả",
+        "severity": "Mức", "content": "Nội dung", "shown": "Đang hiển thị", "suggestion": "Đề nghị",
+        "basis": "Căn cứ", "deadline": "Hạn khắc phục", "page": "Trang", "notices": "Ghi chú vận hành",
+        "kind": "Loại", "detail": "Chi tiết", "no_findings": "Không có nội dung cần cập nhật.",
+        "overdue": "quá hạn", "score_help": (
+            "Mỗi đơn vị được chấm 4 tiêu chí, mỗi tiêu chí 3 điểm (theo phiếu tự chấm điểm nội dung Trang thông tin "
+            "điện tử theo NĐ 43/2011/NĐ-CP và NĐ 42/2022/NĐ-CP, Điều 4 khoản 1 điểm e): Giới thiệu (có phần giới "
+            "thiệu chức năng, nhiệm vụ); Liên hệ của đơn vị (địa chỉ, điện thoại, fax, thư điện tử đúng, mỗi mục "
+            "0,75 điểm); Lãnh đạo, đầu mối liên hệ (tỷ lệ lãnh đạo theo danh sách nhân sự chủ chốt có trong danh bạ "
+            "với thông tin đầy đủ, hợp lệ); Cập nhật kịp thời (trừ 1 điểm cho mỗi nội dung quá hạn cập nhật, lãnh "
+            "đạo đã thôi chức vụ hoặc chưa được đăng). Đơn vị không có trang hoặc trang không truy cập được: 0 "
+            "điểm. Điểm của Trang là điểm trung bình của các đơn vị."),
+        "criteria": ["Giới thiệu", "Liên hệ của đơn vị", "Lãnh đạo, đầu mối liên hệ", "Cập nhật kịp thời"],
+    },
+    "en": {
+        "title": "Data-quality report", "night": "Night", "pages": "Pages rendered", "findings": "Findings",
+        "units_with": "Units with findings", "score": "Content score", "score_est": "Estimated portal score",
+        "trend": "Trend", "trend_score": "Content score by night (/12)", "trend_open": "Open findings by night",
+        "scorecard": "Unit scorecard", "unit": "Unit", "total": "Total (/12)", "open": "Open", "high": "High",
+        "medium": "Medium", "low": "Low", "oldest": "Oldest open (days)", "median_fix": "Median days to fix",
+        "fixed": "Fixed", "nights": "By night", "changes": "Changes since the previous night", "opened": "New",
+        "reopened": "Reopened", "resolved": "Resolved", "none": "None.", "details": "Open findings",
+        "filter_unit": "Filter by unit", "filter_rule": "Filter by rule", "all": "All", "severity": "Severity",
+        "content": "Finding", "shown": "Value seen", "suggestion": "Suggested fix", "basis": "Legal basis",
+        "deadline": "Deadline", "page": "Page", "notices": "Run notices", "kind": "Kind", "detail": "Detail",
+        "no_findings": "No findings.", "overdue": "overdue", "score_help": (
+            "Each unit gets four criteria of 3 points (after the Decree 43/2011 content self-scoring sheets and "
+            "Decree 42/2022 Art. 4(1)(e)): introduction; unit contacts (address, phone, fax, e-mail, 0.75 each); "
+            "leaders listed with complete, valid contacts per the roster; kept up to date (minus 1 per stale "
+            "item). A unit missing from the index or whose page is gone scores 0. The portal's score is the mean."),
+        "criteria": ["Introduction", "Unit contacts", "Leaders and contact points", "Kept up to date"],
+    },
+}

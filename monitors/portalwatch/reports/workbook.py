@@ -1,0 +1,87 @@
+"""The Excel workbook Home Affairs uses for each unit's annual emulation scoring (openpyxl).
+
+Sheets: the year per unit; the same figures per unit and month; and how each column is computed,
+so the figures can be defended when a unit disputes its score.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from ..profile.registry import Registry
+from .history import History, month_figures
+
+__all__ = ["write_workbook", "COLUMNS"]
+
+COLUMNS = (
+    ("raised", "Số nội dung phát sinh", "Findings raised (opened or reopened) in the period"),
+    ("resolved_in_time", "Số nội dung khắc phục đúng hạn",
+     "Of those, fixed within the deadline (working days after first seen)"),
+    ("median_days_to_fix", "Số ngày khắc phục (trung vị)", "Median calendar days from first seen to fixed"),
+    ("compliant_share", "Tỷ lệ ngày đạt yêu cầu", "Share of monitored nights with no open finding"),
+    ("monitored_days", "Số đêm được kiểm tra", "Nights the portal was audited in the period"),
+)
+_HEADER = Font(bold=True)
+_FILL = PatternFill("solid", fgColor="EEF2F6")
+
+
+def _header(sheet: Any, titles: list[str]) -> None:
+    sheet.append(titles)
+    for cell in sheet[1]:
+        cell.font, cell.fill = _HEADER, _FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "C2"
+
+
+def _widths(sheet: Any, widths: list[int]) -> None:
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def write_workbook(path: Path, history: History, registry: Registry, year: int) -> Path:
+    """Write the workbook for ``year`` and return its path."""
+    units = [u for u in registry]
+    figures = month_figures(history, [u.id for u in units], year)
+    book = Workbook()
+    year_sheet = book.active
+    year_sheet.title = f"Năm {year}"
+    _header(year_sheet, ["Mã đơn vị", "Đơn vị"] + [vi for _, vi, _ in COLUMNS])
+    for unit in units:
+        row = figures[unit.id][0]
+        year_sheet.append([unit.id, unit.name] + [row[key] for key, _, _ in COLUMNS])
+    _widths(year_sheet, [26, 44] + [18] * len(COLUMNS))
+
+    months = book.create_sheet("Theo tháng")
+    _header(months, ["Mã đơn vị", "Đơn vị", "Tháng"] + [vi for _, vi, _ in COLUMNS])
+    for unit in units:
+        for month in range(1, 13):
+            row = figures[unit.id][month]
+            if row["monitored_days"] == 0 and row["raised"] == 0:
+                continue
+            months.append([unit.id, unit.name, f"{month:02d}/{year}"] + [row[key] for key, _, _ in COLUMNS])
+    _widths(months, [26, 44, 10] + [18] * len(COLUMNS))
+
+    notes = book.create_sheet("Cách tính")
+    _header(notes, ["Cột", "Column", "Cách tính / how it is computed"])
+    for key, vi, en in COLUMNS:
+        notes.append([vi, key, en])
+    notes.append(["Hạn khắc phục", "deadline", f"{history.deadline_working_days} ngày làm việc kể từ đêm phát hiện "
+                  "(không tính thứ Bảy, Chủ nhật, ngày lễ, Tết)"])
+    _widths(notes, [32, 22, 90])
+    keys = [key for key, _, _ in COLUMNS]
+    for sheet, first in ((year_sheet, 3), (months, 4)):
+        share = first + keys.index("compliant_share")
+        median = first + keys.index("median_days_to_fix")
+        for row in sheet.iter_rows(min_row=2):
+            row[share - 1].number_format = "0.0%"
+            row[median - 1].number_format = "0.0"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.xlsx")
+    book.save(tmp)
+    tmp.replace(path)
+    return path

@@ -1,0 +1,292 @@
+"""Rendering of unit, VP-office and ops messages: wording, escaping of scraped text, Slack limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portalwatch.alerts.digest import DigestItem, OpsNotice, UnitDigest, VpDigest, VpRow
+from portalwatch.alerts.escape import clean, safe_url, slack_escape, slack_link, slack_text
+from portalwatch.alerts.render import (render_ops_html, render_ops_slack, render_ops_text, render_unit_html,
+                                       render_unit_slack, render_unit_text, render_vp_html, render_vp_slack,
+                                       render_vp_text)
+from portalwatch.findings.model import Finding, finding_key
+from portalwatch.profile.registry import Routes, Unit
+from sample_portal.slack_api import slack_limit_problems
+
+PORTAL_TITLE = "Trang thông tin điện tử thành phố Vũng Tàu"
+NIGHT = dt.date(2022, 6, 20)
+PAGE = "http://127.0.0.1:8765/he-thong-chinh-tri/phuong-5"
+REPORT = "http://127.0.0.1:8765/bao-cao/2022-06-20/report.html"
+EVIL = "<!channel> <@U123> <script>alert(1)</script> & <http://evil|click>"
+HIDDEN = "\u202e\u200b\u2066\u200f"
+UNIT = Unit(id="phuong-5", name="Phường 5", kind="ward", routes=Routes(slack="#phuong-5", email=("p5@vungtau.gov.vn",)))
+
+
+def finding(n: int = 1, *, value: str | None = "Đang cập nhật", field: str = "fax", message: str | None = None,
+            unit: Unit = UNIT, url: str = PAGE, subject: str = "unit") -> Finding:
+    return Finding(
+        key=finding_key("vungtau-2022", unit.id, subject, f"{field}{n}", "unit_field_not_placeholder"),
+        portal="vungtau-2022", unit_id=unit.id, unit_name=unit.name, subject=subject, field=field,
+        rule="unit_field_not_placeholder", category="placeholder", severity="high", value=value,
+        expected="Trang đơn vị công bố số fax / the unit page publishes its fax number",
+        suggestion="Gửi số fax của đơn vị cho Ban biên tập Trang thông tin điện tử để đăng tải.",
+        url=url, legal_basis="NĐ 42/2022/NĐ-CP, Điều 4 khoản 1 điểm e",
+        message_vi=message or f"Trang giới thiệu của {unit.name} ghi số fax là nội dung tạm (mục {n}).",
+        message_en=f"The page of {unit.name} shows a placeholder fax number (item {n}).")
+
+
+def item(f: Finding, *, first_seen: dt.date = NIGHT, deadline: dt.date | None = dt.date(2022, 6, 27),
+         overdue: bool = False) -> DigestItem:
+    return DigestItem(finding=f, first_seen=first_seen, deadline=deadline, overdue=overdue)
+
+
+def digest(new=(), still_open=(), resolved=(), unit: Unit = UNIT, report_url: str | None = REPORT) -> UnitDigest:
+    return UnitDigest(unit=unit, night=NIGHT, portal_title=PORTAL_TITLE, new=tuple(new), still_open=tuple(still_open),
+                      resolved=tuple(resolved), report_url=report_url)
+
+
+def slack_texts(blocks) -> list[str]:
+    """Every text Slack would parse as mrkdwn (and the headers' plain text)."""
+    texts = []
+    for block in blocks:
+        if "text" in block:
+            texts.append(block["text"]["text"])
+        for element in block.get("elements", []):
+            texts.append(element["text"])
+    return texts
+
+
+_LINK = re.compile(r"<([^<>]*)>")
+
+
+def assert_slack_safe(fallback: str, blocks, allowed_urls: set[str]) -> None:
+    """No markup in a Slack message except links we made to known pages, and within Slack's limits."""
+    assert slack_limit_problems(fallback, blocks) == []
+    for text in [fallback, *slack_texts(blocks)]:
+        for inner in _LINK.findall(text):
+            url, _, label = inner.partition("|")
+            assert url.replace("&amp;", "&") in allowed_urls, f"unexpected markup <{inner}>"
+            assert "<" not in label and ">" not in label
+        for char in HIDDEN:
+            assert char not in text
+    for block in blocks:
+        texts = [block["text"]] if "text" in block else list(block.get("elements", []))
+        for obj in texts:
+            if obj["type"] == "mrkdwn":
+                assert obj.get("verbatim") is True
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.hrefs += [v for k, v in attrs if k == "href"]
+
+
+def html_tags(document: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(document)
+    return parser
+
+
+# --------------------------------------------------------------------------------------------- unit
+def test_scraped_markup_is_inert_in_slack_html_and_plain_text():
+    evil = finding(1, value=EVIL + HIDDEN)
+    d = digest(new=[item(evil)], still_open=[item(finding(2), first_seen=dt.date(2022, 6, 1),
+                                                  deadline=dt.date(2022, 6, 8), overdue=True)])
+
+    fallback, blocks = render_unit_slack(d)
+    assert_slack_safe(fallback, blocks, {PAGE, REPORT})
+    payload = json.dumps(blocks, ensure_ascii=False)
+    for raw in ("<!channel>", "<@U123>", "<script", "<http://evil"):
+        assert raw not in payload
+    assert "“&lt;!channel&gt; &lt;@U123&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;http://evil|click&gt;”" \
+        in payload
+
+    page = render_unit_html(d)
+    tags = html_tags(page)
+    assert "script" not in tags.tags
+    assert set(tags.hrefs) == {PAGE, REPORT}
+    assert "&lt;!channel&gt; &lt;@U123&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;http://evil|click&gt;" \
+        in page
+
+    subject, text = render_unit_text(d)
+    assert f'Nội dung đang hiển thị: "{EVIL}"' in text  # the plain part is plain
+    for output in (subject, text, page, fallback, payload):
+        assert not any(char in output for char in HIDDEN)
+
+
+NO_FAX = "Trang giới thiệu của Phường 5 chưa có số fax."
+
+
+def test_unit_message_wording_is_vietnamese_nfc_with_deadlines():
+    nfd_unit = Unit(id="phuong-5", name=unicodedata.normalize("NFD", "Phường 5"), kind="ward")
+    d = UnitDigest(unit=nfd_unit, night=NIGHT, portal_title=unicodedata.normalize("NFD", PORTAL_TITLE),
+                   new=(item(finding(1, message=unicodedata.normalize("NFD", NO_FAX))),),
+                   still_open=(item(finding(2), first_seen=dt.date(2022, 6, 1), deadline=dt.date(2022, 6, 8),
+                                    overdue=True),),
+                   resolved=(finding(3, message="Trang giới thiệu của Phường 5 chưa có địa chỉ thư điện tử."),))
+    assert d.kind == "new"
+    subject, text = render_unit_text(d)
+    assert subject == "[Trang thông tin điện tử thành phố Vũng Tàu] 2 nội dung cần cập nhật – Phường 5"
+    page = render_unit_html(d)
+    fallback, blocks = render_unit_slack(d)
+    slack = "\n".join(slack_texts(blocks))
+    for output in (subject, text, page, fallback, slack):
+        assert unicodedata.is_normalized("NFC", output)
+    assert text.startswith("Kính gửi: Phường 5\n")
+    assert "1. Trang giới thiệu của Phường 5 chưa có số fax." in text
+    assert "Hạn khắc phục: 27/06/2022" in text and "Hạn khắc phục: 08/06/2022 (đã quá hạn)" in text
+    assert "Phát hiện từ ngày: 01/06/2022" in text
+    assert "ĐÃ KHẮC PHỤC (1):\n- Trang giới thiệu của Phường 5 chưa có địa chỉ thư điện tử." in text
+    assert "Căn cứ: NĐ 42/2022/NĐ-CP, Điều 4 khoản 1 điểm e" in text
+    assert "Hạn khắc phục: 27/06/2022" in slack and "Hạn khắc phục: 08/06/2022 (đã quá hạn)" in slack
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "emoji": False,
+                                                    "text": "2 nội dung cần cập nhật – Phường 5"}}
+    assert "Nhắc lại: nội dung chưa khắc phục (1)" in slack
+    assert "<http://127.0.0.1:8765/he-thong-chinh-tri/phuong-5|" in slack
+    assert 'lang="vi"' in page and "Hạn khắc phục: <strong>08/06/2022</strong>" in page
+    assert fallback == "[Trang thông tin điện tử thành phố Vũng Tàu] 2 nội dung cần cập nhật – Phường 5"
+
+
+def test_reminder_and_resolved_kinds():
+    reminder = digest(still_open=[item(finding(1), first_seen=dt.date(2022, 6, 1))])
+    assert reminder.kind == "reminder"
+    assert render_unit_text(reminder)[0] == \
+        "[Trang thông tin điện tử thành phố Vũng Tàu] Nhắc lại: 1 nội dung chưa khắc phục – Phường 5"
+    assert render_unit_slack(reminder)[1][0]["text"]["text"] == "Nhắc lại: 1 nội dung chưa khắc phục – Phường 5"
+
+    resolved = digest(resolved=[finding(1), finding(2)])
+    assert resolved.kind == "resolved" and not resolved.is_empty
+    subject, text = render_unit_text(resolved)
+    assert subject == "[Trang thông tin điện tử thành phố Vũng Tàu] Đã khắc phục: 2 nội dung – Phường 5"
+    assert "Cảm ơn đơn vị đã phối hợp cập nhật thông tin." in text
+    assert "Đề nghị đơn vị kịp thời" not in text
+    fallback, blocks = render_unit_slack(resolved)
+    assert_slack_safe(fallback, blocks, {PAGE, REPORT})
+    assert digest().is_empty
+
+
+def test_long_values_are_truncated():
+    long_value = "0254 3852 361 " * 400
+    d = digest(new=[item(finding(1, value=long_value)), item(finding(2, value="&" * 2000))])
+    subject, text = render_unit_text(d)
+    shown = re.search(r'Nội dung đang hiển thị: "([^"]*)"', text).group(1)
+    assert 290 <= len(shown) <= 300 and shown.endswith("…") and long_value.startswith(shown[:-1])
+    fallback, blocks = render_unit_slack(d)
+    assert_slack_safe(fallback, blocks, {PAGE, REPORT})
+    assert max(len(t) for t in slack_texts(blocks)) <= 3000
+    html_value = re.findall(r"<code[^>]*>([^<]*)</code>", render_unit_html(d))
+    assert len(html_value[0]) <= 300 and html_value[1] == "&amp;" * 299 + "…"
+
+
+def test_many_items_are_listed_up_to_slack_limits_and_counted():
+    new = [item(finding(i, value=EVIL * 3)) for i in range(130)]
+    still_open = [item(finding(1000 + i), first_seen=dt.date(2022, 6, 1)) for i in range(20)]
+    resolved = [finding(2000 + i, message="Đã cập nhật " + "rất dài " * 40) for i in range(60)]
+    d = digest(new=new, still_open=still_open, resolved=resolved)
+    fallback, blocks = render_unit_slack(d)
+    assert len(blocks) <= 50
+    assert_slack_safe(fallback, blocks, {PAGE, REPORT})
+    texts = slack_texts(blocks)
+    shown_items = sum(1 for t in texts if re.match(r"\*\d+\. ", t))
+    assert 30 <= shown_items < 150
+    assert any(t.startswith(f"… và {150 - shown_items} nội dung khác") for t in texts)
+    assert any(re.search(r"… và \d+ nội dung khác$", t) and t.startswith("*Đã khắc phục (60):*") for t in texts)
+
+    subject, text = render_unit_text(d)
+    assert subject.startswith("[Trang thông tin điện tử thành phố Vũng Tàu] 150 nội dung cần cập nhật")
+    assert "… và 50 nội dung khác (xem báo cáo chi tiết)." in text
+    assert "100. Trang giới thiệu" in text and "101. " not in text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=st.text(alphabet=st.sampled_from(list("<>&|!@#*_~`:/ ahđƯờng\u202e\u200b\n")), max_size=800),
+       name=st.text(alphabet=st.sampled_from(list("<>&|!@ Phường5\u202e")), min_size=1, max_size=200))
+def test_no_site_text_becomes_slack_markup(value, name):
+    unit = Unit(id="u", name=name, kind="ward")
+    f = finding(1, value=value, unit=unit, message=f"Tin {value}")
+    d = digest(new=[item(f)], resolved=[f], unit=unit)
+    fallback, blocks = render_unit_slack(d)
+    assert_slack_safe(fallback, blocks, {PAGE, REPORT})
+    assert "<" not in blocks[0]["text"]["text"] and ">" not in blocks[0]["text"]["text"]
+
+
+# --------------------------------------------------------------------------------------------- VP office
+def test_vp_digest_counts_escalations_and_score():
+    other = Unit(id="phong-tu-phap", name="Phòng Tư pháp <!here>", kind="office")
+    overdue = item(finding(1, unit=other, message="Trang giới thiệu của Phòng Tư pháp chưa có số fax."),
+                   first_seen=dt.date(2022, 6, 1), deadline=dt.date(2022, 6, 8), overdue=True)
+    d = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE,
+                 rows=(VpRow("Phường 5", 2, 3, 1, 0), VpRow(other.name, 0, 1, 0, 1)),
+                 escalations=(overdue,), score_points=9.25, score_percent=77.08, report_url=REPORT)
+    subject, text = render_vp_text(d)
+    assert subject == ("[Trang thông tin điện tử thành phố Vũng Tàu] Tổng hợp giám sát ngày 20/06/2022: "
+                       "2 mới, 4 chưa khắc phục, 1 quá hạn")
+    assert "Điểm nội dung ước tính của Trang: 9,25/12 (77,1%)" in text
+    assert "1. Quá hạn: Phòng Tư pháp <!here> – Trang giới thiệu của Phòng Tư pháp chưa có số fax." in text
+    assert "- Phường 5: 2 / 3 / 1 / 0" in text
+    page = render_vp_html(d)
+    assert "Phòng Tư pháp &lt;!here&gt;" in page and "<!here>" not in page
+    fallback, blocks = render_vp_slack(d)
+    assert_slack_safe(fallback, blocks, {PAGE, REPORT})
+    slack = "\n".join(slack_texts(blocks))
+    assert "• Quá hạn: *Phòng Tư pháp &lt;!here&gt;* – Trang giới thiệu của Phòng Tư pháp chưa có số fax. " \
+           "(hạn 08/06/2022, phát hiện 01/06/2022)" in slack
+    assert "Điểm nội dung ước tính của Trang: 9,25/12 (77,1%)" in slack
+
+
+def test_vp_digest_with_hundreds_of_escalations_stays_within_limits():
+    rows = tuple(VpRow(f"Phường {i} & <b>", i, i, 0, i) for i in range(60))
+    escalations = tuple(item(finding(i, value=EVIL, message=f"Quá hạn mục {i} " + "x" * 300), overdue=True)
+                        for i in range(400))
+    d = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, rows=rows, escalations=escalations)
+    fallback, blocks = render_vp_slack(d)
+    assert len(blocks) <= 50
+    assert_slack_safe(fallback, blocks, {PAGE, REPORT})
+    assert re.search(r"… và \d+ nội dung khác", "\n".join(slack_texts(blocks)))
+    assert "… và 300 nội dung khác." in render_vp_text(d)[1]
+
+
+# --------------------------------------------------------------------------------------------- ops
+def test_ops_notice_is_escaped_and_marked_ops_only():
+    n = OpsNotice(night=NIGHT, portal="vungtau-2022", title="Bố cục trang thay đổi",
+                  lines=("selector 'table.danh-ba tbody tr' matched nothing on /danh-ba-dien-thoai",
+                         "page title: <!everyone> Danh bạ"))
+    subject, text = render_ops_text(n)
+    assert subject == "[portalwatch][vungtau-2022] Thông báo vận hành: Bố cục trang thay đổi – 20/06/2022"
+    assert "Ops only: never sent to units." in text
+    fallback, blocks = render_ops_slack(n)
+    assert_slack_safe(fallback, blocks, set())
+    assert "&lt;!everyone&gt; Danh bạ" in "\n".join(slack_texts(blocks))
+    assert "&lt;!everyone&gt;" in render_ops_html(n)
+
+
+# --------------------------------------------------------------------------------------------- escaping
+@pytest.mark.parametrize("url", ["http://x.vn/a|b", "http://x.vn/<a>", "javascript:alert(1)", "mailto:a@b.vn",
+                                 "http://x.vn/a b", "http://x.vn/\u202eexe", "ftp://x.vn/", "http:///nohost"])
+def test_unsafe_urls_are_never_links(url):
+    assert safe_url(url) is None
+    rendered = slack_link(url, "Xem trang")
+    assert "<" not in rendered and ">" not in rendered and "\u202e" not in rendered
+
+
+def test_links_escape_label_and_ampersands():
+    assert slack_link("https://x.vn/a?b=1&c=2", "<!channel> & co") == \
+        "<https://x.vn/a?b=1&amp;c=2|&lt;!channel&gt; &amp; co>"
+    assert slack_escape("a & <b>") == "a &amp; &lt;b&gt;"
+    assert slack_text("&" * 50, escaped_limit=21) == "&amp;" * 4 + "…"
+    assert clean("Ph\u200bư\u202eờng 5") == "Phường 5"
+    assert clean(unicodedata.normalize("NFD", "Hòa")) == "Hòa"
