@@ -65,22 +65,40 @@ def record_night(store: Any, run_id: int, config: stages.Config, night: str, res
                                findings, ctx, notices, score)
 
 
+@task(name="queue-alerts", cache_policy=NO_CACHE)
+def queue_alerts(store: Any, config: stages.Config, night: str, changes: Any, notices: list, score: Any,
+                 report_url: str) -> Any:
+    return stages.plan_and_queue(store, config, stages.night_date(night), changes, notices, score, report_url)
+
+
+@task(name="deliver-alerts", retries=1, retry_delay_seconds=[60], cache_policy=NO_CACHE)
+def deliver_alerts(store: Any, config: stages.Config, send: bool) -> Any:
+    report = stages.deliver_alerts(store, config, send=send)
+    get_run_logger().info("alerts: %d delivered, %d waiting in the outbox, %d refused", report.sent,
+                          report.waiting, report.failed)
+    return report
+
+
 @task(name="write-outputs", cache_policy=NO_CACHE)
 def write_outputs(out: str, config: stages.Config, night: str, result: Any, frames: Any, findings: list[Any],
-                  notices: list, score: Any, changes: Any, store: Any) -> dict[str, Any]:
+                  notices: list, score: Any, changes: Any, store: Any, plan: Any, delivery: Any) -> dict[str, Any]:
     from portalwatch.reports.history import load_history
 
     history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
     outputs = stages.write_outputs(Path(out), config, stages.night_date(night), result, frames, findings, notices,
-                                   score, changes, history)
+                                   score, changes, history, plan, delivery)
     return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
             "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
 
 
 @flow(name="nightly-audit", log_prints=True)
 def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_url: str | None = None,
-                  db: str | None = None) -> dict:
-    """Audit one portal for one night: render, extract, normalise, validate, record, report."""
+                  db: str | None = None, send: bool = False) -> dict:
+    """Audit one portal for one night: render, extract, normalise, validate, record, alert, report.
+
+    ``send`` delivers alerts over Slack and e-mail (configured by the environment); otherwise they
+    are written to the night's folder only (dry run).
+    """
     from portalwatch.reports.score import score_portal
     from portalwatch.store import open_store
 
@@ -98,7 +116,11 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
         changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,
                                 score) if run_id is not None else None)
         store.prune_snapshots(load_settings().snapshot_retention_days, today=stages.night_date(night))
-        summary = write_outputs(out, config, night, result, frames, findings, notices, score, changes, store)
+        report_url = str(Path(out).resolve() / config.profile.name / night / "report.html")
+        plan = queue_alerts(store, config, night, changes, notices, score, report_url)
+        delivery = deliver_alerts(store, config, send)
+        summary = write_outputs(out, config, night, result, frames, findings, notices, score, changes, store, plan,
+                                delivery)
     except BaseException as exc:
         if run_id is not None:
             store.fail_run(run_id, f"{type(exc).__name__}: {exc}")

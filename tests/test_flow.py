@@ -43,7 +43,7 @@ def test_nightly_flow_writes_findings_report_and_alerts(prefect_server, portal, 
     assert (tmp_path / "vungtau-2022" / "index.html").is_file()
     assert (tmp_path / "vungtau-2022" / "noi-vu-2022.xlsx").is_file()
 
-    alerts = sorted(p.name for p in (folder / "alerts").iterdir())
+    alerts = sorted(p.name for p in (folder / "alerts").glob("*.txt"))
     assert alerts == sorted({f"{f.unit_id}.txt" for f in findings} | {"vp-office.txt"})
     one = next(f for f in findings)
     text = (folder / "alerts" / f"{one.unit_id}.txt").read_text(encoding="utf-8")

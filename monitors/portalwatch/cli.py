@@ -24,6 +24,8 @@ app.add_typer(sample_app, name="sample")
 findings_app = typer.Typer(help="Findings kept in the store: list, show one's history, export.",
                            no_args_is_help=True)
 app.add_typer(findings_app, name="findings")
+alerts_app = typer.Typer(help="Alerts waiting in the outbox.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 profile_app = typer.Typer(help="Portal profiles: check that a profile still reads its portal.", no_args_is_help=True)
 app.add_typer(profile_app, name="profile")
 
@@ -78,6 +80,10 @@ def _print_summary(summary: dict) -> None:
     console.print(f"Report:      {summary['report']}")
     console.print(f"Alert texts: {summary['alerts_dir']}/")
     console.print(f"Data Docs:   {summary['data_docs']}")
+    delivery = summary.get("delivery") or {}
+    if delivery:
+        console.print(f"Alerts:      {delivery['sent']} delivered or written, {delivery['waiting']} waiting, "
+                      f"{delivery['failed']} refused")
 
 
 def _print_findings(console, path: Path, limit: int = 40) -> None:
@@ -103,7 +109,7 @@ def _print_findings(console, path: Path, limit: int = 40) -> None:
 
 
 def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[str], prefect: bool,
-              db: Optional[str] = None) -> dict:
+              db: Optional[str] = None, send: bool = False) -> dict:
     """Run the night; configuration and the store are checked first, so a user error never reaches
     Prefect's logs and nothing is fetched for a night that could not be recorded."""
     from . import night as stages
@@ -119,8 +125,8 @@ def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[s
     if prefect:
         from flows.nightly import nightly_audit
 
-        return nightly_audit(profile=str(profile), out=str(out), now=now, base_url=base_url, db=db)
-    outputs = stages.run_night(profile, out, now=now, base_url=base_url, db=db)
+        return nightly_audit(profile=str(profile), out=str(out), now=now, base_url=base_url, db=db, send=send)
+    outputs = stages.run_night(profile, out, now=now, base_url=base_url, db=db, send=send)
     return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
             "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
 
@@ -132,10 +138,12 @@ def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="P
         base_url: Optional[str] = typer.Option(None, "--base-url", help="Crawl this address instead of the profile's."),
         db: Optional[str] = typer.Option(None, "--db", envvar="PORTALWATCH_DB",
                                          help="Store URL (default: a SQLite file in --out)."),
+        send: bool = typer.Option(False, "--send/--dry-run", envvar="PORTALWATCH_SEND",
+                                  help="Deliver alerts (Slack, e-mail) or only write them (default)."),
         prefect: bool = typer.Option(True, "--prefect/--no-prefect", help="Run through Prefect (default).")) -> None:
-    """Run one night's audit of a portal: findings, history, report and alert texts."""
+    """Run one night's audit of a portal: findings, history, alerts and reports."""
     with _user_errors():
-        _print_summary(_run_flow(profile, out, now, base_url, prefect, db))
+        _print_summary(_run_flow(profile, out, now, base_url, prefect, db, send))
 
 
 @app.command()
@@ -203,6 +211,23 @@ def _open_store(out: Path, db: Optional[str]):
 
 _DB = typer.Option(None, "--db", envvar="PORTALWATCH_DB", help="Store URL (default: a SQLite file in --out).")
 _OUT = typer.Option(Path("out"), "--out", "-o", help="Folder holding the default store.")
+
+
+@alerts_app.command("send")
+def alerts_send(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="Portal profile (YAML)."),
+                out: Path = _OUT, db: Optional[str] = _DB,
+                send: bool = typer.Option(True, "--send/--dry-run", help="Deliver, or mark as written only.")) -> None:
+    """Deliver what waits in the outbox (after quiet hours, or once Slack or SMTP is back)."""
+    with _user_errors():
+        from . import night as stages
+
+        config = stages.load_config(profile)
+        store = _open_store(out, db)
+        report = stages.deliver_alerts(store, config, send=send)
+        store.dispose()
+        typer.echo(f"{report.sent} delivered, {report.waiting} waiting, {report.failed} refused")
+        for problem in report.problems:
+            typer.echo(f"  {problem}", err=True)
 
 
 @findings_app.command("list")

@@ -24,7 +24,7 @@ from .settings import Settings, load_settings
 
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate", "make_findings",
            "run_notices", "night_date", "write_outputs", "NightOutputs", "run_night", "gx_project", "night_context", "coverage", "unit_hashes", "store_url", "record_night",
-           "PORTAL_TZ"]
+           "plan_and_queue", "deliver_alerts", "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
 
@@ -167,14 +167,14 @@ class NightOutputs:
 
 def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, frames: Any,
                   findings: list[Any], notices: list[dict[str, Any]], score: Any, changes: Any = None,
-                  history: Any = None) -> NightOutputs:
+                  history: Any = None, plan: Any = None, delivery: Any = None) -> NightOutputs:
     """The night's folder: findings.jsonl, frames as CSV, notices, the report and the alert texts.
 
     Files are written to temporary names and renamed, so a crash never leaves half a file.
     """
     import json
 
-    from .alerts.compose import compose_unit_messages, compose_vp_digest, write_messages
+    from .alerts.outbox import write_dry_run
     from .findings.model import write_findings
     from .reports.nightly import write_nightly_report
     from .validate.gx import data_docs_index
@@ -198,10 +198,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         workbook = write_workbook(folder.parent / f"noi-vu-{night.year}.xlsx", history, config.registry, night.year)
         write_index(folder.parent, history, config.profile.title, workbook.name)
     alerts_dir = folder / "alerts"
-    messages = compose_unit_messages(findings, config.registry, night, config.profile.title)
-    messages.append(compose_vp_digest(findings, config.registry, night, config.profile.title, len(notices),
-                                      str(report), score))
-    write_messages(messages, alerts_dir)
+    messages = write_dry_run(plan, config.registry, alerts_dir) if plan is not None else []
     by_category: dict[str, int] = {}
     for finding in findings:
         by_category[finding.category] = by_category.get(finding.category, 0) + 1
@@ -211,10 +208,12 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "units_seen": int(len(frames.units)), "directory_rows": int(len(frames.directory)),
         "findings": len(findings), "by_category": dict(sorted(by_category.items())),
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
-        "unit_messages": len(messages) - 1,
+        "unit_messages": sum(p.stem not in ("vp-office", "ops") for p in messages),
         "data_docs": str(data_docs_index(Path(out_dir) / config.profile.name)),
         "score": {"points": score.total, "out_of": 12, "percent": score.percent,
                   "units": {u.unit_id: u.total for u in score.units}},
+        "delivery": ({"sent": delivery.sent, "waiting": delivery.waiting, "failed": delivery.failed,
+                      "problems": delivery.problems} if delivery is not None else None),
         "store": ({"already_recorded": True} if changes is None or changes.already_recorded else
                   {"already_recorded": False, "run_id": changes.run_id, "opened": len(changes.opened),
                    "reopened": len(changes.reopened), "resolved": len(changes.resolved),
@@ -271,8 +270,35 @@ def record_night(store: Any, run_id: int, config: Config, night: dt.date, result
                               score=score.total if score is not None else None, unit_hashes=unit_hashes(frames))
 
 
+def plan_and_queue(store: Any, config: Config, night: dt.date, changes: Any, notices: list, score: Any,
+                   report_url: str | None):
+    """Decide tonight's messages from the store and queue them (once: a night recorded before queues
+    nothing more). Returns the plan, or None for a night already recorded."""
+    from .alerts.outbox import outbox_messages
+    from .alerts.policy import plan_alerts
+
+    if changes is None or changes.already_recorded:
+        return None
+    portal = config.profile.name
+    plan = plan_alerts(store.list_findings(portal, status="all"), night, config.profile.policy, config.registry,
+                       config.profile.title, notices=notices, portal=portal, score=score, report_url=report_url)
+    store.queue_messages(portal, night, outbox_messages(plan, config.registry, portal, night),
+                         notified=plan.notified, escalated=plan.escalated)
+    return plan
+
+
+def deliver_alerts(store: Any, config: Config, *, send: bool, now: dt.datetime | None = None):
+    """Deliver what waits in the outbox: for real with ``send``, else mark it written (dry run)."""
+    from .alerts.outbox import deliver, senders_from_env
+
+    slack, email = senders_from_env() if send else (None, None)
+    return deliver(store, config.profile.name, slack=slack, email=email, policy=config.profile.policy,
+                   now=now or dt.datetime.now(PORTAL_TZ), dry_run=not send)
+
+
 def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | None = None,
-              base_url: str | None = None, settings: Settings | None = None, db: str | None = None) -> NightOutputs:
+              base_url: str | None = None, settings: Settings | None = None, db: str | None = None,
+              send: bool = False, clock: dt.datetime | None = None) -> NightOutputs:
     """The whole night without an orchestrator (``portalwatch run --no-prefect``, tests, debugging)."""
     from .reports.history import load_history
     from .reports.score import score_portal
@@ -297,9 +323,12 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,
                                 score) if run_id is not None else None)
         store.prune_snapshots(settings.snapshot_retention_days, today=night)
+        report_url = str(Path(out_dir).resolve() / config.profile.name / night.isoformat() / "report.html")
+        plan = plan_and_queue(store, config, night, changes, notices, score, report_url)
+        delivery = deliver_alerts(store, config, send=send, now=clock)
         history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
         outputs = write_outputs(Path(out_dir), config, night, result, frames, findings, notices, score, changes,
-                                history)
+                                history, plan, delivery)
         failpoints.hit("after_outputs")
         return outputs
     except BaseException as exc:

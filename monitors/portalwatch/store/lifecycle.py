@@ -71,7 +71,8 @@ def plan(kept: dict[str, KeptFinding], tonight: list[Finding], night: dt.date, c
         seen_keys.add(finding.key)
         old = kept.get(finding.key)
         if old is None:
-            changes.append(Change(finding.key, "opened", {"status": "open", "first_seen": night, "last_seen": night,
+            changes.append(Change(finding.key, "opened", {"status": "open", "first_seen": night, "opened_at": night,
+                                                          "last_seen": night,
                                                           "times_seen": 1, "reopened": 0, "resolved_at": None},
                                   finding))
         elif night <= old.last_seen and old.status in ACTIVE:
@@ -79,7 +80,7 @@ def plan(kept: dict[str, KeptFinding], tonight: list[Finding], night: dt.date, c
         elif old.status == "resolved":
             if old.resolved_at is not None and night < old.resolved_at:
                 continue                                      # an older night replayed: history is not rewritten
-            changes.append(Change(finding.key, "reopened", {"status": "open", "last_seen": night,
+            changes.append(Change(finding.key, "reopened", {"status": "open", "last_seen": night, "opened_at": night,
                                                             "times_seen": old.times_seen + 1,
                                                             "reopened": old.reopened + 1, "resolved_at": None,
                                                             "notified_at": None, "escalated_at": None}, finding))

@@ -83,6 +83,7 @@ findings = Table(
     Column("severity", String(10), nullable=False),
     Column("status", String(20), nullable=False),            # open, notified, escalated, resolved
     Column("first_seen", Date, nullable=False),
+    Column("opened_at", Date, nullable=False),               # the night of the current spell's (re)opening
     Column("last_seen", Date, nullable=False),
     Column("resolved_at", Date),
     Column("times_seen", Integer, nullable=False),

@@ -221,6 +221,70 @@ class Store:
                              .values(content_hash=digest, last_seen=night,
                                      last_changed=night if changed else old.last_changed))
 
+    # -- alerts -----------------------------------------------------------------------------------
+
+    def queue_messages(self, portal: str, night: dt.date, messages: list[dict[str, Any]], *,
+                       notified: Iterable[str] = (), escalated: Iterable[str] = ()) -> int:
+        """Put tonight's messages in the outbox and mark what they tell, in one transaction.
+
+        Each message has an ``idempotency_key`` (portal, night, recipient, channel, address): a night
+        queued twice queues nothing more, so a recipient is told once per night.
+        """
+        now = dt.datetime.now(dt.timezone.utc)
+        queued = 0
+        with self._begin() as conn:
+            keys = [m["idempotency_key"] for m in messages]
+            existing = set(conn.execute(select(outbox.c.idempotency_key)
+                                        .where(outbox.c.idempotency_key.in_(keys))).scalars()) if keys else set()
+            for message in messages:
+                if message["idempotency_key"] in existing:
+                    continue
+                conn.execute(insert(outbox).values(portal=portal, night=night, status="pending", attempts=0,
+                                                   created_at=now, **{k: _nfc(v) for k, v in message.items()}))
+                queued += 1
+            if queued or not messages:
+                for key in notified:
+                    conn.execute(update(findings).where(findings.c.portal == portal, findings.c.key == key)
+                                 .values(notified_at=night, status=func.coalesce(
+                                     func.nullif(findings.c.status, "open"), "notified")))
+                    self._event(conn, portal, key, night, "notified")
+                for key in escalated:
+                    conn.execute(update(findings).where(findings.c.portal == portal, findings.c.key == key)
+                                 .values(escalated_at=night, status="escalated"))
+                    self._event(conn, portal, key, night, "escalated")
+        return queued
+
+    @staticmethod
+    def _event(conn: Connection, portal: str, key: str, night: dt.date, event: str) -> None:
+        exists = conn.execute(select(finding_events.c.id).where(
+            finding_events.c.portal == portal, finding_events.c.key == key, finding_events.c.night == night,
+            finding_events.c.event == event)).first()
+        if exists is None:
+            conn.execute(insert(finding_events).values(portal=portal, key=key, night=night, event=event))
+
+    def pending_messages(self, portal: str | None = None) -> list[dict[str, Any]]:
+        query = select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.night, outbox.c.id)
+        if portal:
+            query = query.where(outbox.c.portal == portal)
+        with self._connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def messages(self, portal: str | None = None) -> list[dict[str, Any]]:
+        """The whole outbox: the notification log."""
+        query = select(outbox).order_by(outbox.c.night, outbox.c.id)
+        if portal:
+            query = query.where(outbox.c.portal == portal)
+        with self._connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def mark_message(self, message_id: int, status: str, error: str | None = None) -> None:
+        """After a delivery attempt: ``sent``, ``dry-run``, ``failed`` (for good) or ``pending`` (retry later)."""
+        values: dict[str, Any] = {"status": status, "attempts": outbox.c.attempts + 1, "last_error": error}
+        if status in ("sent", "dry-run"):
+            values["sent_at"] = dt.datetime.now(dt.timezone.utc)
+        with self._begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == message_id, outbox.c.status == "pending").values(**values))
+
     # -- reading ----------------------------------------------------------------------------------
 
     def list_findings(self, portal: str | None = None, *, unit: str | None = None, rule: str | None = None,

@@ -74,6 +74,7 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(10), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("first_seen", sa.Date, nullable=False),
+        sa.Column("opened_at", sa.Date, nullable=False),
         sa.Column("last_seen", sa.Date, nullable=False),
         sa.Column("resolved_at", sa.Date),
         sa.Column("times_seen", sa.Integer, nullable=False),

@@ -1,0 +1,169 @@
+"""From tonight's plan to the outbox, and from the outbox to Slack, e-mail or files (dry run).
+
+Messages are rendered once and queued in the store with an idempotency key per recipient, channel
+and night, so a night replayed queues nothing twice and a message is delivered at most once. What
+cannot be delivered (Slack or SMTP down) stays pending and goes out on a later run; a permanent
+refusal (invalid credentials, unknown channel) is marked failed and reported to ops. Nothing is
+sent during quiet hours or a maintenance window: it waits in the outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import DeliveryError
+from ..profile.registry import Registry, Routes
+from ..profile.schema import PolicyRules
+from .policy import AlertPlan
+from .render import (render_ops_html, render_ops_slack, render_ops_text, render_unit_html, render_unit_slack,
+                     render_unit_text, render_vp_html, render_vp_slack, render_vp_text)
+
+__all__ = ["outbox_messages", "write_dry_run", "deliver", "DeliveryReport", "senders_from_env", "in_quiet_time"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Rendered:
+    recipient: str
+    routes: Routes
+    subject: str
+    text: str
+    html: str
+    slack_text: str
+    blocks: list[dict[str, Any]]
+
+
+def _rendered(plan: AlertPlan, registry: Registry) -> list[Rendered]:
+    out = []
+    for digest in plan.units:
+        subject, text = render_unit_text(digest)
+        fallback, blocks = render_unit_slack(digest)
+        out.append(Rendered(digest.unit.id, digest.unit.routes, subject, text, render_unit_html(digest), fallback,
+                            blocks))
+    if plan.vp is not None and (plan.vp.rows or plan.vp.escalations):
+        vp = registry.units.get(registry.vp_office or "")
+        subject, text = render_vp_text(plan.vp)
+        fallback, blocks = render_vp_slack(plan.vp)
+        out.append(Rendered("vp-office", vp.routes if vp else Routes(), subject, text, render_vp_html(plan.vp),
+                            fallback, blocks))
+    if plan.ops is not None:
+        subject, text = render_ops_text(plan.ops)
+        fallback, blocks = render_ops_slack(plan.ops)
+        out.append(Rendered("ops", registry.ops, subject, text, render_ops_html(plan.ops), fallback, blocks))
+    return out
+
+
+def outbox_messages(plan: AlertPlan, registry: Registry, portal: str, night: dt.date) -> list[dict[str, Any]]:
+    """One outbox row per recipient and channel (a Slack channel, or the e-mail addresses together)."""
+    rows = []
+    for item in _rendered(plan, registry):
+        base = f"{portal}/{night.isoformat()}/{item.recipient}"
+        if item.routes.slack:
+            rows.append({"recipient": item.recipient, "channel": "slack", "address": item.routes.slack,
+                         "idempotency_key": f"{base}/slack/{item.routes.slack}", "subject": item.subject,
+                         "body_text": item.slack_text, "body_html": None,
+                         "blocks": json.dumps(item.blocks, ensure_ascii=False)})
+        if item.routes.email:
+            addresses = ",".join(item.routes.email)
+            rows.append({"recipient": item.recipient, "channel": "email", "address": addresses,
+                         "idempotency_key": f"{base}/email/{addresses}"[:200], "subject": item.subject,
+                         "body_text": item.text, "body_html": item.html, "blocks": None})
+    return rows
+
+
+def write_dry_run(plan: AlertPlan, registry: Registry, folder: Path) -> list[Path]:
+    """Every message of the night as files: ``<recipient>.txt`` (subject first), ``.html`` and
+    ``.slack.json`` (the Block Kit payload), whatever routes the recipient has."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for item in _rendered(plan, registry):
+        path = folder / f"{item.recipient}.txt"
+        path.write_text(f"Tiêu đề: {item.subject}\n\n{item.text}", encoding="utf-8")
+        (folder / f"{item.recipient}.html").write_text(item.html, encoding="utf-8")
+        (folder / f"{item.recipient}.slack.json").write_text(
+            json.dumps({"text": item.slack_text, "blocks": item.blocks}, ensure_ascii=False, indent=1),
+            encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def in_quiet_time(now: dt.datetime, policy: PolicyRules) -> bool:
+    """Inside the policy's quiet hours or a maintenance window (``now`` in the portal's time zone)."""
+    if policy.quiet_hours:
+        start, end = (dt.time.fromisoformat(t) for t in policy.quiet_hours)
+        clock = now.time().replace(tzinfo=None)
+        if (start <= clock < end) if start < end else (clock >= start or clock < end):
+            return True
+    naive = now.replace(tzinfo=None)
+    return any(dt.datetime.fromisoformat(a) <= naive < dt.datetime.fromisoformat(b) for a, b in policy.maintenance)
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    sent: int = 0
+    waiting: int = 0          # left pending: quiet time, or a retryable failure
+    failed: int = 0           # refused for good
+    problems: list[str] = field(default_factory=list)
+
+
+def senders_from_env() -> tuple[Any, Any]:
+    """The Slack and SMTP senders the environment configures (None where it configures none)."""
+    from .email import EmailSender
+    from .slack import SlackSender
+
+    slack = email = None
+    if os.environ.get("PORTALWATCH_SLACK_TOKEN"):
+        slack = SlackSender(base_url=os.environ.get("PORTALWATCH_SLACK_BASE_URL") or None)
+    if os.environ.get("PORTALWATCH_SMTP_HOST"):
+        email = EmailSender(os.environ["PORTALWATCH_SMTP_HOST"], int(os.environ.get("PORTALWATCH_SMTP_PORT", "587")),
+                            security=os.environ.get("PORTALWATCH_SMTP_SECURITY", "starttls"),  # type: ignore[arg-type]
+                            username=os.environ.get("PORTALWATCH_SMTP_USER") or None,
+                            sender=os.environ.get("PORTALWATCH_SMTP_FROM", "portalwatch@localhost"))
+    return slack, email
+
+
+def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRules, now: dt.datetime,
+            dry_run: bool = False) -> DeliveryReport:
+    """Send what is pending in the outbox (oldest first). In a dry run, pending messages are marked
+    as written (the files are the delivery) and nothing leaves the machine."""
+    report = DeliveryReport()
+    pending = store.pending_messages(portal)
+    if dry_run:
+        for message in pending:
+            store.mark_message(message["id"], "dry-run")
+        report.sent = len(pending)
+        return report
+    if in_quiet_time(now, policy):
+        report.waiting = len(pending)
+        return report
+    for message in pending:
+        sender = slack if message["channel"] == "slack" else email
+        if sender is None:
+            report.waiting += 1
+            report.problems.append(f"no {message['channel']} sender configured for {message['address']}")
+            continue
+        try:
+            if message["channel"] == "slack":
+                sender.send(message["address"], message["body_text"], json.loads(message["blocks"] or "[]"))
+            else:
+                sender.send(message["address"].split(","), message["subject"] or "", message["body_text"],
+                            message["body_html"], message_id_key=message["idempotency_key"])
+        except DeliveryError as exc:
+            retryable = getattr(exc, "retryable", True)
+            store.mark_message(message["id"], "pending" if retryable else "failed", str(exc))
+            if retryable:
+                report.waiting += 1
+            else:
+                report.failed += 1
+            report.problems.append(f"{message['channel']} {message['address']}: {exc}")
+            continue
+        store.mark_message(message["id"], "sent")
+        report.sent += 1
+    return report

@@ -1,0 +1,95 @@
+"""Who is told what tonight, by the policy in the profile. Pure: it reads the store's rows only.
+
+- A unit gets at most one message a night. It is sent when the unit has findings it was never told
+  about (new or reopened); it then lists those and every other finding still open.
+- Otherwise a reminder goes out when the last message about an open finding is
+  ``reminder_every_working_days`` working days old (not nightly: noise gets monitors muted).
+- A finding fixed since the unit was told gets a short "resolved" note, the night the fix is seen.
+- A finding past its deadline (``deadline_working_days`` after it was opened) is escalated once to
+  the VP office, which also gets a digest every night.
+- Ops get the run notices (crawler and layout problems); units never do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..findings.model import Finding
+from ..profile.registry import Registry
+from ..profile.schema import PolicyRules
+from ..workdays import add_working_days
+from .digest import DigestItem, OpsNotice, UnitDigest, VpDigest, VpRow
+
+__all__ = ["AlertPlan", "plan_alerts", "finding_from_row"]
+
+_ACTIVE = ("open", "notified", "escalated")
+_FINDING_FIELDS = ("key", "portal", "unit_id", "unit_name", "subject", "field", "rule", "category", "severity",
+                   "value", "expected", "suggestion", "url", "legal_basis", "message_vi", "message_en")
+
+
+def finding_from_row(row: dict[str, Any]) -> Finding:
+    return Finding(**{name: row.get(name) if row.get(name) is not None or name in ("value", "suggestion") else ""
+                      for name in _FINDING_FIELDS})
+
+
+@dataclass(slots=True)
+class AlertPlan:
+    units: list[UnitDigest] = field(default_factory=list)
+    vp: VpDigest | None = None
+    ops: OpsNotice | None = None
+    notified: list[str] = field(default_factory=list)     # keys whose unit is told tonight
+    escalated: list[str] = field(default_factory=list)    # keys escalated to the VP office tonight
+
+
+def _item(row: dict[str, Any], policy: PolicyRules, night: dt.date) -> DigestItem:
+    due = add_working_days(row["opened_at"], policy.deadline_working_days)
+    return DigestItem(finding_from_row(row), row["first_seen"], due, overdue=due < night)
+
+
+def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules, registry: Registry,
+                portal_title: str, *, notices: list[dict[str, Any]] | None = None, portal: str = "",
+                score: Any = None, report_url: str | None = None) -> AlertPlan:
+    plan = AlertPlan()
+    active = [r for r in rows if r["status"] in _ACTIVE]
+    fixed_tonight = [r for r in rows if r["status"] == "resolved" and r["resolved_at"] == night]
+    vp_rows = []
+    for unit in registry:
+        mine = sorted((r for r in active if r["unit_id"] == unit.id), key=lambda r: (r["opened_at"], r["key"]))
+        new = [r for r in mine if r["notified_at"] is None]
+        due = [r for r in mine if r["notified_at"] is not None
+               and add_working_days(r["notified_at"], policy.reminder_every_working_days) <= night]
+        resolved = [finding_from_row(r) for r in fixed_tonight if r["unit_id"] == unit.id and r["notified_at"]]
+        if new or due:
+            digest = UnitDigest(unit=unit, night=night, portal_title=portal_title,
+                                new=tuple(_item(r, policy, night) for r in new),
+                                still_open=tuple(_item(r, policy, night) for r in mine if r not in new),
+                                resolved=tuple(resolved), report_url=report_url)
+            plan.notified += [r["key"] for r in mine]
+        elif resolved:
+            digest = UnitDigest(unit=unit, night=night, portal_title=portal_title, resolved=tuple(resolved),
+                                report_url=report_url)
+        else:
+            digest = None
+        if digest is not None:
+            plan.units.append(digest)
+        if policy.escalate_after_deadline:
+            plan.escalated += [r["key"] for r in mine if r["escalated_at"] is None
+                               and add_working_days(r["opened_at"], policy.deadline_working_days) < night]
+        opened_tonight = sum(r["opened_at"] == night for r in mine)
+        fixed = sum(r["unit_id"] == unit.id for r in fixed_tonight)
+        if mine or fixed:
+            vp_rows.append(VpRow(unit.name, opened_tonight, len(mine), fixed,
+                                 sum(r["status"] == "escalated" or r["key"] in plan.escalated for r in mine)))
+    escalations = tuple(_item(r, policy, night) for r in active if r["key"] in set(plan.escalated))
+    plan.vp = VpDigest(night=night, portal_title=portal_title, rows=tuple(vp_rows), escalations=escalations,
+                       score_points=getattr(score, "total", None), score_percent=getattr(score, "percent", None),
+                       report_url=report_url)
+    if notices:
+        lines = []
+        for notice in notices:
+            detail = ", ".join(f"{k}={v}" for k, v in notice.items() if k != "kind")
+            lines.append(f"{notice['kind']}: {detail}")
+        plan.ops = OpsNotice(night=night, portal=portal, title=f"{len(notices)} run notices", lines=tuple(lines))
+    return plan
