@@ -4,6 +4,9 @@
                                   [--scale-units N --scale-rows M]
     python -m sample_portal ground-truth --night N [--scenario vungtau-2022]
     python -m sample_portal roster-xlsx [--csv PATH] [--xlsx PATH]
+
+Bundled scenarios: vungtau-2022 (the default) and phuong-vung-tau-2025; for the roster of the latter,
+pass --csv profiles/phuong-vung-tau-2025/roster.csv --xlsx profiles/phuong-vung-tau-2025/roster.xlsx.
 """
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
+from .layouts import get_layout
 from .site import GROUPS, Site, dated_content, vn_date
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,8 +69,8 @@ def build_scale_site(scenario: "Scenario", night: int, n_units: int, n_rows: int
     """A synthetic site with the scenario's chrome and dated content but generated units."""
     day = scenario.night_date(night)
     units = synthetic_units(n_units, n_rows)
-    updated = vn_date(day)
+    updated = vn_date(day, get_layout(scenario.layout).date_format)
     for u in units:
         u["updated"] = updated
     return Site(night=night, date=day, portal=scenario.portal, units=units, synthetic=True,
-                **dated_content(scenario, night))
+                layout=scenario.layout, **dated_content(scenario, night))

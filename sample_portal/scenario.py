@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .layouts import DEFAULT_LAYOUT, LAYOUTS
 from .site import GROUPS, source_directory_rows, source_unit_dict
 
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -26,7 +27,6 @@ UNIT_FIELDS = ("unit_name", "intro", "address", "phone", "fax", "email", "update
 #: person fields of a directory row in the scenario file
 PERSON_FIELDS = ("name", "position", "office_phone", "mobile", "email")
 _EXPECT_KEYS = ("unit", "subject", "field", "category")
-_DATE_TEXT = re.compile(r"^\d{2}/\d{2}/\d{4}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -118,7 +118,9 @@ class Scenario:
         c = _Checker(path)
         d = c.mapping(data, "(top level)")
         self.name: str = c.text(c.req(d, "name", ""), "name")
-        self.layout: str = c.text(d.get("layout", "vungtau2022"), "layout")
+        self.layout: str = c.text(d.get("layout", DEFAULT_LAYOUT), "layout")
+        if self.layout not in LAYOUTS:
+            c.fail("layout", f"expected one of {', '.join(LAYOUTS)}, got {self.layout!r}")
         self.nights: int = c.integer(c.req(d, "nights", ""), "nights", 1, 366)
         start = c.req(d, "start_date", "")
         if isinstance(start, str):
@@ -181,8 +183,11 @@ class Scenario:
             for k in ("intro", "address", "phone", "fax", "email"):
                 unit[k] = c.text(c.req(u, k, w), f"{w}.{k}", allow_empty=True)
             unit["updated"] = c.text(c.req(u, "updated", w), f"{w}.updated")
-            if not _DATE_TEXT.match(unit["updated"]):
-                c.fail(f"{w}.updated", f"expected dd/mm/yyyy, got {unit['updated']!r}")
+            layout = LAYOUTS[self.layout]
+            if not layout.is_date_text(unit["updated"]):
+                shown = layout.date_format.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy")
+                c.fail(f"{w}.updated", f"expected a date shown as {shown} (layout {layout.name}), "
+                                       f"got {unit['updated']!r}")
             people = c.seq(c.req(u, "people", w), f"{w}.people")
             unit["people"] = [self._person(c, p, f"{w}.people[{j}]") for j, p in enumerate(people)]
             names = [p["name"] for p in unit["people"]]

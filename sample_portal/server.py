@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
+from .layouts import LAYOUTS, Layout, get_layout
 from .scenario import Scenario, load_scenario
 from .site import Site, build_site
 
@@ -28,13 +29,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
-#: CSS classes the monitor's profile relies on, and their names after a simulated CMS redesign
-CLASS_MAPS: dict[str, dict[str, str]] = {
-    "normal": {"thong-tin": "thong-tin", "danh-ba": "danh-ba", "ds-don-vi": "ds-don-vi",
-               "ten-don-vi": "ten-don-vi", "lanh-dao": "lanh-dao", "ngay-cap-nhat": "ngay-cap-nhat"},
-    "changed": {"thong-tin": "info-table", "danh-ba": "phone-book", "ds-don-vi": "unit-list",
-                "ten-don-vi": "unit-title", "lanh-dao": "leaders", "ngay-cap-nhat": "last-updated"},
-}
+#: CSS classes the monitor's profile relies on (first layout), and their names after a simulated
+#: CMS redesign; every layout has its own in sample_portal.layouts
+CLASS_MAPS: dict[str, dict[str, str]] = LAYOUTS["vungtau2022"].classes
 _CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
     ".svg": "image/svg+xml", ".ttf": "font/ttf", ".woff2": "font/woff2", ".woff": "font/woff",
@@ -50,6 +47,7 @@ _ERROR_TEXTS = {
     500: ("Lỗi máy chủ", "Hệ thống đang gặp sự cố. Vui lòng thử lại sau."),
     503: ("Hệ thống đang bảo trì", "Trang thông tin điện tử tạm ngừng phục vụ để bảo trì. Vui lòng thử lại sau."),
 }
+_PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 HANG_SECONDS = 120.0
 REQUEST_LOG_SIZE = 10_000
 
@@ -62,7 +60,8 @@ class Faults:
     status:  path -> HTTP status answered instead of the page, e.g. {"/he-thong-chinh-tri/phuong-7": 500}
     slow_ms: path prefix -> delay in milliseconds before answering
     hang:    paths that never answer (the socket is held open up to 120 s, then closed)
-    layout:  "normal" | "changed" (the CSS classes the profile uses are renamed, as after a redesign)
+    layout:  "normal" | "changed" (the CSS classes the profile uses are renamed, as after a redesign;
+             which classes depends on the scenario's site layout)
     """
 
     down: bool = False
@@ -124,17 +123,19 @@ def _rename_js_classes(js: str, classes: dict[str, str]) -> str:
 
 
 class _Renderer:
-    """Renders one Site to bytes, page by page, for one layout."""
+    """Renders one Site to bytes, page by page, for one site layout and one layout fault."""
 
     _envs: dict[str, Any] = {}
     _envs_lock = threading.Lock()
 
-    def __init__(self, layout_dir: str, layout: str) -> None:
-        if layout not in CLASS_MAPS:
-            raise ValueError(f"unknown layout fault {layout!r} (expected one of {', '.join(CLASS_MAPS)})")
-        self.classes = CLASS_MAPS[layout]
+    def __init__(self, site_layout: Layout | str, layout: str) -> None:
+        self.spec = get_layout(site_layout) if isinstance(site_layout, str) else site_layout
+        if layout not in self.spec.classes:
+            raise ValueError(f"unknown layout fault {layout!r} (expected one of {', '.join(self.spec.classes)})")
+        self.classes = self.spec.classes[layout]
         self.c = {k.replace("-", "_"): v for k, v in self.classes.items()}
-        self.env = self._env(layout_dir)
+        self.env = self._env(self.spec.templates)
+        self.static_dir = (STATIC_DIR / self.spec.static).resolve()
 
     @classmethod
     def _env(cls, layout_dir: str) -> Any:
@@ -151,16 +152,26 @@ class _Renderer:
             return env
 
     def page(self, template: str, site: Site, **ctx: Any) -> bytes:
-        html = self.env.get_template(template).render(portal=site.portal, site=site, c=self.c, **ctx)
+        html = self.env.get_template(template).render(portal=site.portal, site=site, c=self.c,
+                                                      layout=self.spec, **ctx)
         return html.encode("utf-8")
+
+    def target(self, path: str, query: str) -> str:
+        """What a request asks for: its path, plus the query where the page depends on it (the page
+        number of a paginated directory). Requests for the same content get the same target."""
+        if self.spec.directory_page_size and path == self.spec.directory_path:
+            values = parse_qs(query).get("trang", ["1"])
+            number = values[-1].strip()
+            return f"{path}?trang={int(number)}" if _PAGE_NUMBER.fullmatch(number) else f"{path}?trang=0"
+        return path
 
     def error(self, site: Site, status: int) -> bytes:
         heading, message = _ERROR_TEXTS.get(status, (f"Lỗi {status}", "Không thể xử lý yêu cầu. Vui lòng thử lại sau."))
         return self.page("error.html", site, heading=heading, message=message)
 
     def static(self, name: str) -> tuple[str, bytes] | None:
-        path = (STATIC_DIR / name).resolve()
-        if STATIC_DIR not in path.parents or not path.is_file():
+        path = (self.static_dir / name).resolve()
+        if self.static_dir not in path.parents or not path.is_file():
             return None
         ctype = _CONTENT_TYPES.get(path.suffix, "application/octet-stream")
         data = path.read_bytes()
@@ -171,31 +182,38 @@ class _Renderer:
         return ctype, data
 
     def route(self, site: Site, path: str) -> Response | None:
-        """The response for a normalised path, or None for an unknown path."""
-        sections = {
-            "/tin-tuc": ("Tin tức - Sự kiện", site.news),
-            "/van-ban": ("Văn bản", site.documents),
-            "/du-thao": ("Lấy ý kiến dự thảo", site.drafts),
-        }
+        """The response for a target (see `target`), or None for an unknown path."""
+        spec = self.spec
+        number = 1
+        if spec.directory_page_size and path.startswith(spec.directory_path + "?trang="):
+            path, _, page = path.partition("?trang=")
+            number = int(page) if _PAGE_NUMBER.fullmatch(page) else 0
+        sections = {p: (heading, getattr(site, key)) for p, (heading, key) in spec.sections.items()}
         if path == "/":
             return Response(200, HTML, self.page("home.html", site))
         if path == "/gioi-thieu":
             return Response(200, HTML, self.page("about.html", site))
-        if path == "/he-thong-chinh-tri":
+        if path == spec.units_path:
             return Response(200, HTML, self.page("index.html", site, groups=site.groups(listed_only=True)))
-        if path.startswith("/he-thong-chinh-tri/"):
-            unit = site.by_slug.get(path[len("/he-thong-chinh-tri/"):])
+        if path.startswith(spec.units_path + "/"):
+            unit = site.by_slug.get(path[len(spec.units_path) + 1:])
             if unit is None:
                 return None
             if unit["status"] != 200:
                 return Response(unit["status"], HTML, self.error(site, unit["status"]))
             return Response(200, HTML, self.page("unit.html", site, u=unit))
-        if path == "/danh-ba-dien-thoai":
+        if path == spec.directory_path and spec.directory_page_size:
+            pages = site.directory_pages(spec.directory_page_size)
+            if not 1 <= number <= len(pages):
+                return None
+            return Response(200, HTML, self.page("directory.html", site, rows=pages[number - 1], number=number,
+                                                 pages=len(pages), first_row=(number - 1) * spec.directory_page_size))
+        if path == spec.directory_path:
             return Response(200, HTML, self.page("directory.html", site, groups=site.groups(listed_only=False)))
-        if path == "/api/danh-ba.json":
+        if spec.directory_api and path == spec.directory_api:
             body = json.dumps(site.directory_json(), ensure_ascii=False, separators=(",", ":"))
             return Response(200, JSON, body.encode("utf-8"))
-        if path == "/chi-dao-dieu-hanh/lich-cong-tac":
+        if spec.schedule_path and path == spec.schedule_path:
             return Response(200, HTML, self.page("schedule.html", site, s=site.schedule))
         if path in sections:
             heading, items = sections[path]
@@ -289,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
             portal._stopping.wait(delay / 1000.0)
         try:
             forced = faults.status.get(path)
-            resp = portal._response(path, forced, faults.layout)
+            resp = portal._response(path, forced, faults.layout, urlsplit(self.path).query)
         except Exception as exc:  # a bug or a bad fault value must not kill the connection silently
             body = f"Lỗi máy chủ: {type(exc).__name__}: {exc}\n".encode("utf-8")
             self._write(500, "text/plain; charset=utf-8", body, head=head)
@@ -469,9 +487,16 @@ class SamplePortal:
         return [] if self.synthetic else self.scenario.ground_truth(self.night)
 
     # ------------------------------------------------------------------ serving internals
-    def _response(self, path: str, forced_status: int | None, layout: str) -> Response:
+    def _response(self, path: str, forced_status: int | None, layout: str, query: str = "") -> Response:
         state = self._state
-        key = (layout, path if forced_status is None else f"{forced_status} {path}")
+        renderer = state.renderers.get(layout)
+        if renderer is None:
+            with state.lock:
+                renderer = state.renderers.get(layout)
+                if renderer is None:
+                    renderer = state.renderers[layout] = _Renderer(self.scenario.layout, layout)
+        target = renderer.target(path, query)
+        key = (layout, target if forced_status is None else f"{forced_status} {path}")
         resp = state.cache.get(key)
         if resp is not None:
             return resp
@@ -479,13 +504,10 @@ class SamplePortal:
             resp = state.cache.get(key)
             if resp is not None:
                 return resp
-            renderer = state.renderers.get(layout)
-            if renderer is None:
-                renderer = state.renderers[layout] = _Renderer(self.scenario.layout, layout)
             if forced_status is not None:
                 resp = Response(forced_status, HTML, renderer.error(state.site, forced_status))
             else:
-                resp = renderer.route(state.site, path)
+                resp = renderer.route(state.site, target)
                 if resp is None:  # unknown paths share one cached 404 page
                     key = (layout, "404 *")
                     resp = state.cache.get(key) or Response(404, HTML, renderer.error(state.site, 404))

@@ -10,29 +10,25 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .layouts import DEFAULT_LAYOUT, LAYOUTS, get_layout
+
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario
 
-#: directory tabs / index groups, in display order
+#: unit groups (index sections / directory tabs), in display order: leadership, departments and
+#: offices, local areas (wards and communes of a city; neighbourhoods of a ward). Each layout
+#: gives them its own headings.
 GROUPS = ("lanh-dao", "phong-ban", "phuong-xa")
-#: headings of the index page groups
-INDEX_TITLES = {
-    "lanh-dao": "Lãnh đạo thành phố",
-    "phong-ban": "Các phòng, ban chuyên môn",
-    "phuong-xa": "Các phường, xã",
-}
-#: labels of the directory tabs
-TAB_TITLES = {
-    "lanh-dao": "Lãnh đạo thành phố",
-    "phong-ban": "Các phòng, ban",
-    "phuong-xa": "Phường, xã",
-}
+#: headings of the index page groups (first layout)
+INDEX_TITLES = {g: t[0] for g, t in LAYOUTS[DEFAULT_LAYOUT].group_titles.items()}
+#: labels of the directory tabs (first layout)
+TAB_TITLES = {g: t[1] for g, t in LAYOUTS[DEFAULT_LAYOUT].group_titles.items()}
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 
-def vn_date(d: dt.date) -> str:
-    """Dates are shown as dd/mm/yyyy throughout the portal."""
-    return d.strftime("%d/%m/%Y")
+def vn_date(d: dt.date, fmt: str = "%d/%m/%Y") -> str:
+    """Dates are shown as dd/mm/yyyy throughout the portal (another layout may give `fmt`)."""
+    return d.strftime(fmt)
 
 
 def source_unit_dict(u: dict[str, Any]) -> dict[str, Any]:
@@ -74,17 +70,24 @@ class Site:
     drafts: list[dict[str, Any]] = field(default_factory=list)
     schedule: dict[str, Any] = field(default_factory=dict)
     synthetic: bool = False
+    layout: str = DEFAULT_LAYOUT
 
     def __post_init__(self) -> None:
         self.by_slug = {u["slug"]: u for u in self.units}
 
     def groups(self, listed_only: bool) -> list[dict[str, Any]]:
-        """[{"key", "title", "units"}] per group, in display order."""
+        """[{"key", "title", "tab_title", "units"}] per group, in display order."""
+        titles = get_layout(self.layout).group_titles
         out = []
         for g in GROUPS:
             units = [u for u in self.units if u["group"] == g and (u["listed"] or not listed_only)]
-            out.append({"key": g, "title": INDEX_TITLES[g], "tab_title": TAB_TITLES[g], "units": units})
+            out.append({"key": g, "title": titles[g][0], "tab_title": titles[g][1], "units": units})
         return out
+
+    def directory_pages(self, size: int) -> list[list[dict[str, str]]]:
+        """The directory rows cut into pages of `size` rows, in directory order (at least one page)."""
+        rows = self.source_directory()
+        return [rows[i:i + size] for i in range(0, len(rows), size)] or [[]]
 
     def source_units(self) -> list[dict[str, Any]]:
         return [source_unit_dict(u) for u in self.units]
@@ -111,28 +114,29 @@ def dated_content(scenario: "Scenario", night: int) -> dict[str, Any]:
     """News, documents, drafts and the schedule, dated relative to the night's date."""
     day = scenario.night_date(night)
     c = scenario.content
+    fmt = get_layout(scenario.layout).date_format
     news = [{"slug": n["slug"], "title": n["title"], "body": n["body"],
-             "date": vn_date(day - dt.timedelta(days=n["days_ago"]))} for n in c["news"]]
+             "date": vn_date(day - dt.timedelta(days=n["days_ago"]), fmt)} for n in c["news"]]
     documents = [{"slug": d["slug"], "title": d["trich_yeu"], "so_ky_hieu": d["so_ky_hieu"], "body": d["body"],
-                  "date": vn_date(day - dt.timedelta(days=d["days_ago"]))} for d in c["documents"]]
+                  "date": vn_date(day - dt.timedelta(days=d["days_ago"]), fmt)} for d in c["documents"]]
     drafts = []
     for d in c["drafts"]:
         deadline = day + dt.timedelta(days=d["deadline_in"])
         drafts.append({"slug": d["slug"], "title": d["title"], "body": d["body"],
-                       "date": vn_date(day - dt.timedelta(days=d["days_ago"])),
-                       "deadline": vn_date(deadline),
+                       "date": vn_date(day - dt.timedelta(days=d["days_ago"]), fmt),
+                       "deadline": vn_date(deadline, fmt),
                        "status": "Đang lấy ý kiến" if deadline >= day else "Đã hết hạn"})
     monday = scenario.schedule_week(night)
     rows = []
     for i, r in enumerate(sorted(c["schedule"], key=lambda r: (r["weekday"], r["time"]))):
         when = monday + dt.timedelta(days=r["weekday"])
         rows.append({"anchor": f"muc-{i + 1}", "weekday": WEEKDAYS[r["weekday"]], "time": r["time"],
-                     "content": r["content"], "place": r["place"], "date": vn_date(when)})
-    schedule = {"start": vn_date(monday), "end": vn_date(monday + dt.timedelta(days=6)), "rows": rows}
+                     "content": r["content"], "place": r["place"], "date": vn_date(when, fmt)})
+    schedule = {"start": vn_date(monday, fmt), "end": vn_date(monday + dt.timedelta(days=6), fmt), "rows": rows}
     return {"news": news, "documents": documents, "drafts": drafts, "schedule": schedule}
 
 
 def build_site(scenario: "Scenario", night: int) -> Site:
     """The site of `night` from the scenario, defects applied."""
     return Site(night=night, date=scenario.night_date(night), portal=scenario.portal,
-                units=scenario.displayed_units(night), **dated_content(scenario, night))
+                units=scenario.displayed_units(night), layout=scenario.layout, **dated_content(scenario, night))

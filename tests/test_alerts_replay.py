@@ -1,0 +1,154 @@
+"""Fourteen nights of alerts, delivered for real: slack-sdk to a local Slack Web API server, e-mail to
+an SMTP server on loopback. Who is told what, and when, follows the policy in the profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import pytest
+
+from portalwatch import night as stages
+from portalwatch.alerts.email import EmailSender
+from portalwatch.alerts.outbox import deliver, in_quiet_time
+from portalwatch.alerts.slack import SlackSender
+from portalwatch.reports.score import score_portal
+from portalwatch.store import open_store
+from portalwatch.workdays import add_working_days
+from sample_portal.slack_api import SlackApiServer
+from test_alerts_email import LoopbackController, Mailbox
+
+pytestmark = pytest.mark.browser
+TOKEN = "xoxb-portalwatch-test-token"
+SLACK_DOWN = (5, 6)
+
+
+def _morning(date: dt.date) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(8, 0), tzinfo=stages.PORTAL_TZ)
+
+
+@pytest.fixture(scope="module")
+def replay(tmp_path_factory, nights, config, scenario):
+    """Replay every night: record, plan and queue the alerts, deliver them (Slack down two nights)."""
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('alerts') / 'store.sqlite3'}")
+    mailbox = Mailbox()
+    smtp = LoopbackController(mailbox, hostname="127.0.0.1", port=0, server_hostname="localhost")
+    smtp.start()
+    plans, deliveries, slack_seen = {}, {}, {}
+    with SlackApiServer(token=TOKEN) as slack_server:
+        slack = SlackSender(TOKEN, base_url=slack_server.base_url, max_retries=1, sleep=lambda s: None)
+        email = EmailSender("127.0.0.1", smtp.port, security="none", sender="giamsat@vungtau.baria-vungtau.gov.vn")
+        for n, result in nights.items():
+            run_id = store.begin_run(config.profile.name, result.date)
+            score = score_portal(result.findings, config.registry, config.roster, result.date)
+            changes = stages.record_night(store, run_id, config, result.date, result.crawl, result.units,
+                                          result.rows, result.frames, result.findings, result.ctx, [], score)
+            plans[n] = stages.plan_and_queue(store, config, result.date, changes, [], score, None)
+            slack_server.down = n in SLACK_DOWN
+            deliveries[n] = deliver(store, config.profile.name, slack=slack, email=email,
+                                    policy=config.profile.policy, now=_morning(result.date))
+            slack_seen[n] = len(slack_server.messages)
+        posted = list(slack_server.messages)
+    smtp.stop()
+    yield {"store": store, "plans": plans, "deliveries": deliveries, "posted": posted, "mail": mailbox,
+           "slack_seen": slack_seen}
+    store.dispose()
+
+
+def _truth(scenario, n, unit_id):
+    return {(g["subject"], g["field"], g["category"]) for g in scenario.ground_truth(n) if g["unit_id"] == unit_id}
+
+
+def _expected_unit_messages(scenario, config):
+    """The policy applied to the ground truth, night by night: (unit, night) -> kind of message."""
+    every = config.profile.policy.reminder_every_working_days
+    expected = {}
+    for unit in config.registry:
+        told: dict[tuple, dt.date] = {}
+        for n in range(1, scenario.nights + 1):
+            night = scenario.night_date(n)
+            now = _truth(scenario, n, unit.id)
+            fixed = [k for k in told if k not in now]
+            for key in fixed:
+                del told[key]
+            new = [k for k in now if k not in told]
+            due = [k for k in now if k in told and add_working_days(told[k], every) <= night]
+            if new or due:
+                expected[(unit.id, n)] = "new" if new else "reminder"
+                for key in now:
+                    told[key] = night
+            elif fixed:
+                expected[(unit.id, n)] = "resolved"
+    return expected
+
+
+def test_each_unit_gets_at_most_one_message_a_night(replay, scenario):
+    per_night = defaultdict(int)
+    for message in replay["store"].messages():
+        per_night[(message["recipient"], message["night"], message["channel"])] += 1
+    assert per_night and max(per_night.values()) == 1
+
+
+def test_messages_fall_on_the_nights_the_policy_says(replay, scenario, config):
+    got = {(d.unit.id, n): d.kind for n, plan in replay["plans"].items() for d in plan.units}
+    expected = _expected_unit_messages(scenario, config)
+    assert got == expected
+    kinds = set(expected.values())
+    assert {"new", "reminder", "resolved"} <= kinds, "the scenario exercises every kind of message"
+
+
+def test_escalations_fall_the_night_after_the_deadline_once(replay, scenario, config):
+    days = config.profile.policy.deadline_working_days
+    expected = set()
+    for unit in config.registry:
+        opened: dict[tuple, dt.date] = {}
+        for n in range(1, scenario.nights + 1):
+            night = scenario.night_date(n)
+            now = _truth(scenario, n, unit.id)
+            opened = {k: v for k, v in opened.items() if k in now}
+            for key in now:
+                opened.setdefault(key, night)
+            for key, start in opened.items():
+                if add_working_days(start, days) < night and (unit.id, key, start) not in {e[:3] for e in expected}:
+                    expected.add((unit.id, key, start, n))
+    got = set()
+    store = replay["store"]
+    rows = {r["key"]: r for r in store.list_findings(config.profile.name, status="all")}
+    for n, plan in replay["plans"].items():
+        for key in plan.escalated:
+            r = rows[key]
+            got.add((r["unit_id"], (r["subject"], r["field"], r["category"]), n))
+    assert {(u, k, n) for u, k, _, n in expected} == got
+    assert got, "the scenario has findings left past their deadline"
+
+
+def test_slack_down_two_nights_then_everything_delivered_once(replay):
+    store = replay["store"]
+    slack_rows = [m for m in store.messages() if m["channel"] == "slack"]
+    assert all(m["status"] == "sent" for m in slack_rows)
+    assert len(replay["posted"]) == len(slack_rows), "nothing twice, nothing lost"
+    first, second = SLACK_DOWN
+    assert replay["slack_seen"][second] == replay["slack_seen"][first - 1], "nothing got through while down"
+    assert replay["deliveries"][first].waiting > 0 and replay["deliveries"][second + 1].sent > 0
+    late = [m for m in slack_rows if m["night"] in {replay_night for replay_night in ()}]
+    assert late == []
+    waited = [m for m in slack_rows if m["attempts"] > 1]
+    assert waited and all(m["last_error"] is None for m in waited)
+
+
+def test_every_email_delivered_once_with_vietnamese_subject(replay):
+    store = replay["store"]
+    email_rows = [m for m in store.messages() if m["channel"] == "email"]
+    assert email_rows and all(m["status"] == "sent" for m in email_rows)
+    assert len(replay["mail"].envelopes) == len(email_rows)
+    import email as email_lib
+    from email.header import decode_header, make_header
+    subjects = {str(make_header(decode_header(email_lib.message_from_bytes(e.content)["Subject"])))
+                for e in replay["mail"].envelopes}
+    assert any("nội dung cần cập nhật" in s for s in subjects)
+
+
+def test_quiet_hours_hold_messages_until_morning(config):
+    policy = config.profile.policy
+    assert in_quiet_time(dt.datetime(2022, 6, 13, 1, 30, tzinfo=stages.PORTAL_TZ), policy)
+    assert not in_quiet_time(dt.datetime(2022, 6, 13, 8, 0, tzinfo=stages.PORTAL_TZ), policy)
