@@ -22,31 +22,16 @@ ROOT = Path(__file__).resolve().parents[1]
 PROFILE_PATH = ROOT / "profiles" / "vungtau-2022" / "profile.yaml"
 
 
-@pytest.fixture(scope="session")
-def scenario():
-    from sample_portal import load_scenario
-
-    return load_scenario("vungtau-2022")
-
-
-@pytest.fixture(scope="session")
-def portal(scenario):
-    from sample_portal import SamplePortal
-
-    with SamplePortal(scenario, night=1) as running:
-        yield running
-
-
-@pytest.fixture(scope="session")
-def config(portal):
-    from portalwatch.night import load_config
-
-    return load_config(PROFILE_PATH, base_url=portal.base_url)
+#: The bundled layouts: each a scenario of the sample portal and the profile that reads it.
+LAYOUTS = {
+    "vungtau-2022": PROFILE_PATH,
+    "phuong-vung-tau-2025": ROOT / "profiles" / "phuong-vung-tau-2025" / "profile.yaml",
+}
 
 
 @dataclass
 class Night:
-    """One night of the sample portal, rendered and checked once per test session."""
+    """One night of a sample portal, rendered and checked once per test session."""
 
     night: int
     date: dt.date
@@ -58,23 +43,79 @@ class Night:
     findings: list
 
 
-@pytest.fixture(scope="session")
-def nights(scenario, portal, config) -> dict[int, Night]:
-    """Every night of the scenario through the real pipeline (Chromium, Great Expectations)."""
-    from portalwatch import night as stages
+class Site:
+    """A sample portal running on loopback, the profile pointed at it, and its nights (computed once)."""
 
-    results = {}
-    for n in range(1, scenario.nights + 1):
-        portal.set_night(n)
-        date = scenario.night_date(n)
-        crawl = stages.render_portal(config.profile)
-        units, rows = stages.extract_pages(crawl, config.profile)
-        frames = stages.normalise(units, rows, config)
-        ctx = stages.night_context(crawl, frames, config, date)
-        findings = stages.make_findings(stages.validate(frames, config, ctx), config)
-        results[n] = Night(n, date, crawl, units, rows, frames, ctx, findings)
-    portal.set_night(1)
-    return results
+    def __init__(self, name: str) -> None:
+        from portalwatch.night import load_config
+        from sample_portal import SamplePortal, load_scenario
+
+        self.name = name
+        self.scenario = load_scenario(name)
+        self.portal = SamplePortal(self.scenario, night=1)
+        self.portal.start()
+        self.config = load_config(LAYOUTS[name], base_url=self.portal.base_url)
+        self._nights: dict[int, Night] | None = None
+
+    @property
+    def nights(self) -> dict[int, Night]:
+        """Every night of the scenario through the real pipeline (Chromium, Great Expectations)."""
+        from portalwatch import night as stages
+
+        if self._nights is None:
+            results = {}
+            for n in range(1, self.scenario.nights + 1):
+                self.portal.set_night(n)
+                date = self.scenario.night_date(n)
+                crawl = stages.render_portal(self.config.profile)
+                units, rows = stages.extract_pages(crawl, self.config.profile)
+                frames = stages.normalise(units, rows, self.config)
+                ctx = stages.night_context(crawl, frames, self.config, date)
+                findings = stages.make_findings(stages.validate(frames, self.config, ctx), self.config)
+                results[n] = Night(n, date, crawl, units, rows, frames, ctx, findings)
+            self.portal.set_night(1)
+            self._nights = results
+        return self._nights
+
+
+@pytest.fixture(scope="session")
+def sites():
+    """Sample portals started on first use and stopped at the end of the session."""
+    started: dict[str, Site] = {}
+
+    def get(name: str) -> Site:
+        if name not in started:
+            started[name] = Site(name)
+        return started[name]
+
+    yield get
+    for site in started.values():
+        site.portal.stop()
+
+
+@pytest.fixture(scope="session")
+def site_2022(sites) -> Site:
+    return sites("vungtau-2022")
+
+
+@pytest.fixture(scope="session")
+def scenario(site_2022):
+    return site_2022.scenario
+
+
+@pytest.fixture(scope="session")
+def portal(site_2022):
+    return site_2022.portal
+
+
+@pytest.fixture(scope="session")
+def config(site_2022):
+    return site_2022.config
+
+
+@pytest.fixture(scope="session")
+def nights(site_2022) -> dict[int, Night]:
+    return site_2022.nights
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,27 @@ def test_bundled_profile_reads_the_sample_portal(portal):
     assert by_name[("directory", "person_name")].total > 50
 
 
+@pytest.mark.parametrize("name", ["phuong-vung-tau-2025"])
+def test_the_2025_profile_reads_its_portal_and_fails_on_a_redesign(name, sites):
+    from conftest import LAYOUTS
+
+    site = sites(name)
+    profile = load_profile(LAYOUTS[name]).with_base_url(site.portal.base_url)
+    report = check_profile(profile, sample=2)
+    assert report.ok, [(s.page_type, s.name) for s in report.broken]
+    pages = {(s.page_type, s.name): s for s in report.selectors}
+    assert pages[("directory", "rows")].matched == 2, "pagination followed for the sample"
+    site.portal.faults.layout = "changed"
+    try:
+        from dataclasses import replace
+        from portalwatch.profile.schema import RenderRules
+        quick = replace(profile, render=RenderRules(concurrency=4, timeout_s=2, block=profile.render.block))
+        broken = check_profile(quick, sample=2)
+    finally:
+        site.portal.faults.layout = "normal"
+    assert not broken.ok and broken.broken
+
+
 def test_a_broken_selector_is_named(portal, tmp_path):
     text = PROFILE_PATH.read_text(encoding="utf-8").replace('{css: "td.ho-ten", required: true}',
                                                              '{css: "td.ho-va-ten", required: true}')
