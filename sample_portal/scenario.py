@@ -49,6 +49,7 @@ class Defect:
     status: int | None = None
     nfd: tuple[str, ...] = ()
     schedule_week: dt.date | None = None          # keep the schedule on the week of this Monday
+    draft_open: str | None = None                 # a draft (slug) still listed as open after its deadline
     expect: tuple[dict[str, str], ...] = ()
     note: str = ""
 
@@ -134,8 +135,8 @@ class Scenario:
         self.portal: dict[str, Any] = self._portal(c, c.mapping(c.req(d, "portal", ""), "portal"))
         self.units: list[dict[str, Any]] = self._units(c, c.seq(c.req(d, "units", ""), "units"))
         self._unit_by_id = {u["id"]: u for u in self.units}
-        self.defects: list[Defect] = self._defects(c, c.seq(d.get("defects") or [], "defects"))
         self.content: dict[str, Any] = self._content(c, c.mapping(d.get("content") or {}, "content"))
+        self.defects: list[Defect] = self._defects(c, c.seq(d.get("defects") or [], "defects"))
         self._nights_cache: dict[int, list[dict[str, Any]]] = {}
 
     # ---------------------------------------------------------------- validation
@@ -216,7 +217,7 @@ class Scenario:
 
     def _defects(self, c: _Checker, raw: list) -> list[Defect]:
         allowed = ("id", "nights", "unit", "person", "set", "set_person", "replace_person",
-                   "hide_from_index", "status", "nfd", "schedule_week", "expect", "note")
+                   "hide_from_index", "status", "nfd", "schedule_week", "draft_open", "expect", "note")
         out, seen = [], set()
         for i, d in enumerate(raw):
             w = f"defects[{i}]"
@@ -288,6 +289,11 @@ class Scenario:
                 if not isinstance(sw, dt.date):
                     c.fail(f"{w}.schedule_week", "expected a date YYYY-MM-DD")
                 defect.schedule_week = sw - dt.timedelta(days=sw.weekday())
+            if "draft_open" in d:
+                slug = c.text(d["draft_open"], f"{w}.draft_open")
+                if slug not in [x["slug"] for x in self.content.get("drafts", [])]:
+                    c.fail(f"{w}.draft_open", f"unknown draft slug {slug!r}")
+                defect.draft_open = slug
             unit_changes = (defect.set_fields or defect.set_person or defect.replace_person
                             or defect.hide_from_index or defect.status or defect.nfd)
             if unit_changes and unit is None:
@@ -363,6 +369,10 @@ class Scenario:
                 return d.schedule_week
         day = self.night_date(night)
         return day - dt.timedelta(days=day.weekday())
+
+    def open_drafts(self, night: int) -> set[str]:
+        """Drafts a defect keeps listed as open on `night`, whatever their deadline."""
+        return {d.draft_open for d in self.active_defects(night) if d.draft_open}
 
     def displayed_units(self, night: int) -> list[dict[str, Any]]:
         """Units as displayed on `night`, with their directory rows (`people`), defects applied.

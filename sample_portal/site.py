@@ -120,12 +120,13 @@ def dated_content(scenario: "Scenario", night: int) -> dict[str, Any]:
     documents = [{"slug": d["slug"], "title": d["trich_yeu"], "so_ky_hieu": d["so_ky_hieu"], "body": d["body"],
                   "date": vn_date(day - dt.timedelta(days=d["days_ago"]), fmt)} for d in c["documents"]]
     drafts = []
+    kept_open = scenario.open_drafts(night)
     for d in c["drafts"]:
         deadline = day + dt.timedelta(days=d["deadline_in"])
         drafts.append({"slug": d["slug"], "title": d["title"], "body": d["body"],
                        "date": vn_date(day - dt.timedelta(days=d["days_ago"]), fmt),
                        "deadline": vn_date(deadline, fmt),
-                       "status": "Đang lấy ý kiến" if deadline >= day else "Đã hết hạn"})
+                       "status": "Đang lấy ý kiến" if deadline >= day or d["slug"] in kept_open else "Đã hết hạn"})
     monday = scenario.schedule_week(night)
     rows = []
     for i, r in enumerate(sorted(c["schedule"], key=lambda r: (r["weekday"], r["time"]))):

@@ -69,7 +69,8 @@ class Site:
                 date = self.scenario.night_date(n)
                 crawl = stages.render_portal(self.config.profile)
                 units, rows = stages.extract_pages(crawl, self.config.profile)
-                frames = stages.normalise(units, rows, self.config)
+                frames = stages.normalise(units, rows, self.config,
+                                          stages.extract_sections(crawl, self.config.profile))
                 ctx = stages.night_context(crawl, frames, self.config, date)
                 findings = stages.make_findings(stages.validate(frames, self.config, ctx), self.config)
                 results[n] = Night(n, date, crawl, units, rows, frames, ctx, findings)

@@ -180,3 +180,36 @@ def test_phone_status(raw, status):
 ])
 def test_email_status(raw, status):
     assert email_status(raw, CTX) == status
+
+
+def test_section_duties():
+    """The weekly schedule must reach the current week; an expired draft must not be listed as open."""
+    from portalwatch.normalise.frames import SECTION_COLUMNS
+
+    def item(section, duty, **kw):
+        return {**{c: None for c in SECTION_COLUMNS}, "section": section, "duty": duty, "unit_id": "u-dir",
+                "page_url": "http://portal.test/s", **kw}
+
+    monday = NIGHT - dt.timedelta(days=NIGHT.weekday())
+    sections = pd.DataFrame([
+        item("lich-cu", "current_week", date=monday - dt.timedelta(days=3), date_raw="old"),
+        item("lich-moi", "current_week", date=monday, date_raw="new"),
+        item("lich-moi", "current_week", date=monday - dt.timedelta(days=7), date_raw="older"),
+        item("du-thao", "open_until_deadline", title="Hết hạn mà còn mở", deadline=NIGHT - dt.timedelta(days=1),
+             deadline_raw="x", status_raw="Đang lấy ý kiến"),
+        item("du-thao", "open_until_deadline", title="Hết hạn, đã đóng", deadline=NIGHT - dt.timedelta(days=1),
+             deadline_raw="x", status_raw="Đã hết hạn"),
+        item("du-thao", "open_until_deadline", title="Còn hạn", deadline=NIGHT, deadline_raw="x",
+             status_raw="Đang lấy ý kiến"),
+    ], columns=SECTION_COLUMNS).astype(object)
+    empty_units = build_frames([], [], PROFILE, Registry(units={"u-dir": Unit("u-dir", "Phòng Danh bạ", "office")}))
+    facts = derive_facts(empty_units.units, empty_units.directory, Registry(units={}), None, CTX, sections,
+                         {"du-thao": ("Đang lấy ý kiến",)})
+    assert sorted(zip(facts["schedules"]["newest_raw"], facts["schedules"]["current"])) == [("new", True),
+                                                                                           ("old", False)]
+    assert dict(zip(facts["drafts"]["title"], facts["drafts"]["open_past_deadline"])) == {
+        "Hết hạn mà còn mở": True, "Hết hạn, đã đóng": False, "Còn hạn": False}
+    registry = Registry(units={"u-dir": Unit("u-dir", "Phòng Danh bạ", "office")})
+    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, registry)
+    assert sorted((f.subject, f.field, f.category) for f in findings) == [
+        ("Hết hạn mà còn mở", "draft", "stale"), ("unit", "schedule", "stale")]

@@ -23,7 +23,7 @@ from .profile.schema import DIRECTORY, UNIT_PAGE, Profile
 from .settings import Settings, load_settings
 
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate", "make_findings",
-           "run_notices", "night_date", "write_outputs", "NightOutputs", "run_night", "gx_project", "night_context", "coverage", "unit_hashes", "store_url", "record_night",
+           "run_notices", "night_date", "extract_sections", "write_outputs", "NightOutputs", "run_night", "gx_project", "night_context", "coverage", "unit_hashes", "store_url", "record_night",
            "plan_and_queue", "deliver_alerts", "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,11 @@ def load_config(profile_path: str | Path, base_url: str | None = None,
     if base_url:
         profile = profile.with_base_url(base_url)
     registry = load_registry(profile.registry_path)
+    for rule in profile.sections:
+        if rule.responsible not in registry.units:
+            from .errors import ProfileError
+            raise ProfileError(f"'{rule.responsible}' is not a unit of the registry", path=str(profile.path),
+                               key=f"sections.{rule.page}.responsible")
     roster = load_roster(profile.roster_path, set(registry.units)) if profile.roster_path else None
     return Config(profile=profile, registry=registry, roster=roster, suites=load_suites(profile, suites_dir))
 
@@ -92,10 +97,19 @@ def extract_pages(result: Any, profile: Profile) -> tuple[list[dict[str, Any]], 
     return units, rows
 
 
-def normalise(unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]], config: Config):
+def extract_sections(result: Any, profile: Profile) -> list[dict[str, Any]]:
+    """Raw records of the sections with a time-bound duty (the schedule, drafts for comment)."""
+    from .extract.records import extract_records
+
+    return [r for rule in profile.sections for page in result.of_type(rule.page)
+            for r in extract_records(page, profile.page(rule.page))]
+
+
+def normalise(unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]], config: Config,
+              section_records: list[dict[str, Any]] = ()):
     from .normalise.frames import build_frames
 
-    return build_frames(unit_records, directory_records, config.profile, config.registry)
+    return build_frames(unit_records, directory_records, config.profile, config.registry, list(section_records))
 
 
 def night_context(result: Any, frames: Any, config: Config, night: dt.date):
@@ -127,7 +141,8 @@ def validate(frames: Any, config: Config, ctx: Any, project_dir: Path | None = N
     from .validate.facts import derive_facts
     from .validate.gx import run_suites
 
-    facts = derive_facts(frames.units, frames.directory, config.registry, config.roster, ctx)
+    facts = derive_facts(frames.units, frames.directory, config.registry, config.roster, ctx, frames.sections,
+                         {rule.page: rule.open_status for rule in config.profile.sections})
     return run_suites(config.suites, facts, project_dir)
 
 
@@ -235,7 +250,9 @@ def coverage(ctx: Any, frames: Any):
     from .store.lifecycle import Coverage
 
     read = {u for u, s in zip(frames.units["unit_id"], frames.units["http_status"]) if u and 200 <= s < 300}
-    return Coverage(units_read=frozenset(read), index_ok=ctx.index_ok, directory_ok=ctx.directory_ok)
+    sections = frozenset({"schedule" if d == "current_week" else "draft" for d in frames.sections["duty"]})
+    return Coverage(units_read=frozenset(read), index_ok=ctx.index_ok, directory_ok=ctx.directory_ok,
+                    sections_read=sections)
 
 
 def unit_hashes(frames: Any) -> dict[str, str]:
@@ -315,7 +332,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         result = render_portal(config.profile, settings)
         failpoints.hit("after_render")
         units, rows = extract_pages(result, config.profile)
-        frames = normalise(units, rows, config)
+        frames = normalise(units, rows, config, extract_sections(result, config.profile))
         ctx = night_context(result, frames, config, night)
         findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config)
         notices = run_notices(result, frames)

@@ -47,7 +47,8 @@ def extract_next_page(page: RenderedPage, css: str) -> str | None:
 
 
 def _origin(page: RenderedPage) -> dict[str, Any]:
-    return {"page_url": page.url, "http_status": page.status, "link_text": page.meta.get("link_text", "")}
+    return {"page_url": page.url, "http_status": page.status, "link_text": page.meta.get("link_text", ""),
+            "page_type": page.page_type}
 
 
 def extract_records(page: RenderedPage, spec: PageSpec) -> list[dict[str, Any]]:

@@ -20,6 +20,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "mobile": ("số điện thoại di động", "mobile number"),
     "person": ("thông tin lãnh đạo", "leader entry"),
     "page": ("trang thông tin của đơn vị", "unit page"),
+    "schedule": ("lịch công tác tuần của lãnh đạo", "leaders' weekly schedule"),
+    "draft": ("dự thảo lấy ý kiến", "draft for public comment"),
 }
 
 

@@ -27,11 +27,16 @@ DIRECTORY_COLUMNS = ["unit_id", "unit_name", "person_name", "position", "office_
                      "mobile", "mobile_raw", "email", "email_raw", "page_url"]
 
 
+SECTION_COLUMNS = ["section", "duty", "unit_id", "title", "date", "date_raw", "deadline", "deadline_raw",
+                   "status_raw", "page_url"]
+
+
 @dataclass(slots=True)
 class Frames:
     units: pd.DataFrame
     directory: pd.DataFrame
     unmatched: list[dict[str, str]] = field(default_factory=list)   # names the registry does not know
+    sections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SECTION_COLUMNS))
 
 
 def _first(values: tuple[str, ...] | list[str]) -> str | None:
@@ -100,12 +105,23 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), None)
 
 
+def _section_row(record: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    rule = next(r for r in profile.sections if r.page == record["page_type"])
+    date_raw, deadline_raw = clean_text(record.get("date")), clean_text(record.get("deadline"))
+    return {"section": rule.page, "duty": rule.duty, "unit_id": rule.responsible,
+            "title": clean_text(record.get("title")), "date": parse_date(date_raw, profile.date_formats),
+            "date_raw": date_raw, "deadline": parse_date(deadline_raw, profile.date_formats),
+            "deadline_raw": deadline_raw, "status_raw": clean_text(record.get("status")),
+            "page_url": record["page_url"]}
+
+
 def build_frames(unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]],
-                 profile: Profile, registry: Registry) -> Frames:
-    """Normalise raw records into the two DataFrames (one row per unit page / directory row)."""
+                 profile: Profile, registry: Registry, section_records: list[dict[str, Any]] = ()) -> Frames:
+    """Normalise raw records into the DataFrames (one row per unit page / directory row / section item)."""
     unmatched: list[dict[str, str]] = []
     seen: set[str] = set()
     units = [_unit_row(r, profile, registry, unmatched) for r in unit_records]
     directory = [_directory_row(r, profile, registry, unmatched, seen) for r in directory_records]
+    sections = [_section_row(r, profile) for r in section_records]
     return Frames(units=_frame(units, UNIT_COLUMNS), directory=_frame(directory, DIRECTORY_COLUMNS),
-                  unmatched=unmatched)
+                  unmatched=unmatched, sections=_frame(sections, SECTION_COLUMNS))

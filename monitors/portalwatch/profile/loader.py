@@ -17,14 +17,14 @@ from parsel import Selector
 from ..errors import ProfileError
 from ..extract.processors import build_processor
 from .reader import Reader
-from .schema import (DEFAULT_PLACEHOLDERS, DIRECTORY, DIRECTORY_FIELDS, UNIT_FIELDS, UNIT_PAGE, CheckRules, ContactRules, PolicyRules,
+from .schema import (DEFAULT_PLACEHOLDERS, DIRECTORY, DIRECTORY_FIELDS, UNIT_FIELDS, UNIT_PAGE, CheckRules, ContactRules, PolicyRules, SECTION_DUTIES, SECTION_FIELDS, SectionRule,
                      FieldSpec, LinkSpec, PageSpec, Profile, RenderRules)
 from .yamlio import load_yaml
 
 __all__ = ["load_profile"]
 
 _TOP_KEYS = ("name", "title", "base_url", "allowed_hosts", "registry", "roster", "pages",
-             "contacts", "checks", "render", "dates", "policy")
+             "contacts", "checks", "render", "dates", "policy", "sections")
 _PAGE_KEYS = ("urls", "render", "wait_for", "links", "rows", "fields", "next_page", "max_pages")
 _FIELD_KEYS = ("css", "xpath", "attr", "many", "required", "clean")
 _KNOWN_FIELDS = {UNIT_PAGE: UNIT_FIELDS, DIRECTORY: DIRECTORY_FIELDS}
@@ -148,6 +148,32 @@ def _policy(reader: Reader) -> PolicyRules:
                        quiet_hours=quiet, maintenance=tuple(windows))
 
 
+def _sections(reader: Reader, pages: dict[str, PageSpec]) -> tuple[SectionRule, ...]:
+    rules = []
+    for name, _ in reader.items():
+        item = reader.sub(str(name))
+        item.check_keys(("duty", "responsible", "open_status"))
+        if name not in pages:
+            raise item.fail(f"no page type named '{name}' (known: {', '.join(pages)})")
+        page = pages[name]
+        if not page.rows or not page.urls:
+            raise item.fail(f"the page type '{name}' needs 'urls' and 'rows' (one record per item)")
+        duty = item.get("duty", str)
+        if duty not in SECTION_DUTIES:
+            raise item.fail(f"expected one of {', '.join(SECTION_DUTIES)}, found {duty!r}", "duty")
+        fields = {f.name for f in page.fields}
+        unknown = fields - set(SECTION_FIELDS)
+        if unknown:
+            raise item.fail(f"page type '{name}' has field(s) {', '.join(sorted(unknown))}; a section reads "
+                            f"{', '.join(SECTION_FIELDS)}")
+        missing = [f for f in SECTION_DUTIES[duty] if f not in fields]
+        if missing:
+            raise item.fail(f"the duty {duty} needs the field(s) {', '.join(missing)} on page type '{name}'")
+        rules.append(SectionRule(page=str(name), duty=duty, responsible=item.get("responsible", str),
+                                 open_status=tuple(item.str_list("open_status", ["Đang lấy ý kiến"]))))
+    return tuple(rules)
+
+
 def _relative(base: Path, value: str) -> Path:
     path = Path(value)
     return path if path.is_absolute() else (base / path)
@@ -210,6 +236,7 @@ def load_profile(path: str | Path) -> Profile:
         raise render.fail("expected a whole number from 1 to 64", "concurrency")
 
     policy = _policy(top.sub("policy", {}))
+    sections = _sections(top.sub("sections", {}), pages)
     dates = top.sub("dates", {})
     dates.check_keys(("formats",))
     roster = top.get("roster", str, None)
@@ -233,4 +260,5 @@ def load_profile(path: str | Path) -> Profile:
         date_formats=tuple(dates.str_list("formats", ["%d/%m/%Y"])),
         policy=policy,
         path=path,
+        sections=sections,
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..extract.processors import Processor
 
 __all__ = ["FieldSpec", "LinkSpec", "PageSpec", "ContactRules", "CheckRules", "RenderRules",
-           "Profile", "PolicyRules", "DEFAULT_PLACEHOLDERS", "UNIT_PAGE", "DIRECTORY", "UNIT_FIELDS", "DIRECTORY_FIELDS"]
+           "Profile", "PolicyRules", "SectionRule", "SECTION_FIELDS", "SECTION_DUTIES", "DEFAULT_PLACEHOLDERS", "UNIT_PAGE", "DIRECTORY", "UNIT_FIELDS", "DIRECTORY_FIELDS"]
 
 #: Page types whose records become the ``units`` and ``directory`` DataFrames.
 UNIT_PAGE = "unit_page"
@@ -21,6 +21,9 @@ DIRECTORY = "directory"
 
 #: The fields normalise/ knows for each of those page types (see DESIGN: DataFrames).
 UNIT_FIELDS = ("unit_name", "intro", "address", "phone", "fax", "email", "leaders", "updated")
+SECTION_FIELDS = ("title", "date", "deadline", "status")
+#: What a section with a time-bound duty must show, and the fields each duty reads.
+SECTION_DUTIES = {"current_week": ("date",), "open_until_deadline": ("deadline", "status")}
 DIRECTORY_FIELDS = ("unit_name", "person_name", "position", "office_phone", "mobile", "email")
 
 
@@ -93,6 +96,21 @@ class CheckRules:
 
 
 @dataclass(frozen=True, slots=True)
+class SectionRule:
+    """A section with a time-bound duty: the leaders' weekly schedule must show the current week;
+    drafts for comment must not be listed as open after their deadline."""
+
+    page: str                                 # the page type holding the section's items
+    duty: str                                 # current_week | open_until_deadline
+    responsible: str                          # the unit that must keep it current (a registry id)
+    open_status: tuple[str, ...] = ("Đang lấy ý kiến",)
+
+    @property
+    def field(self) -> str:
+        return "schedule" if self.duty == "current_week" else "draft"
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyRules:
     """How units are chased: deadlines and reminders in working days (alerts and reports read it)."""
 
@@ -127,6 +145,7 @@ class Profile:
     date_formats: tuple[str, ...]
     policy: PolicyRules
     path: Path
+    sections: tuple[SectionRule, ...] = ()
 
     def page(self, name: str) -> PageSpec:
         return self.pages[name]

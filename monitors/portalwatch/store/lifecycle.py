@@ -28,8 +28,11 @@ class Coverage:
     units_read: frozenset[str] = frozenset()    # units whose page answered 2xx
     index_ok: bool = False
     directory_ok: bool = False
+    sections_read: frozenset[str] = frozenset()  # "schedule", "draft": sections whose items were read
 
     def covers(self, unit_id: str, subject: str, field_name: str, category: str) -> bool:
+        if field_name in ("schedule", "draft"):
+            return field_name in self.sections_read
         if category in ("unit_missing", "page_unreachable"):
             return self.index_ok
         if subject == "unit":

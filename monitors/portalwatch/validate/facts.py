@@ -11,6 +11,8 @@ Frames produced:
     directory   directory rows + phone/email status, shared contacts, roster status
     registry    one row per registry unit: listed on the index, what its page answered
     roster      one row per person in office per the roster: listed in the directory or not
+    schedules   one row per leaders' weekly schedule: does it show the current week
+    drafts      one row per draft for comment: still listed as open after its deadline or not
 """
 
 from __future__ import annotations
@@ -157,8 +159,9 @@ def _directory(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.Da
 
 
 def _registry(units: pd.DataFrame, registry: Any, ctx: NightContext) -> pd.DataFrame:
+    columns = ["unit_id", "on_index", "page_state", "page_status_text", "page_url"]
     if not ctx.index_ok:
-        return pd.DataFrame(columns=["unit_id", "on_index", "page_state", "page_status_text", "page_url"])
+        return pd.DataFrame(columns=columns)
     pages = {u: (s, url) for u, s, url in zip(units["unit_id"], units["http_status"], units["page_url"]) if u}
     rows = []
     for unit in registry:
@@ -167,7 +170,7 @@ def _registry(units: pd.DataFrame, registry: Any, ctx: NightContext) -> pd.DataF
                                              else "error")
         rows.append({"unit_id": unit.id, "on_index": unit.id in pages, "page_state": state,
                      "page_status_text": f"HTTP {status}" if status else None, "page_url": url})
-    return pd.DataFrame(rows).astype(object)
+    return pd.DataFrame(rows, columns=columns).astype(object)
 
 
 def _roster(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.DataFrame:
@@ -181,12 +184,47 @@ def _roster(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.DataF
     return pd.DataFrame(rows, columns=columns).astype(object)
 
 
+def _schedules(sections: pd.DataFrame, ctx: NightContext) -> pd.DataFrame:
+    """One row per weekly schedule read tonight: does its newest item reach this week?"""
+    columns = ["unit_id", "newest_raw", "current", "page_url"]
+    rows = []
+    monday = ctx.night - dt.timedelta(days=ctx.night.weekday())
+    for _, items in sections[sections["duty"] == "current_week"].groupby("section"):
+        dated = [(d, raw) for d, raw in zip(items["date"], items["date_raw"]) if isinstance(d, dt.date)]
+        if not dated:
+            continue                                   # nothing readable: a layout problem, told to ops
+        newest, raw = max(dated)
+        rows.append({"unit_id": items["unit_id"].iloc[0], "newest_raw": raw, "current": newest >= monday,
+                     "page_url": items["page_url"].iloc[0]})
+    return pd.DataFrame(rows, columns=columns).astype(object)
+
+
+def _drafts(sections: pd.DataFrame, rules: dict[str, tuple[str, ...]], ctx: NightContext) -> pd.DataFrame:
+    """One row per draft for comment: is it still listed as open after its deadline?"""
+    columns = ["unit_id", "title", "deadline_raw", "status_raw", "open_past_deadline", "page_url"]
+    rows = []
+    for item in sections[sections["duty"] == "open_until_deadline"].itertuples():
+        open_words = [name_key(w) for w in rules.get(item.section, ("Đang lấy ý kiến",))]
+        is_open = bool(item.status_raw) and any(w in name_key(item.status_raw) for w in open_words)
+        past = isinstance(item.deadline, dt.date) and item.deadline < ctx.night
+        rows.append({"unit_id": item.unit_id, "title": item.title, "deadline_raw": item.deadline_raw,
+                     "status_raw": item.status_raw, "open_past_deadline": is_open and past,
+                     "page_url": item.page_url})
+    return pd.DataFrame(rows, columns=columns).astype(object)
+
+
 def derive_facts(units: pd.DataFrame, directory: pd.DataFrame, registry: Any, roster: Any,
-                 ctx: NightContext) -> dict[str, pd.DataFrame]:
-    """The four frames the suites validate."""
+                 ctx: NightContext, sections: pd.DataFrame | None = None,
+                 open_status: dict[str, tuple[str, ...]] | None = None) -> dict[str, pd.DataFrame]:
+    """The frames the suites validate."""
+    if sections is None:
+        from ..normalise.frames import SECTION_COLUMNS
+        sections = pd.DataFrame(columns=SECTION_COLUMNS)
     return {
         "units": _units(units, directory, ctx),
         "directory": _directory(directory, roster, ctx),
         "registry": _registry(units, registry, ctx),
         "roster": _roster(directory, roster, ctx),
+        "schedules": _schedules(sections, ctx),
+        "drafts": _drafts(sections, open_status or {}, ctx),
     }

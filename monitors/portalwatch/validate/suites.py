@@ -35,6 +35,8 @@ FRAMES: dict[str, dict[str, Any]] = {
                   "subject": "person_name"},
     "registry": {"columns": {"page": "page_status_text"}, "subject": None},
     "roster": {"columns": {"person": "position"}, "subject": "person_name"},
+    "schedules": {"columns": {"schedule": "newest_raw"}, "subject": None},
+    "drafts": {"columns": {"draft": "deadline_raw"}, "subject": "title"},
 }
 ROW_FILTERS = ("all", "reachable")
 
