@@ -118,7 +118,10 @@ def night_context(result: Any, frames: Any, config: Config, night: dt.date):
     and "leader not listed" would be false alarms, so those checks stand aside)."""
     from .validate.facts import NightContext
 
+    from .profile_check import check_pages
+
     profile = config.profile
+    drifted = frozenset(s.page_type for s in check_pages(profile, result.pages) if s.broken)
     index_types = {name for name, spec in profile.pages.items() if any(l.to == UNIT_PAGE for l in spec.links)}
     index_pages = [p for p in result.pages if p.page_type in index_types]
     directory_pages = result.of_type(DIRECTORY)
@@ -127,7 +130,9 @@ def night_context(result: Any, frames: Any, config: Config, night: dt.date):
         old_area_codes=profile.contacts.old_area_codes, email_domains=profile.contacts.email_domains,
         placeholders=profile.checks.placeholders,
         index_ok=bool(index_pages) and all(p.ok for p in index_pages) and len(frames.units) > 0,
-        directory_ok=bool(directory_pages) and all(p.ok for p in directory_pages) and len(frames.directory) > 0,
+        directory_ok=(bool(directory_pages) and all(p.ok for p in directory_pages) and len(frames.directory) > 0
+                      and DIRECTORY not in drifted),
+        drifted=drifted,
         index_url=index_pages[0].url if index_pages else profile.base_url,
         directory_url=directory_pages[0].url if directory_pages else profile.base_url)
 
@@ -152,10 +157,18 @@ def make_findings(failures: list[Any], config: Config):
     return build_findings(failures, config.profile.name, config.registry)
 
 
-def run_notices(result: Any, frames: Any) -> list[dict[str, Any]]:
+def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: Any = None) -> list[dict[str, Any]]:
     """Problems of the monitor itself, for ops (never sent to units): pages that did not answer,
-    names the registry does not know, links outside the allowed hosts."""
+    selectors that no longer match (layout drift), names the registry does not know, links outside
+    the allowed hosts."""
     notices: list[dict[str, Any]] = []
+    if profile is not None and ctx is not None and ctx.drifted:
+        from .profile_check import check_pages
+
+        broken = [s for s in check_pages(profile, result.pages) if s.broken]
+        if broken:
+            notices.append({"kind": "layout_drift", "selectors": [f"{s.page_type}.{s.name}: {s.selector}"
+                                                                  for s in broken]})
     for page in result.pages:
         if page.error or page.status >= 500 or page.status == 0:
             notices.append({"kind": "page_failed", "url": page.url, "status": page.status,
@@ -249,7 +262,8 @@ def coverage(ctx: Any, frames: Any):
     """What tonight's crawl could see, for the store: findings outside it are not resolved."""
     from .store.lifecycle import Coverage
 
-    read = {u for u, s in zip(frames.units["unit_id"], frames.units["http_status"]) if u and 200 <= s < 300}
+    read = {u for u, s in zip(frames.units["unit_id"], frames.units["http_status"]) if u and 200 <= s < 300
+            and UNIT_PAGE not in ctx.drifted}
     sections = frozenset({"schedule" if d == "current_week" else "draft" for d in frames.sections["duty"]})
     return Coverage(units_read=frozenset(read), index_ok=ctx.index_ok, directory_ok=ctx.directory_ok,
                     sections_read=sections)
@@ -335,7 +349,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         frames = normalise(units, rows, config, extract_sections(result, config.profile))
         ctx = night_context(result, frames, config, night)
         findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config)
-        notices = run_notices(result, frames)
+        notices = run_notices(result, frames, config.profile, ctx)
         score = score_portal(findings, config.registry, config.roster, night)
         changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,
                                 score) if run_id is not None else None)

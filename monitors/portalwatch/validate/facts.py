@@ -48,6 +48,7 @@ class NightContext:
     directory_ok: bool = True           # the directory answered and had rows
     index_url: str = ""
     directory_url: str = ""
+    drifted: frozenset[str] = frozenset()    # page types whose required selectors matched nothing
 
 
 def _national(e164: str, region: str) -> str:
@@ -216,7 +217,10 @@ def _drafts(sections: pd.DataFrame, rules: dict[str, tuple[str, ...]], ctx: Nigh
 def derive_facts(units: pd.DataFrame, directory: pd.DataFrame, registry: Any, roster: Any,
                  ctx: NightContext, sections: pd.DataFrame | None = None,
                  open_status: dict[str, tuple[str, ...]] | None = None) -> dict[str, pd.DataFrame]:
-    """The frames the suites validate."""
+    """The frames the suites validate. A page type whose layout drifted gives no rows: its checks
+    stand aside (ops are told) rather than report every unit's fields as missing."""
+    if "unit_page" in ctx.drifted:
+        units = units.iloc[0:0]
     if sections is None:
         from ..normalise.frames import SECTION_COLUMNS
         sections = pd.DataFrame(columns=SECTION_COLUMNS)
