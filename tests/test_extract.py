@@ -4,7 +4,6 @@ import datetime as dt
 import unicodedata
 from pathlib import Path
 
-import pytest
 
 from portalwatch.extract.records import extract_links, extract_records
 from portalwatch.profile import load_profile

@@ -15,24 +15,13 @@ import sys
 
 import pytest
 
-from conftest import PROFILE_PATH
-from portalwatch import night as stages
-from portalwatch.reports.score import score_portal
+from conftest import PROFILE_PATH, record
 from portalwatch.store import open_store
 from portalwatch.store.failpoints import POINTS
 
 pytestmark = pytest.mark.browser
 
 COMMITTED = {"after_commit_night", "after_outputs"}   # points reached after the night's transaction
-
-
-def _record(store, config, result):
-    run_id = store.begin_run(config.profile.name, result.date)
-    if run_id is None:
-        return None
-    score = score_portal(result.findings, config.registry, config.roster, result.date)
-    return stages.record_night(store, run_id, config, result.date, result.crawl, result.units, result.rows,
-                               result.frames, result.findings, result.ctx, [], score)
 
 
 def _active(store, config):
@@ -49,7 +38,7 @@ def night_one_store(tmp_path_factory, nights, config):
     """A SQLite store holding night 1, copied for each kill."""
     path = tmp_path_factory.mktemp("night1") / "store.sqlite3"
     store = open_store(f"sqlite:///{path}")
-    _record(store, config, nights[1])
+    record(store, config, nights[1])
     state = (store.counts(), store.list_findings(status="all"))
     store.dispose()
     return path, state
@@ -93,10 +82,10 @@ def test_killed_night_leaves_the_store_consistent(point, tmp_path, night_one_sto
             assert counts[table] == counts_after_1[table], table
 
     # the next run finishes the work, and the following night is right
-    changes = _record(store, config, nights[2])
+    changes = record(store, config, nights[2])
     assert (changes is None) == (point in COMMITTED)
     assert _active(store, config) == _truth(scenario, 2)
-    _record(store, config, nights[3])
+    record(store, config, nights[3])
     assert _active(store, config) == _truth(scenario, 3)
     assert [r["status"] for r in store.runs(config.profile.name)] == ["completed"] * 3
     store.dispose()
@@ -114,7 +103,7 @@ def test_killed_night_on_postgresql(point, tmp_path, postgres_url, nights, scena
     url = postgres_url.rsplit("/", 1)[0] + "/" + name
     try:
         store = open_store(url)
-        _record(store, config, nights[1])
+        record(store, config, nights[1])
         before = store.list_findings(status="all")
         store.dispose()
         portal.set_night(2)
@@ -129,7 +118,7 @@ def test_killed_night_on_postgresql(point, tmp_path, postgres_url, nights, scena
         assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
         store = open_store(url)
         assert store.list_findings(status="all") == before
-        _record(store, config, nights[2])
+        record(store, config, nights[2])
         assert _active(store, config) == _truth(scenario, 2)
         store.dispose()
     finally:

@@ -7,21 +7,11 @@ from collections import defaultdict
 
 import pytest
 
-from portalwatch import night as stages
+from conftest import record
 from portalwatch.errors import StoreError
-from portalwatch.reports.score import score_portal
 from portalwatch.store import open_store
 
 pytestmark = pytest.mark.browser
-
-
-def _commit(store, config, result):
-    run_id = store.begin_run(config.profile.name, result.date)
-    if run_id is None:
-        return None
-    score = score_portal(result.findings, config.registry, config.roster, result.date)
-    return stages.record_night(store, run_id, config, result.date, result.crawl, result.units, result.rows,
-                               result.frames, result.findings, result.ctx, [], score)
 
 
 def _truth_key(f):
@@ -33,7 +23,7 @@ def test_fourteen_nights_give_the_ground_truth_lifecycles(store_url, scenario, n
     first_seen: dict[tuple, dt.date] = {}
     presence: dict[tuple, list[int]] = defaultdict(list)
     for n, result in nights.items():
-        changes = _commit(store, config, result)
+        changes = record(store, config, result)
         assert changes is not None and not changes.already_recorded
         truth = {_truth_key(g) for g in scenario.ground_truth(n)}
         for key in truth:
@@ -70,18 +60,18 @@ def test_fourteen_nights_give_the_ground_truth_lifecycles(store_url, scenario, n
 
 def test_the_same_night_twice_changes_nothing(store_url, nights, config):
     store = open_store(store_url)
-    _commit(store, config, nights[1])
+    record(store, config, nights[1])
     before = store.counts()
     findings_before = store.list_findings(status="all")
-    assert _commit(store, config, nights[1]) is None
+    assert record(store, config, nights[1]) is None
     assert store.counts() == before and store.list_findings(status="all") == findings_before
     store.dispose()
 
 
 def test_snapshots_are_compressed_deduplicated_and_pruned(store_url, nights, config):
     store = open_store(store_url)
-    _commit(store, config, nights[1])
-    _commit(store, config, nights[2])
+    record(store, config, nights[1])
+    record(store, config, nights[2])
     counts = store.counts()
     assert counts["snapshots"] == len(nights[1].crawl.pages) + len(nights[2].crawl.pages)
     assert counts["page_contents"] < counts["snapshots"], "unchanged pages are stored once"
@@ -101,7 +91,7 @@ def test_snapshots_are_compressed_deduplicated_and_pruned(store_url, nights, con
 def test_time_since_a_unit_last_changed(store_url, nights, config):
     store = open_store(store_url)
     for n in (1, 2, 3):
-        _commit(store, config, nights[n])
+        record(store, config, nights[n])
     states = store.unit_states(config.profile.name)
     assert all(s["last_seen"] == nights[3].date for s in states.values() if s["unit_id"] != "phuong-11")
     unchanged = states["ubnd-thanh-pho"]

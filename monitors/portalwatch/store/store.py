@@ -379,18 +379,18 @@ class Store:
     # -- plumbing ---------------------------------------------------------------------------------
 
     def _connect(self):
-        try:
-            return self.engine.connect()
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot connect to the store {_redact(str(self.engine.url))}: "
-                             f"{str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}") from exc
+        return self._open(self.engine.connect)
 
     def _begin(self):
+        return self._open(self.engine.begin)
+
+    def _open(self, opener):
+        """A connection (or a transaction); a database that does not answer is a clear StoreError."""
         try:
-            return self.engine.begin()
+            return opener()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot connect to the store {_redact(str(self.engine.url))}: "
-                             f"{str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}") from exc
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise StoreError(f"cannot connect to the store {_redact(str(self.engine.url))}: {reason}") from exc
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
