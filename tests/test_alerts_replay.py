@@ -149,3 +149,24 @@ def test_quiet_hours_hold_messages_until_morning(config):
     policy = config.profile.policy
     assert in_quiet_time(dt.datetime(2022, 6, 13, 1, 30, tzinfo=stages.PORTAL_TZ), policy)
     assert not in_quiet_time(dt.datetime(2022, 6, 13, 8, 0, tzinfo=stages.PORTAL_TZ), policy)
+
+
+def test_injected_channel_mention_arrives_as_text(replay, config):
+    """A leader's e-mail on the portal reads "<!channel> <@U123> ...": it must reach Slack as text,
+    never as a mention, and the HTML e-mail must show it escaped."""
+    routes = config.registry.units["phuong-9"].routes
+    posted = [m for m in replay["posted"] if m.channel == routes.slack]
+    assert posted, "phuong-9 was told about its invalid e-mail"
+    import json
+    payloads = [json.dumps([m.text, m.blocks], ensure_ascii=False) for m in posted]
+    assert any("&lt;!channel&gt;" in p and "&lt;@U123&gt;" in p for p in payloads)
+    assert not any("<!channel>" in p or "<@U123>" in p for p in payloads)
+
+    import email as email_lib
+    from email import policy
+
+    mails = [email_lib.message_from_bytes(e.content, policy=policy.default) for e in replay["mail"].envelopes
+             if any(address in e.rcpt_tos for address in routes.email)]
+    assert mails
+    html = [part.get_content() for m in mails for part in m.walk() if part.get_content_type() == "text/html"]
+    assert any("&lt;!channel&gt;" in h for h in html) and not any("<!channel>" in h for h in html)
