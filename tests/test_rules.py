@@ -146,6 +146,14 @@ def test_old_number_finding_suggests_the_new_number(outcome):
     assert finding.message_vi.startswith("Số điện thoại di động của Trần Văn Cũ")
 
 
+def test_stale_message_counts_whole_working_days(outcome):
+    import re
+
+    findings, _ = outcome
+    stale = next(f for f in findings if f.unit_id == _unit_id("updated-old"))
+    assert re.search(r"đã \d+ ngày làm việc\.$", stale.message_vi), stale.message_vi
+
+
 def test_stale_counts_working_days(outcome):
     findings, facts = outcome
     import numpy as np

@@ -24,3 +24,9 @@ def test_tet_and_weekends_are_not_working_days():
 
 def test_deadline_skips_tet():
     assert add_working_days(dt.date(2023, 1, 19), 3) == dt.date(2023, 1, 31)
+
+
+def test_deadline_from_a_weekend_counts_the_following_working_days():
+    assert add_working_days(dt.date(2022, 6, 18), 5) == dt.date(2022, 6, 24)   # Saturday -> Friday
+    assert add_working_days(dt.date(2022, 6, 13), 5) == dt.date(2022, 6, 20)   # Monday -> Monday
+    assert add_working_days(dt.date(2023, 1, 20), 1) == dt.date(2023, 1, 27)   # first day of Tết -> after it

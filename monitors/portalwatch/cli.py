@@ -77,7 +77,8 @@ def _print_summary(summary: dict) -> None:
     console.print(table)
     _print_findings(console, Path(summary["findings_file"]))
     console.print(f"Findings:    {summary['findings_file']}")
-    console.print(f"Report:      {summary['report']}")
+    console.print(f"Report:      {summary['report']}" + (f" (PDF: {summary['report_pdf']})"
+                                                           if summary.get("report_pdf") else ""))
     console.print(f"Alert texts: {summary['alerts_dir']}/")
     console.print(f"Data Docs:   {summary['data_docs']}")
     delivery = summary.get("delivery") or {}

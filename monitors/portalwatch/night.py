@@ -193,6 +193,18 @@ class NightOutputs:
     summary: dict[str, Any]
 
 
+def _write_pdf(report: Path, pdf: Path) -> Path | None:
+    """The report as PDF through Chromium; a browser problem costs the PDF, never the night."""
+    from .errors import BrowserUnavailable
+    from .reports.pdf import write_pdf
+
+    try:
+        return write_pdf(report, pdf, load_settings().chromium_path)
+    except BrowserUnavailable as exc:
+        logger.warning("no PDF of the report: %s", exc)
+        return None
+
+
 def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, frames: Any,
                   findings: list[Any], notices: list[dict[str, Any]], score: Any, changes: Any = None,
                   history: Any = None, plan: Any = None, delivery: Any = None) -> NightOutputs:
@@ -219,6 +231,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
                        deadline_working_days=config.profile.policy.deadline_working_days)
     report = write_nightly_report(folder / "report.html", **report_args)
     write_nightly_report(folder / "report.en.html", lang="en", **report_args)
+    pdf = _write_pdf(report, folder / "report.pdf")
     if history is not None:
         from .reports.index import write_index
         from .reports.workbook import write_workbook
@@ -238,6 +251,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
         "unit_messages": sum(p.stem not in ("vp-office", "ops") for p in messages),
         "data_docs": str(data_docs_index(Path(out_dir) / config.profile.name)),
+        "report_pdf": str(pdf) if pdf else None,
         "score": {"points": score.total, "out_of": 12, "percent": score.percent,
                   "units": {u.unit_id: u.total for u in score.units}},
         "delivery": ({"sent": delivery.sent, "waiting": delivery.waiting, "failed": delivery.failed,

@@ -40,7 +40,8 @@ def is_working_day(day: dt.date, country: str = "VN") -> bool:
 
 
 def add_working_days(start: dt.date, days: int, country: str = "VN") -> dt.date:
-    """The date ``days`` working days after ``start`` (a deadline)."""
+    """The date ``days`` working days after ``start`` (a deadline). A start on a weekend or holiday
+    counts from the working day before it, so Saturday + 5 is the next Friday, not the Monday after."""
     horizon = start + dt.timedelta(days=days * 2 + 30)
-    result = np.busday_offset(start, days, roll="forward", holidays=_calendar(start, horizon, country))
+    result = np.busday_offset(start, days, roll="backward", holidays=_calendar(start, horizon, country))
     return result.astype("datetime64[D]").item()

@@ -44,8 +44,11 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
     kept = {f["key"]: f for f in history.findings} if history else {}
     items = []
     for finding in sorted(findings, key=lambda f: (f.unit_id, "high medium low".split().index(f.severity), f.key)):
-        first_seen = kept.get(finding.key, {}).get("first_seen") or night
-        due = deadline(first_seen, history.deadline_working_days if history else deadline_working_days)
+        # The deadline runs from the current spell's opening, as in the unit's own message: a finding
+        # that comes back after a fix gets a new deadline, it is not overdue the night it reappears.
+        row = kept.get(finding.key, {})
+        opened = row.get("opened_at") or row.get("first_seen") or night
+        due = deadline(opened, history.deadline_working_days if history else deadline_working_days)
         items.append({"finding": finding, "deadline": due, "overdue": due < night})
     scores = {u.unit_id: u for u in score.units}
     figures = unit_figures(history, list(registry.units), night) if history else {}

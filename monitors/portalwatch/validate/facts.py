@@ -108,8 +108,8 @@ def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> p
     frame["email_status"] = [email_status(v, ctx) for v in frame["email_raw"]]
     frame["fax_same_as_phone"] = [bool(fax and phones and fax in phones)
                                   for fax, phones in zip(frame["fax"], frame["phones"])]
-    frame["updated_age_wd"] = [working_days_between(d, ctx.night) if isinstance(d, dt.date) else None
-                               for d in frame["updated_at"]]
+    frame["updated_age_wd"] = pd.Series([working_days_between(d, ctx.night) if isinstance(d, dt.date) else None
+                                         for d in frame["updated_at"]], index=frame.index, dtype=object)
     listed: dict[str, set[str]] = defaultdict(set)
     for unit_id, person in zip(directory["unit_id"], directory["person_name"]):
         if unit_id and person:

@@ -1,0 +1,153 @@
+"""What ops see in Prefect's UI after a night: the summary, each unit's score and open findings, and
+links to the VP office's report and the Data Docs, read back from a real (temporary) Prefect server."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import PROFILE_PATH
+
+pytestmark = pytest.mark.prefect
+
+NIGHT = dt.date(2022, 6, 21)
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+def _finding(config, unit_id: str, subject: str, field: str, rule: str, category: str, severity: str, value):
+    from portalwatch.findings.model import Finding, finding_key
+
+    unit = config.registry.units[unit_id]
+    portal = config.profile.name
+    return Finding(key=finding_key(portal, unit_id, subject, field, rule), portal=portal, unit_id=unit_id,
+                   unit_name=unit.name, subject=subject, field=field, rule=rule, category=category, severity=severity,
+                   value=value, expected="", suggestion=None, url=f"http://127.0.0.1:8000/don-vi/{unit_id}",
+                   legal_basis="NĐ 42/2022/NĐ-CP, Điều 4 khoản 1 điểm e",
+                   message_vi=f"{unit.name}: cần cập nhật {field}.", message_en=f"{unit.name}: update the {field}.")
+
+
+@pytest.fixture
+def night(tmp_path):
+    """A night's summary as the flow returns it, with the files it points at written for real, and
+    what the table must show for it (two units with findings, every unit's official name)."""
+    from portalwatch.findings.model import write_findings
+    from portalwatch.night import load_config
+    from portalwatch.reports.score import score_portal
+
+    config = load_config(PROFILE_PATH)
+    units = list(config.registry)
+    first, second = units[1].id, units[2].id
+    findings = [
+        _finding(config, first, "unit", "email", "unit_field_present", "missing", "high", None),
+        _finding(config, first, "unit", "phone", "unit_phone_current", "old_numbering", "medium", "064 3852 361"),
+        _finding(config, second, "unit", "intro", "unit_field_not_placeholder", "placeholder", "high",
+                 "Đang cập nhật"),
+    ]
+    score = score_portal(findings, config.registry, config.roster, NIGHT)
+    out = tmp_path / "out (báo cáo)"
+    folder = out / config.profile.name / NIGHT.isoformat()
+    folder.mkdir(parents=True)
+    write_findings(findings, folder / "findings.jsonl")
+    with (folder / "units.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["unit_id", "unit_name", "http_status"])
+        for unit in units:
+            writer.writerow([unit.id, unit.name, 200])
+    (folder / "report.html").write_text("<!DOCTYPE html><title>báo cáo</title>", encoding="utf-8")
+    docs = out / config.profile.name / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    docs.parent.mkdir(parents=True)
+    docs.write_text("<!DOCTYPE html>", encoding="utf-8")
+    return {
+        "portal": config.profile.name, "night": NIGHT.isoformat(), "base_url": config.profile.base_url,
+        "pages": 33, "pages_failed": 1, "units_seen": len(units), "directory_rows": 75,
+        "findings": len(findings), "by_category": {"missing": 1, "old_numbering": 1, "placeholder": 1},
+        "units_with_findings": 2, "notices": [{"kind": "page_failed", "url": "http://127.0.0.1:8000/x",
+                                               "status": 503, "error": "HTTP 503"}],
+        "unit_messages": 2, "data_docs": str(docs),
+        "score": {"points": score.total, "out_of": 12, "percent": score.percent,
+                  "units": {u.unit_id: u.total for u in score.units}},
+        "delivery": None, "store": {"already_recorded": False, "run_id": 9, "opened": 3, "reopened": 0,
+                                    "resolved": 0, "still_open": 3},
+        "folder": str(folder), "findings_file": str(folder / "findings.jsonl"),
+        "report": str(folder / "report.html"), "alerts_dir": str(folder / "alerts"),
+    }, {"first": first, "second": second, "names": {u.id: u.name for u in units}}
+
+
+def _publish_in_a_flow(summary: dict) -> str:
+    from prefect import flow
+    from prefect.context import get_run_context
+
+    from flows.nightly import _publish_artifacts
+
+    @flow(name="publish-artifacts")
+    def publish(summary: dict) -> str:
+        _publish_artifacts(summary)
+        return str(get_run_context().flow_run.id)
+
+    return publish(summary)
+
+
+def _artifacts_of(flow_run_id: str) -> dict[str, object]:
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)])))
+    return {a.key: a for a in artifacts}
+
+
+def test_artifacts_show_the_summary_unit_scores_and_links(prefect_server, night):
+    summary, expected = night
+    artifacts = _artifacts_of(_publish_in_a_flow(summary))
+    portal = summary["portal"]
+
+    assert set(artifacts) == {f"{portal}-nightly-summary", f"{portal}-unit-scores", f"{portal}-report",
+                              f"{portal}-data-docs"}
+    assert all(re.fullmatch(r"[a-z0-9-]+", key) for key in artifacts)
+
+    markdown = artifacts[f"{portal}-nightly-summary"]
+    assert markdown.type == "markdown"
+    assert "- findings: 3 in 2 units" in markdown.data and "- run notices for ops: 1" in markdown.data
+
+    table = artifacts[f"{portal}-unit-scores"]
+    assert table.type == "table"
+    rows = json.loads(table.data)
+    units = summary["score"]["units"]
+    assert len(rows) == len(units) == len(expected["names"])
+    by_id = {row["Mã đơn vị (unit id)"]: row for row in rows}
+    assert set(by_id) == set(units)
+    for unit_id, row in by_id.items():
+        assert row["Đơn vị (unit)"] == expected["names"][unit_id]
+        assert row["Điểm /12 (score)"] == units[unit_id]
+    assert by_id[expected["first"]]["Nội dung cần cập nhật (open findings)"] == 2
+    assert by_id[expected["second"]]["Nội dung cần cập nhật (open findings)"] == 1
+    assert sum(row["Nội dung cần cập nhật (open findings)"] for row in rows) == summary["findings"]
+    assert units[expected["first"]] < 12 and units[expected["second"]] < 12
+    scores = [row["Điểm /12 (score)"] for row in rows]
+    assert scores == sorted(scores), "the units to chase come first"
+
+    report = artifacts[f"{portal}-report"]
+    link = re.fullmatch(r"\[(.+)\]\((\S+)\)", report.data)
+    assert link, report.data
+    assert link.group(1).startswith("Báo cáo") and summary["night"] in link.group(1)
+    assert link.group(2) == Path(summary["report"]).resolve().as_uri()
+    assert link.group(2).startswith("file:///") and " " not in link.group(2)
+
+    docs = re.fullmatch(r"\[(.+)\]\((\S+)\)", artifacts[f"{portal}-data-docs"].data)
+    assert docs and docs.group(2) == Path(summary["data_docs"]).as_uri()
+    assert docs.group(2).endswith("/data_docs/local_site/index.html")

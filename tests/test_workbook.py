@@ -1,0 +1,146 @@
+"""Home Affairs' workbook after the 14 nights of the sample portal, checked against the scenario's
+ground truth: a unit that disputes its emulation score must find the same figures the scenario implies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+
+import pytest
+
+from portalwatch import night as stages
+from portalwatch.reports.score import score_portal
+
+pytestmark = pytest.mark.browser
+
+YEAR = 2022
+
+
+def _commit(store, config, result):
+    run_id = store.begin_run(config.profile.name, result.date)
+    score = score_portal(result.findings, config.registry, config.roster, result.date)
+    notices = stages.run_notices(result.crawl, result.frames)
+    return stages.record_night(store, run_id, config, result.date, result.crawl, result.units, result.rows,
+                               result.frames, result.findings, result.ctx, notices, score)
+
+
+@pytest.fixture(scope="module")
+def workbook(nights, config, tmp_path_factory):
+    """The workbook written from a SQLite store holding nights 1..14, opened with openpyxl."""
+    from openpyxl import load_workbook
+
+    from portalwatch.reports.history import load_history
+    from portalwatch.reports.workbook import write_workbook
+    from portalwatch.store import open_store
+
+    folder = tmp_path_factory.mktemp("workbook")
+    store = open_store(f"sqlite:///{folder / 'store.sqlite3'}")
+    try:
+        for n in sorted(nights):
+            _commit(store, config, nights[n])
+        history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
+    finally:
+        store.dispose()
+    path = write_workbook(folder / f"noi-vu-{YEAR}.xlsx", history, config.registry, YEAR)
+    assert path.is_file() and not list(folder.glob("*.tmp*")), "written whole, under its own name"
+    return load_workbook(path, read_only=True)
+
+
+def _spells(scenario) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
+    """Per unit, each spell of each ground-truth finding: (first night present, first night absent
+    again or None while it lasts). A finding that comes back after a fix starts a new spell."""
+    nights = range(1, scenario.nights + 1)
+    present: dict[tuple, list[int]] = defaultdict(list)
+    for n in nights:
+        for g in scenario.ground_truth(n):
+            present[(g["unit_id"], g["subject"], g["field"], g["category"])].append(n)
+    spells: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    for key, seen in present.items():
+        start = seen[0]
+        for previous, current in zip(seen, seen[1:] + [None]):
+            if current != previous + 1:
+                end = previous + 1
+                spells[key[0]].append((scenario.night_date(start),
+                                       scenario.night_date(end) if end <= scenario.nights else None))
+                start = current
+    return spells
+
+
+def _expected(scenario, config, unit_id: str, month: int) -> dict:
+    """A unit's figures for June 2022 (or the year, month 0), from the ground truth only."""
+    from portalwatch.workdays import add_working_days
+
+    days = config.profile.policy.deadline_working_days
+    mine = [(s, e) for s, e in _spells(scenario)[unit_id] if s.year == YEAR and (not month or s.month == month)]
+    fixed = [(s, e) for s, e in mine if e is not None]
+    nights = [n for n in range(1, scenario.nights + 1)
+              if scenario.night_date(n).year == YEAR and (not month or scenario.night_date(n).month == month)]
+    clean = [n for n in nights if not any(g["unit_id"] == unit_id for g in scenario.ground_truth(n))]
+    return {
+        "raised": len(mine),
+        "resolved_in_time": sum(1 for s, e in fixed if e <= add_working_days(s, days)),
+        "median_days_to_fix": float(statistics.median((e - s).days for s, e in fixed)) if fixed else None,
+        "compliant_share": len(clean) / len(nights),
+        "monitored_days": len(nights),
+    }
+
+
+def _rows(sheet) -> tuple[list[str], list[tuple]]:
+    rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
+    return list(rows[0]), rows[1:]
+
+
+def test_the_year_sheet_has_one_row_per_registry_unit(workbook, config, scenario):
+    assert workbook.sheetnames[:2] == [f"Năm {YEAR}", "Theo tháng"]
+    header, rows = _rows(workbook[f"Năm {YEAR}"])
+    assert header[:2] == ["Mã đơn vị", "Đơn vị"]
+    assert [r[0] for r in rows] == [u.id for u in config.registry] and len(rows) == 30
+    assert [r[1] for r in rows] == [u.name for u in config.registry]
+    monitored = header.index("Số đêm được kiểm tra")
+    assert {r[monitored] for r in rows} == {scenario.nights}
+    raised = header.index("Số nội dung phát sinh")
+    assert sum(r[raised] for r in rows) == sum(len(v) for v in _spells(scenario).values())
+
+
+# A finding that came back after a fix (two spells), one fixed after its deadline, a unit with two
+# findings fixed in time, and a unit the scenario leaves alone.
+UNITS = ["phuong-thang-tam", "phong-noi-vu", "van-phong", "phuong-3"]
+
+
+@pytest.mark.parametrize("unit_id", UNITS)
+def test_a_units_year_figures_are_those_of_the_ground_truth(workbook, config, scenario, unit_id):
+    header, rows = _rows(workbook[f"Năm {YEAR}"])
+    row = dict(zip(header, next(r for r in rows if r[0] == unit_id)))
+    expected = _expected(scenario, config, unit_id, 0)
+    assert row["Số nội dung phát sinh"] == expected["raised"]
+    assert row["Số nội dung khắc phục đúng hạn"] == expected["resolved_in_time"]
+    assert row["Số ngày khắc phục (trung vị)"] == expected["median_days_to_fix"]
+    assert row["Tỷ lệ ngày đạt yêu cầu"] == pytest.approx(expected["compliant_share"], abs=0.0005)
+    assert row["Số đêm được kiểm tra"] == 14
+
+
+def test_the_ground_truth_figures_are_the_ones_read_by_hand(config, scenario):
+    """The expectations themselves, for units whose story is told in the scenario file."""
+    assert {k: _expected(scenario, config, "phuong-thang-tam", 0)[k] for k in ("raised", "resolved_in_time")} == \
+        {"raised": 2, "resolved_in_time": 1}          # gmail 13/06, fixed 17/06 (deadline 20/06), back 22/06
+    assert _expected(scenario, config, "phuong-thang-tam", 0)["compliant_share"] == 5 / 14
+    assert _expected(scenario, config, "phong-noi-vu", 0)["resolved_in_time"] == 0   # 16/06 -> 25/06, due 23/06
+    faulted = {g["unit_id"] for n in range(1, scenario.nights + 1) for g in scenario.ground_truth(n)}
+    clean = next(u.id for u in config.registry if u.id not in faulted)
+    assert _expected(scenario, config, clean, 0) == {"raised": 0, "resolved_in_time": 0, "median_days_to_fix": None,
+                                                     "compliant_share": 1.0, "monitored_days": 14}
+
+
+def test_the_month_sheet_has_the_june_rows(workbook, config, scenario):
+    header, rows = _rows(workbook["Theo tháng"])
+    assert header[:3] == ["Mã đơn vị", "Đơn vị", "Tháng"]
+    assert [r[0] for r in rows] == [u.id for u in config.registry], "one row per unit: every night is in June"
+    assert {r[2] for r in rows} == {f"06/{YEAR}"}
+    for unit_id in UNITS:
+        row = dict(zip(header, next(r for r in rows if r[0] == unit_id)))
+        expected = _expected(scenario, config, unit_id, 6)
+        assert row["Số nội dung phát sinh"] == expected["raised"]
+        assert row["Số nội dung khắc phục đúng hạn"] == expected["resolved_in_time"]
+        assert row["Tỷ lệ ngày đạt yêu cầu"] == pytest.approx(expected["compliant_share"], abs=0.0005)
+        assert row["Số đêm được kiểm tra"] == expected["monitored_days"] == 14
