@@ -47,8 +47,10 @@ def render_portal(config: stages.Config) -> Any:
 @task(name="extract-normalise", cache_policy=NO_CACHE)
 def extract_and_normalise(result: Any, config: stages.Config) -> tuple[list, list, Any]:
     units, rows = stages.extract_pages(result, config.profile)
-    get_run_logger().info("extracted %d unit pages and %d directory rows", len(units), len(rows))
-    return units, rows, stages.normalise(units, rows, config)
+    sections = stages.extract_sections(result, config.profile)
+    get_run_logger().info("extracted %d unit pages, %d directory rows and %d section items", len(units), len(rows),
+                          len(sections))
+    return units, rows, stages.normalise(units, rows, config, sections)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -111,7 +113,7 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
         result = render_portal(config)
         units, rows, frames = extract_and_normalise(result, config)
         findings, ctx = validate(frames, config, night, result, out)
-        notices = stages.run_notices(result, frames)
+        notices = stages.run_notices(result, frames, config.profile, ctx)
         score = score_portal(findings, config.registry, config.roster, stages.night_date(night))
         changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,
                                 score) if run_id is not None else None)
@@ -132,16 +134,68 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
 
 
 def _publish_artifacts(summary: dict[str, Any]) -> None:
-    from prefect.artifacts import create_markdown_artifact
+    """Show the night in Prefect's UI, where ops look first: the summary, each unit's score and open
+    findings (worst first, so the units to chase are on top), and links to the VP office's report
+    and to the Great Expectations Data Docs that explain every failed check.
 
-    lines = [f"# {summary['portal']} – {summary['night']}", "",
+    Keys carry the portal's name, so two portals reporting to one Prefect server keep separate series.
+    """
+    import csv
+    import json
+    import re
+    import unicodedata
+
+    from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+
+    def artifact_key(*parts: str) -> str:
+        text = unicodedata.normalize("NFKD", "-".join(parts).replace("đ", "d").replace("Đ", "D"))
+        text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+        return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9]+", "-", text)).strip("-") or "portalwatch"
+
+    portal, night = summary["portal"], summary["night"]
+    lines = [f"# {portal} – {night}", "",
              f"- pages rendered: {summary['pages']} ({summary['pages_failed']} failed)",
              f"- findings: {summary['findings']} in {summary['units_with_findings']} units",
              f"- content score: {summary['score']['points']}/12 ({summary['score']['percent']}%)",
              f"- run notices for ops: {len(summary['notices'])}",
              f"- report: `{summary['report']}`", f"- findings: `{summary['findings_file']}`",
              f"- Great Expectations Data Docs: `{summary['data_docs']}`"]
-    create_markdown_artifact("\n".join(lines), key="nightly-summary", description="portalwatch nightly summary")
+    create_markdown_artifact("\n".join(lines), key=artifact_key(portal, "nightly-summary"),
+                             description=f"portalwatch: tóm tắt đêm {night} / nightly summary")
+
+    folder = Path(summary["folder"])
+    names: dict[str, str] = {}
+    open_findings: dict[str, int] = {}
+    findings_file = folder / "findings.jsonl"
+    if findings_file.is_file():
+        with findings_file.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    record = json.loads(line)
+                    open_findings[record["unit_id"]] = open_findings.get(record["unit_id"], 0) + 1
+                    names.setdefault(record["unit_id"], record.get("unit_name") or record["unit_id"])
+    units_file = folder / "units.csv"
+    if units_file.is_file():
+        with units_file.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("unit_id") and row.get("unit_name"):
+                    names.setdefault(row["unit_id"], row["unit_name"])
+    points = summary["score"]["units"]
+    rows = [{"Mã đơn vị (unit id)": unit_id, "Đơn vị (unit)": names.get(unit_id, unit_id),
+             "Điểm /12 (score)": points[unit_id],
+             "Nội dung cần cập nhật (open findings)": open_findings.get(unit_id, 0)}
+            for unit_id in sorted(points, key=lambda u: (points[u], -open_findings.get(u, 0), u))]
+    create_table_artifact(rows, key=artifact_key(portal, "unit-scores"),
+                          description=f"Điểm nội dung và nội dung cần cập nhật của từng đơn vị, đêm {night} / "
+                                      "content score and open findings per unit")
+
+    create_link_artifact(Path(summary["report"]).resolve().as_uri(), link_text=f"Báo cáo đêm {night} (report)",
+                         key=artifact_key(portal, "report"),
+                         description="Báo cáo cho Văn phòng HĐND và UBND / the VP office's report")
+    if summary.get("data_docs"):
+        create_link_artifact(Path(summary["data_docs"]).resolve().as_uri(), link_text="Great Expectations Data Docs",
+                             key=artifact_key(portal, "data-docs"),
+                             description="Kết quả từng bộ kiểm tra / every suite's validation results")
 
 
 if __name__ == "__main__":
