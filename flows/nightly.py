@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from portalwatch import night as stages
+from portalwatch.errors import PortalUnreachable
 from portalwatch.settings import load_settings
 
 
@@ -40,7 +41,7 @@ def render_portal(config: stages.Config) -> Any:
                 len(failed))
     if result.pages and all(p.status == 0 for p in result.pages):
         from portalwatch.errors import PortalUnreachable
-        raise PortalUnreachable(f"no page of {config.profile.base_url} answered: {result.pages[0].error}")
+        raise PortalUnreachable(f"no page of {config.profile.base_url} answered: {result.pages[0].error}", result)
     return result
 
 
@@ -110,7 +111,12 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
     run_id = None
     try:
         run_id = begin_run(store, config, night)
-        result = render_portal(config)
+        state = render_portal(config, return_state=True)
+        result = state.result(raise_on_failure=False)
+        if isinstance(result, PortalUnreachable) and result.result is not None:
+            result = result.result        # still down after the retries: record the night, tell ops
+        elif isinstance(result, BaseException):
+            raise result
         units, rows, frames = extract_and_normalise(result, config)
         findings, ctx = validate(frames, config, night, result, out)
         notices = stages.run_notices(result, frames, config.profile, ctx)

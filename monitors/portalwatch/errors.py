@@ -75,7 +75,14 @@ class FetchError(PortalwatchError):
 
 
 class PortalUnreachable(FetchError):
-    """Not one page of the portal answered: a run notice for ops, never a finding about units."""
+    """Not one page of the portal answered: a run notice for ops, never a finding about units.
+
+    ``result`` keeps what the crawl saw (every page and its error), so the night can still be
+    recorded and ops told once which pages failed."""
+
+    def __init__(self, message: str, result: object = None) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 class BrowserUnavailable(FetchError):

@@ -162,6 +162,9 @@ def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: A
     selectors that no longer match (layout drift), names the registry does not know, links outside
     the allowed hosts."""
     notices: list[dict[str, Any]] = []
+    if result.pages and all(page.status == 0 for page in result.pages):
+        # The whole portal is down: one notice, not one per page, and nothing else to say.
+        return [{"kind": "portal_unreachable", "pages": len(result.pages), "error": result.pages[0].error or ""}]
     if profile is not None and ctx is not None and ctx.drifted:
         from .profile_check import check_pages
 

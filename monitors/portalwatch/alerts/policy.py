@@ -7,7 +7,8 @@
 - A finding fixed since the unit was told gets a short "resolved" note, the night the fix is seen.
 - A finding past its deadline (``deadline_working_days`` after it was opened) is escalated once to
   the VP office, which also gets a digest every night.
-- Ops get the run notices (crawler and layout problems); units never do.
+- Ops get the run notices (crawler and layout problems); units never do. On a night the portal
+  did not answer at all, only ops are told.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
                 portal_title: str, *, notices: list[dict[str, Any]] | None = None, portal: str = "",
                 score: Any = None, report_url: str | None = None) -> AlertPlan:
     plan = AlertPlan()
+    if notices and any(n["kind"] == "portal_unreachable" for n in notices):
+        # Nothing was seen tonight: units are not chased on the strength of an outage.
+        rows = []
     active = [r for r in rows if r["status"] in _ACTIVE]
     fixed_tonight = [r for r in rows if r["status"] == "resolved" and r["resolved_at"] == night]
     vp_rows = []

@@ -1,0 +1,37 @@
+"""The portal down all night: one notice for ops, no unit alert, no finding opened or resolved."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import PROFILE_PATH, record
+from portalwatch import night as stages
+from portalwatch.store import open_store
+
+pytestmark = pytest.mark.browser
+
+
+def test_portal_down_all_night(tmp_path, portal, scenario, nights, config):
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    store = open_store(url)
+    changes = record(store, config, nights[1])
+    stages.plan_and_queue(store, config, nights[1].date, changes, [], None, None)
+    before = store.list_findings(status="all")
+    store.dispose()
+
+    portal.faults.down = True
+    try:
+        outputs = stages.run_night(PROFILE_PATH, tmp_path / "out", now=nights[2].date.isoformat(),
+                                   base_url=portal.base_url, db=url)
+    finally:
+        portal.faults.down = False
+
+    store = open_store(url)
+    assert store.list_findings(status="all") == before, "nothing opened, nothing resolved"
+    assert outputs.summary["findings"] == 0
+    assert [n["kind"] for n in outputs.summary["notices"]] == ["portal_unreachable"]
+    tonight = [m for m in store.messages() if m["night"] == nights[2].date]
+    assert {m["recipient"] for m in tonight} == {"ops"}, "ops are told; no unit is"
+    alerts = sorted(p.stem for p in (outputs.folder / "alerts").glob("*.txt"))
+    assert "ops" in alerts and not any(name.startswith(("phuong", "phong")) for name in alerts)
+    store.dispose()
