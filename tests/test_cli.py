@@ -62,3 +62,12 @@ def test_bad_environment_setting_is_named(tmp_path):
     assert result.returncode == 2
     assert "PORTALWATCH_SNAPSHOT_DAYS='thirty': expected a whole number >= 0" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unreachable_database_at_start(tmp_path):
+    result = _cli("run", "--no-prefect", "--out", str(tmp_path), "--now", "2022-06-13",
+                  "--db", "postgresql://portalwatch:s3cret@127.0.0.1:9/portalwatch")
+    assert result.returncode == 5
+    assert "cannot connect to the store postgresql+psycopg://portalwatch:***@127.0.0.1:9/portalwatch" in result.stderr
+    assert "s3cret" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+    assert not (tmp_path / "vungtau-2022").exists(), "nothing was fetched or written"
