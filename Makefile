@@ -12,13 +12,16 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
+# A first start of Prefect's temporary server migrates its database: give it time on small machines.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install browser demo test bench serve clean help
+.PHONY: install browser demo test bench serve sample clean help
 
 help:
 	@echo "make demo   install, then audit one night of the bundled sample portal"
 	@echo "make test   install, then run the whole test suite"
-	@echo "make serve  serve the sample portal on a loopback port"
+	@echo "make serve  run the nightly audit (01:30) and morning delivery (07:05) from this machine"
+	@echo "make sample serve the sample portal on a loopback port"
 	@echo "make bench  run the benchmarks and write BENCHMARKS.md"
 
 $(STAMP): pyproject.toml
@@ -53,7 +56,11 @@ test: install
 bench: install
 	$(PY) -m benchmarks
 
+# Reports to PREFECT_API_URL when set, else to a temporary local Prefect server that lives as long as it.
 serve: install
+	$(PY) -m flows.serve
+
+sample: install
 	$(VENV)/bin/portalwatch sample serve
 
 clean:

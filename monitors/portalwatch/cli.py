@@ -36,6 +36,9 @@ def _quiet_environment() -> None:
     """Nothing may phone home: Great Expectations' and Prefect's analytics off."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The temporary Prefect server migrates its database on a first start, which takes longer
+    # than Prefect's default wait of 20 s on a small machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 @contextlib.contextmanager

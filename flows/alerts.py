@@ -1,0 +1,68 @@
+"""The morning delivery of the outbox, as a Prefect flow.
+
+The nightly audit runs at 01:30, inside the portals' quiet hours, so what it queues waits in the
+store's outbox; this flow sends it on working-day mornings (07:05). Sending is retried on the next
+run, not here: a message that could not leave stays pending in the outbox.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from portalwatch import night as stages
+
+#: Environment variables a Prefect Secret block may fill when the worker's environment does not.
+SLACK_TOKEN_ENV = "PORTALWATCH_SLACK_TOKEN"
+SMTP_PASSWORD_ENV = "PORTALWATCH_SMTP_PASSWORD"
+
+
+def secrets_to_env(slack_secret: str | None, smtp_password_secret: str | None) -> None:
+    """Read the Slack token and SMTP password from Prefect Secret blocks into the environment the
+    senders read, unless the worker's environment already sets them (it takes precedence)."""
+    if slack_secret and not os.environ.get(SLACK_TOKEN_ENV):
+        from portalwatch.alerts.slack import redact_slack_logs, slack_token_from_prefect_secret
+
+        token = slack_token_from_prefect_secret(slack_secret)
+        redact_slack_logs(token)
+        os.environ[SLACK_TOKEN_ENV] = token
+    if smtp_password_secret and not os.environ.get(SMTP_PASSWORD_ENV):
+        from prefect.blocks.system import Secret
+
+        os.environ[SMTP_PASSWORD_ENV] = str(Secret.load(smtp_password_secret, _sync=True).get())
+
+
+@task(name="deliver-portal", retries=1, retry_delay_seconds=[60], cache_policy=NO_CACHE)
+def deliver_portal(profile: str, out: str, db: str | None) -> dict[str, Any]:
+    from portalwatch.store import open_store
+
+    config = stages.load_config(profile)
+    store = open_store(stages.store_url(out, db))
+    try:
+        report = stages.deliver_alerts(store, config, send=True)
+    finally:
+        store.dispose()
+    logger = get_run_logger()
+    logger.info("%s: %d delivered, %d waiting in the outbox, %d refused", config.profile.name, report.sent,
+                report.waiting, report.failed)
+    for problem in report.problems:
+        logger.warning("%s: %s", config.profile.name, problem)
+    return {"portal": config.profile.name, "sent": report.sent, "waiting": report.waiting,
+            "failed": report.failed, "problems": report.problems}
+
+
+@flow(name="deliver-outbox", log_prints=True)
+def deliver_outbox(profiles: list[str], out: str = "out", db: str | None = None, slack_secret: str | None = None,
+                   smtp_password_secret: str | None = None) -> list[dict[str, Any]]:
+    """Send what waits in the outbox of each portal, over Slack and e-mail as the environment
+    configures them (PORTALWATCH_SLACK_TOKEN, PORTALWATCH_SMTP_*).
+
+    ``slack_secret`` and ``smtp_password_secret`` name Prefect Secret blocks holding the Slack bot
+    token and the SMTP password, for workers whose environment does not carry them. Messages found
+    inside the profile's quiet hours stay pending for the next run.
+    """
+    secrets_to_env(slack_secret, smtp_password_secret)
+    return [deliver_portal(profile, out, db) for profile in profiles]

@@ -1,0 +1,59 @@
+"""Serve the nightly audit (01:30) and the morning delivery (07:05, working days) from this machine.
+
+For a single machine without a work pool: the process stays in the foreground and runs each flow
+when its schedule comes, reporting to the Prefect server of PREFECT_API_URL (start one with
+``prefect server start``). Several machines or several portals: see deployments/README.md.
+
+    python -m flows.serve [--profile PATH ...] [--out DIR] [--db URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PROFILE = ROOT / "profiles" / "vungtau-2022" / "profile.yaml"
+TIMEZONE = "Asia/Ho_Chi_Minh"
+NIGHTLY_CRON = "30 1 * * *"
+MORNING_CRON = "5 7 * * 1-5"
+
+
+def deployments(profiles: list[str], out: str, db: str | None) -> list:
+    """One nightly deployment per profile and one morning delivery for all of them."""
+    from prefect.schedules import Cron
+
+    from flows.alerts import deliver_outbox
+    from flows.nightly import nightly_audit
+    from portalwatch.profile.loader import load_profile
+
+    served = [nightly_audit.to_deployment(name=f"{load_profile(p).name}-serve",
+                                          schedules=[Cron(NIGHTLY_CRON, timezone=TIMEZONE)],
+                                          parameters={"profile": p, "out": out, "db": db})
+              for p in profiles]
+    served.append(deliver_outbox.to_deployment(name="deliver-alerts-serve",
+                                               schedules=[Cron(MORNING_CRON, timezone=TIMEZONE)],
+                                               parameters={"profiles": profiles, "out": out, "db": db}))
+    return served
+
+
+def main(argv: list[str] | None = None) -> None:
+    # Without PREFECT_API_URL Prefect starts a temporary server, whose first start migrates a
+    # database: longer than Prefect's default wait on a small machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    from prefect import serve
+
+    parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", action="append", help="portal profile (repeatable; default: vungtau-2022)")
+    parser.add_argument("--out", default="out", help="folder of the night folders (default: out)")
+    parser.add_argument("--db", default=None, help="store URL (default: PORTALWATCH_DB, else out/portalwatch.sqlite3)")
+    args = parser.parse_args(argv)
+    profiles = [str(Path(p).resolve()) for p in (args.profile or [DEFAULT_PROFILE])]
+    serve(*deployments(profiles, str(Path(args.out).resolve()), args.db))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""deployments/prefect.yaml deploys and runs as production does: a Prefect server, `prefect deploy
+--all`, a process worker pulling from the `portalwatch` pool, the nightly audit of the sample portal.
+
+Everything is on loopback: the server, the worker and the sample portal; the deployment's parameters
+point the audit at the sample portal and at temporary folders.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.prefect]
+
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+STARTUP_TIMEOUT_S = 240
+COMMAND_TIMEOUT_S = 600
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen | None) -> None:
+    """Stop a process started here and everything it started (its own session)."""
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except (subprocess.TimeoutExpired, ProcessLookupError):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=30)
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory):
+    """A Prefect server of its own (temporary PREFECT_HOME and database, a free loopback port), and
+    the environment the CLI and workers need to reach it."""
+    import httpx
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_API_URL=url, PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_UI_ENABLED="false", DO_NOT_TRACK="1", GX_ANALYTICS_ENABLED="False",
+               PORTALWATCH_HOME=str(ROOT))
+    log = home / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                                  cwd=home, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            assert server.poll() is None, f"the Prefect server exited:\n{_tail(log)}"
+            try:
+                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, f"no answer from {url}/health:\n{_tail(log)}"
+            time.sleep(1)
+        yield {"url": url, "env": env, "log": log, "home": home}
+    finally:
+        _stop(server)
+
+
+def _prefect(env: dict, *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([PREFECT, *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                            timeout=COMMAND_TIMEOUT_S)
+    assert result.returncode == 0, f"prefect {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def test_deployments_run_through_a_process_worker(prefect_server, tmp_path):
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from sample_portal import SamplePortal
+
+    env = prefect_server["env"]
+    _prefect(env, "work-pool", "create", "portalwatch", "--type", "process")
+    _prefect(env, "--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
+
+    portal = SamplePortal("vungtau-2022", night=1)
+    worker = None
+    try:
+        portal.start()
+        night = portal.scenario.night_date(1).isoformat()
+        out, db = tmp_path / "out", f"sqlite:///{tmp_path / 'store.sqlite3'}"
+        with temporary_settings(updates={PREFECT_API_URL: prefect_server["url"]}):
+            with get_client(sync_client=True) as client:
+                deployments = {d.name: d for d in client.read_deployments()}
+                assert set(deployments) == {"vungtau-2022", "phuong-vung-tau-2025", "deliver-alerts"}
+                for name, cron in (("vungtau-2022", "30 1 * * *"), ("phuong-vung-tau-2025", "30 1 * * *"),
+                                   ("deliver-alerts", "5 7 * * 1-5")):
+                    deployment = deployments[name]
+                    assert deployment.work_pool_name == "portalwatch"
+                    assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == [
+                        (cron, "Asia/Ho_Chi_Minh")]
+                assert deployments["vungtau-2022"].parameters["profile"] == "profiles/vungtau-2022/profile.yaml"
+                assert deployments["vungtau-2022"].pull_steps == [{"prefect.deployments.steps.set_working_directory":
+                                                                   {"directory": str(ROOT)}}]
+                assert client.read_work_pool("portalwatch").type == "process"
+
+                run = client.create_flow_run_from_deployment(
+                    deployments["vungtau-2022"].id,
+                    parameters={"base_url": portal.base_url, "out": str(out), "now": night, "db": db})
+
+            log = tmp_path / "worker.log"
+            with log.open("wb") as handle:
+                worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", "portalwatch", "--run-once"],
+                                          env=env, cwd=tmp_path, stdout=handle, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
+            worker.wait(timeout=COMMAND_TIMEOUT_S)
+
+            with get_client(sync_client=True) as client:
+                finished = client.read_flow_run(run.id)
+                assert finished.state is not None and finished.state.is_completed(), (
+                    f"flow run ended {finished.state}:\n{_tail(log)}")
+                artifacts = client.read_artifacts(
+                    artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
+        summaries = [a for a in artifacts if (a.key or "").endswith("nightly-summary")]
+        assert summaries, f"no nightly summary among the artifacts {[a.key for a in artifacts]}"
+        summary = summaries[0]
+        assert "vungtau-2022" in summary.data and night in summary.data
+
+        folder = out / "vungtau-2022" / night
+        assert (folder / "findings.jsonl").is_file() and (folder / "findings.jsonl").stat().st_size > 0
+        assert (folder / "summary.json").is_file()
+        assert (tmp_path / "store.sqlite3").is_file()
+        assert ("GET", "/he-thong-chinh-tri") in portal.request_log, "the worker audited the sample portal"
+    finally:
+        _stop(worker)
+        portal.stop()

@@ -1,0 +1,89 @@
+"""The fleet flow audits several portals at once, and never two audits of the same portal at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import PROFILE_PATH
+
+pytestmark = [pytest.mark.browser, pytest.mark.prefect]
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture
+def three_portals():
+    """Three sample portals (small synthetic sites, to keep the test short): one host each, as the
+    port is part of the politeness key."""
+    from sample_portal import SamplePortal
+
+    portals = [SamplePortal("vungtau-2022", night=1, scale_units=3, scale_rows=6) for _ in range(3)]
+    try:
+        for portal in portals:
+            portal.start()
+        yield portals
+    finally:
+        for portal in portals:
+            portal.stop()
+
+
+def test_host_limit_name_keeps_the_port():
+    from flows.fleet import host_limit_name
+
+    assert host_limit_name({"profile": "x", "base_url": "http://127.0.0.1:8001/"}) == "portalwatch-host-127.0.0.1:8001"
+    assert host_limit_name({"profile": str(PROFILE_PATH)}) == "portalwatch-host-vungtau.baria-vungtau.gov.vn"
+
+
+def test_a_mistyped_portal_key_is_refused_before_anything_runs():
+    from flows.fleet import check_portals
+    from portalwatch.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="base_ulr"):
+        check_portals([{"profile": str(PROFILE_PATH), "base_ulr": "http://127.0.0.1:1/"}])
+    with pytest.raises(ConfigError, match="at least one"):
+        check_portals([])
+
+
+def test_fleet_audits_every_portal_and_one_portal_at_a_time(prefect_server, three_portals, tmp_path):
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    from flows.fleet import AUDITS_LIMIT, fleet_audit, host_limit_name
+
+    first = three_portals[0].scenario.night_date(1)
+    second = first + dt.timedelta(days=1)
+    portals = [{"profile": str(PROFILE_PATH), "base_url": p.base_url, "out": str(tmp_path / f"p{i}"),
+                "db": f"sqlite:///{tmp_path / f'p{i}.sqlite3'}", "now": first.isoformat()}
+               for i, p in enumerate(three_portals)]
+    # The first portal twice (the next night, same store): the two audits must not overlap.
+    portals.append({**portals[0], "now": second.isoformat()})
+
+    summaries = fleet_audit(portals)
+
+    assert [(s["base_url"], s["night"]) for s in summaries] == [(p["base_url"], p["now"]) for p in portals]
+    for portal in portals:
+        folder = Path(portal["out"]) / "vungtau-2022" / portal["now"]
+        assert (folder / "findings.jsonl").is_file()
+        assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))["base_url"] == portal["base_url"]
+
+    with get_client(sync_client=True) as client:
+        assert client.read_global_concurrency_limit_by_name(AUDITS_LIMIT).limit == 4
+        for portal in three_portals:
+            assert client.read_global_concurrency_limit_by_name(host_limit_name({"base_url": portal.base_url})).limit == 1
+        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["nightly-audit"])),
+                                     sort=FlowRunSort.START_TIME_ASC)
+    same_host = [r for r in runs if r.parameters.get("base_url") == portals[0]["base_url"]]
+    assert len(same_host) == 2 and all(r.state.is_completed() for r in same_host)
+    earlier, later = same_host
+    assert earlier.end_time <= later.start_time, "two audits of one portal overlapped"
