@@ -1,16 +1,29 @@
-"""`make bench`: run every benchmark once and write BENCHMARKS.md (the machine, the command, the figures)."""
+"""`make bench`: run every benchmark once and write BENCHMARKS.md (the machine, the command, the figures).
+
+    python -m benchmarks                 every benchmark, BENCHMARKS.md rewritten
+    python -m benchmarks store fleet     only these, their sections replaced in BENCHMARKS.md
+    python -m benchmarks --out FILE      write elsewhere
+
+Each benchmark module has ``TITLE``, ``HOW`` (how it is measured, printed under the title) and
+``run()``, which returns (measure, result) rows.
+"""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import importlib
 import os
 import platform
-import sys
+import re
 from pathlib import Path
 
-from . import store_write
-
-BENCHES = [("History store", store_write.run)]
+#: Short name -> module, in the order of BENCHMARKS.md.
+BENCHES = {
+    "store": "benchmarks.store_write",
+    "fleet": "benchmarks.fleet",
+}
+DEFAULT_TARGET = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 
 
 def _machine() -> str:
@@ -22,19 +35,50 @@ def _machine() -> str:
             f"Python {platform.python_version()}")
 
 
-def main() -> None:
-    lines = ["# Benchmarks", "", f"Measured {dt.date.today().isoformat()} on {_machine()}, with `make bench`",
-             "(`.venv/bin/python -m benchmarks`). Figures are from one run; tests never assert times.", ""]
-    for title, bench in BENCHES:
-        print(f"== {title}", flush=True)
-        lines += [f"## {title}", "", "| measure | result |", "|---|---|"]
-        for name, value in bench():
-            print(f"{name}: {value}", flush=True)
-            lines.append(f"| {name} | {value} |")
-        lines.append("")
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
-    target.write_text("\n".join(lines), encoding="utf-8")
-    print(f"written: {target}")
+def _sections(text: str) -> dict[str, str]:
+    """The existing '## ' sections of BENCHMARKS.md by title, so a partial run keeps the others."""
+    parts = re.split(r"(?m)^(?=## )", text)
+    return {part.splitlines()[0][3:].strip(): part.rstrip() + "\n" for part in parts if part.startswith("## ")}
+
+
+def _section(title: str, how: str, rows: list[tuple[str, str]]) -> str:
+    lines = [f"## {title}", "", f"Measured {dt.date.today().isoformat()} on {_machine()}.", ""]
+    if how:
+        lines += [how.strip(), ""]
+    lines += ["| measure | result |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description="run the benchmarks")
+    parser.add_argument("names", nargs="*",
+                        help=f"benchmarks to run (default: all of {', '.join(BENCHES)})")
+    parser.add_argument("--out", type=Path, default=DEFAULT_TARGET, help="file to write (default: BENCHMARKS.md)")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHES]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; expected some of {', '.join(BENCHES)}")
+    chosen = args.names or list(BENCHES)
+
+    existing = _sections(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+    produced: dict[str, str] = {}
+    for name in chosen:
+        module = importlib.import_module(BENCHES[name])
+        print(f"== {module.TITLE}", flush=True)
+        rows = []
+        for measure, value in module.run():
+            print(f"{measure}: {value}", flush=True)
+            rows.append((measure, value))
+        produced[module.TITLE] = _section(module.TITLE, getattr(module, "HOW", ""), rows)
+
+    titles = [importlib.import_module(m).TITLE for m in BENCHES.values()]
+    header = ["# Benchmarks", "",
+              "Written by `make bench` (`.venv/bin/python -m benchmarks`; one section only:",
+              "`.venv/bin/python -m benchmarks NAME`), each section with its date and machine.",
+              "Figures are from one run; tests never assert times.", ""]
+    body = [produced.get(t) or existing.get(t) for t in titles]
+    args.out.write_text("\n".join(header) + "\n" + "\n".join(b for b in body if b), encoding="utf-8")
+    print(f"written: {args.out}")
 
 
 if __name__ == "__main__":

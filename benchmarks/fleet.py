@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+TITLE = "Fleet"
+HOW = __doc__.split("\n\n", 1)[1].strip().replace("\n", " ")
 PORTALS = 30
 CONCURRENCY = (1, 2, 4)
 PROFILE = Path(__file__).resolve().parents[1] / "profiles" / "vungtau-2022" / "profile.yaml"

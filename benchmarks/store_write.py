@@ -12,6 +12,10 @@ from pathlib import Path
 from portalwatch.store import open_store
 from portalwatch.store.lifecycle import Coverage
 
+TITLE = "History store"
+HOW = ("One night of 100,000 directory records committed through `Store.commit_night` into a fresh "
+       "store: a temporary SQLite file, and a temporary database on the PostgreSQL server of "
+       "PORTALWATCH_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432).")
 ROWS = 100_000
 
 
