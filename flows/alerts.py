@@ -7,42 +7,24 @@ run, not here: a message that could not leave stays pending in the outbox.
 
 from __future__ import annotations
 
-import os
+import datetime as dt
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.secrets import secrets_to_env
 from portalwatch import night as stages
-
-#: Environment variables a Prefect Secret block may fill when the worker's environment does not.
-SLACK_TOKEN_ENV = "PORTALWATCH_SLACK_TOKEN"
-SMTP_PASSWORD_ENV = "PORTALWATCH_SMTP_PASSWORD"
-
-
-def secrets_to_env(slack_secret: str | None, smtp_password_secret: str | None) -> None:
-    """Read the Slack token and SMTP password from Prefect Secret blocks into the environment the
-    senders read, unless the worker's environment already sets them (it takes precedence)."""
-    if slack_secret and not os.environ.get(SLACK_TOKEN_ENV):
-        from portalwatch.alerts.slack import redact_slack_logs, slack_token_from_prefect_secret
-
-        token = slack_token_from_prefect_secret(slack_secret)
-        redact_slack_logs(token)
-        os.environ[SLACK_TOKEN_ENV] = token
-    if smtp_password_secret and not os.environ.get(SMTP_PASSWORD_ENV):
-        from prefect.blocks.system import Secret
-
-        os.environ[SMTP_PASSWORD_ENV] = str(Secret.load(smtp_password_secret, _sync=True).get())
 
 
 @task(name="deliver-portal", retries=1, retry_delay_seconds=[60], cache_policy=NO_CACHE)
-def deliver_portal(profile: str, out: str, db: str | None) -> dict[str, Any]:
+def deliver_portal(profile: str, out: str, db: str | None, now: dt.datetime | None) -> dict[str, Any]:
     from portalwatch.store import open_store
 
     config = stages.load_config(profile)
     store = open_store(stages.store_url(out, db))
     try:
-        report = stages.deliver_alerts(store, config, send=True)
+        report = stages.deliver_alerts(store, config, send=True, now=now)
     finally:
         store.dispose()
     logger = get_run_logger()
@@ -56,13 +38,24 @@ def deliver_portal(profile: str, out: str, db: str | None) -> dict[str, Any]:
 
 @flow(name="deliver-outbox", log_prints=True)
 def deliver_outbox(profiles: list[str], out: str = "out", db: str | None = None, slack_secret: str | None = None,
-                   smtp_password_secret: str | None = None) -> list[dict[str, Any]]:
+                   smtp_password_secret: str | None = None, now: str | None = None) -> list[dict[str, Any]]:
     """Send what waits in the outbox of each portal, over Slack and e-mail as the environment
     configures them (PORTALWATCH_SLACK_TOKEN, PORTALWATCH_SMTP_*).
 
     ``slack_secret`` and ``smtp_password_secret`` name Prefect Secret blocks holding the Slack bot
     token and the SMTP password, for workers whose environment does not carry them. Messages found
-    inside the profile's quiet hours stay pending for the next run.
+    inside the profile's quiet hours stay pending for the next run. ``now`` (ISO date and time in
+    the portal's time zone) replaces the clock for quiet hours, to replay a morning.
     """
+    clock = None
+    if now:
+        try:
+            clock = dt.datetime.fromisoformat(now)
+        except ValueError:
+            from portalwatch.errors import ConfigError
+
+            raise ConfigError(f"now: expected an ISO date and time such as 2022-06-13T07:05, got {now!r}") from None
+        if clock.tzinfo is None:
+            clock = clock.replace(tzinfo=stages.PORTAL_TZ)
     secrets_to_env(slack_secret, smtp_password_secret)
-    return [deliver_portal(profile, out, db) for profile in profiles]
+    return [deliver_portal(profile, out, db, clock) for profile in profiles]

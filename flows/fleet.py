@@ -1,12 +1,8 @@
 """Many portals in one night: one nightly audit per portal, bounded by Prefect concurrency limits.
 
-Two global concurrency limits of the Prefect server decide what runs when, so the bound holds
-across every fleet run and every worker machine reporting to that server:
-
-- ``portalwatch-audits`` (4 slots unless ops set another number): how many audits run at once,
-  because each one drives a headless Chromium and runs Great Expectations;
-- ``portalwatch-host-<host[:port]>`` (1 slot): politeness towards a portal, so two audits of the
-  same site never crawl it at the same time.
+Each audit holds a slot of ``portalwatch-audits`` (how many run at once across every fleet run and
+worker machine) and, inside the nightly flow itself, the slot of its host (one audit per site at a
+time): see :mod:`flows.limits`.
 
 Each audit runs in its own process (Prefect's process pool task runner): Great Expectations keeps
 its current project in a process-wide global, and Chromium and validation are CPU-bound, so threads
@@ -16,33 +12,29 @@ would neither isolate nor speed them up.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 from prefect.task_runners import ProcessPoolTaskRunner
 
+from flows.limits import AUDITS_LIMIT, DEFAULT_AUDITS, ensure_limit, host_limit_name
 from flows.nightly import nightly_audit
 
-#: The global limit on audits running at once, and its size when the flow has to create it.
-AUDITS_LIMIT = "portalwatch-audits"
-DEFAULT_AUDITS = 4
 #: Processes this machine gives to a fleet run; the global limit may let fewer of them work at once.
 LOCAL_WORKERS = 4
 #: What a portal entry may hold: the parameters of the nightly audit.
-PORTAL_KEYS = frozenset({"profile", "base_url", "out", "db", "now", "send"})
+PORTAL_KEYS = frozenset({"profile", "base_url", "out", "db", "now", "send", "slack_secret", "smtp_password_secret"})
 
 
-def host_limit_name(portal: dict[str, Any]) -> str:
-    """The politeness limit of the site a portal entry audits: its host, with the port when it has
-    one (two sites on one address but different ports are different sites)."""
+def portal_host(portal: dict[str, Any]) -> str:
+    """The politeness limit of the site a portal entry audits."""
     base_url = portal.get("base_url")
     if not base_url:
         from portalwatch.profile.loader import load_profile
 
         base_url = load_profile(portal["profile"]).base_url
-    return f"portalwatch-host-{urlsplit(base_url).netloc.lower()}"
+    return host_limit_name(base_url)
 
 
 def check_portals(portals: list[dict[str, Any]]) -> None:
@@ -60,33 +52,10 @@ def check_portals(portals: list[dict[str, Any]]) -> None:
                               f"(expected {', '.join(sorted(PORTAL_KEYS))})")
 
 
-def ensure_limit(name: str, slots: int, *, resize: bool = False) -> int:
-    """Create a global concurrency limit if it is missing; with ``resize``, also set its size.
-    Returns the size in force, which ops may have changed on the server."""
-    from prefect import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
-    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
-
-    with get_client(sync_client=True) as client:
-        try:
-            existing = client.read_global_concurrency_limit_by_name(name)
-        except ObjectNotFound:
-            try:
-                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=slots))
-                return slots
-            except ObjectAlreadyExists:  # another fleet run created it meanwhile
-                existing = client.read_global_concurrency_limit_by_name(name)
-        if resize and existing.limit != slots:
-            client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(limit=slots))
-            return slots
-        return existing.limit
-
-
 @task(name="audit-portal", cache_policy=NO_CACHE)
-def audit_portal(portal: dict[str, Any], limits: list[str]) -> dict[str, Any]:
-    """One portal's nightly audit (a subflow), once a slot of every limit is held; the slots are
-    taken together, so an audit waiting for its host holds no global slot meanwhile."""
-    with concurrency(limits, occupy=1, strict=True, raise_on_lease_renewal_failure=False):
+def audit_portal(portal: dict[str, Any]) -> dict[str, Any]:
+    """One portal's nightly audit (a subflow), once a slot of the fleet's limit is held."""
+    with concurrency(AUDITS_LIMIT, occupy=1, strict=True, raise_on_lease_renewal_failure=False):
         return nightly_audit(**portal)
 
 
@@ -101,13 +70,13 @@ def fleet_audit(portals: list[dict[str, Any]], audits: int | None = None) -> lis
     """
     logger = get_run_logger()
     check_portals(portals)
-    hosts = [host_limit_name(p) for p in portals]
+    hosts = [portal_host(p) for p in portals]
     size = ensure_limit(AUDITS_LIMIT, audits or DEFAULT_AUDITS, resize=audits is not None)
     for name in sorted(set(hosts)):
         ensure_limit(name, 1)
     logger.info("%d portals on %d hosts, at most %d audits at once", len(portals), len(set(hosts)), size)
 
-    futures = [audit_portal.submit(p, [AUDITS_LIMIT, h]) for p, h in zip(portals, hosts)]
+    futures = [audit_portal.submit(p) for p in portals]
     summaries, failed = [], []
     for portal, future in zip(portals, futures):
         future.wait()

@@ -13,6 +13,8 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.limits import one_audit_per_host
+from flows.secrets import secrets_to_env
 from portalwatch import night as stages
 from portalwatch.errors import PortalUnreachable
 from portalwatch.settings import load_settings
@@ -96,17 +98,33 @@ def write_outputs(out: str, config: stages.Config, night: str, result: Any, fram
 
 @flow(name="nightly-audit", log_prints=True)
 def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_url: str | None = None,
-                  db: str | None = None, send: bool = False) -> dict:
+                  db: str | None = None, send: bool = False, slack_secret: str | None = None,
+                  smtp_password_secret: str | None = None) -> dict:
     """Audit one portal for one night: render, extract, normalise, validate, record, alert, report.
 
-    ``send`` delivers alerts over Slack and e-mail (configured by the environment); otherwise they
-    are written to the night's folder only (dry run).
+    ``send`` queues alerts in the store's outbox and delivers them over Slack and e-mail as the
+    environment configures them, unless the profile's quiet hours hold them for the morning
+    delivery; ``slack_secret`` and ``smtp_password_secret`` name Prefect Secret blocks for workers
+    whose environment carries no token or password. Without ``send`` the alerts are written to the
+    night's folder only (dry run). Two audits of one site never overlap: the
+    flow holds the site's slot (:mod:`flows.limits`) from the first page to the last output.
     """
+    night = stages.night_date(now).isoformat()  # a bad --now fails before anything is fetched
+    config = load_config(profile, base_url)
+    if send:
+        secrets_to_env(slack_secret, smtp_password_secret)
+    with one_audit_per_host(config.profile.base_url) as limit:
+        get_run_logger().info("holding %s: no other audit of this site runs meanwhile", limit)
+        summary = _audit(config, night, out, db, send)
+    _publish_artifacts(summary)
+    return summary
+
+
+def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bool) -> dict[str, Any]:
+    """The night's tasks, in order; the run is marked failed in the store if any of them fails."""
     from portalwatch.reports.score import score_portal
     from portalwatch.store import open_store
 
-    night = stages.night_date(now).isoformat()  # a bad --now fails before anything is fetched
-    config = load_config(profile, base_url)
     store = open_store(stages.store_url(out, db))
     run_id = None
     try:
@@ -135,7 +153,6 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
         raise
     finally:
         store.dispose()
-    _publish_artifacts(summary)
     return summary
 
 

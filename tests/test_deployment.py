@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.prefect]
 
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 STARTUP_TIMEOUT_S = 240
+TOKEN = "xoxb-deployment-test-0000"
 COMMAND_TIMEOUT_S = 600
 
 
@@ -63,7 +64,8 @@ def prefect_server(tmp_path_factory):
     home = tmp_path_factory.mktemp("prefect-home")
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PREFECT_", "PORTALWATCH_SLACK", "PORTALWATCH_SMTP", "PORTALWATCH_DB"))}
     env.update(PREFECT_HOME=str(home), PREFECT_API_URL=url, PREFECT_SERVER_ANALYTICS_ENABLED="false",
                PREFECT_UI_ENABLED="false", DO_NOT_TRACK="1", GX_ANALYTICS_ENABLED="False",
                PORTALWATCH_HOME=str(ROOT))
@@ -98,7 +100,11 @@ def test_deployments_run_through_a_process_worker(prefect_server, tmp_path):
     from prefect import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
     from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.blocks.system import Secret
+
+    from portalwatch.store import open_store
     from sample_portal import SamplePortal
+    from sample_portal.slack_api import SlackApiServer
 
     env = prefect_server["env"]
     _prefect(env, "work-pool", "create", "portalwatch", "--type", "process")
@@ -150,8 +156,63 @@ def test_deployments_run_through_a_process_worker(prefect_server, tmp_path):
         folder = out / "vungtau-2022" / night
         assert (folder / "findings.jsonl").is_file() and (folder / "findings.jsonl").stat().st_size > 0
         assert (folder / "summary.json").is_file()
-        assert (tmp_path / "store.sqlite3").is_file()
         assert ("GET", "/he-thong-chinh-tri") in portal.request_log, "the worker audited the sample portal"
+
+        # The night queued its alerts for real (send: true) and no sender is configured: they wait.
+        store = open_store(db)
+        try:
+            queued = store.messages("vungtau-2022")
+        finally:
+            store.dispose()
+        assert queued and all(m["status"] == "pending" for m in queued), [m["status"] for m in queued]
+        slack_rows = [m for m in queued if m["channel"] == "slack"]
+        assert slack_rows
+
+        # The morning delivery: the Slack token from a Prefect Secret block, not from the environment.
+        with SlackApiServer(token=TOKEN) as slack, temporary_settings(updates={PREFECT_API_URL: prefect_server["url"]}):
+            Secret(value=TOKEN).save("portalwatch-slack-token", overwrite=True)
+            with get_client(sync_client=True) as client:
+                delivery = client.create_flow_run_from_deployment(
+                    deployments["deliver-alerts"].id,
+                    parameters={"profiles": ["profiles/vungtau-2022/profile.yaml"], "out": str(out), "db": db,
+                                "now": f"{night}T09:00", "slack_secret": "portalwatch-slack-token"})
+            log = tmp_path / "worker-morning.log"
+            with log.open("wb") as handle:
+                worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", "portalwatch", "--run-once"],
+                                          env={**env, "PORTALWATCH_SLACK_BASE_URL": slack.base_url}, cwd=tmp_path,
+                                          stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+            worker.wait(timeout=COMMAND_TIMEOUT_S)
+            with get_client(sync_client=True) as client:
+                finished = client.read_flow_run(delivery.id)
+                assert finished.state is not None and finished.state.is_completed(), (
+                    f"delivery ended {finished.state}:\n{_tail(log)}")
+            posted = slack.messages
+        store = open_store(db)
+        try:
+            after = {m["id"]: m for m in store.messages("vungtau-2022")}
+        finally:
+            store.dispose()
+        assert all(after[m["id"]]["status"] == "sent" for m in slack_rows)
+        assert len(posted) == len(slack_rows), "each queued Slack message posted once"
+        assert all(after[m["id"]]["status"] == "pending" for m in queued if m["channel"] == "email"), (
+            "no SMTP server configured: e-mails keep waiting in the outbox")
+        assert TOKEN not in log.read_text(encoding="utf-8", errors="replace")
     finally:
         _stop(worker)
         portal.stop()
+
+
+def test_make_serve_schedules_each_portal_nightly_and_the_delivery_on_working_day_mornings(tmp_path):
+    """`make serve` (python -m flows.serve) serves what prefect.yaml deploys, without a work pool."""
+    from flows.serve import deployments
+
+    profiles = [str(ROOT / "profiles" / "vungtau-2022" / "profile.yaml"),
+                str(ROOT / "profiles" / "phuong-vung-tau-2025" / "profile.yaml")]
+    served = {d.name: d for d in deployments(profiles, str(tmp_path), None)}
+
+    assert set(served) == {"vungtau-2022-serve", "phuong-vung-tau-2025-serve", "deliver-alerts-serve"}
+    for name, cron in (("vungtau-2022-serve", "30 1 * * *"), ("phuong-vung-tau-2025-serve", "30 1 * * *"),
+                       ("deliver-alerts-serve", "5 7 * * 1-5")):
+        assert [(s.schedule.cron, s.schedule.timezone) for s in served[name].schedules] == [(cron, "Asia/Ho_Chi_Minh")]
+    assert served["vungtau-2022-serve"].parameters == {"profile": profiles[0], "out": str(tmp_path), "db": None}
+    assert served["deliver-alerts-serve"].parameters["profiles"] == profiles

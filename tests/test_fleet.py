@@ -38,10 +38,10 @@ def three_portals():
 
 
 def test_host_limit_name_keeps_the_port():
-    from flows.fleet import host_limit_name
+    from flows.fleet import portal_host
 
-    assert host_limit_name({"profile": "x", "base_url": "http://127.0.0.1:8001/"}) == "portalwatch-host-127.0.0.1:8001"
-    assert host_limit_name({"profile": str(PROFILE_PATH)}) == "portalwatch-host-vungtau.baria-vungtau.gov.vn"
+    assert portal_host({"profile": "x", "base_url": "http://127.0.0.1:8001/"}) == "portalwatch-host-127.0.0.1:8001"
+    assert portal_host({"profile": str(PROFILE_PATH)}) == "portalwatch-host-vungtau.baria-vungtau.gov.vn"
 
 
 def test_a_mistyped_portal_key_is_refused_before_anything_runs():
@@ -59,7 +59,9 @@ def test_fleet_audits_every_portal_and_one_portal_at_a_time(prefect_server, thre
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
     from prefect.client.schemas.sorting import FlowRunSort
 
-    from flows.fleet import AUDITS_LIMIT, fleet_audit, host_limit_name
+    from flows.fleet import fleet_audit
+    from flows.limits import AUDITS_LIMIT, host_limit_name
+    from portalwatch.store import open_store
 
     first = three_portals[0].scenario.night_date(1)
     second = first + dt.timedelta(days=1)
@@ -80,10 +82,16 @@ def test_fleet_audits_every_portal_and_one_portal_at_a_time(prefect_server, thre
     with get_client(sync_client=True) as client:
         assert client.read_global_concurrency_limit_by_name(AUDITS_LIMIT).limit == 4
         for portal in three_portals:
-            assert client.read_global_concurrency_limit_by_name(host_limit_name({"base_url": portal.base_url})).limit == 1
+            assert client.read_global_concurrency_limit_by_name(host_limit_name(portal.base_url)).limit == 1
         runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["nightly-audit"])),
                                      sort=FlowRunSort.START_TIME_ASC)
     same_host = [r for r in runs if r.parameters.get("base_url") == portals[0]["base_url"]]
     assert len(same_host) == 2 and all(r.state.is_completed() for r in same_host)
-    earlier, later = same_host
-    assert earlier.end_time <= later.start_time, "two audits of one portal overlapped"
+    # The store of the first portal holds both nights: the second began after the first was committed.
+    store = open_store(portals[0]["db"])
+    try:
+        recorded = sorted(store.runs("vungtau-2022"), key=lambda r: r["started_at"])
+    finally:
+        store.dispose()
+    assert [r["status"] for r in recorded] == ["completed", "completed"], recorded
+    assert recorded[0]["finished_at"] <= recorded[1]["started_at"], "two audits of one portal overlapped"
