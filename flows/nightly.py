@@ -35,9 +35,10 @@ def begin_run(store: Any, config: stages.Config, night: str) -> int | None:
 
 
 @task(name="render-portal", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
-def render_portal(config: stages.Config) -> Any:
+def render_portal(config: stages.Config, store: Any = None, night: str | None = None) -> Any:
     logger = get_run_logger()
-    result = stages.render_portal(config.profile, load_settings())
+    result = stages.render_portal(config.profile, load_settings(), store,
+                                  stages.night_date(night) if night else None)
     failed = [p for p in result.pages if not p.ok]
     logger.info("rendered %d pages of %s (%d did not answer 2xx)", len(result.pages), config.profile.base_url,
                 len(failed))
@@ -57,8 +58,9 @@ def extract_and_normalise(result: Any, config: stages.Config) -> tuple[list, lis
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate(frames: Any, config: stages.Config, night: str, result: Any, out: str) -> tuple[list[Any], Any]:
-    ctx = stages.night_context(result, frames, config, stages.night_date(night))
+def validate(frames: Any, config: stages.Config, night: str, result: Any, out: str,
+             previous: dict[str, int] | None = None) -> tuple[list[Any], Any]:
+    ctx = stages.night_context(result, frames, config, stages.night_date(night), previous)
     failures = stages.validate(frames, config, ctx, stages.gx_project(out, config))
     return stages.make_findings(failures, config), ctx
 
@@ -129,14 +131,15 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
     run_id = None
     try:
         run_id = begin_run(store, config, night)
-        state = render_portal(config, return_state=True)
+        state = render_portal(config, store, night, return_state=True)
         result = state.result(raise_on_failure=False)
         if isinstance(result, PortalUnreachable) and result.result is not None:
             result = result.result        # still down after the retries: record the night, tell ops
         elif isinstance(result, BaseException):
             raise result
         units, rows, frames = extract_and_normalise(result, config)
-        findings, ctx = validate(frames, config, night, result, out)
+        previous = store.last_counts(config.profile.name, before=stages.night_date(night))
+        findings, ctx = validate(frames, config, night, result, out, previous)
         notices = stages.run_notices(result, frames, config.profile, ctx)
         score = score_portal(findings, config.registry, config.roster, stages.night_date(night))
         changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,

@@ -62,6 +62,14 @@ class Faults:
     hang:    paths that never answer (the socket is held open up to 120 s, then closed)
     layout:  "normal" | "changed" (the CSS classes the profile uses are renamed, as after a redesign;
              which classes depends on the scenario's site layout)
+    fail_times: path -> how many of the next requests answer 503 before the page is served again
+             (a page that fails twice, then recovers); counted down as requests arrive
+    redirect_loop: paths that answer 302 to themselves, forever
+    redirect_to: path -> absolute URL answered as a 302 (e.g. to another host)
+    huge:    path -> size in bytes: the path answers 200 with an HTML page of about that size
+    endless_pagination: every page of a paginated directory links a "next" page, past the last one
+             and forever (the pages past the end repeat the last page's rows)
+    attachment: paths that answer a file with ``Content-Disposition: attachment`` (a download)
     """
 
     down: bool = False
@@ -69,6 +77,12 @@ class Faults:
     slow_ms: dict[str, int] = field(default_factory=dict)
     hang: set[str] = field(default_factory=set)
     layout: str = "normal"
+    fail_times: dict[str, int] = field(default_factory=dict)
+    redirect_loop: set[str] = field(default_factory=set)
+    redirect_to: dict[str, str] = field(default_factory=dict)
+    huge: dict[str, int] = field(default_factory=dict)
+    endless_pagination: bool = False
+    attachment: set[str] = field(default_factory=set)
 
     def reset(self) -> None:
         """Back to a healthy portal."""
@@ -77,6 +91,12 @@ class Faults:
         self.slow_ms.clear()
         self.hang.clear()
         self.layout = "normal"
+        self.fail_times.clear()
+        self.redirect_loop.clear()
+        self.redirect_to.clear()
+        self.huge.clear()
+        self.endless_pagination = False
+        self.attachment.clear()
 
 
 class RequestLog(list):
@@ -305,6 +325,8 @@ class _Handler(BaseHTTPRequestHandler):
         delay = max((ms for prefix, ms in list(faults.slow_ms.items()) if path.startswith(prefix)), default=0)
         if delay > 0:
             portal._stopping.wait(delay / 1000.0)
+        if self._misbehave(path, head):
+            return
         try:
             forced = faults.status.get(path)
             resp = portal._response(path, forced, faults.layout, urlsplit(self.path).query)
@@ -316,6 +338,40 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(304, None, b"", head=True, resp=resp)
             return
         self._write(resp.status, resp.content_type, resp.body, head=head, resp=resp)
+
+    def _misbehave(self, path: str, head: bool) -> bool:
+        """Answer the request with a fault of `Faults` that applies to it; False if none does."""
+        portal = self.server.portal
+        faults = portal.faults
+        if faults.fail_times.get(path, 0) > 0:
+            with portal._faults_lock:
+                left = faults.fail_times.get(path, 0)
+                if left > 0:
+                    faults.fail_times[path] = left - 1
+            if left > 0:
+                self._write(503, "text/plain; charset=utf-8", "Hệ thống đang bảo trì\n".encode("utf-8"), head=head)
+                return True
+        if path in faults.redirect_loop:
+            self._write(302, "text/plain; charset=utf-8", b"", head=head, extra=(f"Location: {path}",))
+            return True
+        if path in faults.redirect_to:
+            self._write(302, "text/plain; charset=utf-8", b"", head=head,
+                        extra=(f"Location: {faults.redirect_to[path]}",))
+            return True
+        if path in faults.huge:
+            self._write(200, HTML, _huge_page(faults.huge[path]), head=head)
+            return True
+        if path in faults.attachment:
+            body = b"%PDF-1.4\n% sample attachment\n" + b"0" * 4096
+            self._write(200, "application/pdf", body, head=head,
+                        extra=('Content-Disposition: attachment; filename="bao-cao.pdf"',))
+            return True
+        if faults.endless_pagination:
+            body = portal._endless_page(path, urlsplit(self.path).query, faults.layout)
+            if body is not None:
+                self._write(200, HTML, body, head=head)
+                return True
+        return False
 
     def _not_modified(self, resp: Response) -> bool:
         inm = self.headers.get("If-None-Match")
@@ -364,6 +420,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+def _huge_page(size: int) -> bytes:
+    """An HTML page of about ``size`` bytes (a CMS gone wrong: an endless list in one page)."""
+    head = "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Trang rất lớn</title></head><body>"
+    row = "<p>Nội dung lặp lại của một trang quá lớn.</p>\n"
+    count = max(0, (size - len(head.encode("utf-8"))) // len(row.encode("utf-8")))
+    return (head + row * count + "</body></html>").encode("utf-8")
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -393,6 +457,7 @@ class SamplePortal:
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
         self._night_lock = threading.Lock()
+        self._faults_lock = threading.Lock()
         self._date_cache = (0, "")
         self._state = self._build_state(self.scenario.check_night(night))
 
@@ -513,6 +578,22 @@ class SamplePortal:
                     resp = state.cache.get(key) or Response(404, HTML, renderer.error(state.site, 404))
             state.cache[key] = resp
             return resp
+
+    def _endless_page(self, path: str, query: str, layout: str) -> bytes | None:
+        """A directory page at or past the last one that still links a next page (endless pagination);
+        None where the fault does not apply (not a paginated directory, or a page before the last)."""
+        state = self._state
+        renderer = state.renderers.get(layout) or _Renderer(self.scenario.layout, layout)
+        spec = renderer.spec
+        if not spec.directory_page_size or path != spec.directory_path:
+            return None
+        target = renderer.target(path, query)
+        number = int(target.partition("?trang=")[2] or 1)
+        pages = state.site.directory_pages(spec.directory_page_size)
+        if number < len(pages) or not pages:
+            return None
+        return renderer.page("directory.html", state.site, rows=pages[-1], number=number, pages=number + 1,
+                             first_row=(len(pages) - 1) * spec.directory_page_size)
 
     def _track(self, conn: socket.socket, opened: bool) -> None:
         with self._conns_lock:

@@ -170,3 +170,42 @@ def test_injected_channel_mention_arrives_as_text(replay, config):
     assert mails
     html = [part.get_content() for m in mails for part in m.walk() if part.get_content_type() == "text/html"]
     assert any("&lt;!channel&gt;" in h for h in html) and not any("<!channel>" in h for h in html)
+
+
+def test_smtp_down_then_every_email_delivered_once(tmp_path, nights, config):
+    """The mail server is down in the morning: e-mails wait in the outbox (nothing refused for good);
+    the next delivery, with the server back on the same port, sends each of them once."""
+    import socket
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    result = nights[1]
+    changes = record(store, config, result)
+    score = score_portal(result.findings, config.registry, config.roster, result.date)
+    stages.plan_and_queue(store, config, result.date, changes, [], score, None)
+    emails = [m for m in store.messages() if m["channel"] == "email"]
+    assert emails
+
+    with socket.socket() as probe:  # a port nothing listens on, for now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sender = EmailSender("127.0.0.1", port, security="none", sender="giamsat@vungtau.baria-vungtau.gov.vn",
+                         timeout_s=5)
+    down = deliver(store, config.profile.name, slack=None, email=sender, policy=config.profile.policy,
+                   now=_morning(result.date))
+    assert down.sent == 0 and down.failed == 0 and down.waiting >= len(emails)
+    assert down.problems, "ops are told why the e-mails wait"
+    assert all(m["status"] == "pending" for m in store.messages() if m["channel"] == "email")
+
+    mailbox = Mailbox()
+    smtp = LoopbackController(mailbox, hostname="127.0.0.1", port=port, server_hostname="localhost")
+    smtp.start()
+    try:
+        back = deliver(store, config.profile.name, slack=None, email=sender, policy=config.profile.policy,
+                       now=_morning(result.date) + dt.timedelta(hours=1))
+        again = deliver(store, config.profile.name, slack=None, email=sender, policy=config.profile.policy,
+                        now=_morning(result.date) + dt.timedelta(hours=2))
+    finally:
+        smtp.stop()
+        store.dispose()
+    assert back.sent >= len(emails) and again.sent == 0
+    assert len(mailbox.envelopes) == len(emails), "each e-mail once"

@@ -53,3 +53,69 @@ def test_a_redesigned_portal_opens_and_resolves_nothing(config, scenario, portal
     coverage = stages.coverage(ctx, frames)
     assert not coverage.index_ok and not coverage.directory_ok and not coverage.units_read
     assert any(n["kind"] in ("layout_drift", "selector_timeout") for n in notices)
+
+
+def test_far_fewer_directory_rows_than_last_night_is_drift_not_units(tmp_path):
+    """The CMS renames the directory's "next page" link: only its first page is read. Far fewer rows
+    than the nights before is drift: one ops notice naming the selectors, no finding from the part
+    read, nothing resolved, and it stays drift on the nights after until the profile is fixed."""
+    import datetime as dt
+    import json
+    import shutil
+
+    from portalwatch.store import open_store
+    from sample_portal import SamplePortal
+
+    from conftest import LAYOUTS
+
+    profile_dir = tmp_path / "profile"
+    shutil.copytree(LAYOUTS["phuong-vung-tau-2025"].parent, profile_dir)
+    profile = profile_dir / "profile.yaml"
+    whole = profile.read_text(encoding="utf-8")
+    assert 'next_page: "nav.pager a.pager-next"' in whole
+    out = tmp_path / "out"
+    with SamplePortal("phuong-vung-tau-2025") as portal:
+        scenario = portal.scenario
+
+        def night(n):
+            portal.set_night(n)
+            return stages.run_night(profile, out, now=scenario.night_date(n).isoformat(), base_url=portal.base_url)
+
+        first = night(1).summary
+        profile.write_text(whole.replace("a.pager-next", "a.trang-sau"), encoding="utf-8")
+        nights = [night(2), night(3)]
+    directory_findings = {(f["unit_id"], f["subject"], f["field"]) for f in map(json.loads, (
+        out / first["portal"] / first["night"] / "findings.jsonl").read_text(encoding="utf-8").splitlines())
+        if f["subject"] != "unit"}
+    assert directory_findings, "night one has findings in the directory"
+    truth_in_directory = {(g["unit_id"], g["subject"], g["field"]) for g in scenario.ground_truth(2)
+                          if g["subject"] != "unit"} - directory_findings
+    assert truth_in_directory, "night two brings new defects in the directory: they wait for a whole directory"
+    for outputs in nights:
+        summary = outputs.summary
+        assert 0 < summary["directory_rows"] < first["directory_rows"] / 2
+        [drop] = [n for n in summary["notices"] if n["kind"] == "rows_dropped"]
+        assert drop == {**drop, "page_type": "directory", "previous": first["directory_rows"],
+                        "tonight": summary["directory_rows"]}
+        assert drop["selectors"] == ["directory.rows: table.contact-table tbody tr"]
+        assert summary["store"]["resolved"] == 0
+        tonight = [json.loads(line) for line in outputs.findings.read_text(encoding="utf-8").splitlines()]
+        assert all(f["subject"] == "unit" for f in tonight), "no finding from a part of the directory"
+        assert "rows_dropped" in (outputs.alerts / "ops.txt").read_text(encoding="utf-8")
+    store = open_store(stages.store_url(out))
+    kept = store.list_findings(first["portal"])
+    store.dispose()
+    still_open = {(f["unit_id"], f["subject"], f["field"]) for f in kept}
+    assert directory_findings <= still_open, "nothing in the directory was resolved"
+    assert not truth_in_directory & still_open
+
+
+def test_shrunk_types_thresholds():
+    from types import SimpleNamespace
+
+    frames = SimpleNamespace(units=[0] * 40, directory=[0] * 9)
+    assert stages.shrunk_types(frames, {"unit": 40, "directory": 30}, 0.5) == {"directory": (30, 9)}
+    assert stages.shrunk_types(frames, {"unit": 81, "directory": 18}, 0.5) == {"unit_page": (81, 40)}
+    assert stages.shrunk_types(frames, {"unit": 9, "directory": 9}, 0.5) == {}, "too few rows to tell"
+    assert stages.shrunk_types(frames, {"directory": 30}, 0) == {}, "0 turns the check off"
+    assert stages.shrunk_types(frames, {}, 0.5) == {}, "a first night has nothing to compare with"

@@ -83,6 +83,8 @@ def test_minimal_profile_loads(tmp_path):
     pytest.param(lambda t: t + "checks:\n  required:\n    units: [phone, telefax]\n",
                  r"key 'checks.required.units': unknown field 'telefax'", id="unknown-required-field"),
     pytest.param(lambda t: t + "render:\n  block: [pictures]\n", r"cannot block 'pictures'", id="bad-block"),
+    pytest.param(lambda t: t + "checks:\n  min_rows_ratio: 1.5\n",
+                 r"key 'checks.min_rows_ratio': expected a share between 0 and 1", id="bad-ratio"),
     pytest.param(lambda t: t.replace('    rows: "tr"\n', ''), r"the directory page needs 'rows'", id="no-rows"),
     pytest.param(lambda t: t.replace('      unit_name: {css: "h1"}', '      unit_name: {css: "h1", clean: [trim]}'),
                  r"key 'pages.unit_page.fields.unit_name.clean': unknown clean-up 'trim'", id="bad-clean"),

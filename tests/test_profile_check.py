@@ -77,3 +77,38 @@ def test_a_redesigned_portal_fails_the_check(portal):
     names = {(s.page_type, s.name) for s in report.broken}
     assert ("unit_index", "links -> unit_page") in names
     assert ("directory", "rows") in names
+
+
+@pytest.mark.parametrize("layout", ["normal", "changed"])
+def test_the_nights_quick_drift_check_agrees_with_the_full_check(portal, layout):
+    """`broken_selectors` (a night, stopping at the first match) names exactly what `check_pages`
+    (the report, reading every page) calls broken: nothing on a healthy portal, the renamed
+    selectors after a redesign."""
+    import asyncio
+    import dataclasses
+
+    from portalwatch.profile_check import broken_selectors, check_pages
+    from portalwatch.render.crawl import crawl
+    from portalwatch.render.http import HttpRenderer
+
+    profile = load_profile(PROFILE_PATH).with_base_url(portal.base_url)
+    # plain HTTP for every page type but the directory (drawn by JavaScript: it just reads nothing)
+    profile = dataclasses.replace(profile, pages={n: dataclasses.replace(s, render=False)
+                                                  for n, s in profile.pages.items()})
+
+    async def go():
+        async with HttpRenderer(allowed_hosts=profile.allowed_hosts) as renderer:
+            return await crawl(profile, renderer)
+
+    portal.set_night(1)
+    portal.faults.layout = layout
+    try:
+        pages = asyncio.run(go()).pages
+    finally:
+        portal.faults.layout = "normal"
+    full = {(s.page_type, s.name, s.selector) for s in check_pages(profile, pages) if s.broken}
+    assert set(broken_selectors(profile, pages)) == full
+    if layout == "changed":
+        assert any(t == "unit_index" for t, _, _ in full)
+    else:
+        assert {t for t, _, _ in full} <= {"directory"}, "only the page drawn by JavaScript reads nothing"

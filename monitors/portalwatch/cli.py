@@ -52,6 +52,19 @@ def _user_errors() -> Iterator[None]:
 
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
+    except OSError as exc:
+        import errno
+
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            raise
+        from rich.console import Console
+        from rich.markup import escape
+
+        where = f" ({exc.filename})" if exc.filename else ""
+        Console(stderr=True).print(f"[bold red]error:[/] hết dung lượng đĩa, không ghi được kết quả / cannot write: "
+                                   f"{escape(exc.strerror or str(exc))}{escape(where)}; nothing was half-written, "
+                                   f"run again when there is space", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 def _print_summary(summary: dict) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .errors import StoreError
 from .profile.loader import load_profile
 from .profile.registry import Registry, load_registry
 from .profile.roster import Roster, load_roster
@@ -75,17 +76,27 @@ def night_date(now: str | dt.date | dt.datetime | None = None) -> dt.date:
         raise ConfigError(f"--now expects a date YYYY-MM-DD, found {now!r}") from exc
 
 
-async def _render(profile: Profile, settings: Settings):
+async def _render(profile: Profile, settings: Settings, store: Any, night: dt.date | None):
     from .render.crawl import crawl
     from .render.portal import PortalRenderer
 
-    async with PortalRenderer(profile, settings) as renderer:
-        return await crawl(profile, renderer)
+    kept = store.kept_pages(profile.name, before=night) if store is not None else None
+    async with PortalRenderer(profile, settings, kept=kept) as renderer:
+        result = await crawl(profile, renderer)
+    if renderer.not_modified:
+        logger.info("%d of %d pages unchanged since the last night (HTTP 304)", renderer.not_modified,
+                    len(result.pages))
+    return result
 
 
-def render_portal(profile: Profile, settings: Settings | None = None):
-    """Fetch every page the profile leads to (a :class:`~portalwatch.render.crawl.CrawlResult`)."""
-    return asyncio.run(_render(profile, settings or Settings()))
+def render_portal(profile: Profile, settings: Settings | None = None, store: Any = None,
+                  night: dt.date | None = None):
+    """Fetch every page the profile leads to (a :class:`~portalwatch.render.crawl.CrawlResult`).
+
+    With the ``store``, pages read over plain HTTP on the last night before ``night`` are asked for
+    conditionally, and an unchanged one is not downloaded again.
+    """
+    return asyncio.run(_render(profile, settings or Settings(), store, night))
 
 
 def extract_pages(result: Any, profile: Profile) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -112,16 +123,43 @@ def normalise(unit_records: list[dict[str, Any]], directory_records: list[dict[s
     return build_frames(unit_records, directory_records, config.profile, config.registry, list(section_records))
 
 
-def night_context(result: Any, frames: Any, config: Config, night: dt.date):
+#: Below this many rows last night, a drop proves little (a small portal may really lose half).
+MIN_ROWS_FOR_DRIFT = 10
+
+
+def shrunk_types(frames: Any, previous: dict[str, int] | None, ratio: float) -> dict[str, tuple[int, int]]:
+    """Page types that gave far fewer rows than the last night recorded: ``{type: (before, tonight)}``.
+
+    A CMS change that leaves a selector matching part of a page (one table of two, a first page of
+    the directory) looks like half the units vanished; that is the layout's doing, not theirs.
+    """
+    if not previous or ratio <= 0:
+        return {}
+    shrunk = {}
+    for page_type, kind, tonight in ((UNIT_PAGE, "unit", len(frames.units)),
+                                     (DIRECTORY, "directory", len(frames.directory))):
+        before = int(previous.get(kind, 0))
+        if before >= MIN_ROWS_FOR_DRIFT and 0 < tonight < ratio * before:
+            shrunk[page_type] = (before, tonight)
+    return shrunk
+
+
+def night_context(result: Any, frames: Any, config: Config, night: dt.date, previous: dict[str, int] | None = None):
     """What the checks need to know about the night besides the data: its date, the portal's rules,
     and whether the index and the directory were read at all (if not, "unit missing from the index"
-    and "leader not listed" would be false alarms, so those checks stand aside)."""
+    and "leader not listed" would be false alarms, so those checks stand aside).
+
+    ``previous`` holds the rows of the last night recorded (:meth:`Store.last_counts`): far fewer
+    tonight is layout drift too, and the checks that need the whole list stand aside.
+    """
     from .validate.facts import NightContext
 
-    from .profile_check import check_pages
+    from .profile_check import broken_selectors
 
     profile = config.profile
-    drifted = frozenset(s.page_type for s in check_pages(profile, result.pages) if s.broken)
+    broken = broken_selectors(profile, result.pages)
+    drifted = frozenset(page_type for page_type, _, _ in broken)
+    shrunk = shrunk_types(frames, previous, profile.checks.min_rows_ratio)
     index_types = {name for name, spec in profile.pages.items() if any(l.to == UNIT_PAGE for l in spec.links)}
     index_pages = [p for p in result.pages if p.page_type in index_types]
     directory_pages = result.of_type(DIRECTORY)
@@ -129,10 +167,12 @@ def night_context(result: Any, frames: Any, config: Config, night: dt.date):
         night=night, region=profile.contacts.region, area_codes=profile.contacts.area_codes,
         old_area_codes=profile.contacts.old_area_codes, email_domains=profile.contacts.email_domains,
         placeholders=profile.checks.placeholders,
-        index_ok=bool(index_pages) and all(p.ok for p in index_pages) and len(frames.units) > 0,
+        index_ok=(bool(index_pages) and all(p.ok for p in index_pages) and len(frames.units) > 0
+                  and UNIT_PAGE not in shrunk),
         directory_ok=(bool(directory_pages) and all(p.ok for p in directory_pages) and len(frames.directory) > 0
-                      and DIRECTORY not in drifted),
-        drifted=drifted,
+                      and DIRECTORY not in drifted and DIRECTORY not in shrunk),
+        drifted=drifted, shrunk=shrunk,
+        broken_selectors=tuple(f"{page_type}.{name}: {selector}" for page_type, name, selector in broken),
         index_url=index_pages[0].url if index_pages else profile.base_url,
         directory_url=directory_pages[0].url if directory_pages else profile.base_url)
 
@@ -151,6 +191,16 @@ def validate(frames: Any, config: Config, ctx: Any, project_dir: Path | None = N
     return run_suites(config.suites, facts, project_dir)
 
 
+def _row_selectors(profile: Profile, page_type: str) -> list[str]:
+    """The selectors that decide how many rows a page type gives: its row selector, or the index's
+    links to it (units)."""
+    if page_type == UNIT_PAGE:
+        return [f"{name}.links: {link.css or 'xpath:' + str(link.xpath)}" for name, spec in profile.pages.items()
+                for link in spec.links if link.to == UNIT_PAGE]
+    spec = profile.pages.get(page_type)
+    return [f"{page_type}.rows: {spec.rows}"] if spec is not None and spec.rows else []
+
+
 def make_findings(failures: list[Any], config: Config):
     from .findings.build import build_findings
 
@@ -165,23 +215,30 @@ def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: A
     if result.pages and all(page.status == 0 for page in result.pages):
         # The whole portal is down: one notice, not one per page, and nothing else to say.
         return [{"kind": "portal_unreachable", "pages": len(result.pages), "error": result.pages[0].error or ""}]
-    if profile is not None and ctx is not None and ctx.drifted:
-        from .profile_check import check_pages
-
-        broken = [s for s in check_pages(profile, result.pages) if s.broken]
-        if broken:
-            notices.append({"kind": "layout_drift", "selectors": [f"{s.page_type}.{s.name}: {s.selector}"
-                                                                  for s in broken]})
+    if profile is not None and ctx is not None and ctx.drifted and ctx.broken_selectors:
+        notices.append({"kind": "layout_drift", "selectors": list(ctx.broken_selectors)})
+    for page_type, (before, tonight) in sorted(getattr(ctx, "shrunk", {}).items()):
+        notices.append({"kind": "rows_dropped", "page_type": page_type, "previous": before, "tonight": tonight,
+                        "selectors": _row_selectors(profile, page_type) if profile is not None else [],
+                        "note": "Số dòng đọc được giảm mạnh so với đêm trước: kiểm tra bộ chọn của hồ sơ; "
+                                "không báo đơn vị, không đóng phát hiện nào (far fewer rows than last night)"})
     for page in result.pages:
         if page.error or page.status >= 500 or page.status == 0:
             notices.append({"kind": "page_failed", "url": page.url, "status": page.status,
-                            "error": page.error or f"HTTP {page.status}"})
+                            "error": page.error or f"HTTP {page.status}", "attempts": page.meta.get("attempts", 1)})
         if page.meta.get("wait_for_missing"):
             notices.append({"kind": "selector_timeout", "url": page.url, "selector": page.meta["wait_for_missing"]})
     for item in frames.unmatched:
         notices.append({"kind": "unmatched_name", **item})
     for url in sorted(set(result.skipped_links)):
         notices.append({"kind": "link_outside_allowed_hosts", "url": url})
+    for page_type, url in getattr(result, "pagination_capped", ()):
+        limit = profile.page(page_type).max_pages if profile is not None else None
+        notices.append({"kind": "pagination_capped", "page_type": page_type, "max_pages": limit, "next_url": url,
+                        "note": "Phân trang dừng ở giới hạn max_pages của hồ sơ (pagination stopped at the bound)"})
+    if getattr(result, "truncated", False):
+        notices.append({"kind": "crawl_truncated", "pages": len(result.pages),
+                        "note": "Dừng thu thập ở giới hạn số trang (crawl stopped at max_total)"})
     return notices
 
 
@@ -249,6 +306,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     summary = {
         "portal": config.profile.name, "night": night.isoformat(), "base_url": config.profile.base_url,
         "pages": len(result.pages), "pages_failed": sum(not p.ok for p in result.pages),
+        "pages_unchanged": sum(bool(p.meta.get("not_modified")) for p in result.pages),
         "units_seen": int(len(frames.units)), "directory_rows": int(len(frames.directory)),
         "findings": len(findings), "by_category": dict(sorted(by_category.items())),
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
@@ -360,11 +418,11 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         failpoints.hit("before_run")
         run_id = store.begin_run(config.profile.name, night)
         failpoints.hit("after_run_started")
-        result = render_portal(config.profile, settings)
+        result = render_portal(config.profile, settings, store, night)
         failpoints.hit("after_render")
         units, rows = extract_pages(result, config.profile)
         frames = normalise(units, rows, config, extract_sections(result, config.profile))
-        ctx = night_context(result, frames, config, night)
+        ctx = night_context(result, frames, config, night, store.last_counts(config.profile.name, before=night))
         findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config)
         notices = run_notices(result, frames, config.profile, ctx)
         score = score_portal(findings, config.registry, config.roster, night)
@@ -380,8 +438,13 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         failpoints.hit("after_outputs")
         return outputs
     except BaseException as exc:
+        for partial in (Path(out_dir) / config.profile.name / night.isoformat()).rglob("*.tmp"):
+            partial.unlink(missing_ok=True)  # a file cut short (disk full) is never left behind
         if "run_id" in locals() and run_id is not None and not isinstance(exc, KeyboardInterrupt):
-            store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+            try:
+                store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+            except StoreError as again:  # the store is full or gone too: the first error is the one to tell
+                logger.warning("could not mark run %s failed: %s", run_id, again)
         raise
     finally:
         store.dispose()

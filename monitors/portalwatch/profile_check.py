@@ -18,7 +18,7 @@ from .profile.schema import Profile
 from .render.base import RenderedPage
 from .settings import Settings
 
-__all__ = ["SelectorReport", "CheckReport", "check_profile", "check_pages"]
+__all__ = ["SelectorReport", "CheckReport", "check_profile", "check_pages", "broken_selectors"]
 
 
 @dataclass(slots=True)
@@ -61,6 +61,49 @@ def _examples(values: list[str], limit: int = 3) -> list[str]:
         if len(seen) == limit:
             break
     return seen
+
+
+def broken_selectors(profile: Profile, pages: list[RenderedPage]) -> list[tuple[str, str, str]]:
+    """(page type, name, selector) of each required selector that matches on none of ``pages``: what
+    :func:`check_pages` calls broken, found without reading every page. A selector is done with on
+    the first page it matches, so a healthy night parses about one page of each type, not all."""
+    broken: list[tuple[str, str, str]] = []
+    for spec in profile.pages.values():
+        mine = [p for p in pages if p.page_type == spec.name and p.ok]
+        if not mine:
+            continue
+        wanted: dict[str, tuple[str, object]] = {}
+        if spec.wait_for:
+            wanted["wait_for"] = (spec.wait_for, lambda root, s=spec.wait_for: bool(root.css(s)))
+        for link in spec.links:
+            wanted[f"links -> {link.to}"] = (link.css or f"xpath:{link.xpath}", link)
+        if spec.rows:
+            wanted["rows"] = (spec.rows, None)
+        for fspec in spec.fields:
+            if fspec.required and (fspec.css is not None or fspec.xpath is not None):
+                wanted[fspec.name] = (fspec.selector, fspec)
+        any_nodes = False
+        for page in mine:
+            if not wanted:
+                break
+            root = parse_page(page)
+            nodes = root.css(spec.rows) if spec.rows else [root]
+            any_nodes = any_nodes or bool(nodes)
+            for name, (selector, how) in list(wanted.items()):
+                if name == "rows":
+                    hit = bool(nodes)
+                elif name.startswith("links -> "):
+                    hit = bool(extract_links(page, how))
+                elif name == "wait_for":
+                    hit = how(root)
+                else:
+                    hit = any(read_field(n, how) not in (None, []) for n in nodes)
+                if hit:
+                    del wanted[name]
+        fields = {f.name for f in spec.fields}
+        broken += [(spec.name, name, selector) for name, (selector, _) in wanted.items()
+                   if any_nodes or name not in fields]  # no row at all: the rows selector is the one to fix
+    return broken
 
 
 def check_pages(profile: Profile, pages: list[RenderedPage]) -> list[SelectorReport]:

@@ -36,6 +36,9 @@ class Settings:
     page_timeout_s: float = 20.0
     block_resources: tuple[str, ...] = ("image", "font", "media")
     snapshot_retention_days: int = 30  # PORTALWATCH_SNAPSHOT_DAYS: page snapshots older than this are pruned
+    max_page_bytes: int = 5 * 1024 * 1024  # PORTALWATCH_MAX_PAGE_BYTES: a bigger page is an error "page too large"
+    render_retries: int = 2  # PORTALWATCH_RENDER_RETRIES: a 5xx, 429 or timeout is fetched again this often
+    retry_backoff_s: float = 2.0  # PORTALWATCH_RETRY_BACKOFF_S: first wait before a retry, doubled each time
     env: dict[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -63,4 +66,18 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         kwargs["snapshot_retention_days"] = _int(env, "PORTALWATCH_SNAPSHOT_DAYS", 0)
     if env.get("PORTALWATCH_RENDER_CONCURRENCY"):
         kwargs["render_concurrency"] = _int(env, "PORTALWATCH_RENDER_CONCURRENCY", 1)
+    if env.get("PORTALWATCH_MAX_PAGE_BYTES"):
+        kwargs["max_page_bytes"] = _int(env, "PORTALWATCH_MAX_PAGE_BYTES", 1024)
+    if env.get("PORTALWATCH_RENDER_RETRIES"):
+        kwargs["render_retries"] = _int(env, "PORTALWATCH_RENDER_RETRIES", 0)
+    if env.get("PORTALWATCH_RETRY_BACKOFF_S"):
+        from .errors import ConfigError
+
+        try:
+            kwargs["retry_backoff_s"] = float(env["PORTALWATCH_RETRY_BACKOFF_S"])
+        except ValueError:
+            kwargs["retry_backoff_s"] = -1.0
+        if not 0 <= kwargs["retry_backoff_s"] <= 300:  # type: ignore[operator]
+            raise ConfigError(f"environment variable PORTALWATCH_RETRY_BACKOFF_S="
+                              f"{env['PORTALWATCH_RETRY_BACKOFF_S']!r}: expected seconds between 0 and 300")
     return Settings(**kwargs)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -20,6 +21,11 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
+@functools.lru_cache(maxsize=64)
+def _placeholder_regex(placeholders: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(placeholder_pattern(placeholders))
+
+
 def placeholder_pattern(placeholders: tuple[str, ...]) -> str:
     """A regular expression matching a whole value that is only a placeholder.
 
@@ -35,4 +41,5 @@ def placeholder_pattern(placeholders: tuple[str, ...]) -> str:
 def is_placeholder(value: str | None, placeholders: tuple[str, ...]) -> bool:
     if value is None:
         return False
-    return re.match(placeholder_pattern(placeholders), unicodedata.normalize("NFC", value).casefold()) is not None
+    regex = _placeholder_regex(tuple(placeholders))  # built once per list, not once per value
+    return regex.match(unicodedata.normalize("NFC", value).casefold()) is not None

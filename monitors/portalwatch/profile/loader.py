@@ -101,7 +101,13 @@ def _page(name: str, reader: Reader, page_names: list[str]) -> PageSpec:
     max_pages = reader.get("max_pages", int, 50)
     if max_pages < 1:
         raise reader.fail("expected a whole number of at least 1", "max_pages")
-    return PageSpec(name=name, urls=tuple(reader.str_list("urls", [])), render=reader.get("render", bool, True),
+    render = reader.get("render", (bool, str), True)
+    if isinstance(render, str) and render != "auto":
+        raise reader.fail(f"expected true, false or auto, found {render!r}", "render")
+    if render == "auto" and not reader.get("wait_for", str, None):
+        raise reader.fail("render: auto needs wait_for (the selector that says the served HTML is enough)",
+                          "render")
+    return PageSpec(name=name, urls=tuple(reader.str_list("urls", [])), render=render,
                     wait_for=reader.get("wait_for", str, None), links=tuple(links), rows=rows,
                     fields=fields, next_page=reader.get("next_page", str, None), max_pages=max_pages)
 
@@ -214,7 +220,8 @@ def load_profile(path: str | Path) -> Profile:
             raise contacts.fail(f"expected area codes as digits without the leading 0, found {old!r}: {new!r}",
                                 "old_area_codes")
     checks = top.sub("checks", {})
-    checks.check_keys(("required", "placeholders", "unit_page_max_age_working_days", "fax_may_equal_phone"))
+    checks.check_keys(("required", "placeholders", "unit_page_max_age_working_days", "fax_may_equal_phone",
+                       "min_rows_ratio"))
     required_reader = checks.sub("required", {})
     required: dict[str, tuple[str, ...]] = {}
     for frame, known in (("units", UNIT_FIELDS), ("directory", DIRECTORY_FIELDS)):
@@ -224,6 +231,12 @@ def load_profile(path: str | Path) -> Profile:
                 raise required_reader.fail(f"unknown field '{fname}' (known: {', '.join(known)})", frame)
         required[frame] = tuple(names)
     required_reader.check_keys(("units", "directory"))
+
+    def _ratio(reader) -> float:
+        ratio = reader.get("min_rows_ratio", float, 0.5)
+        if not 0 <= ratio <= 1:
+            raise reader.fail("expected a share between 0 and 1 (0 turns the check off)", "min_rows_ratio")
+        return ratio
 
     render = top.sub("render", {})
     render.check_keys(("concurrency", "timeout_s", "block"))
@@ -255,7 +268,8 @@ def load_profile(path: str | Path) -> Profile:
         checks=CheckRules(required=required,
                           placeholders=tuple(checks.str_list("placeholders", list(DEFAULT_PLACEHOLDERS))),
                           unit_page_max_age_working_days=checks.get("unit_page_max_age_working_days", int, 120),
-                          fax_may_equal_phone=checks.get("fax_may_equal_phone", bool, False)),
+                          fax_may_equal_phone=checks.get("fax_may_equal_phone", bool, False),
+                          min_rows_ratio=_ratio(checks)),
         render=RenderRules(concurrency=concurrency, timeout_s=render.get("timeout_s", float, 20.0), block=block),
         date_formats=tuple(dates.str_list("formats", ["%d/%m/%Y"])),
         policy=policy,

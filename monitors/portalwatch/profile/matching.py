@@ -8,6 +8,7 @@ only moved to a fixed place in each word, so "Hòa" and "Hoa" stay different nam
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -35,8 +36,11 @@ def _word_key(word: str) -> str:
     return unicodedata.normalize("NFC", base) + tones
 
 
+@functools.lru_cache(maxsize=65_536)
 def name_key(text: str) -> str:
-    """A comparison key: case, spacing, Unicode form, punctuation and tone placement folded."""
+    """A comparison key: case, spacing, Unicode form, punctuation and tone placement folded.
+
+    Cached: a night compares the same names (units, leaders) many times over."""
     text = unicodedata.normalize("NFC", text or "").casefold().replace("\u00a0", " ")
     text = _PUNCT.sub(" ", text.replace("–", " ").replace("-", " "))
     words = [_ABBREVIATIONS.get(w, w) for w in _WS.split(text.strip()) if w]

@@ -59,7 +59,9 @@ class PageSpec:
 
     name: str
     urls: tuple[str, ...] = ()               # start URLs (relative to base_url)
-    render: bool = True                      # needs a browser (JavaScript) or plain HTTP is enough
+    # True: needs a browser (JavaScript); False: plain HTTP is enough; "auto": plain HTTP, and the
+    # browser only when the served HTML lacks `wait_for`
+    render: bool | str = True
     wait_for: str | None = None              # CSS selector that says the page is drawn
     links: tuple[LinkSpec, ...] = ()
     rows: str | None = None                  # CSS selector of one record per match (tables)
@@ -93,6 +95,9 @@ class CheckRules:
     placeholders: tuple[str, ...] = DEFAULT_PLACEHOLDERS
     unit_page_max_age_working_days: int = 120
     fax_may_equal_phone: bool = False
+    # Tonight's rows of a page type below this share of the last night's: the layout drifted (a
+    # selector now matches a part of the page), not the units; their checks stand aside tonight.
+    min_rows_ratio: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ class PageRequest:
 
     url: str
     page_type: str
-    render: bool = True                  # needs JavaScript
+    render: bool | str = True            # True: the browser; False: plain HTTP; "auto": HTTP, else the browser
     wait_for: str | None = None          # CSS selector that says the page is drawn
     meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 

@@ -25,6 +25,7 @@ class CrawlResult:
     pages: list[RenderedPage] = field(default_factory=list)
     skipped_links: list[str] = field(default_factory=list)   # outside allowed hosts
     truncated: bool = False                                    # max_total reached
+    pagination_capped: list[tuple[str, str]] = field(default_factory=list)  # (page type, next URL not followed)
 
     def of_type(self, page_type: str) -> list[RenderedPage]:
         return [p for p in self.pages if p.page_type == page_type]
@@ -78,8 +79,14 @@ async def crawl(profile: Profile, renderer: Renderer, *, max_total: int = 20_000
                         continue
                     frontier.append(_request(profile, url, link.to, link_text=text, depth=1))
             depth = int(page.meta.get("depth", 1))
-            if spec.next_page and depth < spec.max_pages:
+            if spec.next_page:
                 url = extract_next_page(page, spec.next_page)
-                if url and (urlsplit(url).hostname or "").lower() in allowed:
+                if url and depth >= spec.max_pages:
+                    # a "next" link still there after max_pages pages: endless pagination, or the bound
+                    # is too low for the portal; either way ops are told (a run notice)
+                    result.pagination_capped.append((page.page_type, url))
+                    logger.warning("pagination of %s stopped at %d pages (max_pages)", page.page_type,
+                                   spec.max_pages)
+                elif url and (urlsplit(url).hostname or "").lower() in allowed:
                     frontier.append(_request(profile, url, page.page_type, depth=depth + 1))
     return result

@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ..errors import BrowserUnavailable
 from ..settings import CHROMIUM_FLAGS
@@ -29,8 +29,9 @@ class PlaywrightRenderer:
 
     def __init__(self, *, allowed_hosts: tuple[str, ...], concurrency: int = 4, timeout_s: float = 20.0,
                  block: tuple[str, ...] = ("image", "font", "media"), chromium_path: str | None = None,
-                 recycle_after: int = 500) -> None:
+                 recycle_after: int = 500, max_page_bytes: int = 5 * 1024 * 1024) -> None:
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
+        self.max_page_bytes = max_page_bytes
         self.timeout_ms = int(timeout_s * 1000)
         self.block = frozenset(block)
         self.chromium_path = chromium_path
@@ -43,6 +44,7 @@ class PlaywrightRenderer:
         self._context_lock = asyncio.Lock()
         self._idle: list[Any] = []
         self.blocked_requests = 0
+        self._refused: dict[str, str] = {}  # navigation URL -> why it was refused (a redirect)
 
     async def __aenter__(self) -> "PlaywrightRenderer":
         from playwright.async_api import Error as PlaywrightError
@@ -52,7 +54,7 @@ class PlaywrightRenderer:
         chromium = self._playwright.chromium
         try:
             executable = find_chromium(self.chromium_path, chromium.executable_path)
-            self._browser = await chromium.launch(executable_path=executable, args=list(CHROMIUM_FLAGS),
+            self._browser = await chromium.launch(executable_path=executable, args=[*CHROMIUM_FLAGS, self._resolver_rule()],
                                                   headless=True)
         except (PlaywrightError, BrowserUnavailable) as exc:
             await self._playwright.stop()
@@ -75,13 +77,54 @@ class PlaywrightRenderer:
             return True
         return parts.scheme in ("http", "https") and (parts.hostname or "").lower() in self.allowed_hosts
 
+    def _resolver_rule(self) -> str:
+        """Chromium resolves no host name but the allowed ones: a redirect of a script or an XHR, which
+        routing does not see, cannot reach another host either."""
+        return "--host-resolver-rules=MAP * ~NOTFOUND" + "".join(f", EXCLUDE {h}" for h in sorted(self.allowed_hosts))
+
     async def _route(self, route: Any) -> None:
         request = route.request
         if request.resource_type in self.block or not self._allowed(request.url):
             self.blocked_requests += 1
             await route.abort("blockedbyclient")
+        elif request.is_navigation_request() and request.method == "GET":
+            await self._navigate(route)
         else:
             await route.continue_()
+
+    async def _navigate(self, route: Any, max_redirects: int = 10) -> None:
+        """Fetch a navigation hop by hop, since Chromium does not route the hops of a redirect: a hop to
+        a host outside the allowlist, or a redirect loop, ends it with an error that says so."""
+        url = start = route.request.url
+        for _ in range(max_redirects + 1):
+            try:
+                response = await route.fetch(url=url, max_redirects=0, timeout=self.timeout_ms)
+            except Exception as exc:  # no answer: the page records why, as when Chromium fetches it
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                self._refused[start] = reason.removeprefix("Route.fetch: ")
+                await route.abort("failed")
+                return
+            location = response.headers.get("location")
+            if not (300 <= response.status < 400 and location):
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > self.max_page_bytes:
+                    self._refused[start] = f"page too large: more than {self.max_page_bytes} bytes"
+                    await response.dispose()
+                    await route.abort("failed")
+                    return
+                if url == start:
+                    await route.fulfill(response=response)
+                else:  # one hop to the URL just checked, for the page to know its address
+                    await route.fulfill(status=302, headers={"location": url})
+                return
+            url = urljoin(url, location)
+            if not self._allowed(url):
+                self._refused[start] = f"redirected to a host not in the profile's allowed_hosts: {url}"
+                self.blocked_requests += 1
+                await route.abort("blockedbyclient")
+                return
+        self._refused[start] = f"redirect loop: more than {max_redirects} redirects"
+        await route.abort("failed")
 
     async def _new_context(self) -> Any:
         context = await self._browser.new_context(
@@ -122,6 +165,15 @@ class PlaywrightRenderer:
         if not context.pages:
             await context.close()
 
+    async def _too_large(self, response: Any, page: Any) -> bool:
+        """Whether the page is over ``max_page_bytes``: by its Content-Length, else measured in the
+        browser, so an oversized page's HTML is never copied out of it."""
+        declared = (response.headers.get("content-length", "") if response is not None else "")
+        if declared.isdigit() and int(declared) > self.max_page_bytes:
+            return True
+        size = await page.evaluate("() => document.documentElement ? document.documentElement.outerHTML.length : 0")
+        return int(size or 0) > self.max_page_bytes
+
     async def render(self, request: PageRequest) -> RenderedPage:
         """Load ``request.url``; never raises for a page problem, the page records it instead."""
         from playwright.async_api import Error as PlaywrightError
@@ -142,13 +194,22 @@ class PlaywrightRenderer:
                         await page.wait_for_selector(request.wait_for, state="attached", timeout=self.timeout_ms)
                     except PlaywrightTimeout:
                         meta["wait_for_missing"] = request.wait_for
+                if await self._too_large(response, page):
+                    return RenderedPage(request.url, request.page_type, 0, page.url, "", started, meta=meta,
+                                        error=f"page too large: more than {self.max_page_bytes} bytes")
                 html = await page.content()
                 return RenderedPage(request.url, request.page_type, status, page.url, html, started, meta=meta)
             except PlaywrightTimeout:
+                self._refused.pop(request.url, None)
                 return RenderedPage(request.url, request.page_type, 0, request.url, "", started,
                                     error=f"timed out after {self.timeout_ms / 1000:g} s", meta=meta)
             except PlaywrightError as exc:
                 message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                refused = self._refused.pop(request.url, None)
+                if refused:
+                    message = refused
+                elif "ERR_TOO_MANY_REDIRECTS" in message:
+                    message = f"redirect loop ({message})"
                 return RenderedPage(request.url, request.page_type, 0, request.url, "", started,
                                     error=message, meta=meta)
             finally:

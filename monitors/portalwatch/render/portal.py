@@ -1,12 +1,21 @@
 """The renderer a night uses: Chromium for pages that need JavaScript, plain HTTP for the others.
 
-The browser is started on the first page that needs it, so a profile whose pages are all
-server-rendered never pays for one.
+A browser costs ten to fifty times what a plain download does, so it is used only where it must
+be: pages marked ``render: true``, and pages marked ``render: auto`` whose served HTML lacks the
+``wait_for`` selector. The browser is started on the first page that needs it, so a profile whose
+pages are all server-rendered never pays for one.
+
+Pages read over plain HTTP on an earlier night are asked for again conditionally (their ETag and
+Last-Modified, kept in the store): a 304 reuses the copy kept, so an unchanged portal costs a few
+small requests. Pages drawn by the browser are always rendered again, since their data may come
+from requests the page's own validators say nothing about.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, replace
+from typing import Mapping
 
 from ..profile.schema import Profile
 from ..settings import Settings
@@ -14,21 +23,49 @@ from .base import PageRequest, RenderedPage
 from .http import HttpRenderer
 from .playwright import PlaywrightRenderer
 
-__all__ = ["PortalRenderer"]
+__all__ = ["PortalRenderer", "KeptPage"]
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPage:
+    """A page as an earlier night read it over plain HTTP: its validators and its HTML (as the store
+    keeps it, zlib-compressed: a few KiB a page)."""
+
+    compressed_html: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def html(self) -> str:
+        import zlib
+
+        return zlib.decompress(self.compressed_html).decode("utf-8")
+
+
+def _drawn(html: str, selector: str | None) -> bool:
+    """Whether the served HTML already holds ``selector`` (a page that needs no browser)."""
+    from parsel import Selector
+
+    return bool(selector) and bool(Selector(text=html).css(selector))
 
 
 class PortalRenderer:
     """Dispatches each request on ``request.render``; use as ``async with``."""
 
-    def __init__(self, profile: Profile, settings: Settings | None = None) -> None:
+    def __init__(self, profile: Profile, settings: Settings | None = None, *,
+                 kept: Mapping[str, KeptPage] | None = None) -> None:
+        """``kept``: pages of an earlier night by URL, asked for conditionally."""
         settings = settings or Settings()
+        self._kept = kept or {}
+        self.not_modified = 0
         self._browser = PlaywrightRenderer(
             allowed_hosts=profile.allowed_hosts, concurrency=profile.render.concurrency,
             timeout_s=profile.render.timeout_s, block=profile.render.block,
-            chromium_path=settings.chromium_path)
+            chromium_path=settings.chromium_path, max_page_bytes=settings.max_page_bytes)
         self._http = HttpRenderer(allowed_hosts=profile.allowed_hosts,
                                   concurrency=max(8, profile.render.concurrency),
-                                  timeout_s=profile.render.timeout_s)
+                                  timeout_s=profile.render.timeout_s, max_page_bytes=settings.max_page_bytes)
+        self._retries = settings.render_retries
+        self._backoff_s = settings.retry_backoff_s
         self._browser_started = False
         self._lock = asyncio.Lock()
 
@@ -48,10 +85,38 @@ class PortalRenderer:
         return self._browser.blocked_requests
 
     async def render(self, request: PageRequest) -> RenderedPage:
-        if not request.render:
+        """The page, fetched again with backoff while it fails with a 5xx, 429 or timeout."""
+        from .retry import render_with_retries
+
+        return await render_with_retries(self._render_once, request, retries=self._retries,
+                                         backoff_s=self._backoff_s)
+
+    async def _render_once(self, request: PageRequest) -> RenderedPage:
+        if request.render is True:
+            return await self._in_browser(request)
+        page = await self._over_http(request)
+        if request.render == "auto" and page.ok and not _drawn(page.html, request.wait_for):
+            return await self._in_browser(request)
+        return page
+
+    async def _over_http(self, request: PageRequest) -> RenderedPage:
+        kept = self._kept.get(request.url)
+        if kept is None:
             return await self._http.render(request)
+        validators = {"etag": kept.etag, "last_modified": kept.last_modified}
+        page = await self._http.render(replace(request, meta={**request.meta, "validators": validators}))
+        if page.status != 304:
+            return page
+        html = kept.html()
+        self.not_modified += 1
+        meta = {**page.meta, "not_modified": True, "etag": kept.etag, "last_modified": kept.last_modified}
+        meta.pop("validators", None)
+        return replace(page, status=200, html=html, meta=meta)
+
+    async def _in_browser(self, request: PageRequest) -> RenderedPage:
         async with self._lock:
             if not self._browser_started:
                 await self._browser.__aenter__()
                 self._browser_started = True
-        return await self._browser.render(request)
+        page = await self._browser.render(request)
+        return replace(page, meta={**page.meta, "via": "browser"})

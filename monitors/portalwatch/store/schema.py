@@ -59,6 +59,9 @@ snapshots = Table(
     Column("content_hash", String(64), ForeignKey("page_contents.hash")),
     Column("rendered_at", DateTime(timezone=True), nullable=False),
     Column("error", Text),
+    Column("via", String(10)),                               # http, browser (None before 0002)
+    Column("etag", String(200)),                             # validators of a page read over HTTP,
+    Column("last_modified", String(64)),                     # for conditional requests the next night
 )
 
 records = Table(

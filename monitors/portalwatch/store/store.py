@@ -8,6 +8,7 @@ run finishes the work. A night already completed is not written again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -16,7 +17,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import and_, create_engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -155,9 +156,11 @@ class Store:
                 raw = page.html.encode("utf-8")
                 digest = hashlib.sha256(raw).hexdigest()
                 contents.setdefault(digest, raw)
+            meta = page.meta or {}
             rows.append({"run_id": run_id, "url": page.url, "page_type": page.page_type, "status": page.status,
                          "final_url": page.final_url, "content_hash": digest, "rendered_at": page.fetched_at,
-                         "error": page.error})
+                         "error": page.error, "via": meta.get("via"), "etag": meta.get("etag"),
+                         "last_modified": meta.get("last_modified")})
         known: set[str] = set()
         hashes = list(contents)
         for start in range(0, len(hashes), 500):
@@ -338,6 +341,41 @@ class Store:
         with self._connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    def kept_pages(self, portal: str, before: dt.date | None = None) -> dict[str, Any]:
+        """The pages of the portal's last completed night read over plain HTTP with validators (an
+        ETag or a Last-Modified) and a kept copy: ``{url: KeptPage}``, for conditional requests."""
+        from ..render.portal import KeptPage
+
+        last = select(runs.c.id).where(runs.c.portal == portal, runs.c.status == "completed")
+        if before is not None:
+            last = last.where(runs.c.night < before)
+        last = last.order_by(runs.c.night.desc(), runs.c.id.desc()).limit(1)
+        query = (select(snapshots.c.url, page_contents.c.html, snapshots.c.etag, snapshots.c.last_modified)
+                 .join(page_contents, page_contents.c.hash == snapshots.c.content_hash)
+                 .where(snapshots.c.run_id == last.scalar_subquery(), snapshots.c.via == "http",
+                        snapshots.c.status == 200,
+                        (snapshots.c.etag.is_not(None)) | (snapshots.c.last_modified.is_not(None))))
+        with self._connect() as conn:
+            return {r.url: KeptPage(bytes(r.html), r.etag, r.last_modified) for r in conn.execute(query)}
+
+    def last_counts(self, portal: str, before: dt.date | None = None, nights: int = 7) -> dict[str, int]:
+        """The most records per kind (``unit``, ``directory``) of the portal's last ``nights``
+        completed nights before ``before``: what tonight's crawl is compared with to tell layout drift
+        from real change. The most, not the last: a drift that lasts keeps being one for a week, and
+        a portal that really shrank is taken as it is after that week."""
+        last = select(runs.c.id).where(runs.c.portal == portal, runs.c.status == "completed")
+        if before is not None:
+            last = last.where(runs.c.night < before)
+        last = last.order_by(runs.c.night.desc(), runs.c.id.desc()).limit(nights)
+        with self._connect() as conn:
+            run_ids = list(conn.execute(last).scalars())
+            if not run_ids:
+                return {}
+            per_run = (select(records.c.kind, func.count().label("n")).where(records.c.run_id.in_(run_ids))
+                       .group_by(records.c.run_id, records.c.kind).subquery())
+            query = select(per_run.c.kind, func.max(per_run.c.n)).group_by(per_run.c.kind)
+            return {kind: int(n) for kind, n in conn.execute(query)}
+
     def events(self, portal: str) -> list[dict[str, Any]]:
         """Every finding event of a portal, in night order (for trends and "what changed")."""
         query = (select(finding_events.c.key, finding_events.c.night, finding_events.c.event)
@@ -381,8 +419,18 @@ class Store:
     def _connect(self):
         return self._open(self.engine.connect)
 
-    def _begin(self):
-        return self._open(self.engine.begin)
+    @contextlib.contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A transaction; a full disk while it writes rolls it back whole and is a clear StoreError."""
+        with self._open(self.engine.begin) as conn:
+            try:
+                yield conn
+            except OperationalError as exc:
+                if not _disk_full(exc):
+                    raise
+                reason = str(exc.orig).splitlines()[0]
+                raise StoreError(f"the store {_redact(str(self.engine.url))} is out of space ({reason}): "
+                                 f"nothing of this write was kept, run again when there is space") from exc
 
     def _open(self, opener):
         """A connection (or a transaction); a database that does not answer is a clear StoreError."""
@@ -391,6 +439,14 @@ class Store:
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise StoreError(f"cannot connect to the store {_redact(str(self.engine.url))}: {reason}") from exc
+
+
+def _disk_full(exc: OperationalError) -> bool:
+    """SQLite's SQLITE_FULL or PostgreSQL's disk_full (SQLSTATE 53100)."""
+    orig = exc.orig
+    if getattr(orig, "sqlite_errorcode", None) == 13:  # SQLITE_FULL
+        return True
+    return getattr(orig, "sqlstate", None) == "53100" or "disk is full" in str(orig) or "No space left" in str(orig)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -49,6 +49,9 @@ class NightContext:
     index_url: str = ""
     directory_url: str = ""
     drifted: frozenset[str] = frozenset()    # page types whose required selectors matched nothing
+    # page type -> (rows last night, rows tonight) where far fewer rows were read than the night before
+    shrunk: dict[str, tuple[int, int]] = field(default_factory=dict)
+    broken_selectors: tuple[str, ...] = ()   # "page_type.name: selector" of each that matched nothing
 
 
 def _national(e164: str, region: str) -> str:
@@ -217,10 +220,13 @@ def _drafts(sections: pd.DataFrame, rules: dict[str, tuple[str, ...]], ctx: Nigh
 def derive_facts(units: pd.DataFrame, directory: pd.DataFrame, registry: Any, roster: Any,
                  ctx: NightContext, sections: pd.DataFrame | None = None,
                  open_status: dict[str, tuple[str, ...]] | None = None) -> dict[str, pd.DataFrame]:
-    """The frames the suites validate. A page type whose layout drifted gives no rows: its checks
-    stand aside (ops are told) rather than report every unit's fields as missing."""
+    """The frames the suites validate. A page type whose layout drifted (selectors that match
+    nothing, or far fewer rows than the night before) gives no rows: its checks stand aside (ops are
+    told) rather than report every unit's fields as missing."""
     if "unit_page" in ctx.drifted:
         units = units.iloc[0:0]
+    if "directory" in ctx.shrunk:  # part of the directory is no proof of anything: wait for a whole one
+        directory = directory.iloc[0:0]
     if sections is None:
         from ..normalise.frames import SECTION_COLUMNS
         sections = pd.DataFrame(columns=SECTION_COLUMNS)

@@ -20,7 +20,9 @@ from .suites import FRAMES, SuiteSpec
 __all__ = ["Failure", "run_suites", "rows_for", "data_docs_index"]
 
 logger = logging.getLogger(__name__)
-_ROW = "_pw_row"
+#: What the failures need: every failing row's position; not the values, counts or a query string.
+RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False,
+                 "partial_unexpected_count": 0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +119,8 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
         frame = rows_for(members[0], frames[frame_name]).reset_index(drop=True)
         if frame.empty:
             continue
-        frame = frame.assign(**{_ROW: range(len(frame))})
         batch = _asset(source, f"{frame_name}_{rows}")
-        definitions, by_suite = [], {}
+        definitions, by_suite, checked = [], {}, {}
         for suite in members:
             gx_suite = gx.ExpectationSuite(name=suite.name)
             for index, rule in enumerate(suite.rules):
@@ -129,6 +130,9 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
                     if column not in frame.columns:
                         raise SuiteError(f"field '{field_name}' (column '{column}') is not in the {suite.frame} frame",
                                          path=str(suite.path), key=f"rules.{rule.rule}")
+                    checked[column] = None
+                    if "row_condition" in rule.kwargs:  # a condition may read any column: keep them all
+                        checked.update(dict.fromkeys(frame.columns))
                     gx_suite.add_expectation(cls(column=column, **rule.kwargs,
                                                  meta={"rule": rule.rule, "field": field_name, "index": index}))
             gx_suite = context.suites.add_or_update(gx_suite)
@@ -138,8 +142,10 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
         actions = [UpdateDataDocsAction(name="update_data_docs")] if project_dir is not None else []
         checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
             name=f"portalwatch_{frame_name}_{rows}", validation_definitions=definitions, actions=actions,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [_ROW]}))
-        result = checkpoint.run(batch_parameters={"dataframe": frame})
+            result_format=RESULT_FORMAT))
+        # Great Expectations filters and fingerprints the frame it is given for every expectation:
+        # it gets the columns checked only; the failures take their rows from the whole frame.
+        result = checkpoint.run(batch_parameters={"dataframe": frame[list(checked)]})
         for outcome in result.run_results.values():
             failures.extend(_failures(by_suite[outcome.suite_name], outcome, frame))
     return failures
@@ -154,11 +160,11 @@ def _failures(suite: SuiteSpec, validation: Any, frame: pd.DataFrame) -> list[Fa
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
             raise SuiteError(f"expectation failed to run: {outcome.exception_info.get('exception_message')}",
                              path=str(suite.path), key=f"rules.{meta.get('rule')}")
-        rule = suite.rules[int(meta["index"])]
-        column = rule.value_for(meta["field"], suite)   # evidence: the value as the site wrote it
-        for hit in outcome.result.get("unexpected_index_list") or []:
-            row = frame.iloc[int(hit[_ROW])].drop(labels=[_ROW]).to_dict()
-            found.append(Failure(suite=suite, rule_index=int(meta["index"]), field=meta["field"], row=row,
+        index = int(meta["index"])
+        column = suite.rules[index].value_for(meta["field"], suite)   # evidence: the value as the site wrote it
+        hits = outcome.result.get("unexpected_index_list") or []      # row positions (a RangeIndex)
+        for row in frame.iloc[hits].to_dict("records"):               # one take per rule, not one per row
+            found.append(Failure(suite=suite, rule_index=index, field=meta["field"], row=row,
                                  value=row.get(column)))
     return found
 

@@ -1,0 +1,132 @@
+"""The browser only where it is needed, and unchanged pages not downloaded again.
+
+`render: auto` reads a page over plain HTTP when the served HTML already holds `wait_for`, and in
+Chromium otherwise; a page read over HTTP on the last night is asked for with its ETag, and a 304
+reuses the copy in the store, with the same findings as a full download.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+
+import pytest
+
+from portalwatch import night as stages
+from portalwatch.profile.loader import load_profile
+from portalwatch.render.base import PageRequest
+from portalwatch.render.crawl import crawl
+from portalwatch.render.portal import KeptPage, PortalRenderer
+from portalwatch.settings import Settings
+from portalwatch.store import open_store
+
+from conftest import PROFILE_PATH
+
+pytestmark = pytest.mark.browser
+
+
+def _crawl(profile, **kwargs):
+    async def go():
+        async with PortalRenderer(profile, Settings(), **kwargs) as renderer:
+            return await crawl(profile, renderer), renderer
+    return asyncio.run(go())
+
+
+def test_auto_pages_go_over_http_and_the_javascript_directory_in_the_browser(portal):
+    portal.set_night(1)
+    profile = load_profile(PROFILE_PATH).with_base_url(portal.base_url)
+    assert profile.page("unit_page").render == "auto" and profile.page("directory").render is True
+    result, _ = _crawl(profile)
+    via = {p.page_type: p.meta.get("via") for p in result.pages}
+    assert via["unit_page"] == "http" and via["unit_index"] == "http"
+    assert via["directory"] == "browser"
+    units, rows = stages.extract_pages(result, profile)
+    assert len(rows) > 50 and all(u["unit_name"] for u in units)
+
+
+def test_auto_falls_back_to_the_browser_when_the_served_html_lacks_wait_for(portal):
+    """The directory's served HTML is an empty shell drawn by JavaScript: auto must not take it."""
+    portal.set_night(1)
+    profile = load_profile(PROFILE_PATH).with_base_url(portal.base_url)
+    directory = dataclasses.replace(profile.page("directory"), render="auto")
+    profile = dataclasses.replace(profile, pages={"directory": directory})
+    result, _ = _crawl(profile)
+    [page] = result.pages
+    assert page.meta["via"] == "browser"
+    _, rows = stages.extract_pages(result, profile)
+    assert len(rows) > 50
+
+
+def test_render_auto_needs_wait_for(tmp_path):
+    from portalwatch.errors import ProfileError
+
+    text = PROFILE_PATH.read_text(encoding="utf-8").replace('    wait_for: "article.don-vi-chi-tiet"\n', "")
+    (tmp_path / "profile.yaml").write_text(text, encoding="utf-8")
+    for other in PROFILE_PATH.parent.iterdir():
+        if other.name != "profile.yaml":
+            (tmp_path / other.name).write_bytes(other.read_bytes())
+    with pytest.raises(ProfileError, match=r"pages.unit_page.render': render: auto needs wait_for"):
+        load_profile(tmp_path / "profile.yaml")
+    (tmp_path / "profile.yaml").write_text(PROFILE_PATH.read_text(encoding="utf-8").replace(
+        "render: auto", "render: sometimes", 1), encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"expected true, false or auto, found 'sometimes'"):
+        load_profile(tmp_path / "profile.yaml")
+
+
+def test_an_unchanged_page_is_not_downloaded_again(portal):
+    import zlib
+
+    portal.set_night(1)
+    profile = load_profile(PROFILE_PATH).with_base_url(portal.base_url)
+    url = portal.base_url + "he-thong-chinh-tri"
+    request = PageRequest(url, "unit_index", render=False)
+
+    async def fetch(kept):
+        async with PortalRenderer(profile, Settings(), kept=kept) as renderer:
+            return await renderer.render(request), renderer.not_modified
+
+    first, _ = asyncio.run(fetch({}))
+    assert first.status == 200 and first.meta["etag"]
+    kept = {url: KeptPage(zlib.compress(first.html.encode("utf-8")), first.meta["etag"],
+                          first.meta.get("last_modified"))}
+    again, not_modified = asyncio.run(fetch(kept))
+    assert not_modified == 1 and again.meta["not_modified"] and again.status == 200 and again.ok
+    assert again.html == first.html
+    stale = {url: KeptPage(zlib.compress(b"<html>old copy</html>"), '"an-old-etag"', None)}
+    fresh, not_modified = asyncio.run(fetch(stale))
+    assert not_modified == 0 and fresh.html == first.html, "a changed page is downloaded"
+
+
+def test_second_night_asks_conditionally_and_finds_the_same(portal, scenario, tmp_path):
+    """Two nights of an unchanged portal: the second downloads no unit page again (304s) and
+    reports exactly the findings of a night that downloads everything."""
+    portal.set_night(1)
+    night = scenario.night_date(1)
+    out, fresh_out = tmp_path / "out", tmp_path / "fresh"
+    stages.run_night(PROFILE_PATH, out, now=night.isoformat(), base_url=portal.base_url)
+    portal.request_log.clear()
+    second = stages.run_night(PROFILE_PATH, out, now=(night + dt.timedelta(days=1)).isoformat(),
+                              base_url=portal.base_url)
+    full = stages.run_night(PROFILE_PATH, fresh_out, now=(night + dt.timedelta(days=1)).isoformat(),
+                            base_url=portal.base_url)
+
+    def keys(outputs):
+        return sorted(json.loads(line)["key"] for line in outputs.findings.read_text(encoding="utf-8").splitlines())
+
+    assert keys(second) == keys(full) and keys(second)
+    store = open_store(stages.store_url(out))
+    runs = store.runs("vungtau-2022")
+    from sqlalchemy import select
+
+    from portalwatch.store.schema import snapshots
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(snapshots.c.page_type, snapshots.c.via, snapshots.c.etag)
+                            .where(snapshots.c.run_id == runs[-1]["id"])).all()
+    store.dispose()
+    assert {(t, v) for t, v, _ in rows} >= {("unit_page", "http"), ("directory", "browser")}
+    assert all(e for t, v, e in rows if v == "http"), "validators kept for the next night"
+    units = sum(t == "unit_page" for t, _, _ in rows)
+    assert second.summary["pages"] == full.summary["pages"]
+    assert second.summary["pages_unchanged"] >= units > 0 and full.summary["pages_unchanged"] == 0
