@@ -20,7 +20,11 @@ from pathlib import Path
 
 #: Short name -> module, in the order of BENCHMARKS.md.
 BENCHES = {
+    "render": "benchmarks.render",
+    "night": "benchmarks.night",
+    "validate": "benchmarks.validate",
     "store": "benchmarks.store_write",
+    "cli": "benchmarks.cli_startup",
     "fleet": "benchmarks.fleet",
 }
 DEFAULT_TARGET = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"

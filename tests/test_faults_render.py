@@ -105,7 +105,7 @@ def test_page_over_the_limit_without_content_length_is_measured_in_the_browser(f
 
 
 def test_page_size_limit_is_a_setting():
-    assert Settings().max_page_bytes == 5 * 1024 * 1024
+    assert Settings().max_page_bytes == 16 * 1024 * 1024
     assert load_settings({"PORTALWATCH_MAX_PAGE_BYTES": "1048576"}).max_page_bytes == 1048576
     from portalwatch.errors import ConfigError
 

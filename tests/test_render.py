@@ -68,3 +68,18 @@ def test_unreachable_page_is_recorded_not_raised():
     [page] = _render(HttpRenderer(allowed_hosts=("127.0.0.1",), timeout_s=5),
                      PageRequest(f"http://127.0.0.1:{port}/", "unit_page"))
     assert page.status == 0 and "ConnectError" in page.error
+
+
+@pytest.mark.browser
+def test_tabs_are_recycled_so_memory_stays_flat(portal):
+    """A tab is closed after `page_recycle_after` pages (its renderer process grows as it navigates)."""
+    portal.set_night(1)
+    renderer = PlaywrightRenderer(allowed_hosts=("127.0.0.1",), concurrency=1, page_recycle_after=2)
+
+    async def go():
+        async with renderer:
+            return [await renderer.render(PageRequest(portal.base_url + "he-thong-chinh-tri", "unit_index"))
+                    for _ in range(6)]
+    pages = asyncio.run(go())
+    assert all(p.ok for p in pages)
+    assert renderer.tabs_opened == 3

@@ -36,7 +36,9 @@ class Settings:
     page_timeout_s: float = 20.0
     block_resources: tuple[str, ...] = ("image", "font", "media")
     snapshot_retention_days: int = 30  # PORTALWATCH_SNAPSHOT_DAYS: page snapshots older than this are pruned
-    max_page_bytes: int = 5 * 1024 * 1024  # PORTALWATCH_MAX_PAGE_BYTES: a bigger page is an error "page too large"
+    # PORTALWATCH_MAX_PAGE_BYTES: a bigger page is an error "page too large" (room for a large
+    # directory; a CMS gone wrong can serve hundreds of MiB)
+    max_page_bytes: int = 16 * 1024 * 1024
     render_retries: int = 2  # PORTALWATCH_RENDER_RETRIES: a 5xx, 429 or timeout is fetched again this often
     retry_backoff_s: float = 2.0  # PORTALWATCH_RETRY_BACKOFF_S: first wait before a retry, doubled each time
     env: dict[str, str] = field(default_factory=dict, repr=False)

@@ -17,7 +17,7 @@ from .base import PageRequest, RenderedPage
 __all__ = ["HttpRenderer"]
 
 _MAX_REDIRECTS = 5
-_MAX_BYTES = 5 * 1024 * 1024
+_MAX_BYTES = 16 * 1024 * 1024
 
 
 class HttpRenderer:

@@ -1,0 +1,89 @@
+"""A second night on an unchanged portal against the first: the whole night and each of its stages.
+
+The scaled sample portal (vungtau-2022 layout, 2,000 unit pages, 20,000 directory rows) audited by
+`run_night` (`portalwatch run --no-prefect`) on two consecutive dates with nothing changed on the
+site, into a fresh SQLite store and output folder: the second night asks for every page read over
+plain HTTP with its ETag (a 304 reuses the copy in the store) and renders the JavaScript directory
+again. Stages are timed by wrapping the functions `run_night` calls; each night runs in a fresh
+process, as a scheduled night does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TITLE = "Second night"
+HOW = __doc__.split("\n\n", 1)[1].strip().replace("\n", " ")
+PROFILE = Path(__file__).resolve().parents[1] / "profiles" / "vungtau-2022" / "profile.yaml"
+UNITS = int(os.environ.get("BENCH_UNITS", 2_000))
+ROWS = int(os.environ.get("BENCH_ROWS", 20_000))
+STAGES = ("render_portal", "extract_pages", "normalise", "night_context", "validate", "record_night",
+          "plan_and_queue", "write_outputs")
+
+
+def one_night(base_url: str, out: str, night: str) -> dict:
+    """Run one night in this process, timing each stage; returns seconds by stage and the summary."""
+    import portalwatch.night as stages
+
+    times: dict[str, float] = {}
+
+    def timed(name: str):
+        inner = getattr(stages, name)
+
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                times[name] = times.get(name, 0.0) + time.perf_counter() - started
+        return wrapper
+
+    for name in STAGES:
+        setattr(stages, name, timed(name))
+    started = time.perf_counter()
+    outputs = stages.run_night(PROFILE, out, now=night, base_url=base_url)
+    total = time.perf_counter() - started
+    return {"total": total, "stages": times, "pages": outputs.summary["pages"],
+            "findings": outputs.summary["findings"]}
+
+
+def _in_subprocess(base_url: str, out: str, night: str) -> dict:
+    code = ("import json, sys; from benchmarks.night import one_night; "
+            "print(json.dumps(one_night(sys.argv[1], sys.argv[2], sys.argv[3])))")
+    done = subprocess.run([sys.executable, "-c", code, base_url, out, night], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1], check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the night failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run() -> list[tuple[str, str]]:
+    from sample_portal import SamplePortal
+
+    with SamplePortal("vungtau-2022", night=1, scale_units=UNITS, scale_rows=ROWS) as portal, \
+            tempfile.TemporaryDirectory() as tmp:
+        first_date = portal.scenario.night_date(1)
+        first = _in_subprocess(portal.base_url, tmp, first_date.isoformat())
+        portal.request_log.clear()
+        second = _in_subprocess(portal.base_url, tmp, (first_date + dt.timedelta(days=1)).isoformat())
+        second_requests = len(portal.request_log)
+    rows = [("night: first night", f"{first['total']:.1f} s ({first['pages']:,} pages, {first['findings']} findings)"),
+            ("night: second night, portal unchanged",
+             f"{second['total']:.1f} s = {second['total'] / first['total']:.0%} of the first "
+             f"({second_requests:,} requests; target at most 10%)")]
+    for name in STAGES:
+        a, b = first["stages"].get(name, 0.0), second["stages"].get(name, 0.0)
+        rows.append((f"night: stage {name}", f"{a:.1f} s, then {b:.1f} s ({b / a:.0%})" if a else f"{b:.1f} s"))
+    return rows
+
+
+if __name__ == "__main__":
+    for measure, value in run():
+        print(f"{measure}: {value}")
