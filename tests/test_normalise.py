@@ -2,7 +2,10 @@ import datetime as dt
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from portalwatch.normalise import phones
 from portalwatch.normalise.dates import parse_date
 from portalwatch.normalise.emails import on_domain, parse_emails
 from portalwatch.normalise.phones import parse_phones, suggest_new_number
@@ -90,3 +93,16 @@ def test_clean_text_nfc_zero_width_and_blank():
 ])
 def test_placeholders(value, expected):
     assert is_placeholder(value, PLACEHOLDERS) is expected
+
+
+_PHONE_CHARS = "0123456789 .-+()/,;:xX84"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.from_regex(phones._PLAIN_NUMBER, fullmatch=True),
+                 st.from_regex(r"\s?(?:0|\+84 ?)(?:(?:[235789]\d|1[2-9])\d)[ .\-]?\d{3,4}[ .\-]?\d{3,4}\s?",
+                               fullmatch=True),
+                 st.text(alphabet=_PHONE_CHARS, max_size=24)))
+def test_the_plain_number_shortcut_agrees_with_the_matcher(text):
+    """A number written alone is parsed directly; it must give what libphonenumber's matcher gives."""
+    assert phones._valid_segment(text, "VN") == phones._matched_segment(text, "VN")

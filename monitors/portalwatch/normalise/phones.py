@@ -63,7 +63,31 @@ def _valid(text: str, region: str) -> tuple[list[str], list[str]]:
     return numbers, invalid
 
 
+#: One number written alone, in national form (leading 0) or international (+84), grouped by spaces,
+#: dots or hyphens: most of what a directory holds. No brackets, letters or slashes, for which
+#: libphonenumber's matcher applies checks a bare parse does not.
+_PLAIN_NUMBER = re.compile(r"(?:0|\+84[\s.\-]?)\d(?:[\s.\-]?\d){7,11}")
+
+
 def _valid_segment(text: str, region: str) -> tuple[list[str], list[str]]:
+    """Valid numbers and invalid digit runs in one segment of a field.
+
+    A segment that is one plainly written number is parsed directly, which gives what the matcher
+    gives at a fraction of its cost (the matcher is most of a night's validation time); anything
+    else goes through the matcher."""
+    plain = text.strip()
+    if _PLAIN_NUMBER.fullmatch(plain):
+        try:
+            parsed = phonenumbers.parse(plain, region)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if parsed is not None and phonenumbers.is_valid_number(parsed):
+            return [to_e164(parsed)], []
+    return _matched_segment(text, region)
+
+
+def _matched_segment(text: str, region: str) -> tuple[list[str], list[str]]:
+    """What libphonenumber's matcher finds (leniency VALID), and the look-alikes it does not accept."""
     matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID))
     numbers = [to_e164(m.number) for m in matches]
     invalid = []
