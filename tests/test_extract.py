@@ -4,7 +4,12 @@ import datetime as dt
 import unicodedata
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from parsel import Selector
 
+from portalwatch.extract.fields import text_of
+from portalwatch.extract.processors import collapse_whitespace
 from portalwatch.extract.records import extract_links, extract_records
 from portalwatch.profile import load_profile
 from portalwatch.render.base import RenderedPage
@@ -93,3 +98,16 @@ def test_links_are_absolute_deduplicated_and_carry_their_text():
     links = extract_links(page, PROFILE.page("unit_index").links[0])
     assert links == [("http://portal.test/he-thong-chinh-tri/phuong-7", "Phường 7"),
                      ("https://elsewhere.example/x", "Khác")]
+
+
+_MARKUP = st.sampled_from(["<b>", "</b>", "<td>", "</td>", "<br>", "<!-- c -->", "<script>x=1</script>",
+                           "<p>", "</p>", "&amp;", "&nbsp;", " ", "\n", "Điện thoại", "0254 3852 361", "<span>",
+                           "</span>", "<![CDATA[x]]>", "<?pi x?>"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_MARKUP, max_size=20))
+def test_element_text_is_what_xpath_text_nodes_give(parts):
+    """text_of reads an element's text nodes without a selector each; it must read the same ones."""
+    node = Selector(text=f"<div id='f'>{''.join(parts)}</div>tail").css("#f")[0]
+    assert text_of(node) == collapse_whitespace(" ".join(node.xpath(".//text()").getall()))

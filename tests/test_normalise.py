@@ -106,3 +106,10 @@ _PHONE_CHARS = "0123456789 .-+()/,;:xX84"
 def test_the_plain_number_shortcut_agrees_with_the_matcher(text):
     """A number written alone is parsed directly; it must give what libphonenumber's matcher gives."""
     assert phones._valid_segment(text, "VN") == phones._matched_segment(text, "VN")
+
+
+def test_landlines_are_known_from_the_parse():
+    assert parse_phones("0254 3852 361 - 0912 000 199").landlines == ("2543852361",)
+    assert parse_phones("(028) 3822 9999").landlines == ("2838229999",)
+    assert parse_phones("ĐT: 0912 000 199 - Fax: 0254 3852 362").landlines == ("2543852362",)
+    assert parse_phones("0912.000.199").landlines == ()

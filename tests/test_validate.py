@@ -42,7 +42,7 @@ def _person(unit, name, n, **fields):
 
 
 @pytest.fixture(scope="module")
-def findings():
+def facts():
     units = [
         _unit("Ủy ban nhân dân Phường 7", email=None, fax="Đang cập nhật"),
         _unit("UBND Phường 8", phone="...", address=" "),
@@ -59,9 +59,30 @@ def findings():
     ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
                        email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
                        index_ok=False)   # the completeness checks are tested with the sample portal
-    facts = derive_facts(frames.units, frames.directory, REGISTRY, None, ctx)
-    failures = run_suites(load_suites(PROFILE), facts)
-    return build_findings(failures, PROFILE.name, REGISTRY)
+    return derive_facts(frames.units, frames.directory, REGISTRY, None, ctx)
+
+
+@pytest.fixture(scope="module")
+def findings(facts):
+    return build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY)
+
+
+def test_data_docs_show_every_suite_and_every_night_kept(tmp_path, facts):
+    """Data Docs are built once a night for that night's results: the index still lists every
+    result kept, of every suite that had rows, and each result has its page."""
+    suites = load_suites(PROFILE)
+    project = tmp_path / "gx"
+    for _ in range(2):
+        run_suites(suites, facts, project)
+    site = project / "gx" / "uncommitted" / "data_docs" / "local_site"
+    index = (site / "index.html").read_text(encoding="utf-8")
+    checked = [s.name for s in suites if len(facts[s.frame])]
+    assert checked and all(name in index for name in checked)
+    for name in checked:
+        kept = list((project / "gx" / "uncommitted" / "validations" / name).rglob("*.json"))
+        pages = list((site / "validations" / name).rglob("*.html"))
+        assert len(kept) == 2 and len(pages) == 2, name
+        assert (site / "expectations" / f"{name}.html").is_file()
 
 
 def test_findings_are_exactly_the_seeded_problems(findings):

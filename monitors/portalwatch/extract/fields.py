@@ -25,7 +25,9 @@ def text_of(match: Selector, attr: str | None = None) -> str:
     root = match.root
     if isinstance(root, str):  # a text or attribute node selected by ::text / @attr
         return collapse_whitespace(root)
-    return collapse_whitespace(" ".join(match.xpath(".//text()").getall()))
+    # lxml's itertext gives the text nodes XPath's .//text() gives, without a Selector per node
+    # (the directory alone has tens of thousands of cells a night)
+    return collapse_whitespace(" ".join(root.itertext()))
 
 
 def _clean(spec: FieldSpec, text: str) -> str:

@@ -35,6 +35,9 @@ class PhoneField:
     numbers: tuple[str, ...]        # valid numbers, E.164
     invalid: tuple[str, ...]        # digit runs that look like numbers but are not valid now (national form)
     fax: tuple[str, ...] = ()       # valid numbers written after a "Fax:" label in the same field
+    #: national significant numbers of the landlines among them (area codes are checked on these);
+    #: known from the parse, so nothing parses the numbers again to ask what kind they are
+    landlines: tuple[str, ...] = ()
 
 
 def to_e164(number: phonenumbers.PhoneNumber) -> str:
@@ -53,14 +56,22 @@ def _national_digits(text: str) -> str:
 _SEPARATOR = re.compile(r"\s[-–]\s|[;,/|]|\s{2,}|\b(?:hoặc|và|or)\b", re.IGNORECASE)
 
 
-def _valid(text: str, region: str) -> tuple[list[str], list[str]]:
+def _landline(number: phonenumbers.PhoneNumber, kind: int) -> list[str]:
+    if kind != phonenumbers.PhoneNumberType.FIXED_LINE:
+        return []
+    return [phonenumbers.national_significant_number(number)]
+
+
+def _valid(text: str, region: str) -> tuple[list[str], list[str], list[str]]:
     numbers: list[str] = []
     invalid: list[str] = []
+    landlines: list[str] = []
     for segment in _SEPARATOR.split(text):
-        found, bad = _valid_segment(segment, region)
+        found, bad, fixed = _valid_segment(segment, region)
         numbers += found
         invalid += bad
-    return numbers, invalid
+        landlines += fixed
+    return numbers, invalid, landlines
 
 
 #: One number written alone, in national form (leading 0) or international (+84), grouped by spaces,
@@ -69,8 +80,8 @@ def _valid(text: str, region: str) -> tuple[list[str], list[str]]:
 _PLAIN_NUMBER = re.compile(r"(?:0|\+84[\s.\-]?)\d(?:[\s.\-]?\d){7,11}")
 
 
-def _valid_segment(text: str, region: str) -> tuple[list[str], list[str]]:
-    """Valid numbers and invalid digit runs in one segment of a field.
+def _valid_segment(text: str, region: str) -> tuple[list[str], list[str], list[str]]:
+    """Valid numbers, invalid digit runs and landlines (national significant numbers) in one segment.
 
     A segment that is one plainly written number is parsed directly, which gives what the matcher
     gives at a fraction of its cost (the matcher is most of a night's validation time); anything
@@ -81,15 +92,18 @@ def _valid_segment(text: str, region: str) -> tuple[list[str], list[str]]:
             parsed = phonenumbers.parse(plain, region)
         except phonenumbers.NumberParseException:
             parsed = None
-        if parsed is not None and phonenumbers.is_valid_number(parsed):
-            return [to_e164(parsed)], []
+        # the kind of number is what validity is decided on (UNKNOWN: not a valid number)
+        kind = phonenumbers.number_type(parsed) if parsed is not None else phonenumbers.PhoneNumberType.UNKNOWN
+        if kind != phonenumbers.PhoneNumberType.UNKNOWN:
+            return [to_e164(parsed)], [], _landline(parsed, kind)
     return _matched_segment(text, region)
 
 
-def _matched_segment(text: str, region: str) -> tuple[list[str], list[str]]:
+def _matched_segment(text: str, region: str) -> tuple[list[str], list[str], list[str]]:
     """What libphonenumber's matcher finds (leniency VALID), and the look-alikes it does not accept."""
     matches = list(phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID))
     numbers = [to_e164(m.number) for m in matches]
+    landlines = [nsn for m in matches for nsn in _landline(m.number, phonenumbers.number_type(m.number))]
     invalid = []
     for match in _CANDIDATE.finditer(text):
         if any(match.start() < m.end and m.start < match.end() for m in matches):
@@ -100,7 +114,7 @@ def _matched_segment(text: str, region: str) -> tuple[list[str], list[str]]:
             parsed = None
         if parsed is None or not phonenumbers.is_valid_number(parsed):
             invalid.append(_national_digits(match.group(0)))
-    return numbers, invalid
+    return numbers, invalid, landlines
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -112,12 +126,14 @@ def parse_phones(text: str | None, region: str = "VN") -> PhoneField:
     if not text:
         return PhoneField((), ())
     parts = _FAX_LABEL.split(text, maxsplit=1)
-    numbers, invalid = _valid(parts[0], region)
+    numbers, invalid, landlines = _valid(parts[0], region)
     fax: list[str] = []
     if len(parts) == 2:
-        fax, fax_invalid = _valid(parts[1], region)
+        fax, fax_invalid, fax_landlines = _valid(parts[1], region)
         invalid += fax_invalid
-    return PhoneField(tuple(dict.fromkeys(numbers)), tuple(dict.fromkeys(invalid)), tuple(dict.fromkeys(fax)))
+        landlines += fax_landlines
+    return PhoneField(tuple(dict.fromkeys(numbers)), tuple(dict.fromkeys(invalid)), tuple(dict.fromkeys(fax)),
+                      tuple(dict.fromkeys(landlines)))
 
 
 def suggest_new_number(national: str, old_area_codes: dict[str, str] | None = None,

@@ -18,7 +18,6 @@ Frames produced:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,22 +74,9 @@ def phone_status(raw: str | None, ctx: NightContext) -> tuple[str | None, str | 
         return "old_numbering", ", ".join(_national(s, ctx.region) for s in suggestions)
     if field.invalid or not (field.numbers or field.fax):
         return "invalid", None
-    if ctx.area_codes:
-        for e164 in field.numbers + field.fax:
-            nsn = _landline_nsn(e164, ctx.region)
-            if nsn is not None and not any(nsn.startswith(code) for code in ctx.area_codes):
-                return "other_area", None
+    if ctx.area_codes and any(not nsn.startswith(tuple(ctx.area_codes)) for nsn in field.landlines):
+        return "other_area", None
     return "ok", None
-
-
-@functools.lru_cache(maxsize=65_536)
-def _landline_nsn(e164: str, region: str) -> str | None:
-    """The national significant number of a landline, None for any other kind of number (cached:
-    the same office numbers recur across a directory)."""
-    number = phonenumbers.parse(e164, region)
-    if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.FIXED_LINE:
-        return None
-    return phonenumbers.national_significant_number(number)
 
 
 def email_status(raw: str | None, ctx: NightContext) -> str | None:
