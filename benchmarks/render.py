@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,6 @@ from typing import Any
 TITLE = "Rendering"
 HOW = __doc__.split("\n\n", 1)[1].strip().replace("\n", " ")
 PROFILE = Path(__file__).resolve().parents[1] / "profiles" / "vungtau-2022" / "profile.yaml"
-import os
 UNITS, ROWS = int(os.environ.get("BENCH_UNITS", 2_000)), int(os.environ.get("BENCH_ROWS", 20_000))
 NAIVE_PAGES = int(os.environ.get("BENCH_NAIVE", 200))
 LONG_RUN = int(os.environ.get("BENCH_LONG_RUN", 10_000))
@@ -126,11 +127,11 @@ def naive(profile: Any, urls: list[tuple[str, str]]) -> dict[str, Any]:
             for url, page_type in urls:
                 context = await browser.new_context()
                 page = await context.new_page()
-                started = time.time()
+                fetched_at = dt.datetime.now(dt.timezone.utc)
                 response = await page.goto(url, wait_until="load")
                 html = await page.content()
                 pages.append(RenderedPage(url, page_type, response.status if response else 0, page.url, html,
-                                          __import__("datetime").datetime.fromtimestamp(started)))
+                                          fetched_at))
                 await context.close()
             await browser.close()
         return pages
@@ -143,8 +144,6 @@ def naive(profile: Any, urls: list[tuple[str, str]]) -> dict[str, Any]:
 
 def raw_http(profile: Any, urls: list[tuple[str, str]]) -> dict[str, Any]:
     """httpx, 8 connections, no browser: the download and parse of the same pages."""
-    import datetime as dt
-
     import httpx
 
     from portalwatch.render.base import RenderedPage

@@ -10,7 +10,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Settings", "CHROMIUM_FLAGS", "load_settings"]
+__all__ = ["Settings", "CHROMIUM_FLAGS", "MAX_PAGE_BYTES", "load_settings"]
+
+#: A bigger page is refused as "page too large": room for a large directory, while a CMS gone wrong
+#: can serve hundreds of MiB. The default of PORTALWATCH_MAX_PAGE_BYTES and of every renderer.
+MAX_PAGE_BYTES = 16 * 1024 * 1024
 
 #: Flags that let Chromium run headless as root on a closed network: without the background
 #: networking switches it keeps trying to reach Google's hosts.
@@ -36,9 +40,7 @@ class Settings:
     page_timeout_s: float = 20.0
     block_resources: tuple[str, ...] = ("image", "font", "media")
     snapshot_retention_days: int = 30  # PORTALWATCH_SNAPSHOT_DAYS: page snapshots older than this are pruned
-    # PORTALWATCH_MAX_PAGE_BYTES: a bigger page is an error "page too large" (room for a large
-    # directory; a CMS gone wrong can serve hundreds of MiB)
-    max_page_bytes: int = 16 * 1024 * 1024
+    max_page_bytes: int = MAX_PAGE_BYTES  # PORTALWATCH_MAX_PAGE_BYTES: a bigger page is "page too large"
     render_retries: int = 2  # PORTALWATCH_RENDER_RETRIES: a 5xx, 429 or timeout is fetched again this often
     retry_backoff_s: float = 2.0  # PORTALWATCH_RETRY_BACKOFF_S: first wait before a retry, doubled each time
     env: dict[str, str] = field(default_factory=dict, repr=False)

@@ -12,19 +12,19 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ..settings import MAX_PAGE_BYTES
 from .base import PageRequest, RenderedPage
 
 __all__ = ["HttpRenderer"]
 
 _MAX_REDIRECTS = 5
-_MAX_BYTES = 16 * 1024 * 1024
 
 
 class HttpRenderer:
     """An httpx client with bounded connections; use as ``async with``."""
 
     def __init__(self, *, allowed_hosts: tuple[str, ...], concurrency: int = 8, timeout_s: float = 20.0,
-                 max_page_bytes: int = _MAX_BYTES) -> None:
+                 max_page_bytes: int = MAX_PAGE_BYTES) -> None:
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
         self.max_page_bytes = max_page_bytes
         self._slots = asyncio.Semaphore(concurrency)

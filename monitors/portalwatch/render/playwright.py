@@ -2,8 +2,8 @@
 
 Cheap by design, because the browser is the cost of a night: one browser, one context and its pages
 reused (a tab closed after ``page_recycle_after`` pages and the context replaced every
-``recycle_after``, since long-lived tabs and contexts grow), a bounded number of pages at once, images/fonts/media and every host outside the profile's allowlist
-blocked, and waiting for the selector the profile needs rather than for network idle.
+``recycle_after``, since long-lived tabs and contexts grow), a bounded number of pages at once,
+images/fonts/media and every host outside the profile's allowlist blocked, and waiting for the selector the profile needs rather than for network idle.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import BrowserUnavailable
-from ..settings import CHROMIUM_FLAGS
+from ..settings import CHROMIUM_FLAGS, MAX_PAGE_BYTES
 from .base import PageRequest, RenderedPage
 from .browser import find_chromium
 
@@ -30,7 +30,7 @@ class PlaywrightRenderer:
     def __init__(self, *, allowed_hosts: tuple[str, ...], concurrency: int = 4, timeout_s: float = 20.0,
                  block: tuple[str, ...] = ("image", "font", "media"), chromium_path: str | None = None,
                  recycle_after: int = 500, page_recycle_after: int = 20,
-                 max_page_bytes: int = 16 * 1024 * 1024) -> None:
+                 max_page_bytes: int = MAX_PAGE_BYTES) -> None:
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
         self.max_page_bytes = max_page_bytes
         self.timeout_ms = int(timeout_s * 1000)

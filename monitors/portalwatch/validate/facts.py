@@ -74,7 +74,7 @@ def phone_status(raw: str | None, ctx: NightContext) -> tuple[str | None, str | 
         return "old_numbering", ", ".join(_national(s, ctx.region) for s in suggestions)
     if field.invalid or not (field.numbers or field.fax):
         return "invalid", None
-    if ctx.area_codes and any(not nsn.startswith(tuple(ctx.area_codes)) for nsn in field.landlines):
+    if ctx.area_codes and any(not nsn.startswith(ctx.area_codes) for nsn in field.landlines):
         return "other_area", None
     return "ok", None
 
