@@ -85,6 +85,32 @@ def test_data_docs_show_every_suite_and_every_night_kept(tmp_path, facts):
         assert (site / "expectations" / f"{name}.html").is_file()
 
 
+def test_each_suite_is_checked_on_its_own_columns_with_its_own_checkpoint(tmp_path, facts, monkeypatch):
+    """Ops can re-run one suite from the kept project; and a suite's batch holds only the columns
+    its rules read (Great Expectations filters the whole batch for every expectation)."""
+    import great_expectations as gx
+
+    given: dict[str, list[str]] = {}
+    run = gx.Checkpoint.run
+
+    def spy(self, *args, batch_parameters=None, **kwargs):
+        given[self.name] = list(batch_parameters["dataframe"].columns)
+        return run(self, *args, batch_parameters=batch_parameters, **kwargs)
+
+    monkeypatch.setattr(gx.Checkpoint, "run", spy)
+    suites = load_suites(PROFILE)
+    project = tmp_path / "gx"
+    run_suites(suites, facts, project)
+    context = gx.get_context(mode="file", project_root_dir=str(project))
+    checked = [s for s in suites if len(facts[s.frame])]
+    assert len(checked) >= 3
+    for suite in checked:
+        checkpoint = context.checkpoints.get(f"portalwatch_{suite.name}")
+        assert [d.suite.name for d in checkpoint.validation_definitions] == [suite.name]
+        read = {rule.column_for(f, suite) for rule in suite.rules for f in rule.fields}
+        assert set(given[checkpoint.name]) == read, suite.name
+
+
 def test_findings_are_exactly_the_seeded_problems(findings):
     got = {(f.unit_id, f.subject, f.field, f.category) for f in findings}
     assert got == {

@@ -100,7 +100,7 @@ def _asset(source: Any, name: str) -> Any:
 
 def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
                project_dir: Path | None = None) -> list[Failure]:
-    """Validate the frames: one validation definition per suite, one checkpoint per frame.
+    """Validate the frames: one validation definition and one checkpoint per suite.
 
     With ``project_dir``, the Great Expectations project there keeps every run, and its Data Docs
     (``gx/uncommitted/data_docs/local_site/index.html``) are updated once, for tonight's results:
@@ -122,37 +122,43 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
         if frame.empty:
             continue
         batch = _asset(source, f"{frame_name}_{rows}")
-        definitions, by_suite, checked = [], {}, {}
         for suite in members:
-            gx_suite = gx.ExpectationSuite(name=suite.name)
-            for index, rule in enumerate(suite.rules):
-                cls = _expectation_class(gxe, rule.expectation, suite)
-                for field_name in rule.fields:
-                    column = rule.column_for(field_name, suite)
-                    if column not in frame.columns:
-                        raise SuiteError(f"field '{field_name}' (column '{column}') is not in the {suite.frame} frame",
-                                         path=str(suite.path), key=f"rules.{rule.rule}")
-                    checked[column] = None
-                    if "row_condition" in rule.kwargs:  # a condition may read any column: keep them all
-                        checked.update(dict.fromkeys(frame.columns))
-                    gx_suite.add_expectation(cls(column=column, **rule.kwargs,
-                                                 meta={"rule": rule.rule, "field": field_name, "index": index}))
+            gx_suite, checked = _suite(gx, gxe, suite, frame)
             gx_suite = context.suites.add_or_update(gx_suite)
-            definitions.append(context.validation_definitions.add_or_update(
-                gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)))
-            by_suite[suite.name] = suite
-        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-            name=f"portalwatch_{frame_name}_{rows}", validation_definitions=definitions, actions=[],
-            result_format=RESULT_FORMAT))
-        # Great Expectations filters and fingerprints the frame it is given for every expectation:
-        # it gets the columns checked only; the failures take their rows from the whole frame.
-        result = checkpoint.run(batch_parameters={"dataframe": frame[list(checked)]})
-        for identifier, outcome in result.run_results.items():
-            failures.extend(_failures(by_suite[outcome.suite_name], outcome, frame))
-            documented.append(identifier)
+            definition = context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
+            checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+                name=f"portalwatch_{suite.name}", validation_definitions=[definition], actions=[],
+                result_format=RESULT_FORMAT))
+            # Great Expectations filters (and fingerprints) the frame it is given for every
+            # expectation: each suite gets the columns it checks only, and its failures take their
+            # rows from the whole frame.
+            result = checkpoint.run(batch_parameters={"dataframe": frame[checked]})
+            for identifier, outcome in result.run_results.items():
+                failures.extend(_failures(suite, outcome, frame))
+                documented.append(identifier)
     if project_dir is not None and documented:
         _update_data_docs(context, documented)
     return failures
+
+
+def _suite(gx: Any, gxe: Any, suite: SuiteSpec, frame: pd.DataFrame) -> tuple[Any, list[str]]:
+    """The suite as Great Expectations states it, and the columns of ``frame`` it reads."""
+    gx_suite = gx.ExpectationSuite(name=suite.name)
+    checked: dict[str, None] = {}
+    for index, rule in enumerate(suite.rules):
+        cls = _expectation_class(gxe, rule.expectation, suite)
+        for field_name in rule.fields:
+            column = rule.column_for(field_name, suite)
+            if column not in frame.columns:
+                raise SuiteError(f"field '{field_name}' (column '{column}') is not in the {suite.frame} frame",
+                                 path=str(suite.path), key=f"rules.{rule.rule}")
+            checked[column] = None
+            if "row_condition" in rule.kwargs:  # a condition may read any column: keep them all
+                checked.update(dict.fromkeys(frame.columns))
+            gx_suite.add_expectation(cls(column=column, **rule.kwargs,
+                                         meta={"rule": rule.rule, "field": field_name, "index": index}))
+    return gx_suite, list(checked)
 
 
 def _update_data_docs(context: Any, results: list[Any]) -> None:
