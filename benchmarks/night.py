@@ -3,9 +3,10 @@
 The scaled sample portal (vungtau-2022 layout, 2,000 unit pages, 20,000 directory rows) audited by
 `run_night` (`portalwatch run --no-prefect`) on two consecutive dates with nothing changed on the
 site, into a fresh SQLite store and output folder: the second night asks for every page read over
-plain HTTP with its ETag (a 304 reuses the copy in the store) and renders the JavaScript directory
-again. Stages are timed by wrapping the functions `run_night` calls; each night runs in a fresh
-process, as a scheduled night does.
+plain HTTP with its ETag (a 304 reuses the copy in the store), renders the JavaScript directory
+again, and takes from the store the records of every page whose content is unchanged
+(`kept_records`) instead of extracting them. Stages are timed by wrapping the functions
+`run_night` calls; each night runs in a fresh process, as a scheduled night does.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ HOW = __doc__.split("\n\n", 1)[1].strip().replace("\n", " ")
 PROFILE = Path(__file__).resolve().parents[1] / "profiles" / "vungtau-2022" / "profile.yaml"
 UNITS = int(os.environ.get("BENCH_UNITS", 2_000))
 ROWS = int(os.environ.get("BENCH_ROWS", 20_000))
-STAGES = ("render_portal", "extract_pages", "normalise", "night_context", "validate", "record_night",
-          "plan_and_queue", "write_outputs")
+STAGES = ("render_portal", "kept_records", "extract_pages", "normalise", "night_context", "validate",
+          "record_night", "plan_and_queue", "write_outputs")
 
 
 def one_night(base_url: str, out: str, night: str) -> dict:

@@ -49,11 +49,12 @@ def render_portal(config: stages.Config, store: Any = None, night: str | None = 
 
 
 @task(name="extract-normalise", cache_policy=NO_CACHE)
-def extract_and_normalise(result: Any, config: stages.Config) -> tuple[list, list, Any]:
-    units, rows = stages.extract_pages(result, config.profile)
+def extract_and_normalise(result: Any, config: stages.Config, kept: Any = None) -> tuple[list, list, Any]:
+    units, rows = stages.extract_pages(result, config.profile, kept)
     sections = stages.extract_sections(result, config.profile)
-    get_run_logger().info("extracted %d unit pages, %d directory rows and %d section items", len(units), len(rows),
-                          len(sections))
+    get_run_logger().info("extracted %d unit pages, %d directory rows and %d section items (%d pages unchanged "
+                          "since the last night, their records reused)", len(units), len(rows), len(sections),
+                          kept.reused if kept is not None else 0)
     return units, rows, stages.normalise(units, rows, config, sections)
 
 
@@ -137,7 +138,8 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
             result = result.result        # still down after the retries: record the night, tell ops
         elif isinstance(result, BaseException):
             raise result
-        units, rows, frames = extract_and_normalise(result, config)
+        kept = stages.kept_records(store, config.profile, stages.night_date(night))
+        units, rows, frames = extract_and_normalise(result, config, kept)
         previous = store.last_counts(config.profile.name, before=stages.night_date(night))
         findings, ctx = validate(frames, config, night, result, out, previous)
         notices = stages.run_notices(result, frames, config.profile, ctx)

@@ -8,6 +8,7 @@ reuses the copy in the store, with the same findings as a full download.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -130,3 +131,53 @@ def test_second_night_asks_conditionally_and_finds_the_same(portal, scenario, tm
     units = sum(t == "unit_page" for t, _, _ in rows)
     assert second.summary["pages"] == full.summary["pages"]
     assert second.summary["pages_unchanged"] >= units > 0 and full.summary["pages_unchanged"] == 0
+
+
+def _render_and_extract(profile, store, night, spy=None):
+    """Tonight's crawl, its records with the last night's reused, and the same extracted afresh."""
+    result = stages.render_portal(profile, Settings(), store, night)
+    kept = stages.kept_records(store, profile, night)
+    with spy or contextlib.nullcontext():
+        reused = stages.extract_pages(result, profile, kept)
+    return result, kept, reused, stages.extract_pages(result, profile)
+
+
+def test_unchanged_pages_give_last_nights_records_without_being_parsed(portal, scenario, tmp_path, monkeypatch):
+    """Records of a page whose content is unchanged since the last night come from the store, equal
+    to what extracting it again gives; a changed page, or a changed spec, is extracted afresh."""
+    import portalwatch.extract.records as records_module
+
+    portal.set_night(1)
+    night = scenario.night_date(1)
+    out = tmp_path / "out"
+    stages.run_night(PROFILE_PATH, out, now=night.isoformat(), base_url=portal.base_url)
+    profile = load_profile(PROFILE_PATH).with_base_url(portal.base_url)
+    store = open_store(stages.store_url(out))
+    try:
+        parsed = []
+        parse = records_module.parse_page
+
+        @contextlib.contextmanager
+        def spy():
+            with monkeypatch.context() as patch:
+                patch.setattr(records_module, "parse_page", lambda page: parsed.append(page.url) or parse(page))
+                yield
+
+        tomorrow = night + dt.timedelta(days=1)
+        result, kept, reused, fresh = _render_and_extract(profile, store, tomorrow, spy())
+        assert kept.reused == len(result.of_type("unit_page") + result.of_type("directory")) > 0
+        assert not parsed, "nothing unchanged is parsed again"
+        assert reused == fresh and len(reused[1]) > 0
+
+        portal.set_night(2)                                  # some units edited their pages
+        result, kept, reused, fresh = _render_and_extract(profile, store, tomorrow)
+        assert reused == fresh
+        assert 0 < kept.reused < len(result.of_type("unit_page") + result.of_type("directory"))
+
+        spec = profile.page("unit_page")
+        moved = dataclasses.replace(spec, fields=tuple(dataclasses.replace(f, css=f"{f.css}, .moved")
+                                                       if f.css else f for f in spec.fields))
+        changed = dataclasses.replace(profile, pages={**profile.pages, "unit_page": moved})
+        assert stages.kept_records(store, changed, tomorrow).pages == {}, "another spec reuses nothing"
+    finally:
+        store.dispose()

@@ -107,3 +107,31 @@ def test_unreachable_database_is_a_clear_error():
 def test_bad_store_url_is_a_clear_error():
     with pytest.raises(StoreError, match="invalid store URL"):
         open_store("nosuchdb://x")
+
+
+def test_a_store_of_an_earlier_version_is_upgraded_and_reuses_nothing_it_cannot_vouch_for(store_url):
+    """A store made before runs kept their extraction key is migrated in place: its runs stay, and
+    none of their records is taken for tonight's (nobody knows how they were extracted)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from portalwatch.store.store import _MIGRATIONS
+
+    engine = create_engine(store_url)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0002")
+        conn.execute(text("INSERT INTO runs (portal, night, status, started_at, pages, pages_failed, findings, "
+                          "opened, resolved) VALUES ('p', '2022-06-13', 'completed', '2022-06-13 01:30:00', "
+                          "1, 0, 0, 0, 0)"))
+    engine.dispose()
+    store = open_store(store_url)
+    try:
+        runs = store.runs("p")
+        assert len(runs) == 1 and runs[0]["extract_key"] is None
+        assert store.kept_records("p", "any-key", before=dt.date(2022, 6, 14)) == {}
+    finally:
+        store.dispose()

@@ -23,9 +23,10 @@ from .profile.roster import Roster, load_roster
 from .profile.schema import DIRECTORY, UNIT_PAGE, Profile
 from .settings import Settings, load_settings
 
-__all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate", "make_findings",
-           "run_notices", "night_date", "extract_sections", "write_outputs", "NightOutputs", "run_night", "gx_project", "night_context", "coverage", "unit_hashes", "store_url", "record_night",
-           "plan_and_queue", "deliver_alerts", "PORTAL_TZ"]
+__all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate",
+           "make_findings", "run_notices", "night_date", "extract_sections", "kept_records", "write_outputs",
+           "NightOutputs", "run_night", "gx_project", "night_context", "coverage", "unit_hashes",
+           "store_url", "record_night", "plan_and_queue", "deliver_alerts", "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
 
@@ -99,12 +100,27 @@ def render_portal(profile: Profile, settings: Settings | None = None, store: Any
     return asyncio.run(_render(profile, settings or Settings(), store, night))
 
 
-def extract_pages(result: Any, profile: Profile) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Raw records of unit pages and of directory rows."""
+def kept_records(store: Any, profile: Profile, night: dt.date | None = None):
+    """The last night's records of the pages that may come back unchanged (a
+    :class:`~portalwatch.extract.kept.KeptRecords`), or None without a store."""
+    from .extract.kept import KeptRecords, extract_key
+
+    if store is None:
+        return None
+    key = extract_key(profile)
+    return KeptRecords(key, store.kept_records(profile.name, key, before=night))
+
+
+def extract_pages(result: Any, profile: Profile, kept: Any = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Raw records of unit pages and of directory rows; with ``kept`` (:func:`kept_records`), a
+    page unchanged since the last night gives its records of then without being parsed again."""
     from .extract.records import extract_records
 
-    units = [r for page in result.of_type(UNIT_PAGE) for r in extract_records(page, profile.page(UNIT_PAGE))]
-    rows = [r for page in result.of_type(DIRECTORY) for r in extract_records(page, profile.page(DIRECTORY))]
+    units = [r for page in result.of_type(UNIT_PAGE) for r in extract_records(page, profile.page(UNIT_PAGE), kept)]
+    rows = [r for page in result.of_type(DIRECTORY) for r in extract_records(page, profile.page(DIRECTORY), kept)]
+    if kept is not None and kept.reused:
+        logger.info("%d pages unchanged since the last night: their records reused, not extracted again",
+                    kept.reused)
     return units, rows
 
 
@@ -370,10 +386,13 @@ def store_url(out_dir: str | Path, db: str | None = None) -> str:
 def record_night(store: Any, run_id: int, config: Config, night: dt.date, result: Any, unit_records: list,
                  directory_records: list, frames: Any, findings: list, ctx: Any, notices: list, score: Any):
     """Commit the night to the store (one transaction)."""
+    from .extract.kept import extract_key
+
     return store.commit_night(run_id, config.profile.name, night, pages=result.pages, unit_records=unit_records,
                               directory_records=directory_records, findings_tonight=findings,
                               coverage=coverage(ctx, frames), notices=notices,
-                              score=score.total if score is not None else None, unit_hashes=unit_hashes(frames))
+                              score=score.total if score is not None else None, unit_hashes=unit_hashes(frames),
+                              extract_key=extract_key(config.profile))
 
 
 def plan_and_queue(store: Any, config: Config, night: dt.date, changes: Any, notices: list, score: Any,
@@ -420,7 +439,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         failpoints.hit("after_run_started")
         result = render_portal(config.profile, settings, store, night)
         failpoints.hit("after_render")
-        units, rows = extract_pages(result, config.profile)
+        units, rows = extract_pages(result, config.profile, kept_records(store, config.profile, night))
         frames = normalise(units, rows, config, extract_sections(result, config.profile))
         ctx = night_context(result, frames, config, night, store.last_counts(config.profile.name, before=night))
         findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config)

@@ -15,6 +15,7 @@ from parsel import Selector
 from ..profile.schema import LinkSpec, PageSpec
 from ..render.base import RenderedPage
 from .fields import read_field, select, text_of
+from .kept import KeptRecords
 
 __all__ = ["extract_links", "extract_records", "extract_next_page", "parse_page"]
 
@@ -51,14 +52,18 @@ def _origin(page: RenderedPage) -> dict[str, Any]:
             "page_type": page.page_type}
 
 
-def extract_records(page: RenderedPage, spec: PageSpec) -> list[dict[str, Any]]:
+def extract_records(page: RenderedPage, spec: PageSpec, kept: KeptRecords | None = None) -> list[dict[str, Any]]:
     """Raw records of one page: one per ``rows`` match, or one for the whole page.
 
     A page that failed (no answer, 4xx/5xx) still yields one record with its status and no field,
-    so the unit behind it is reported as unreachable rather than forgotten.
+    so the unit behind it is reported as unreachable rather than forgotten. With ``kept``, a page
+    unchanged since the last night gives last night's field values under tonight's origin.
     """
     if not page.ok:
         return [] if spec.rows else [_origin(page)]
+    reused = kept.lookup(page) if kept is not None else None
+    if reused is not None:
+        return [{**_origin(page), **{f.name: values.get(f.name) for f in spec.fields}} for values in reused]
     root = parse_page(page)
     nodes = root.css(spec.rows) if spec.rows else [root]
     records = []

@@ -38,6 +38,7 @@ runs = Table(
     Column("score", Float),
     Column("notices", Text),                                 # JSON list of run notices for ops
     Column("error", Text),
+    Column("extract_key", String(64)),                       # how its records were extracted (0003)
     Index("ix_runs_portal_night", "portal", "night"),
 )
 

@@ -118,7 +118,8 @@ class Store:
     def commit_night(self, run_id: int, portal: str, night: dt.date, *, pages: Iterable[Any],
                      unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]],
                      findings_tonight: list[Finding], coverage: Coverage, notices: list[dict[str, Any]],
-                     score: float | None = None, unit_hashes: dict[str, str] | None = None) -> NightChanges:
+                     score: float | None = None, unit_hashes: dict[str, str] | None = None,
+                     extract_key: str | None = None) -> NightChanges:
         """Write the whole night in one transaction; nothing of it if anything fails."""
         failpoints.hit("before_commit_night")
         pages = list(pages)
@@ -142,7 +143,7 @@ class Store:
                 status="completed", finished_at=dt.datetime.now(dt.timezone.utc), pages=len(pages),
                 pages_failed=sum(not p.ok for p in pages), findings=len(findings_tonight),
                 opened=len(by_event["opened"]) + len(by_event["reopened"]), resolved=len(by_event["resolved"]),
-                score=score, notices=_json(notices)))
+                score=score, notices=_json(notices), extract_key=extract_key))
         failpoints.hit("after_commit_night")
         return NightChanges(run_id, False, by_event["opened"], by_event["reopened"], by_event["seen"],
                             by_event["resolved"])
@@ -357,6 +358,32 @@ class Store:
                         (snapshots.c.etag.is_not(None)) | (snapshots.c.last_modified.is_not(None))))
         with self._connect() as conn:
             return {r.url: KeptPage(bytes(r.html), r.etag, r.last_modified) for r in conn.execute(query)}
+
+    def kept_records(self, portal: str, key: str, before: dt.date | None = None) -> dict[tuple[str, str], list]:
+        """The records of the portal's last completed night before ``before``, if its extraction had
+        this ``key``: ``{(url, content hash): [record, ...]}`` for every unit and directory page that
+        answered (an empty list for a page that gave none), in page order."""
+        from ..extract.kept import KEPT_TYPES
+
+        last = select(runs.c.id, runs.c.extract_key).where(runs.c.portal == portal, runs.c.status == "completed")
+        if before is not None:
+            last = last.where(runs.c.night < before)
+        last = last.order_by(runs.c.night.desc(), runs.c.id.desc()).limit(1)
+        with self._connect() as conn:
+            run = conn.execute(last).first()
+            if run is None or run.extract_key != key:
+                return {}
+            pages = conn.execute(select(snapshots.c.url, snapshots.c.content_hash).where(
+                snapshots.c.run_id == run.id, snapshots.c.page_type.in_(KEPT_TYPES),
+                snapshots.c.status.between(200, 299), snapshots.c.error.is_(None),
+                snapshots.c.content_hash.is_not(None))).all()
+            by_url: dict[str, list[dict[str, Any]]] = {url: [] for url, _ in pages}
+            for (data,) in conn.execute(select(records.c.data).where(records.c.run_id == run.id)
+                                        .order_by(records.c.id)):
+                record = json.loads(data)
+                if record.get("page_url") in by_url:
+                    by_url[record["page_url"]].append(record)
+        return {(url, digest): by_url[url] for url, digest in pages}
 
     def last_counts(self, portal: str, before: dt.date | None = None, nights: int = 7) -> dict[str, int]:
         """The most records per kind (``unit``, ``directory``) of the portal's last ``nights``
