@@ -46,7 +46,7 @@ def _sections(text: str) -> dict[str, str]:
 
 
 def _section(title: str, how: str, rows: list[tuple[str, str]]) -> str:
-    lines = [f"## {title}", "", f"Measured {dt.date.today().isoformat()} on {_machine()}.", ""]
+    lines = [f"## {title}", "", f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {_machine()}.", ""]
     if how:
         lines += [how.strip(), ""]
     lines += ["| measure | result |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
@@ -78,8 +78,9 @@ def main(argv: list[str] | None = None) -> None:
     titles = [importlib.import_module(m).TITLE for m in BENCHES.values()]
     header = ["# Benchmarks", "",
               "Written by `make bench` (`.venv/bin/python -m benchmarks`; one section only:",
-              "`.venv/bin/python -m benchmarks NAME`), each section with its date and machine.",
-              "Figures are from one run; tests never assert times.", ""]
+              "`.venv/bin/python -m benchmarks NAME`), each section with when and on what it was measured.",
+              "A section's figures are from one run; compare ratios within a section, since the same",
+              "machine can run slower at another hour. Tests never assert times.", ""]
     body = [produced.get(t) or existing.get(t) for t in titles]
     args.out.write_text("\n".join(header) + "\n" + "\n".join(b for b in body if b), encoding="utf-8")
     print(f"written: {args.out}")

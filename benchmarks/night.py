@@ -81,7 +81,8 @@ def run() -> list[tuple[str, str]]:
              f"({second_requests:,} requests; target at most 10%)")]
     for name in STAGES:
         a, b = first["stages"].get(name, 0.0), second["stages"].get(name, 0.0)
-        rows.append((f"night: stage {name}", f"{a:.1f} s, then {b:.1f} s ({b / a:.0%})" if a else f"{b:.1f} s"))
+        share = f" ({b / a:.0%})" if a >= 0.05 else ""          # no percentage of a stage that did nothing
+        rows.append((f"night: stage {name}", f"{a:.1f} s, then {b:.1f} s{share}"))
     return rows
 
 

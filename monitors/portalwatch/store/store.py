@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import and_, create_engine, delete, func, insert, select, update
+from sqlalchemy import Select, and_, create_engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -347,10 +347,7 @@ class Store:
         ETag or a Last-Modified) and a kept copy: ``{url: KeptPage}``, for conditional requests."""
         from ..render.portal import KeptPage
 
-        last = select(runs.c.id).where(runs.c.portal == portal, runs.c.status == "completed")
-        if before is not None:
-            last = last.where(runs.c.night < before)
-        last = last.order_by(runs.c.night.desc(), runs.c.id.desc()).limit(1)
+        last = _last_completed(portal, before)
         query = (select(snapshots.c.url, page_contents.c.html, snapshots.c.etag, snapshots.c.last_modified)
                  .join(page_contents, page_contents.c.hash == snapshots.c.content_hash)
                  .where(snapshots.c.run_id == last.scalar_subquery(), snapshots.c.via == "http",
@@ -365,12 +362,8 @@ class Store:
         answered (an empty list for a page that gave none), in page order."""
         from ..extract.kept import KEPT_TYPES
 
-        last = select(runs.c.id, runs.c.extract_key).where(runs.c.portal == portal, runs.c.status == "completed")
-        if before is not None:
-            last = last.where(runs.c.night < before)
-        last = last.order_by(runs.c.night.desc(), runs.c.id.desc()).limit(1)
         with self._connect() as conn:
-            run = conn.execute(last).first()
+            run = conn.execute(_last_completed(portal, before, 1, runs.c.id, runs.c.extract_key)).first()
             if run is None or run.extract_key != key:
                 return {}
             pages = conn.execute(select(snapshots.c.url, snapshots.c.content_hash).where(
@@ -390,12 +383,8 @@ class Store:
         completed nights before ``before``: what tonight's crawl is compared with to tell layout drift
         from real change. The most, not the last: a drift that lasts keeps being one for a week, and
         a portal that really shrank is taken as it is after that week."""
-        last = select(runs.c.id).where(runs.c.portal == portal, runs.c.status == "completed")
-        if before is not None:
-            last = last.where(runs.c.night < before)
-        last = last.order_by(runs.c.night.desc(), runs.c.id.desc()).limit(nights)
         with self._connect() as conn:
-            run_ids = list(conn.execute(last).scalars())
+            run_ids = list(conn.execute(_last_completed(portal, before, nights)).scalars())
             if not run_ids:
                 return {}
             per_run = (select(records.c.kind, func.count().label("n")).where(records.c.run_id.in_(run_ids))
@@ -466,6 +455,15 @@ class Store:
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise StoreError(f"cannot connect to the store {_redact(str(self.engine.url))}: {reason}") from exc
+
+
+def _last_completed(portal: str, before: dt.date | None, nights: int = 1, *columns: Any) -> Select:
+    """The portal's last ``nights`` completed runs before ``before`` (all, without it), newest first:
+    what a night compares itself with and reuses."""
+    query = select(*(columns or (runs.c.id,))).where(runs.c.portal == portal, runs.c.status == "completed")
+    if before is not None:
+        query = query.where(runs.c.night < before)
+    return query.order_by(runs.c.night.desc(), runs.c.id.desc()).limit(nights)
 
 
 def _disk_full(exc: OperationalError) -> bool:
