@@ -16,6 +16,7 @@ import importlib
 import os
 import platform
 import re
+import traceback
 from pathlib import Path
 
 #: Short name -> module, in the order of BENCHMARKS.md.
@@ -46,7 +47,8 @@ def _sections(text: str) -> dict[str, str]:
 
 
 def _section(title: str, how: str, rows: list[tuple[str, str]]) -> str:
-    lines = [f"## {title}", "", f"Measured {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {_machine()}.", ""]
+    when = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+    lines = [f"## {title}", "", f"Measured {when} on {_machine()}.", ""]
     if how:
         lines += [how.strip(), ""]
     lines += ["| measure | result |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
@@ -65,25 +67,37 @@ def main(argv: list[str] | None = None) -> None:
     chosen = args.names or list(BENCHES)
 
     existing = _sections(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
-    produced: dict[str, str] = {}
+    failed: list[str] = []
     for name in chosen:
         module = importlib.import_module(BENCHES[name])
         print(f"== {module.TITLE}", flush=True)
         rows = []
-        for measure, value in module.run():
-            print(f"{measure}: {value}", flush=True)
-            rows.append((measure, value))
-        produced[module.TITLE] = _section(module.TITLE, getattr(module, "HOW", ""), rows)
+        try:
+            for measure, value in module.run():
+                print(f"{measure}: {value}", flush=True)
+                rows.append((measure, value))
+        except Exception:  # one benchmark failing must not cost the figures of the others
+            traceback.print_exc()
+            failed.append(name)
+            print(f"{name}: failed; its section in {args.out} is left as it was", flush=True)
+            continue
+        existing[module.TITLE] = _section(module.TITLE, getattr(module, "HOW", ""), rows)
+        _write(args.out, existing)              # after each section: a later failure loses nothing
+    _write(args.out, existing)
+    print(f"written: {args.out}")
+    if failed:
+        raise SystemExit(f"benchmark(s) failed: {', '.join(failed)}")
 
+
+def _write(out: Path, sections: dict[str, str]) -> None:
     titles = [importlib.import_module(m).TITLE for m in BENCHES.values()]
     header = ["# Benchmarks", "",
               "Written by `make bench` (`.venv/bin/python -m benchmarks`; one section only:",
               "`.venv/bin/python -m benchmarks NAME`), each section with when and on what it was measured.",
               "A section's figures are from one run; compare ratios within a section, since the same",
               "machine can run slower at another hour. Tests never assert times.", ""]
-    body = [produced.get(t) or existing.get(t) for t in titles]
-    args.out.write_text("\n".join(header) + "\n" + "\n".join(b for b in body if b), encoding="utf-8")
-    print(f"written: {args.out}")
+    body = [sections.get(t) for t in titles]
+    out.write_text("\n".join(header) + "\n" + "\n".join(b for b in body if b), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -55,8 +55,31 @@ def check_portals(portals: list[dict[str, Any]]) -> None:
 @task(name="audit-portal", cache_policy=NO_CACHE)
 def audit_portal(portal: dict[str, Any]) -> dict[str, Any]:
     """One portal's nightly audit (a subflow), once a slot of the fleet's limit is held."""
-    with concurrency(AUDITS_LIMIT, occupy=1, strict=True, raise_on_lease_renewal_failure=False):
-        return nightly_audit(**portal)
+    try:
+        with concurrency(AUDITS_LIMIT, occupy=1, strict=True, raise_on_lease_renewal_failure=False):
+            return nightly_audit(**portal)
+    except Exception as exc:
+        raise portable(exc) from None
+
+
+class AuditFailed(RuntimeError):
+    """A portal's audit failed with an error that cannot travel back from its worker process."""
+
+
+def portable(exc: BaseException) -> BaseException:
+    """The error itself if it survives the trip back from the worker process, else its text.
+
+    Audits run in worker processes and their errors come back pickled; some cannot be rebuilt
+    (httpx's HTTPStatusError, raised when the Prefect API answers 503, wants its request and
+    response), and unpickling one would stop the whole fleet run instead of failing one portal.
+    """
+    import cloudpickle
+
+    try:
+        cloudpickle.loads(cloudpickle.dumps(exc))
+        return exc
+    except Exception:
+        return AuditFailed(f"{type(exc).__name__}: {exc}")
 
 
 @flow(name="fleet-audit", task_runner=ProcessPoolTaskRunner(max_workers=LOCAL_WORKERS), log_prints=True)

@@ -44,6 +44,26 @@ def test_host_limit_name_keeps_the_port():
     assert portal_host({"profile": str(PROFILE_PATH)}) == "portalwatch-host-vungtau.baria-vungtau.gov.vn"
 
 
+def test_an_audit_error_that_cannot_be_unpickled_comes_back_as_its_text():
+    """One portal's failure must reach the fleet as that portal's failure: an error the worker
+    process cannot send back (httpx's, when the Prefect API answers 503) is sent as its text."""
+    import cloudpickle
+    import httpx
+
+    from flows.fleet import AuditFailed, portable
+    from portalwatch.errors import ConfigError
+
+    request = httpx.Request("POST", "http://127.0.0.1:4200/api/flow_runs/")
+    unavailable = httpx.HTTPStatusError("Server error '503 Service Unavailable'", request=request,
+                                        response=httpx.Response(503, request=request))
+    with pytest.raises(TypeError):
+        cloudpickle.loads(cloudpickle.dumps(unavailable))
+    sent = cloudpickle.loads(cloudpickle.dumps(portable(unavailable)))
+    assert isinstance(sent, AuditFailed) and str(sent) == "HTTPStatusError: Server error '503 Service Unavailable'"
+    config = ConfigError("portals[2]: no such profile")
+    assert portable(config) is config, "an error that travels keeps its type"
+
+
 def test_a_mistyped_portal_key_is_refused_before_anything_runs():
     from flows.fleet import check_portals
     from portalwatch.errors import ConfigError
