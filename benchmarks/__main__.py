@@ -83,7 +83,6 @@ def main(argv: list[str] | None = None) -> None:
             continue
         existing[module.TITLE] = _section(module.TITLE, getattr(module, "HOW", ""), rows)
         _write(args.out, existing)              # after each section: a later failure loses nothing
-    _write(args.out, existing)
     print(f"written: {args.out}")
     if failed:
         raise SystemExit(f"benchmark(s) failed: {', '.join(failed)}")

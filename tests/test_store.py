@@ -127,6 +127,13 @@ def test_a_store_of_an_earlier_version_is_upgraded_and_reuses_nothing_it_cannot_
         conn.execute(text("INSERT INTO runs (portal, night, status, started_at, pages, pages_failed, findings, "
                           "opened, resolved) VALUES ('p', '2022-06-13', 'completed', '2022-06-13 01:30:00', "
                           "1, 0, 0, 0, 0)"))
+        # a unit page of that night, with its record: all a later night would need but the key
+        conn.execute(text("INSERT INTO page_contents (hash, html, size) VALUES ('h', :html, 4)"),
+                     {"html": b"x"})
+        conn.execute(text("INSERT INTO snapshots (run_id, url, page_type, status, content_hash, rendered_at) "
+                          "VALUES (1, 'http://p/u', 'unit_page', 200, 'h', '2022-06-13 01:30:00')"))
+        conn.execute(text("INSERT INTO records (run_id, kind, unit_id, data) "
+                          "VALUES (1, 'unit', 'u', '{\"page_url\": \"http://p/u\"}')"))
     engine.dispose()
     store = open_store(store_url)
     try:

@@ -37,6 +37,15 @@ class RenderedPage:
     error: str | None = None
     meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # A page drawn by JavaScript can hold lone surrogates (String.fromCharCode(0xD800)), which no
+        # parser, hash or store accepts: they become U+FFFD here, where every page comes in.
+        if self.html and not self.html.isascii():
+            try:
+                self.html.encode("utf-8")
+            except UnicodeEncodeError:
+                object.__setattr__(self, "html", self.html.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
+
     @property
     def ok(self) -> bool:
         return self.error is None and 200 <= self.status < 300

@@ -3,7 +3,8 @@
 Cheap by design, because the browser is the cost of a night: one browser, one context and its pages
 reused (a tab closed after ``page_recycle_after`` pages and the context replaced every
 ``recycle_after``, since long-lived tabs and contexts grow), a bounded number of pages at once,
-images/fonts/media and every host outside the profile's allowlist blocked, and waiting for the selector the profile needs rather than for network idle.
+images/fonts/media and every host outside the profile's allowlist blocked, and waiting for the
+selector the profile needs rather than for network idle.
 """
 
 from __future__ import annotations
