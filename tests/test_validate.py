@@ -85,6 +85,38 @@ def test_data_docs_show_every_suite_and_every_night_kept(tmp_path, facts):
         assert (site / "expectations" / f"{name}.html").is_file()
 
 
+def test_the_data_docs_index_lists_the_last_nights_only_and_keeps_every_result(tmp_path, facts, monkeypatch):
+    """The index loads every result it lists: it lists the last `DOCS_NIGHTS` nights, so a night
+    does not cost more with every night kept; every result and its page stay. The project reads no
+    config variables file (Great Expectations would parse it at nearly every store access)."""
+    import re
+
+    import great_expectations as gx
+    import yaml
+
+    import portalwatch.validate.gx as gx_module
+
+    monkeypatch.setattr(gx_module, "DOCS_NIGHTS", 2)
+    suites = load_suites(PROFILE)
+    project = tmp_path / "gx"
+    for _ in range(3):
+        run_suites(suites, facts, project)
+    site = project / "gx" / "uncommitted" / "data_docs" / "local_site"
+    index = (site / "index.html").read_text(encoding="utf-8")
+    checked = [s.name for s in suites if len(facts[s.frame])]
+    for name in checked:
+        listed = set(re.findall(rf'validations/{name}/[^"\s]+\.html', index))
+        assert len(listed) == 2, (name, listed)
+        assert len(list((project / "gx" / "uncommitted" / "validations" / name).rglob("*.json"))) == 3
+        assert len(list((site / "validations" / name).rglob("*.html"))) == 3
+    config = yaml.safe_load((project / "gx" / "great_expectations.yml").read_text(encoding="utf-8"))
+    assert config["config_variables_file_path"] is None
+    index_builder = config["data_docs_sites"]["local_site"]["site_index_builder"]
+    assert index_builder["validation_results_limit"] == 2 * len(checked)
+    reopened = gx.get_context(mode="file", project_root_dir=str(project))
+    assert {s.name for s in reopened.suites.all()} >= set(checked)
+
+
 def test_each_suite_is_checked_on_its_own_columns_with_its_own_checkpoint(tmp_path, facts, monkeypatch):
     """Ops can re-run one suite from the kept project; and a suite's batch holds only the columns
     its rules read (Great Expectations filters the whole batch for every expectation)."""

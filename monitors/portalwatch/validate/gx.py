@@ -70,6 +70,12 @@ def rows_for(suite: SuiteSpec, frame: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+#: How many nights of results the Data Docs index lists. Every result stays on disk with its page;
+#: but the index loads each result it lists, so an index of every night would cost more each night.
+DOCS_NIGHTS = 31
+_SITE = "local_site"
+
+
 def _context(gx: Any, project_dir: Path | None) -> Any:
     """A file context under ``project_dir`` (suites, validation definitions, checkpoints, results and
     Data Docs kept for ops), or an ephemeral one when nothing is to be kept."""
@@ -80,6 +86,12 @@ def _context(gx: Any, project_dir: Path | None) -> Any:
     else:
         project_dir.mkdir(parents=True, exist_ok=True)
         context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+        if context.variables.config_variables_file_path:
+            # Great Expectations reads its config variables file again at nearly every store access
+            # (some 200 YAML parses a night); the project substitutes no variables, so it has none.
+            context.variables.config_variables_file_path = None
+            context.variables.save()
+            context = gx.get_context(mode="file", project_root_dir=str(project_dir))
     context.enable_analytics(False)
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     if project_dir is not None:
@@ -104,8 +116,9 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
 
     With ``project_dir``, the Great Expectations project there keeps every run, and its Data Docs
     (``gx/uncommitted/data_docs/local_site/index.html``) are updated once, for tonight's results:
-    Great Expectations' own action rebuilds the index for every suite, and the index reads every
-    result ever kept, so a night would cost more with each night already kept.
+    Great Expectations' own action rebuilds the index for every suite, and the index lists (and
+    loads) the results of the last :data:`DOCS_NIGHTS` nights only, so a night does not cost more
+    with each night already kept.
     """
     gx, gxe = _gx()
 
@@ -162,9 +175,16 @@ def _suite(gx: Any, gxe: Any, suite: SuiteSpec, frame: pd.DataFrame) -> tuple[An
 
 
 def _update_data_docs(context: Any, results: list[Any]) -> None:
-    """Render tonight's validation results and their suites, and the index, in one pass."""
+    """Render tonight's validation results and their suites, and the index (of the last
+    :data:`DOCS_NIGHTS` nights' worth of results), in one pass."""
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
+    site = (context.variables.data_docs_sites or {}).get(_SITE)
+    index = dict((site or {}).get("site_index_builder") or {"class_name": "DefaultSiteIndexBuilder"})
+    limit = DOCS_NIGHTS * len(results)          # tonight's results, newest first, and as many nights before
+    if site is not None and index.get("validation_results_limit") != limit:
+        index["validation_results_limit"] = limit
+        context.update_data_docs_site(_SITE, {**site, "site_index_builder": index})
     suites = {r.expectation_suite_identifier.name for r in results}
     suite_ids = [ExpectationSuiteIdentifier(name=name) for name in sorted(suites)]
     context.build_data_docs(resource_identifiers=[*results, *suite_ids], build_index=True)
