@@ -3,10 +3,12 @@
 The scaled sample portal (vungtau-2022 layout, 2,000 unit pages, 20,000 directory rows) audited by
 `run_night` (`portalwatch run --no-prefect`) on two consecutive dates with nothing changed on the
 site, into a fresh SQLite store and output folder: the second night asks for every page read over
-plain HTTP with its ETag (a 304 reuses the copy in the store), renders the JavaScript directory
-again, and takes from the store the records of every page whose content is unchanged
-(`kept_records`) instead of extracting them. Stages are timed by wrapping the functions
-`run_night` calls; each night runs in a fresh process, as a scheduled night does.
+plain HTTP with its ETag (a 304 reuses the copy in the store, not parsed again when it was seen to
+hold the profile's `wait_for`), renders the JavaScript directory again, and takes from the store
+the records of every page whose content is unchanged (`kept_records`) instead of extracting them;
+the drift check (`night_context`) reads the rows and fields from the records. Stages are timed by
+wrapping the functions `run_night` calls; each night runs in a fresh process, as a scheduled night
+does.
 """
 
 from __future__ import annotations

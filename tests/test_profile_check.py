@@ -79,14 +79,18 @@ def test_a_redesigned_portal_fails_the_check(portal):
     assert ("directory", "rows") in names
 
 
+@pytest.mark.parametrize("known", [False, True], ids=["pages only", "with records and seen wait_for"])
 @pytest.mark.parametrize("layout", ["normal", "changed"])
-def test_the_nights_quick_drift_check_agrees_with_the_full_check(portal, layout):
+def test_the_nights_quick_drift_check_agrees_with_the_full_check(portal, layout, known, monkeypatch):
     """`broken_selectors` (a night, stopping at the first match) names exactly what `check_pages`
     (the report, reading every page) calls broken: nothing on a healthy portal, the renamed
-    selectors after a redesign."""
+    selectors after a redesign. Given the night's records and the renderer's sighting of
+    `wait_for`, it names the same without parsing a unit page or the directory again."""
     import asyncio
     import dataclasses
 
+    import portalwatch.profile_check as profile_check
+    from portalwatch.extract.records import extract_records, parse_page
     from portalwatch.profile_check import broken_selectors, check_pages
     from portalwatch.render.crawl import crawl
     from portalwatch.render.http import HttpRenderer
@@ -107,8 +111,31 @@ def test_the_nights_quick_drift_check_agrees_with_the_full_check(portal, layout)
     finally:
         portal.faults.layout = "normal"
     full = {(s.page_type, s.name, s.selector) for s in check_pages(profile, pages) if s.broken}
-    assert set(broken_selectors(profile, pages)) == full
+    records = None
+    if known:
+        records = {t: [r for p in pages if p.page_type == t for r in extract_records(p, profile.page(t))]
+                   for t in ("unit_page", "directory")}
+        seen = [dataclasses.replace(p, meta={**p.meta, "wait_for_seen": profile.page(p.page_type).wait_for})
+                if p.ok and profile.page(p.page_type).wait_for
+                and parse_page(p).css(profile.page(p.page_type).wait_for) else p for p in pages]
+        assert layout == "changed" or sum("wait_for_seen" in p.meta for p in seen) > 10
+        pages = seen
+    parsed: list[str] = []
+    monkeypatch.setattr(profile_check, "parse_page", lambda page: parsed.append(page.page_type) or parse_page(page))
+    assert set(broken_selectors(profile, pages, records)) == full
     if layout == "changed":
         assert any(t == "unit_index" for t, _, _ in full)
     else:
         assert {t for t, _, _ in full} <= {"directory"}, "only the page drawn by JavaScript reads nothing"
+        if not known:
+            assert "unit_page" in parsed
+        else:
+            assert "unit_page" not in parsed, parsed
+            # the directory's served shell lacks wait_for, so it was parsed for that alone; had the
+            # browser seen it, nothing of the directory would be parsed either
+            assert parsed.count("directory") == 1
+            drawn = [dataclasses.replace(p, meta={**p.meta, "wait_for_seen": profile.page("directory").wait_for})
+                     if p.page_type == "directory" else p for p in pages]
+            parsed.clear()
+            assert set(broken_selectors(profile, drawn, records)) == {b for b in full if b[1] != "wait_for"}
+            assert "directory" not in parsed and "unit_page" not in parsed, parsed

@@ -100,16 +100,65 @@ def test_an_unchanged_page_is_not_downloaded_again(portal):
     assert not_modified == 0 and fresh.html == first.html, "a changed page is downloaded"
 
 
-def test_second_night_asks_conditionally_and_finds_the_same(portal, scenario, tmp_path):
-    """Two nights of an unchanged portal: the second downloads no unit page again (304s) and
-    reports exactly the findings of a night that downloads everything."""
+def _spy_on_drawn(monkeypatch) -> list[str]:
+    """The selectors `render: auto` parses served HTML for, in order."""
+    import portalwatch.render.portal as portal_renderer
+
+    parsed: list[str] = []
+    drawn = portal_renderer._drawn
+    monkeypatch.setattr(portal_renderer, "_drawn", lambda html, sel: parsed.append(sel) or drawn(html, sel))
+    return parsed
+
+
+def test_a_page_answered_304_is_parsed_again_only_if_its_copy_was_not_seen_to_hold_wait_for(portal, monkeypatch):
+    """`render: auto` parses the served HTML for `wait_for`; a 304 of a copy seen to hold that very
+    selector is not parsed again. A copy seen with another selector (the profile changed), or kept
+    before snapshots said (no `wait_for_seen`), is."""
+    import zlib
+
+    portal.set_night(1)
+    profile = load_profile(PROFILE_PATH).with_base_url(portal.base_url)
+    spec = profile.page("unit_page")
+    url = portal.base_url + "he-thong-chinh-tri/ubnd-thanh-pho"
+    request = PageRequest(url, "unit_page", render="auto", wait_for=spec.wait_for)
+    parsed = _spy_on_drawn(monkeypatch)
+
+    async def fetch(kept):
+        async with PortalRenderer(profile, Settings(), kept=kept) as renderer:
+            return await renderer.render(request)
+
+    first = asyncio.run(fetch({}))
+    assert first.status == 200 and first.meta["via"] == "http" and first.meta["wait_for_seen"] == spec.wait_for
+    assert parsed == [spec.wait_for]
+
+    def kept(seen):
+        return {url: KeptPage(zlib.compress(first.html.encode("utf-8")), first.meta["etag"], None, seen)}
+
+    parsed.clear()
+    again = asyncio.run(fetch(kept(spec.wait_for)))
+    assert again.meta["not_modified"] and again.meta["via"] == "http" and again.html == first.html
+    assert again.meta["wait_for_seen"] == spec.wait_for and parsed == []
+    for seen in ("div.an-old-selector", None):
+        parsed.clear()
+        again = asyncio.run(fetch(kept(seen)))
+        assert again.meta["not_modified"] and parsed == [spec.wait_for]
+        assert again.meta["wait_for_seen"] == spec.wait_for and again.meta["via"] == "http"
+
+
+def test_second_night_asks_conditionally_and_finds_the_same(portal, scenario, tmp_path, monkeypatch):
+    """Two nights of an unchanged portal: the second downloads no unit page again (304s), parses
+    none of them to choose its renderer, and reports exactly the findings of a night that
+    downloads everything."""
     portal.set_night(1)
     night = scenario.night_date(1)
     out, fresh_out = tmp_path / "out", tmp_path / "fresh"
     stages.run_night(PROFILE_PATH, out, now=night.isoformat(), base_url=portal.base_url)
     portal.request_log.clear()
+    parsed = _spy_on_drawn(monkeypatch)
     second = stages.run_night(PROFILE_PATH, out, now=(night + dt.timedelta(days=1)).isoformat(),
                               base_url=portal.base_url)
+    assert parsed == [], "every auto page answered 304 and its copy was seen to hold wait_for"
+    monkeypatch.undo()
     full = stages.run_night(PROFILE_PATH, fresh_out, now=(night + dt.timedelta(days=1)).isoformat(),
                             base_url=portal.base_url)
 
@@ -125,7 +174,12 @@ def test_second_night_asks_conditionally_and_finds_the_same(portal, scenario, tm
     with store.engine.connect() as conn:
         rows = conn.execute(select(snapshots.c.page_type, snapshots.c.via, snapshots.c.etag)
                             .where(snapshots.c.run_id == runs[-1]["id"])).all()
+        seen = dict(conn.execute(select(snapshots.c.page_type, snapshots.c.wait_for_seen)
+                                 .where(snapshots.c.run_id == runs[-1]["id"])).all())
     store.dispose()
+    profile = load_profile(PROFILE_PATH)
+    assert seen["unit_page"] == profile.page("unit_page").wait_for
+    assert seen["directory"] == profile.page("directory").wait_for, "seen by the browser"
     assert {(t, v) for t, v, _ in rows} >= {("unit_page", "http"), ("directory", "browser")}
     assert all(e for t, v, e in rows if v == "http"), "validators kept for the next night"
     units = sum(t == "unit_page" for t, _, _ in rows)

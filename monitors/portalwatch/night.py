@@ -160,20 +160,28 @@ def shrunk_types(frames: Any, previous: dict[str, int] | None, ratio: float) -> 
     return shrunk
 
 
-def night_context(result: Any, frames: Any, config: Config, night: dt.date, previous: dict[str, int] | None = None):
+def records_by_type(unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]]) -> dict[str, list]:
+    """The raw records of :func:`extract_pages` by page type, as :func:`night_context` takes them."""
+    return {UNIT_PAGE: unit_records, DIRECTORY: directory_records}
+
+
+def night_context(result: Any, frames: Any, config: Config, night: dt.date, previous: dict[str, int] | None = None,
+                  records: dict[str, list[dict[str, Any]]] | None = None):
     """What the checks need to know about the night besides the data: its date, the portal's rules,
     and whether the index and the directory were read at all (if not, "unit missing from the index"
     and "leader not listed" would be false alarms, so those checks stand aside).
 
     ``previous`` holds the rows of the last night recorded (:meth:`Store.last_counts`): far fewer
     tonight is layout drift too, and the checks that need the whole list stand aside.
+
+    ``records`` (:func:`records_by_type`) spare the drift check parsing their pages again.
     """
     from .validate.facts import NightContext
 
     from .profile_check import broken_selectors
 
     profile = config.profile
-    broken = broken_selectors(profile, result.pages)
+    broken = broken_selectors(profile, result.pages, records)
     drifted = frozenset(page_type for page_type, _, _ in broken)
     shrunk = shrunk_types(frames, previous, profile.checks.min_rows_ratio)
     index_types = {name for name, spec in profile.pages.items() if any(l.to == UNIT_PAGE for l in spec.links)}
@@ -288,6 +296,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
 
     Files are written to temporary names and renamed, so a crash never leaves half a file.
     """
+    import concurrent.futures
     import json
 
     from .alerts.outbox import write_dry_run
@@ -297,25 +306,29 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
 
     folder = Path(out_dir) / config.profile.name / night.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
-    findings_path = write_findings(findings, folder / "findings.jsonl")
-    for name, frame in (("units", frames.units), ("directory", frames.directory)):
-        tmp = folder / f"{name}.csv.tmp"
-        frame.to_csv(tmp, index=False, encoding="utf-8")
-        tmp.replace(folder / f"{name}.csv")
     report_args = dict(findings=findings, registry=config.registry, night=night, portal_title=config.profile.title,
                        pages=len(result.pages), notices=notices, score=score, history=history,
                        deadline_working_days=config.profile.policy.deadline_working_days)
     report = write_nightly_report(folder / "report.html", **report_args)
-    write_nightly_report(folder / "report.en.html", lang="en", **report_args)
-    pdf = _write_pdf(report, folder / "report.pdf")
-    if history is not None:
-        from .reports.index import write_index
-        from .reports.workbook import write_workbook
+    # Chromium prints the PDF in its own process while this one writes the other files.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf") as printer:
+        printing = printer.submit(_write_pdf, report, folder / "report.pdf")
+        write_nightly_report(folder / "report.en.html", lang="en", **report_args)
+        findings_path = write_findings(findings, folder / "findings.jsonl")
+        for name, frame in (("units", frames.units), ("directory", frames.directory)):
+            tmp = folder / f"{name}.csv.tmp"
+            frame.to_csv(tmp, index=False, encoding="utf-8")
+            tmp.replace(folder / f"{name}.csv")
+        if history is not None:
+            from .reports.index import write_index
+            from .reports.workbook import write_workbook
 
-        workbook = write_workbook(folder.parent / f"noi-vu-{night.year}.xlsx", history, config.registry, night.year)
-        write_index(folder.parent, history, config.profile.title, workbook.name)
-    alerts_dir = folder / "alerts"
-    messages = write_dry_run(plan, config.registry, alerts_dir) if plan is not None else []
+            workbook = write_workbook(folder.parent / f"noi-vu-{night.year}.xlsx", history, config.registry,
+                                      night.year)
+            write_index(folder.parent, history, config.profile.title, workbook.name)
+        alerts_dir = folder / "alerts"
+        messages = write_dry_run(plan, config.registry, alerts_dir) if plan is not None else []
+        pdf = printing.result()
     by_category: dict[str, int] = {}
     for finding in findings:
         by_category[finding.category] = by_category.get(finding.category, 0) + 1
@@ -441,7 +454,8 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         failpoints.hit("after_render")
         units, rows = extract_pages(result, config.profile, kept_records(store, config.profile, night))
         frames = normalise(units, rows, config, extract_sections(result, config.profile))
-        ctx = night_context(result, frames, config, night, store.last_counts(config.profile.name, before=night))
+        ctx = night_context(result, frames, config, night, store.last_counts(config.profile.name, before=night),
+                            records_by_type(units, rows))
         findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config)
         notices = run_notices(result, frames, config.profile, ctx)
         score = score_portal(findings, config.registry, config.roster, night)

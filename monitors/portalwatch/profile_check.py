@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from .extract.fields import read_field
 from .extract.records import extract_links, parse_page
@@ -63,17 +64,25 @@ def _examples(values: list[str], limit: int = 3) -> list[str]:
     return seen
 
 
-def broken_selectors(profile: Profile, pages: list[RenderedPage]) -> list[tuple[str, str, str]]:
+def broken_selectors(profile: Profile, pages: list[RenderedPage],
+                     records: Mapping[str, list[dict[str, Any]]] | None = None) -> list[tuple[str, str, str]]:
     """(page type, name, selector) of each required selector that matches on none of ``pages``: what
     :func:`check_pages` calls broken, found without reading every page. A selector is done with on
-    the first page it matches, so a healthy night parses about one page of each type, not all."""
+    the first page it matches, so a healthy night parses about one page of each type, not all.
+
+    What the night already knows is not parsed for again (a 20,000-row directory page takes seconds):
+    ``records`` (raw records by page type, as extracted or reused from the last night) answer for
+    the rows and field selectors of their page types, since a record holds what its field's
+    selector read; and ``wait_for`` is found where the renderer saw it (``meta["wait_for_seen"]``).
+    """
+    records = records or {}
     broken: list[tuple[str, str, str]] = []
     for spec in profile.pages.values():
         mine = [p for p in pages if p.page_type == spec.name and p.ok]
         if not mine:
             continue
         wanted: dict[str, tuple[str, object]] = {}
-        if spec.wait_for:
+        if spec.wait_for and not any(p.meta.get("wait_for_seen") == spec.wait_for for p in mine):
             wanted["wait_for"] = (spec.wait_for, lambda root, s=spec.wait_for: bool(root.css(s)))
         for link in spec.links:
             wanted[f"links -> {link.to}"] = (link.css or f"xpath:{link.xpath}", link)
@@ -82,7 +91,19 @@ def broken_selectors(profile: Profile, pages: list[RenderedPage]) -> list[tuple[
         for fspec in spec.fields:
             if fspec.required and (fspec.css is not None or fspec.xpath is not None):
                 wanted[fspec.name] = (fspec.selector, fspec)
+        fields = {f.name for f in spec.fields}
+        order = list(wanted)
         any_nodes = False
+        missed: dict[str, tuple[str, object]] = {}      # decided from the records: matched nothing
+        if spec.name in records:
+            ok_urls = {p.url for p in mine}
+            rows = [r for r in records[spec.name] if r.get("page_url") in ok_urls]
+            any_nodes = bool(rows)
+            for name in [n for n in wanted if n == "rows" or n in fields]:
+                hit = bool(rows) if name == "rows" else any(r.get(name) not in (None, []) for r in rows)
+                selector_how = wanted.pop(name)
+                if not hit:
+                    missed[name] = selector_how
         for page in mine:
             if not wanted:
                 break
@@ -100,9 +121,9 @@ def broken_selectors(profile: Profile, pages: list[RenderedPage]) -> list[tuple[
                     hit = any(read_field(n, how) not in (None, []) for n in nodes)
                 if hit:
                     del wanted[name]
-        fields = {f.name for f in spec.fields}
-        broken += [(spec.name, name, selector) for name, (selector, _) in wanted.items()
-                   if any_nodes or name not in fields]  # no row at all: the rows selector is the one to fix
+        wanted.update(missed)
+        broken += [(spec.name, name, wanted[name][0]) for name in order
+                   if name in wanted and (any_nodes or name not in fields)]  # no row: fix the rows selector
     return broken
 
 

@@ -202,6 +202,7 @@ class PlaywrightRenderer:
                 if request.wait_for and 200 <= status < 300:
                     try:
                         await page.wait_for_selector(request.wait_for, state="attached", timeout=self.timeout_ms)
+                        meta["wait_for_seen"] = request.wait_for
                     except PlaywrightTimeout:
                         meta["wait_for_missing"] = request.wait_for
                 if await self._too_large(response, page):

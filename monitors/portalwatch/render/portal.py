@@ -7,8 +7,13 @@ pages are all server-rendered never pays for one.
 
 Pages read over plain HTTP on an earlier night are asked for again conditionally (their ETag and
 Last-Modified, kept in the store): a 304 reuses the copy kept, so an unchanged portal costs a few
-small requests. Pages drawn by the browser are always rendered again, since their data may come
-from requests the page's own validators say nothing about.
+small requests. A page answered 304 whose kept copy was seen to hold the ``wait_for`` selector
+asked for tonight (``wait_for_seen``) is not parsed again to decide that it needs no browser. Pages
+drawn by the browser are always rendered again, since their data may come from requests the page's
+own validators say nothing about.
+
+A page on which the selector was found carries it as ``meta["wait_for_seen"]``: the store keeps it,
+and the night's drift check takes it as proof that ``wait_for`` still matches.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class KeptPage:
     compressed_html: bytes
     etag: str | None = None
     last_modified: str | None = None
+    wait_for_seen: str | None = None     # the wait_for selector this copy was seen to hold
 
     def html(self) -> str:
         import zlib
@@ -95,9 +101,13 @@ class PortalRenderer:
         if request.render is True:
             return await self._in_browser(request)
         page = await self._over_http(request)
-        if request.render == "auto" and page.ok and not _drawn(page.html, request.wait_for):
+        if request.render != "auto" or not page.ok:
+            return page
+        if request.wait_for and page.meta.get("wait_for_seen") == request.wait_for:
+            return page                      # a 304 of a copy already seen to hold it
+        if not _drawn(page.html, request.wait_for):
             return await self._in_browser(request)
-        return page
+        return replace(page, meta={**page.meta, "wait_for_seen": request.wait_for})
 
     async def _over_http(self, request: PageRequest) -> RenderedPage:
         kept = self._kept.get(request.url)
@@ -111,6 +121,8 @@ class PortalRenderer:
         self.not_modified += 1
         meta = {**page.meta, "not_modified": True, "etag": kept.etag, "last_modified": kept.last_modified}
         meta.pop("validators", None)
+        if kept.wait_for_seen:
+            meta["wait_for_seen"] = kept.wait_for_seen
         return replace(page, status=200, html=html, meta=meta)
 
     async def _in_browser(self, request: PageRequest) -> RenderedPage:

@@ -63,6 +63,7 @@ snapshots = Table(
     Column("via", String(10)),                               # http, browser (None before 0002)
     Column("etag", String(200)),                             # validators of a page read over HTTP,
     Column("last_modified", String(64)),                     # for conditional requests the next night
+    Column("wait_for_seen", Text),                           # the wait_for selector seen on the page
 )
 
 records = Table(

@@ -161,7 +161,7 @@ class Store:
             rows.append({"run_id": run_id, "url": page.url, "page_type": page.page_type, "status": page.status,
                          "final_url": page.final_url, "content_hash": digest, "rendered_at": page.fetched_at,
                          "error": page.error, "via": meta.get("via"), "etag": meta.get("etag"),
-                         "last_modified": meta.get("last_modified")})
+                         "last_modified": meta.get("last_modified"), "wait_for_seen": meta.get("wait_for_seen")})
         known: set[str] = set()
         hashes = list(contents)
         for start in range(0, len(hashes), 500):
@@ -348,13 +348,15 @@ class Store:
         from ..render.portal import KeptPage
 
         last = _last_completed(portal, before)
-        query = (select(snapshots.c.url, page_contents.c.html, snapshots.c.etag, snapshots.c.last_modified)
+        query = (select(snapshots.c.url, page_contents.c.html, snapshots.c.etag, snapshots.c.last_modified,
+                        snapshots.c.wait_for_seen)
                  .join(page_contents, page_contents.c.hash == snapshots.c.content_hash)
                  .where(snapshots.c.run_id == last.scalar_subquery(), snapshots.c.via == "http",
                         snapshots.c.status == 200,
                         (snapshots.c.etag.is_not(None)) | (snapshots.c.last_modified.is_not(None))))
         with self._connect() as conn:
-            return {r.url: KeptPage(bytes(r.html), r.etag, r.last_modified) for r in conn.execute(query)}
+            return {r.url: KeptPage(bytes(r.html), r.etag, r.last_modified, r.wait_for_seen)
+                    for r in conn.execute(query)}
 
     def kept_records(self, portal: str, key: str, before: dt.date | None = None) -> dict[tuple[str, str], list]:
         """The records of the portal's last completed night before ``before``, if its extraction had
