@@ -134,8 +134,12 @@ def extract_sections(result: Any, profile: Profile) -> list[dict[str, Any]]:
 
 def normalise(unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]], config: Config,
               section_records: list[dict[str, Any]] = ()):
+    """The night's frames. The phone cache is emptied first: it then holds tonight's numbers, each
+    parsed once here and read again when the facts are derived."""
     from .normalise.frames import build_frames
+    from .normalise.phones import parse_phones
 
+    parse_phones.cache_clear()
     return build_frames(unit_records, directory_records, config.profile, config.registry, list(section_records))
 
 

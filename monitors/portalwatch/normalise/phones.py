@@ -117,12 +117,16 @@ def _matched_segment(text: str, region: str) -> tuple[list[str], list[str], list
     return numbers, invalid, landlines
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=None)
 def parse_phones(text: str | None, region: str = "VN") -> PhoneField:
     """Every number in a field; those after a "Fax:" label are kept apart.
 
     Cached (the result is immutable): a night reads each number when it normalises the frames and
-    again when it derives the facts, and libphonenumber's matcher is the costliest step of both."""
+    again when it derives the facts, and libphonenumber's matcher is the costliest step of both.
+    The cache holds every number of the night, however big the directory (a cache of fixed size
+    smaller than the night parsed everything twice: 100,000 directory rows took 11 s to derive);
+    each night's normalisation (:func:`portalwatch.night.normalise`) empties it first, so a
+    long-lived worker keeps one night's numbers, not every night's."""
     if not text:
         return PhoneField((), ())
     parts = _FAX_LABEL.split(text, maxsplit=1)
