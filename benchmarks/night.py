@@ -8,7 +8,9 @@ hold the profile's `wait_for`), renders the JavaScript directory again, and take
 the records of every page whose content is unchanged (`kept_records`) instead of extracting them;
 the drift check (`night_context`) reads the rows and fields from the records. Stages are timed by
 wrapping the functions `run_night` calls; each night runs in a fresh process, as a scheduled night
-does.
+does. One untimed crawl first fills the sample portal's page cache (as in Rendering); then three
+pairs of nights are measured, each into a fresh store, and the stages shown are those of the pair
+whose ratio is the median.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ HOW = __doc__.split("\n\n", 1)[1].strip().replace("\n", " ")
 PROFILE = Path(__file__).resolve().parents[1] / "profiles" / "vungtau-2022" / "profile.yaml"
 UNITS = int(os.environ.get("BENCH_UNITS", 2_000))
 ROWS = int(os.environ.get("BENCH_ROWS", 20_000))
+#: Pairs of nights measured: one pair's ratio moves by a third with the machine's load.
+REPEATS = int(os.environ.get("BENCH_NIGHT_REPEATS", 3))
 STAGES = ("render_portal", "kept_records", "extract_pages", "normalise", "night_context", "validate",
           "record_night", "plan_and_queue", "write_outputs")
 
@@ -67,18 +71,39 @@ def _in_subprocess(base_url: str, out: str, night: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run() -> list[tuple[str, str]]:
-    from sample_portal import SamplePortal
+def _warm(base_url: str) -> None:
+    """One untimed crawl: the sample portal builds each page on its first request, a cost of the
+    test server that would otherwise fall on the first night measured only."""
+    from portalwatch.night import render_portal
+    from portalwatch.profile.loader import load_profile
 
-    with SamplePortal("vungtau-2022", night=1, scale_units=UNITS, scale_rows=ROWS) as portal, \
-            tempfile.TemporaryDirectory() as tmp:
+    render_portal(load_profile(PROFILE).with_base_url(base_url))
+
+
+def _pair(portal: object) -> tuple[dict, dict, int]:
+    """A first night into a fresh store and output folder, then the next night: (first, second,
+    requests of the second)."""
+    with tempfile.TemporaryDirectory() as tmp:
         first_date = portal.scenario.night_date(1)
         first = _in_subprocess(portal.base_url, tmp, first_date.isoformat())
         portal.request_log.clear()
         second = _in_subprocess(portal.base_url, tmp, (first_date + dt.timedelta(days=1)).isoformat())
-        second_requests = len(portal.request_log)
-    rows = [("night: first night", f"{first['total']:.1f} s ({first['pages']:,} pages, {first['findings']} findings)"),
-            ("night: second night, portal unchanged",
+        return first, second, len(portal.request_log)
+
+
+def run() -> list[tuple[str, str]]:
+    from sample_portal import SamplePortal
+
+    with SamplePortal("vungtau-2022", night=1, scale_units=UNITS, scale_rows=ROWS) as portal:
+        _warm(portal.base_url)
+        pairs = [_pair(portal) for _ in range(REPEATS)]
+    pairs.sort(key=lambda pair: pair[1]["total"] / pair[0]["total"])
+    first, second, second_requests = pairs[len(pairs) // 2]          # the pair of the median ratio
+    ratios = ", ".join(f"{b['total']:.1f} s / {a['total']:.1f} s = {b['total'] / a['total']:.0%}" for a, b, _ in pairs)
+    rows = [(f"night: each of {REPEATS} pairs (second / first)", ratios),
+            ("night: first night (the pair of the median ratio)",
+             f"{first['total']:.1f} s ({first['pages']:,} pages, {first['findings']} findings)"),
+            ("night: second night, portal unchanged (the same pair)",
              f"{second['total']:.1f} s = {second['total'] / first['total']:.0%} of the first "
              f"({second_requests:,} requests; target at most 10%)")]
     for name in STAGES:
