@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 TITLE = "Second night"
 HOW = __doc__.split("\n\n", 1)[1].strip().replace("\n", " ")
@@ -80,7 +81,7 @@ def _warm(base_url: str) -> None:
     render_portal(load_profile(PROFILE).with_base_url(base_url))
 
 
-def _pair(portal: object) -> tuple[dict, dict, int]:
+def _pair(portal: Any) -> tuple[dict, dict, int]:
     """A first night into a fresh store and output folder, then the next night: (first, second,
     requests of the second)."""
     with tempfile.TemporaryDirectory() as tmp:

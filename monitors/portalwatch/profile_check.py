@@ -92,25 +92,25 @@ def broken_selectors(profile: Profile, pages: list[RenderedPage],
             if fspec.required and (fspec.css is not None or fspec.xpath is not None):
                 wanted[fspec.name] = (fspec.selector, fspec)
         fields = {f.name for f in spec.fields}
-        order = list(wanted)
         any_nodes = False
-        missed: dict[str, tuple[str, object]] = {}      # decided from the records: matched nothing
+        decided: set[str] = set()                       # answered by the records, hit or miss
         if spec.name in records:
             ok_urls = {p.url for p in mine}
             rows = [r for r in records[spec.name] if r.get("page_url") in ok_urls]
             any_nodes = bool(rows)
-            for name in [n for n in wanted if n == "rows" or n in fields]:
-                hit = bool(rows) if name == "rows" else any(r.get(name) not in (None, []) for r in rows)
-                selector_how = wanted.pop(name)
-                if not hit:
-                    missed[name] = selector_how
+            decided = {n for n in wanted if n == "rows" or n in fields}
+            for name in decided:
+                if bool(rows) if name == "rows" else any(r.get(name) not in (None, []) for r in rows):
+                    del wanted[name]
         for page in mine:
-            if not wanted:
+            if not wanted.keys() - decided:
                 break
             root = parse_page(page)
             nodes = root.css(spec.rows) if spec.rows else [root]
             any_nodes = any_nodes or bool(nodes)
             for name, (selector, how) in list(wanted.items()):
+                if name in decided:
+                    continue
                 if name == "rows":
                     hit = bool(nodes)
                 elif name.startswith("links -> "):
@@ -121,9 +121,8 @@ def broken_selectors(profile: Profile, pages: list[RenderedPage],
                     hit = any(read_field(n, how) not in (None, []) for n in nodes)
                 if hit:
                     del wanted[name]
-        wanted.update(missed)
-        broken += [(spec.name, name, wanted[name][0]) for name in order
-                   if name in wanted and (any_nodes or name not in fields)]  # no row: fix the rows selector
+        broken += [(spec.name, name, selector) for name, (selector, _) in wanted.items()
+                   if any_nodes or name not in fields]  # no row at all: the rows selector is the one to fix
     return broken
 
 
