@@ -8,7 +8,8 @@
 - A finding past its deadline (``deadline_working_days`` after it was opened) is escalated once to
   the VP office, which also gets a digest every night.
 - Ops get the run notices (crawler and layout problems); units never do. On a night the portal
-  did not answer at all, only ops are told.
+  did not answer at all, only ops are told. Notices of one kind beyond the first few are counted,
+  not listed (the night's summary.json lists them all).
 """
 
 from __future__ import annotations
@@ -91,9 +92,13 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
                        score_points=getattr(score, "total", None), score_percent=getattr(score, "percent", None),
                        report_url=report_url)
     if notices:
+        from ..reports.notices import group_notices, notice_detail
+
         lines = []
-        for notice in notices:
-            detail = ", ".join(f"{k}={v}" for k, v in notice.items() if k != "kind")
-            lines.append(f"{notice['kind']}: {detail}")
+        for group in group_notices(notices):
+            lines += [f"{group.kind}: {notice_detail(notice)}" for notice in group.examples]
+            if group.more:
+                lines.append(f"{group.kind}: … và {group.more} ghi chú khác cùng loại / and {group.more} more "
+                             "(summary.json)")
         plan.ops = OpsNotice(night=night, portal=portal, title=f"{len(notices)} run notices", lines=tuple(lines))
     return plan

@@ -14,7 +14,9 @@ LABELS = {
         "filter_unit": "Lọc theo đơn vị", "filter_rule": "Lọc theo quy tắc", "all": "Tất cả",
         "severity": "Mức", "content": "Nội dung", "shown": "Đang hiển thị", "suggestion": "Đề nghị",
         "basis": "Căn cứ", "deadline": "Hạn khắc phục", "page": "Trang", "notices": "Ghi chú vận hành",
-        "kind": "Loại", "detail": "Chi tiết", "no_findings": "Không có nội dung cần cập nhật.",
+        "kind": "Loại", "detail": "Chi tiết", "count": "Số lượng",
+        "more_notices": "… và {} ghi chú khác cùng loại (danh sách đầy đủ trong tệp summary.json của đêm).",
+        "no_findings": "Không có nội dung cần cập nhật.",
         "overdue": "quá hạn", "score_help": (
             "Mỗi đơn vị được chấm 4 tiêu chí, mỗi tiêu chí 3 điểm (theo phiếu tự chấm điểm nội dung Trang thông tin "
             "điện tử theo NĐ 43/2011/NĐ-CP và NĐ 42/2022/NĐ-CP, Điều 4 khoản 1 điểm e): Giới thiệu (có phần giới "
@@ -35,7 +37,8 @@ LABELS = {
         "reopened": "Reopened", "resolved": "Resolved", "none": "None.", "details": "Open findings",
         "filter_unit": "Filter by unit", "filter_rule": "Filter by rule", "all": "All", "severity": "Severity",
         "content": "Finding", "shown": "Value seen", "suggestion": "Suggested fix", "basis": "Legal basis",
-        "deadline": "Deadline", "page": "Page", "notices": "Run notices", "kind": "Kind", "detail": "Detail",
+        "deadline": "Deadline", "page": "Page", "notices": "Run notices", "kind": "Kind", "detail": "Detail", "count": "Count",
+        "more_notices": "… and {} more of this kind: all of them are in the night's summary.json.",
         "no_findings": "No findings.", "overdue": "overdue", "score_help": (
             "Each unit gets four criteria of 3 points (after the Decree 43/2011 content self-scoring sheets and "
             "Decree 42/2022 Art. 4(1)(e)): introduction; unit contacts (address, phone, fax, e-mail, 0.75 each); "

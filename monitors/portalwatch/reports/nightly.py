@@ -19,6 +19,7 @@ from ..profile.registry import Registry
 from .charts import line_chart, sparkline
 from .history import History, active_by_night, changes_on, deadline, unit_figures
 from .labels import LABELS
+from .notices import group_notices, notice_detail, notice_label
 
 __all__ = ["render_nightly_report", "write_nightly_report"]
 
@@ -31,6 +32,13 @@ def _number(lang: str):
         text = f"{value:.{digits}f}"
         return text.replace(".", ",") if lang == "vi" else text
     return num
+
+
+def _count(lang: str):
+    def count(value: int) -> str:
+        text = f"{value:,}"
+        return text.replace(",", ".") if lang == "vi" else text
+    return count
 
 
 def render_nightly_report(findings: list[Finding], registry: Registry, night: dt.date, portal_title: str,
@@ -73,7 +81,8 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
     return _ENV.get_template("nightly.html.j2").render(
         lang=lang, t=LABELS[lang], num=_number(lang), findings=findings, items=items, by_unit=by_unit,
         rules=sorted({f.rule for f in findings}), night=night, portal_title=portal_title, pages=pages,
-        notices=notices, unit_count=len(registry), score=score, scorecard=scorecard, changes=changes,
+        notice_groups=group_notices(notices), notice_label=notice_label, notice_detail=notice_detail,
+        count=_count(lang), unit_count=len(registry), score=score, scorecard=scorecard, changes=changes,
         trend_score=trend_score, trend_open=trend_open)
 
 
