@@ -83,6 +83,8 @@ def test_minimal_profile_loads(tmp_path):
     pytest.param(lambda t: t + "checks:\n  required:\n    units: [phone, telefax]\n",
                  r"key 'checks.required.units': unknown field 'telefax'", id="unknown-required-field"),
     pytest.param(lambda t: t + "render:\n  block: [pictures]\n", r"cannot block 'pictures'", id="bad-block"),
+    pytest.param(lambda t: t + "render:\n  revalidate: sometimes\n",
+                 r"key 'render.revalidate': expected true or false, found str 'sometimes'", id="bad-revalidate"),
     pytest.param(lambda t: t + "checks:\n  min_rows_ratio: 1.5\n",
                  r"key 'checks.min_rows_ratio': expected a share between 0 and 1", id="bad-ratio"),
     pytest.param(lambda t: t.replace('    rows: "tr"\n', ''), r"the directory page needs 'rows'", id="no-rows"),

@@ -145,6 +145,87 @@ def test_a_page_answered_304_is_parsed_again_only_if_its_copy_was_not_seen_to_ho
         assert again.meta["wait_for_seen"] == spec.wait_for and again.meta["via"] == "http"
 
 
+def _spy_on_browser(monkeypatch) -> list[str]:
+    """The URLs Chromium draws, in order."""
+    from portalwatch.render.playwright import PlaywrightRenderer
+
+    drawn: list[str] = []
+    render = PlaywrightRenderer.render
+
+    async def spy(self, request):
+        drawn.append(request.url)
+        return await render(self, request)
+
+    monkeypatch.setattr(PlaywrightRenderer, "render", spy)
+    return drawn
+
+
+def test_a_drawing_is_kept_while_its_html_scripts_and_data_answer_304(portal, scenario, monkeypatch):
+    """The directory is drawn by a script from a JSON endpoint. Drawn once, it lists what it loaded
+    with their validators; asked for again, it is not drawn while all of them answer 304, and is drawn
+    again when its data changed, when one of them is not known to be unchanged, when the profile's
+    `wait_for` changed, or with `render.revalidate: false`."""
+    import zlib
+
+    import httpx
+
+    portal.set_night(1)
+    profile = load_profile(PROFILE_PATH).with_base_url(portal.base_url)
+    spec = profile.page("directory")
+    url = portal.base_url + spec.urls[0].lstrip("/")
+    request = PageRequest(url, "directory", render=spec.render, wait_for=spec.wait_for)
+    drawn = _spy_on_browser(monkeypatch)
+
+    def fetch(kept, profile=profile):
+        async def go():
+            async with PortalRenderer(profile, Settings(), kept=kept) as renderer:
+                return await renderer.render(request), renderer.drawings_kept
+        return asyncio.run(go())
+
+    first, _ = fetch({})
+    assert drawn == [url] and first.meta["via"] == "browser" and first.ok
+    loaded = {source[0].removeprefix(portal.base_url.rstrip("/")): source for source in first.meta["sources"]}
+    assert {"/danh-ba-dien-thoai", "/static/danh-ba.js", "/api/danh-ba.json"} <= set(loaded)
+    assert all(etag for _, etag, _ in loaded.values()), "each with its validators"
+    assert not any(path.endswith((".css", ".svg", ".woff2")) for path in loaded), "looks, not content"
+
+    def kept(sources=first.meta["sources"], seen=spec.wait_for):
+        return {url: KeptPage(zlib.compress(first.html.encode("utf-8")), None, None, seen,
+                              tuple(tuple(s) for s in sources))}
+
+    drawn.clear()
+    again, kept_count = fetch(kept())
+    assert drawn == [] and kept_count == 1, "every source answered 304: no browser"
+    assert again.html == first.html and again.meta["not_modified"] and again.meta["via"] == "browser"
+    assert again.meta["sources"] == first.meta["sources"] and again.meta["wait_for_seen"] == spec.wait_for
+
+    stale_data = [[u, '"an-old-etag"', None] if u.endswith("/api/danh-ba.json") else [u, e, m]
+                  for u, e, m in first.meta["sources"]]
+    no_validators = [[u, None, None] if u.endswith("/static/danh-ba.js") else [u, e, m]
+                     for u, e, m in first.meta["sources"]]
+    quiet = dataclasses.replace(profile, render=dataclasses.replace(profile.render, revalidate=False))
+    for case, profile_tonight in ((kept(stale_data), profile), (kept(no_validators), profile),
+                                  (kept(seen="div.an-old-selector"), profile), (kept(), quiet)):
+        drawn.clear()
+        redrawn, kept_count = fetch(case, profile_tonight)
+        assert drawn == [url] and kept_count == 0 and redrawn.html == first.html
+        assert not redrawn.meta.get("not_modified") and redrawn.meta["sources"] == first.meta["sources"]
+
+    def data(night):
+        portal.set_night(night)
+        return httpx.get(portal.base_url + "api/danh-ba.json").content
+
+    night_one = data(1)
+    changed = next(n for n in range(2, scenario.nights + 1) if data(n) != night_one)
+    try:
+        drawn.clear()
+        redrawn, kept_count = fetch(kept())
+        assert drawn == [url] and kept_count == 0, f"the directory's data changed on night {changed}"
+        assert redrawn.html != first.html and redrawn.meta["sources"] != first.meta["sources"]
+    finally:
+        portal.set_night(1)
+
+
 def test_second_night_asks_conditionally_and_finds_the_same(portal, scenario, tmp_path, monkeypatch):
     """Two nights of an unchanged portal: the second downloads no unit page again (304s), parses
     none of them to choose its renderer, and reports exactly the findings of a night that
@@ -155,9 +236,11 @@ def test_second_night_asks_conditionally_and_finds_the_same(portal, scenario, tm
     stages.run_night(PROFILE_PATH, out, now=night.isoformat(), base_url=portal.base_url)
     portal.request_log.clear()
     parsed = _spy_on_drawn(monkeypatch)
+    drawn = _spy_on_browser(monkeypatch)
     second = stages.run_night(PROFILE_PATH, out, now=(night + dt.timedelta(days=1)).isoformat(),
                               base_url=portal.base_url)
     assert parsed == [], "every auto page answered 304 and its copy was seen to hold wait_for"
+    assert drawn == [], "the directory's HTML, script and data answered 304: not drawn again"
     monkeypatch.undo()
     full = stages.run_night(PROFILE_PATH, fresh_out, now=(night + dt.timedelta(days=1)).isoformat(),
                             base_url=portal.base_url)
@@ -176,10 +259,14 @@ def test_second_night_asks_conditionally_and_finds_the_same(portal, scenario, tm
                             .where(snapshots.c.run_id == runs[-1]["id"])).all()
         seen = dict(conn.execute(select(snapshots.c.page_type, snapshots.c.wait_for_seen)
                                  .where(snapshots.c.run_id == runs[-1]["id"])).all())
+        sources = dict(conn.execute(select(snapshots.c.page_type, snapshots.c.sources)
+                                    .where(snapshots.c.run_id == runs[-1]["id"])).all())
     store.dispose()
     profile = load_profile(PROFILE_PATH)
     assert seen["unit_page"] == profile.page("unit_page").wait_for
     assert seen["directory"] == profile.page("directory").wait_for, "seen by the browser"
+    assert "/api/danh-ba.json" in sources["directory"], "kept, for the third night to ask again"
+    assert sources["unit_page"] is None
     assert {(t, v) for t, v, _ in rows} >= {("unit_page", "http"), ("directory", "browser")}
     assert all(e for t, v, e in rows if v == "http"), "validators kept for the next night"
     units = sum(t == "unit_page" for t, _, _ in rows)

@@ -85,8 +85,8 @@ async def _render(profile: Profile, settings: Settings, store: Any, night: dt.da
     async with PortalRenderer(profile, settings, kept=kept) as renderer:
         result = await crawl(profile, renderer)
     if renderer.not_modified:
-        logger.info("%d of %d pages unchanged since the last night (HTTP 304)", renderer.not_modified,
-                    len(result.pages))
+        logger.info("%d of %d pages unchanged since the last night (HTTP 304), %d of them drawn by the browser "
+                    "then and not drawn again", renderer.not_modified, len(result.pages), renderer.drawings_kept)
     return result
 
 

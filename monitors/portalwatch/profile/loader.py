@@ -239,7 +239,7 @@ def load_profile(path: str | Path) -> Profile:
         return ratio
 
     render = top.sub("render", {})
-    render.check_keys(("concurrency", "timeout_s", "block"))
+    render.check_keys(("concurrency", "timeout_s", "block", "revalidate"))
     block = tuple(render.str_list("block", ["image", "font", "media"]))
     for kind in block:
         if kind not in _BLOCKABLE:
@@ -270,7 +270,8 @@ def load_profile(path: str | Path) -> Profile:
                           unit_page_max_age_working_days=checks.get("unit_page_max_age_working_days", int, 120),
                           fax_may_equal_phone=checks.get("fax_may_equal_phone", bool, False),
                           min_rows_ratio=_ratio(checks)),
-        render=RenderRules(concurrency=concurrency, timeout_s=render.get("timeout_s", float, 20.0), block=block),
+        render=RenderRules(concurrency=concurrency, timeout_s=render.get("timeout_s", float, 20.0), block=block,
+                           revalidate=render.get("revalidate", bool, True)),
         date_formats=tuple(dates.str_list("formats", ["%d/%m/%Y"])),
         policy=policy,
         path=path,

@@ -131,6 +131,8 @@ class RenderRules:
     concurrency: int = 4
     timeout_s: float = 20.0
     block: tuple[str, ...] = ("image", "font", "media")
+    #: a page drawn by the browser is drawn again only if its HTML, a script or its data changed
+    revalidate: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,12 @@ reused (a tab closed after ``page_recycle_after`` pages and the context replaced
 ``recycle_after``, since long-lived tabs and contexts grow), a bounded number of pages at once,
 images/fonts/media and every host outside the profile's allowlist blocked, and waiting for the
 selector the profile needs rather than for network idle.
+
+A page drawn here carries ``meta["sources"]``: its HTML and every script and data response (XHR,
+fetch) it loaded, each with its validators (ETag, Last-Modified). The next night asks for them
+conditionally and, if every one answers 304, keeps the drawing instead of drawing it again
+(:class:`~portalwatch.render.portal.PortalRenderer`). A page that loaded one without validators, or
+one that failed, carries no sources: it is drawn every night.
 """
 
 from __future__ import annotations
@@ -20,9 +26,41 @@ from ..settings import CHROMIUM_FLAGS, MAX_PAGE_BYTES
 from .base import PageRequest, RenderedPage
 from .browser import find_chromium
 
-__all__ = ["PlaywrightRenderer"]
+__all__ = ["PlaywrightRenderer", "SOURCE_TYPES"]
 
 logger = logging.getLogger(__name__)
+
+#: The responses that decide what a page shows once drawn; stylesheets, images and fonts change its
+#: look, not its text.
+SOURCE_TYPES = frozenset({"document", "script", "xhr", "fetch"})
+
+
+class _Sources:
+    """The responses one page's drawing depends on, as they come (a listener on the page)."""
+
+    def __init__(self, allowed, blocked: frozenset[str]) -> None:
+        self._allowed = allowed
+        self._blocked = blocked              # refused by the profile every night alike
+        self.seen: dict[str, tuple[str, str | None, str | None]] = {}
+        self.complete = True                 # False once one has no validators, failed, or was not 200
+
+    def response(self, response: Any) -> None:
+        if response.request.resource_type not in SOURCE_TYPES or not self._allowed(response.url):
+            return
+        headers = response.headers
+        etag, modified = headers.get("etag"), headers.get("last-modified")
+        if response.status != 200 or not (etag or modified):
+            self.complete = False
+        self.seen[response.url] = (response.url, etag and etag[:200], modified and modified[:64])
+
+    def failed(self, request: Any) -> None:
+        if (request.resource_type in SOURCE_TYPES and request.resource_type not in self._blocked
+                and self._allowed(request.url)):
+            self.complete = False
+
+    def listed(self) -> list[list[str | None]] | None:
+        """``[[url, etag, last_modified], ...]``, or None when the drawing cannot be revalidated."""
+        return [list(source) for source in self.seen.values()] if self.complete and self.seen else None
 
 
 class PlaywrightRenderer:
@@ -196,6 +234,9 @@ class PlaywrightRenderer:
         async with self._slots:
             page = await self._acquire()
             meta = dict(request.meta)
+            sources = _Sources(self._allowed, self.block)
+            page.on("response", sources.response)
+            page.on("requestfailed", sources.failed)
             try:
                 response = await page.goto(request.url, wait_until="domcontentloaded", timeout=self.timeout_ms)
                 status = response.status if response is not None else 0
@@ -209,6 +250,9 @@ class PlaywrightRenderer:
                     return RenderedPage(request.url, request.page_type, 0, page.url, "", started, meta=meta,
                                         error=f"page too large: more than {self.max_page_bytes} bytes")
                 html = await page.content()
+                listed = sources.listed()
+                if listed and status == 200 and meta.get("wait_for_seen"):
+                    meta["sources"] = listed
                 return RenderedPage(request.url, request.page_type, status, page.url, html, started, meta=meta)
             except PlaywrightTimeout:
                 self._refused.pop(request.url, None)
@@ -224,4 +268,6 @@ class PlaywrightRenderer:
                 return RenderedPage(request.url, request.page_type, 0, request.url, "", started,
                                     error=message, meta=meta)
             finally:
+                page.remove_listener("response", sources.response)
+                page.remove_listener("requestfailed", sources.failed)
                 await self._release(page)

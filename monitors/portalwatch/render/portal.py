@@ -8,9 +8,13 @@ pages are all server-rendered never pays for one.
 Pages read over plain HTTP on an earlier night are asked for again conditionally (their ETag and
 Last-Modified, kept in the store): a 304 reuses the copy kept, so an unchanged portal costs a few
 small requests. A page answered 304 whose kept copy was seen to hold the ``wait_for`` selector
-asked for tonight (``wait_for_seen``) is not parsed again to decide that it needs no browser. Pages
-drawn by the browser are always rendered again, since their data may come from requests the page's
-own validators say nothing about.
+asked for tonight (``wait_for_seen``) is not parsed again to decide that it needs no browser.
+
+A page drawn by the browser depends on more than its HTML: the scripts and data (XHR, fetch) it
+loaded, which the browser lists with their validators (``meta["sources"]``). The next night asks
+for each of them conditionally; if every one answers 304, the drawing kept is reused and no browser
+starts; if one changed, the page is drawn again. A page whose script draws from the clock alone
+would be missed: ``render.revalidate: false`` in the profile draws every such page every night.
 
 A page on which the selector was found carries it as ``meta["wait_for_seen"]``: the store keeps it,
 and the night's drift check takes it as proof that ``wait_for`` still matches.
@@ -40,6 +44,8 @@ class KeptPage:
     etag: str | None = None
     last_modified: str | None = None
     wait_for_seen: str | None = None     # the wait_for selector this copy was seen to hold
+    #: for a page drawn by the browser: what it loaded, ``(url, etag, last_modified)`` each
+    sources: tuple[tuple[str, str | None, str | None], ...] = ()
 
     def html(self) -> str:
         import zlib
@@ -62,7 +68,9 @@ class PortalRenderer:
         """``kept``: pages of an earlier night by URL, asked for conditionally."""
         settings = settings or Settings()
         self._kept = kept or {}
+        self._revalidate = profile.render.revalidate
         self.not_modified = 0
+        self.drawings_kept = 0               # pages drawn on an earlier night whose sources all answered 304
         self._browser = PlaywrightRenderer(
             allowed_hosts=profile.allowed_hosts, concurrency=profile.render.concurrency,
             timeout_s=profile.render.timeout_s, block=profile.render.block,
@@ -98,6 +106,12 @@ class PortalRenderer:
                                          backoff_s=self._backoff_s)
 
     async def _render_once(self, request: PageRequest) -> RenderedPage:
+        kept = self._kept.get(request.url)
+        if (kept is not None and kept.sources and self._revalidate and request.render is not False
+                and request.wait_for and kept.wait_for_seen == request.wait_for):
+            page = await self._drawing_kept(request, kept)
+            if page is not None:
+                return page
         if request.render is True:
             return await self._in_browser(request)
         page = await self._over_http(request)
@@ -109,9 +123,29 @@ class PortalRenderer:
             return await self._in_browser(request)
         return replace(page, meta={**page.meta, "wait_for_seen": request.wait_for})
 
+    async def _drawing_kept(self, request: PageRequest, kept: KeptPage) -> RenderedPage | None:
+        """The drawing kept from an earlier night, if its HTML and every script and data response it
+        loaded answer 304 tonight; else None (draw it again). Asks one at a time and stops at the
+        first that changed."""
+        checked = None
+        for url, etag, last_modified in kept.sources:
+            validators = {"etag": etag, "last_modified": last_modified}
+            checked = await self._http.render(PageRequest(url=url, page_type=request.page_type, render=False,
+                                                          meta={"validators": validators}))
+            if checked.status != 304:
+                return None
+        if checked is None:
+            return None
+        self.not_modified += 1
+        self.drawings_kept += 1
+        meta = {**request.meta, "via": "browser", "not_modified": True, "wait_for_seen": kept.wait_for_seen,
+                "sources": [list(source) for source in kept.sources]}
+        return RenderedPage(request.url, request.page_type, 200, request.url, kept.html(), checked.fetched_at,
+                            meta=meta)
+
     async def _over_http(self, request: PageRequest) -> RenderedPage:
         kept = self._kept.get(request.url)
-        if kept is None:
+        if kept is None or kept.sources:     # a drawing is no copy of the served HTML
             return await self._http.render(request)
         validators = {"etag": kept.etag, "last_modified": kept.last_modified}
         page = await self._http.render(replace(request, meta={**request.meta, "validators": validators}))

@@ -64,7 +64,8 @@ snapshots = Table(
     Column("etag", String(200)),                             # validators of a page read over HTTP,
     Column("last_modified", String(64)),                     # for conditional requests the next night
     Column("wait_for_seen", Text),                           # the wait_for selector seen on the page
-)
+    Column("sources", Text),                                 # JSON [[url, etag, last_modified], ...]: what
+)                                                            # a page drawn by the browser loaded
 
 records = Table(
     "records", metadata,

@@ -161,7 +161,8 @@ class Store:
             rows.append({"run_id": run_id, "url": page.url, "page_type": page.page_type, "status": page.status,
                          "final_url": page.final_url, "content_hash": digest, "rendered_at": page.fetched_at,
                          "error": page.error, "via": meta.get("via"), "etag": meta.get("etag"),
-                         "last_modified": meta.get("last_modified"), "wait_for_seen": meta.get("wait_for_seen")})
+                         "last_modified": meta.get("last_modified"), "wait_for_seen": meta.get("wait_for_seen"),
+                         "sources": _json(meta["sources"]) if meta.get("sources") else None})
         known: set[str] = set()
         hashes = list(contents)
         for start in range(0, len(hashes), 500):
@@ -343,19 +344,24 @@ class Store:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def kept_pages(self, portal: str, before: dt.date | None = None) -> dict[str, Any]:
-        """The pages of the portal's last completed night read over plain HTTP with validators (an
-        ETag or a Last-Modified) and a kept copy: ``{url: KeptPage}``, for conditional requests."""
+        """The pages of the portal's last completed night that can be asked for conditionally, with
+        their kept copy: ``{url: KeptPage}``. Those read over plain HTTP with validators (an ETag or a
+        Last-Modified), and those drawn by the browser with the sources it loaded (each with
+        validators)."""
         from ..render.portal import KeptPage
 
         last = _last_completed(portal, before)
+        over_http = (snapshots.c.via == "http") & ((snapshots.c.etag.is_not(None))
+                                                   | (snapshots.c.last_modified.is_not(None)))
+        drawn = (snapshots.c.via == "browser") & snapshots.c.sources.is_not(None)
         query = (select(snapshots.c.url, page_contents.c.html, snapshots.c.etag, snapshots.c.last_modified,
-                        snapshots.c.wait_for_seen)
+                        snapshots.c.wait_for_seen, snapshots.c.sources)
                  .join(page_contents, page_contents.c.hash == snapshots.c.content_hash)
-                 .where(snapshots.c.run_id == last.scalar_subquery(), snapshots.c.via == "http",
-                        snapshots.c.status == 200,
-                        (snapshots.c.etag.is_not(None)) | (snapshots.c.last_modified.is_not(None))))
+                 .where(snapshots.c.run_id == last.scalar_subquery(), snapshots.c.status == 200,
+                        over_http | drawn))
         with self._connect() as conn:
-            return {r.url: KeptPage(bytes(r.html), r.etag, r.last_modified, r.wait_for_seen)
+            return {r.url: KeptPage(bytes(r.html), r.etag, r.last_modified, r.wait_for_seen,
+                                    tuple(tuple(s) for s in json.loads(r.sources)) if r.sources else ())
                     for r in conn.execute(query)}
 
     def kept_records(self, portal: str, key: str, before: dt.date | None = None) -> dict[tuple[str, str], list]:
