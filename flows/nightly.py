@@ -53,13 +53,13 @@ def render_portal(config: stages.Config, store: Any = None, night: str | None = 
 
 
 @task(name="extract-normalise", cache_policy=NO_CACHE)
-def extract_and_normalise(result: Any, config: stages.Config, kept: Any = None) -> tuple[list, list, Any]:
+def extract_and_normalise(result: Any, config: stages.Config, out: str, kept: Any = None) -> tuple[list, list, Any]:
     units, rows = stages.extract_pages(result, config.profile, kept)
     sections = stages.extract_sections(result, config.profile)
     get_run_logger().info("extracted %d unit pages, %d directory rows and %d section items (%d pages unchanged "
                           "since the last night, their records reused)", len(units), len(rows), len(sections),
                           kept.reused if kept is not None else 0)
-    return units, rows, stages.normalise(units, rows, config, sections)
+    return units, rows, stages.normalise(units, rows, config, sections, stages.phone_cache(out, config))
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -144,7 +144,7 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
         elif isinstance(result, BaseException):
             raise result
         kept = stages.kept_records(store, config.profile, stages.night_date(night))
-        units, rows, frames = extract_and_normalise(quote(result), config, kept)
+        units, rows, frames = extract_and_normalise(quote(result), config, out, kept)
         previous = store.last_counts(config.profile.name, before=stages.night_date(night))
         findings, ctx = validate(frames, config, night, quote(result), out, previous,
                                  quote(stages.records_by_type(units, rows)))

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from portalwatch.findings.build import build_findings
@@ -107,20 +108,69 @@ def test_a_night_parses_each_phone_number_once_however_big_the_directory():
     """Deriving the facts reads every number the night normalised: none is parsed again, also
     when the directory holds more numbers than a cache of fixed size would keep (70,000 here)."""
     from portalwatch import night as stages
-    from portalwatch.normalise.phones import parse_phones
+    from portalwatch.normalise.phones import PHONES, parse_phones
 
     config = stages.Config(profile=PROFILE, registry=REGISTRY, suites=[], roster=None)
     people = [_person("UBND Phường 7", f"Người {i}", 0, office_phone=f"0254 3{i:06d}", mobile=None, email=None)
               for i in range(70_000)]
     parse_phones("0909 123 456")                       # left from an earlier night: emptied first
     frames = stages.normalise([], people, config)
-    parsed = parse_phones.cache_info()
-    assert parsed.currsize == 70_001                   # tonight's numbers and the empty mobile field
+    assert len(PHONES) == PHONES.parsed == 70_000      # tonight's numbers, each parsed once
     ctx = NightContext(night=dt.date(2022, 6, 13), region="VN", area_codes=("254",), old_area_codes={"64": "254"},
                        email_domains=(), placeholders=PROFILE.checks.placeholders, index_ok=False)
     facts = derive_facts(frames.units, frames.directory, REGISTRY, None, ctx)
-    assert parse_phones.cache_info().misses == parsed.misses, "a number was parsed again"
+    assert PHONES.parsed == 70_000, "a number was parsed again"
     assert (facts["directory"]["office_phone_status"] == "ok").all()
+
+
+def test_numbers_parsed_on_an_earlier_night_are_not_parsed_again(tmp_path, monkeypatch, caplog):
+    """The night's numbers are kept beside the portal's nights: the next night parses only the new
+    ones and gives the same frames; the file keeps tonight's numbers only, and one written by
+    another version of the parser, or unreadable, is parsed around, never trusted."""
+    import json
+
+    from portalwatch import night as stages
+    from portalwatch.normalise import phones
+    from portalwatch.normalise.phones import PHONES
+
+    config = stages.Config(profile=PROFILE, registry=REGISTRY, suites=[], roster=None)
+    cache = stages.phone_cache(tmp_path, config)
+    numbers = ["0254 3852 361", "(0254) 3.852.362", "ĐT: 0254 3852 363 - Fax: 0254 3852 364", "064 3852 365",
+               "0912 000 101", "01689 000 102", "12345", "0254 3852 366; 0912 000 103"]
+    people = [_person("UBND Phường 7", f"Người {i}", 0, office_phone=n, mobile="0912 000 199", email=None)
+              for i, n in enumerate(numbers)]
+    first = stages.normalise([], people, config, cache=cache)
+    assert PHONES.parsed == len(numbers) + 1 and cache.is_file()
+
+    real = phones._parse_phones
+    monkeypatch.setattr(phones, "_parse_phones", lambda text, region: pytest.fail(f"{text!r} parsed again"))
+    again = stages.normalise([], people, config, cache=cache)
+    assert PHONES.parsed == 0
+    pd.testing.assert_frame_equal(again.directory, first.directory)
+
+    monkeypatch.setattr(phones, "_parse_phones", real)
+    fewer = people[:2] + [_person("UBND Phường 7", "Người mới", 0, office_phone="0254 3852 399", mobile=None,
+                                  email=None)]
+    stages.normalise([], fewer, config, cache=cache)
+    assert PHONES.parsed == 1, "only the new number is parsed"
+    kept = json.loads(cache.read_text(encoding="utf-8"))["regions"]["VN"]
+    assert set(kept) == {numbers[0], numbers[1], "0912 000 199", "0254 3852 399"}, "tonight's numbers only"
+
+    def tamper(version, packed):
+        cache.write_text(json.dumps({"version": version, "regions": {"VN": {t: packed for t in kept}}}),
+                         encoding="utf-8")
+
+    fresh = stages.normalise([], fewer, config)
+    for version, packed in (("another-parser", "+84999;;;"), (PHONES.version, "+84999"),
+                            (PHONES.version, ["+84999"])):
+        tamper(version, packed)
+        trusted = stages.normalise([], fewer, config, cache=cache)
+        assert PHONES.parsed == 4, f"{packed!r} of version {version} is parsed around"
+        pd.testing.assert_frame_equal(trusted.directory, fresh.directory)
+    cache.write_text("{not json", encoding="utf-8")
+    stages.normalise([], fewer, config, cache=cache)
+    assert PHONES.parsed == 4 and str(cache) in caplog.text
+    assert json.loads(cache.read_text(encoding="utf-8"))["version"] == PHONES.version, "written again"
 
 
 def test_each_suite_is_checked_on_its_own_columns_with_its_own_checkpoint(tmp_path, facts, monkeypatch):

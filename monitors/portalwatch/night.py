@@ -25,7 +25,7 @@ from .settings import Settings, load_settings
 
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate",
            "make_findings", "run_notices", "night_date", "extract_sections", "kept_records", "write_outputs",
-           "NightOutputs", "run_night", "gx_project", "night_context", "coverage", "unit_hashes",
+           "NightOutputs", "run_night", "gx_project", "phone_cache", "night_context", "coverage", "unit_hashes",
            "store_url", "record_night", "plan_and_queue", "deliver_alerts", "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
@@ -133,14 +133,23 @@ def extract_sections(result: Any, profile: Profile) -> list[dict[str, Any]]:
 
 
 def normalise(unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]], config: Config,
-              section_records: list[dict[str, Any]] = ()):
+              section_records: list[dict[str, Any]] = (), cache: Path | None = None):
     """The night's frames. The phone cache is emptied first: it then holds tonight's numbers, each
-    parsed once here and read again when the facts are derived."""
+    parsed once here and read again when the facts are derived. With ``cache`` (:func:`phone_cache`),
+    the numbers an earlier night parsed are read from there, and tonight's are kept there."""
     from .normalise.frames import build_frames
-    from .normalise.phones import parse_phones
+    from .normalise.phones import PHONES
 
-    parse_phones.cache_clear()
-    return build_frames(unit_records, directory_records, config.profile, config.registry, list(section_records))
+    PHONES.clear()
+    if cache is not None:
+        PHONES.load(cache)
+    frames = build_frames(unit_records, directory_records, config.profile, config.registry, list(section_records))
+    if cache is not None and PHONES.changed:
+        try:
+            PHONES.save(cache)
+        except OSError as exc:                       # a cache: the night goes on without it
+            logger.warning("phone cache %s not written: %s", cache, exc)
+    return frames
 
 
 #: Below this many rows last night, a drop proves little (a small portal may really lose half).
@@ -361,6 +370,11 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     return NightOutputs(folder=folder, findings=findings_path, report=report, alerts=alerts_dir, summary=summary)
 
 
+def phone_cache(out_dir: str | Path, config: Config) -> Path:
+    """Where a portal's parsed phone numbers are kept between nights, beside its nightly folders."""
+    return Path(out_dir) / config.profile.name / "cache" / "phones.json"
+
+
 def gx_project(out_dir: str | Path, config: Config) -> Path:
     """The Great Expectations project of a portal: it lives beside the portal's nightly folders."""
     return Path(out_dir) / config.profile.name
@@ -457,7 +471,8 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         result = render_portal(config.profile, settings, store, night)
         failpoints.hit("after_render")
         units, rows = extract_pages(result, config.profile, kept_records(store, config.profile, night))
-        frames = normalise(units, rows, config, extract_sections(result, config.profile))
+        frames = normalise(units, rows, config, extract_sections(result, config.profile),
+                           phone_cache(out_dir, config))
         ctx = night_context(result, frames, config, night, store.last_counts(config.profile.name, before=night),
                             records_by_type(units, rows))
         findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config)
