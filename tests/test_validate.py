@@ -223,6 +223,20 @@ def test_finding_carries_evidence_and_legal_basis(findings):
     assert "Ban biên tập" in fax.suggestion
 
 
+def test_a_unit_missing_from_the_index_shows_no_value_seen():
+    """Nothing was seen of a unit without a page: its finding says so (no value), not "nan"."""
+    units = [_unit("Ủy ban nhân dân Phường 7")]
+    frames = build_frames(units, [], PROFILE, REGISTRY)
+    ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
+                       email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
+                       index_ok=True)
+    facts = derive_facts(frames.units, frames.directory, REGISTRY, None, ctx)
+    missing = [f for f in build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY)
+               if f.category == "unit_missing"]
+    assert {f.unit_id for f in missing} == set(REGISTRY.units) - {"phuong-7"}
+    assert all(f.value is None and "nan" not in f.message_vi + f.message_en + f.expected for f in missing)
+
+
 def test_keys_are_stable_and_distinct(findings):
     keys = [f.key for f in findings]
     assert len(set(keys)) == len(keys)

@@ -12,6 +12,8 @@ import string
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from ..profile.registry import Registry
 from .labels import label
 from .model import CATEGORIES, Finding, finding_key
@@ -44,10 +46,11 @@ def _fill(template: str, values: dict[str, Any]) -> str:
 
 
 def _as_text(value: Any) -> str | None:
-    if value is None:
-        return None
+    """The value seen as text; nothing seen (None, or a frame's NaN / NA / NaT) is None, never "nan"."""
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
+    if value is None or pd.isna(value):
+        return None
     return str(value)
 
 
