@@ -62,6 +62,10 @@ def test_the_report_shows_each_kind_once_with_its_count_and_the_first_examples()
     assert "Tên không có trong danh mục đơn vị" in rows["unmatched_name"]
     assert ">4.000<" in rows["unmatched_name"] and "… và 3.990 ghi chú khác cùng loại" in rows["unmatched_name"]
     assert rows["page_failed"].count("HTTP 503") == 3 and "ghi chú khác" not in rows["page_failed"]
+    drift = render_nightly_report([], registry, NIGHT, "Cổng", pages=1, score=score, notices=[
+        {"kind": "layout_drift", "selectors": ["directory.rows: table.danh-ba tbody tr", "unit_page.intro: div.gt"]}])
+    assert "selectors=directory.rows: table.danh-ba tbody tr; unit_page.intro: div.gt" in _notice_rows(drift)[
+        "layout_drift"], "a list reads as its items, not as Python"
     en = render_nightly_report([], registry, NIGHT, "Cổng", pages=4003, notices=NOTICES, score=score, lang="en")
     assert "… and 3,990 more of this kind" in _notice_rows(en)["unmatched_name"]
     assert '<table id="notices">' not in render_nightly_report([], registry, NIGHT, "Cổng", pages=1, notices=[],

@@ -51,8 +51,10 @@ def notice_label(kind: str, lang: str = "vi") -> str:
 
 
 def notice_detail(notice: dict[str, Any]) -> str:
-    """A notice's fields on one line (``key=value, ...``), its kind left out."""
-    return ", ".join(f"{key}={value}" for key, value in notice.items() if key != "kind")
+    """A notice's fields on one line (``key=value, ...``, a list's items separated by "; "), its kind
+    left out."""
+    return ", ".join(f"{key}={'; '.join(map(str, value)) if isinstance(value, (list, tuple)) else value}"
+                     for key, value in notice.items() if key != "kind")
 
 
 def group_notices(notices: Iterable[dict[str, Any]], examples: int = EXAMPLES) -> list[NoticeGroup]:
