@@ -199,6 +199,15 @@ def test_a_drawing_is_kept_while_its_html_scripts_and_data_answer_304(portal, sc
     assert again.html == first.html and again.meta["not_modified"] and again.meta["via"] == "browser"
     assert again.meta["sources"] == first.meta["sources"] and again.meta["wait_for_seen"] == spec.wait_for
 
+    async def twice():
+        async with PortalRenderer(profile, Settings(), kept=kept()) as renderer:
+            return [await renderer.render(request) for _ in range(2)], renderer.drawings_kept
+    portal.request_log.clear()
+    pages, kept_count = asyncio.run(twice())
+    assert kept_count == 2 and drawn == [] and all(page.html == first.html for page in pages)
+    asked = [path for _, path in portal.request_log]
+    assert sorted(asked) == sorted(loaded), "a source is asked for once a night, however many pages load it"
+
     stale_data = [[u, '"an-old-etag"', None] if u.endswith("/api/danh-ba.json") else [u, e, m]
                   for u, e, m in first.meta["sources"]]
     no_validators = [[u, None, None] if u.endswith("/static/danh-ba.js") else [u, e, m]

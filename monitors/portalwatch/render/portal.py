@@ -23,6 +23,7 @@ and the night's drift check takes it as proof that ``wait_for`` still matches.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Mapping
 
@@ -71,6 +72,9 @@ class PortalRenderer:
         self._revalidate = profile.render.revalidate
         self.not_modified = 0
         self.drawings_kept = 0               # pages drawn on an earlier night whose sources all answered 304
+        #: sources asked for tonight, by (url, etag, last_modified): whether they answered 304. A script
+        #: that every drawn page loads is asked for once a night, not once a page.
+        self._unchanged: dict[tuple[str, str | None, str | None], bool] = {}
         self._browser = PlaywrightRenderer(
             allowed_hosts=profile.allowed_hosts, concurrency=profile.render.concurrency,
             timeout_s=profile.render.timeout_s, block=profile.render.block,
@@ -127,21 +131,23 @@ class PortalRenderer:
         """The drawing kept from an earlier night, if its HTML and every script and data response it
         loaded answer 304 tonight; else None (draw it again). Asks one at a time and stops at the
         first that changed."""
-        checked = None
-        for url, etag, last_modified in kept.sources:
-            validators = {"etag": etag, "last_modified": last_modified}
-            checked = await self._http.render(PageRequest(url=url, page_type=request.page_type, render=False,
-                                                          meta={"validators": validators}))
-            if checked.status != 304:
-                return None
-        if checked is None:
+        if not kept.sources:
             return None
+        started = dt.datetime.now(dt.timezone.utc)
+        for source in kept.sources:
+            if source not in self._unchanged:
+                url, etag, last_modified = source
+                validators = {"etag": etag, "last_modified": last_modified}
+                checked = await self._http.render(PageRequest(url=url, page_type=request.page_type, render=False,
+                                                              meta={"validators": validators}))
+                self._unchanged[source] = checked.status == 304
+            if not self._unchanged[source]:
+                return None
         self.not_modified += 1
         self.drawings_kept += 1
         meta = {**request.meta, "via": "browser", "not_modified": True, "wait_for_seen": kept.wait_for_seen,
                 "sources": [list(source) for source in kept.sources]}
-        return RenderedPage(request.url, request.page_type, 200, request.url, kept.html(), checked.fetched_at,
-                            meta=meta)
+        return RenderedPage(request.url, request.page_type, 200, request.url, kept.html(), started, meta=meta)
 
     async def _over_http(self, request: PageRequest) -> RenderedPage:
         kept = self._kept.get(request.url)
