@@ -10,7 +10,10 @@ store, not parsed again when it was seen to hold the profile's `wait_for`), asks
 script and data of the JavaScript directory the same way (all 304: the drawing kept, no browser),
 takes from the store the records of every page whose content is unchanged (`kept_records`)
 instead of extracting them, and parses no phone number parsed the night before (`cache/phones.json`);
-the drift check (`night_context`) reads the rows and fields from the records. Stages are timed by
+the drift check (`night_context`) reads the rows and fields from the records. One more pair is
+measured with every page type in the browser (`render: true` where the profile says `auto`), as
+a portal drawn by JavaScript throughout would be: its second night asks for each page's HTML and
+what it loaded instead of drawing it. Stages are timed by
 wrapping the functions `run_night` calls; each night runs in a fresh process, as a scheduled night
 does. One untimed crawl first fills the sample portal's page cache (as in Rendering); then three
 pairs of nights are measured, each into a fresh store, and the stages shown are those of the pair
@@ -60,6 +63,16 @@ def scaled_profile(folder: Path, units: int = UNITS) -> Path:
         raise AssertionError("vungtau-2022's profile no longer names roster.csv: update the benchmark")
     (folder / "profile.yaml").write_text(profile.replace("\nroster: roster.csv\n", "\n"), encoding="utf-8")
     return folder / "profile.yaml"
+
+
+def in_the_browser(profile: Path) -> Path:
+    """The same profile with every page type drawn by the browser, beside it."""
+    text = profile.read_text(encoding="utf-8")
+    if "render: auto " not in text:
+        raise AssertionError("vungtau-2022's profile no longer says `render: auto`: update the benchmark")
+    drawn = profile.with_name("profile-browser.yaml")
+    drawn.write_text(text.replace("render: auto ", "render: true "), encoding="utf-8")
+    return drawn
 
 
 def one_night(profile: str, base_url: str, out: str, night: str) -> dict:
@@ -127,6 +140,7 @@ def run() -> list[tuple[str, str]]:
         profile = scaled_profile(Path(folder))
         _warm(portal.base_url)
         pairs = [_pair(profile, portal) for _ in range(REPEATS)]
+        drawn_first, drawn_second, drawn_requests = _pair(in_the_browser(profile), portal)
     pairs.sort(key=lambda pair: pair[1]["total"] / pair[0]["total"])
     first, second, second_requests = pairs[len(pairs) // 2]          # the pair of the median ratio
     ratios = ", ".join(f"{b['total']:.1f} s / {a['total']:.1f} s = {b['total'] / a['total']:.0%}" for a, b, _ in pairs)
@@ -137,6 +151,11 @@ def run() -> list[tuple[str, str]]:
             ("night: second night, portal unchanged (the same pair)",
              f"{second['total']:.1f} s = {second['total'] / first['total']:.0%} of the first "
              f"({second_requests:,} requests; target at most 10%)")]
+    rows.append(("night: every page in the browser (`render: true`), one pair",
+                 f"{drawn_second['total']:.1f} s / {drawn_first['total']:.1f} s = "
+                 f"{drawn_second['total'] / drawn_first['total']:.0%} ({drawn_requests:,} requests on the second night; "
+                 f"render_portal {drawn_first['stages']['render_portal']:.1f} s, then "
+                 f"{drawn_second['stages']['render_portal']:.1f} s)"))
     for name in STAGES:
         a, b = first["stages"].get(name, 0.0), second["stages"].get(name, 0.0)
         share = f" ({b / a:.0%})" if a >= 0.05 else ""          # no percentage of a stage that did nothing
