@@ -13,9 +13,8 @@ instead of extracting them, and parses no phone number parsed the night before (
 the drift check (`night_context`) reads the rows and fields from the records. One more pair is
 measured with every page type in the browser (`render: true` where the profile says `auto`), as
 a portal drawn by JavaScript throughout would be: its second night asks for each page's HTML and
-what it loaded instead of drawing it. Stages are timed by
-wrapping the functions `run_night` calls; each night runs in a fresh process, as a scheduled night
-does. One untimed crawl first fills the sample portal's page cache (as in Rendering); then three
+what it loaded instead of drawing it. Stages are timed by wrapping the functions `run_night`
+calls; each night runs in a fresh process, as a scheduled night does. One untimed crawl first fills the sample portal's page cache (as in Rendering); then three
 pairs of nights are measured, each into a fresh store, and the stages shown are those of the pair
 whose ratio is the median.
 """
@@ -105,8 +104,7 @@ def _in_subprocess(profile: Path, base_url: str, out: str, night: str) -> dict:
     code = ("import json, sys; from benchmarks.night import one_night; "
             "print(json.dumps(one_night(*sys.argv[1:5])))")
     done = subprocess.run([sys.executable, "-c", code, str(profile), base_url, out, night], capture_output=True,
-                          text=True,
-                          cwd=Path(__file__).resolve().parents[1], check=False)
+                          text=True, cwd=Path(__file__).resolve().parents[1], check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the night failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -153,7 +151,8 @@ def run() -> list[tuple[str, str]]:
              f"({second_requests:,} requests; target at most 10%)")]
     rows.append(("night: every page in the browser (`render: true`), one pair",
                  f"{drawn_second['total']:.1f} s / {drawn_first['total']:.1f} s = "
-                 f"{drawn_second['total'] / drawn_first['total']:.0%} ({drawn_requests:,} requests on the second night; "
+                 f"{drawn_second['total'] / drawn_first['total']:.0%} "
+                 f"({drawn_requests:,} requests on the second night; "
                  f"render_portal {drawn_first['stages']['render_portal']:.1f} s, then "
                  f"{drawn_second['stages']['render_portal']:.1f} s)"))
     for name in STAGES:

@@ -208,7 +208,7 @@ class PhoneCache:
 def _pack(field: PhoneField) -> str:
     """A field as one string, ``"numbers;invalid;fax;landlines"`` each comma-separated: numbers and
     digit runs hold neither separator, and a file of strings loads many times faster than one of
-    nested lists (0.05 s against 0.6 s for 44,000 numbers)."""
+    nested lists (0.02 s against 0.6 s for 44,000 numbers)."""
     return ";".join(",".join(part) for part in (field.numbers, field.invalid, field.fax, field.landlines))
 
 

@@ -131,8 +131,6 @@ class PortalRenderer:
         """The drawing kept from an earlier night, if its HTML and every script and data response it
         loaded answer 304 tonight; else None (draw it again). Asks one at a time and stops at the
         first that changed."""
-        if not kept.sources:
-            return None
         started = dt.datetime.now(dt.timezone.utc)
         for source in kept.sources:
             if source not in self._unchanged:

@@ -37,7 +37,8 @@ LABELS = {
         "reopened": "Reopened", "resolved": "Resolved", "none": "None.", "details": "Open findings",
         "filter_unit": "Filter by unit", "filter_rule": "Filter by rule", "all": "All", "severity": "Severity",
         "content": "Finding", "shown": "Value seen", "suggestion": "Suggested fix", "basis": "Legal basis",
-        "deadline": "Deadline", "page": "Page", "notices": "Run notices", "kind": "Kind", "detail": "Detail", "count": "Count",
+        "deadline": "Deadline", "page": "Page", "notices": "Run notices", "kind": "Kind", "detail": "Detail",
+        "count": "Count",
         "more_notices": "… and {} more of this kind: all of them are in the night's summary.json.",
         "no_findings": "No findings.", "overdue": "overdue", "score_help": (
             "Each unit gets four criteria of 3 points (after the Decree 43/2011 content self-scoring sheets and "

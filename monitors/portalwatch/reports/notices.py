@@ -19,7 +19,8 @@ EXAMPLES = 10
 #: What each kind of notice means, Vietnamese and English.
 NOTICE_LABELS: dict[str, tuple[str, str]] = {
     "portal_unreachable": ("Không truy cập được Trang", "Portal unreachable"),
-    "layout_drift": ("Bộ chọn của hồ sơ không còn khớp (giao diện thay đổi)", "Selectors no longer match (layout drift)"),
+    "layout_drift": ("Bộ chọn của hồ sơ không còn khớp (giao diện thay đổi)",
+                     "Selectors no longer match (layout drift)"),
     "rows_dropped": ("Số dòng đọc được giảm mạnh so với đêm trước", "Far fewer rows than last night"),
     "page_failed": ("Trang không tải được", "Page failed"),
     "selector_timeout": ("Không thấy bộ chọn chờ (wait_for)", "wait_for selector not found"),
