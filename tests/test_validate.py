@@ -197,6 +197,10 @@ def test_each_suite_is_checked_on_its_own_columns_with_its_own_checkpoint(tmp_pa
         assert [d.suite.name for d in checkpoint.validation_definitions] == [suite.name]
         read = {rule.column_for(f, suite) for rule in suite.rules for f in rule.fields}
         assert set(given[checkpoint.name]) == read, suite.name
+        # the kept suite states every rule on every field, as the YAML does
+        kept = context.suites.get(suite.name)
+        stated = sorted((rule.rule, f) for rule in suite.rules for f in rule.fields)
+        assert sorted((e.meta["rule"], e.meta["field"]) for e in kept.expectations) == stated, suite.name
 
 
 def test_findings_are_exactly_the_seeded_problems(findings):
