@@ -14,9 +14,9 @@ the drift check (`night_context`) reads the rows and fields from the records. On
 measured with every page type in the browser (`render: true` where the profile says `auto`), as
 a portal drawn by JavaScript throughout would be: its second night asks for each page's HTML and
 what it loaded instead of drawing it. Stages are timed by wrapping the functions `run_night`
-calls; each night runs in a fresh process, as a scheduled night does. One untimed crawl first fills the sample portal's page cache (as in Rendering); then three
-pairs of nights are measured, each into a fresh store, and the stages shown are those of the pair
-whose ratio is the median.
+calls; each night runs in a fresh process, as a scheduled night does. One untimed crawl first
+fills the sample portal's page cache (as in Rendering); then three pairs of nights are measured,
+each into a fresh store, and the stages shown are those of the pair whose ratio is the median.
 """
 
 from __future__ import annotations
