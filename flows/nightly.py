@@ -22,6 +22,7 @@ from flows.secrets import secrets_to_env
 from portalwatch import night as stages
 from portalwatch.errors import PortalUnreachable
 from portalwatch.settings import load_settings
+from portalwatch.timing import Stopwatch, describe
 
 
 @task(name="load-config", cache_policy=NO_CACHE)
@@ -94,12 +95,14 @@ def deliver_alerts(store: Any, config: stages.Config, send: bool) -> Any:
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
 def write_outputs(out: str, config: stages.Config, night: str, result: Any, frames: Any, findings: list[Any],
-                  notices: list, score: Any, changes: Any, store: Any, plan: Any, delivery: Any) -> dict[str, Any]:
+                  notices: list, score: Any, changes: Any, store: Any, plan: Any, delivery: Any,
+                  stopwatch: Stopwatch) -> dict[str, Any]:
     from portalwatch.reports.history import load_history
 
-    history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
+    with stopwatch.stage("outputs"):
+        history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
     outputs = stages.write_outputs(Path(out), config, stages.night_date(night), result, frames, findings, notices,
-                                   score, changes, history, plan, delivery)
+                                   score, changes, history, plan, delivery, stopwatch)
     return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
             "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
 
@@ -117,47 +120,58 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
     night's folder only (dry run). Two audits of one site never overlap: the
     flow holds the site's slot (:mod:`flows.limits`) from the first page to the last output.
     """
+    watch = Stopwatch()
     night = stages.night_date(now).isoformat()  # a bad --now fails before anything is fetched
-    config = load_config(profile, base_url)
-    if send:
-        secrets_to_env(slack_secret, smtp_password_secret)
+    with watch.stage("setup"):
+        config = load_config(profile, base_url)
+        if send:
+            secrets_to_env(slack_secret, smtp_password_secret)
     with one_audit_per_host(config.profile.base_url) as limit:
         get_run_logger().info("holding %s: no other audit of this site runs meanwhile", limit)
-        summary = _audit(config, night, out, db, send)
+        summary = _audit(config, night, out, db, send, watch)
     _publish_artifacts(summary)
     return summary
 
 
-def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bool) -> dict[str, Any]:
-    """The night's tasks, in order; the run is marked failed in the store if any of them fails."""
+def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bool,
+           watch: Stopwatch) -> dict[str, Any]:
+    """The night's tasks, in order, each stage timed; the run is marked failed in the store if any of
+    them fails."""
     from portalwatch.reports.score import score_portal
     from portalwatch.store import open_store
 
-    store = open_store(stages.store_url(out, db))
+    with watch.stage("setup"):
+        store = open_store(stages.store_url(out, db))
     run_id = None
     try:
-        run_id = begin_run(store, config, night)
-        state = render_portal(config, store, night, return_state=True)
+        with watch.stage("setup"):
+            run_id = begin_run(store, config, night)
+        with watch.stage("render"):
+            state = render_portal(config, store, night, return_state=True)
         result = state.result(raise_on_failure=False)
         if isinstance(result, PortalUnreachable) and result.result is not None:
             result = result.result        # still down after the retries: record the night, tell ops
         elif isinstance(result, BaseException):
             raise result
-        kept = stages.kept_records(store, config.profile, stages.night_date(night))
-        units, rows, frames = extract_and_normalise(quote(result), config, out, kept)
-        previous = store.last_counts(config.profile.name, before=stages.night_date(night))
-        findings, ctx = validate(frames, config, night, quote(result), out, previous,
-                                 quote(stages.records_by_type(units, rows)))
-        notices = stages.run_notices(result, frames, config.profile, ctx)
-        score = score_portal(findings, config.registry, config.roster, stages.night_date(night))
-        changes = (record_night(store, run_id, config, night, quote(result), quote(units), quote(rows), frames,
-                                quote(findings), ctx, notices, score) if run_id is not None else None)
-        store.prune_snapshots(load_settings().snapshot_retention_days, today=stages.night_date(night))
-        report_url = str(Path(out).resolve() / config.profile.name / night / "report.html")
-        plan = queue_alerts(store, config, night, changes, notices, score, report_url)
-        delivery = deliver_alerts(store, config, send)
+        with watch.stage("extract"):
+            kept = stages.kept_records(store, config.profile, stages.night_date(night))
+            units, rows, frames = extract_and_normalise(quote(result), config, out, kept)
+        with watch.stage("validate"):
+            previous = store.last_counts(config.profile.name, before=stages.night_date(night))
+            findings, ctx = validate(frames, config, night, quote(result), out, previous,
+                                     quote(stages.records_by_type(units, rows)))
+        with watch.stage("record"):
+            notices = stages.run_notices(result, frames, config.profile, ctx)
+            score = score_portal(findings, config.registry, config.roster, stages.night_date(night))
+            changes = (record_night(store, run_id, config, night, quote(result), quote(units), quote(rows), frames,
+                                    quote(findings), ctx, notices, score) if run_id is not None else None)
+            store.prune_snapshots(load_settings().snapshot_retention_days, today=stages.night_date(night))
+        with watch.stage("alerts"):
+            report_url = str(Path(out).resolve() / config.profile.name / night / "report.html")
+            plan = queue_alerts(store, config, night, changes, notices, score, report_url)
+            delivery = deliver_alerts(store, config, send)
         summary = write_outputs(out, config, night, quote(result), frames, quote(findings), notices, score, changes,
-                                store, plan, delivery)
+                                store, plan, delivery, quote(watch))
     except BaseException as exc:
         if run_id is not None:
             store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
@@ -192,6 +206,7 @@ def _publish_artifacts(summary: dict[str, Any]) -> None:
              f"- findings: {summary['findings']} in {summary['units_with_findings']} units",
              f"- content score: {summary['score']['points']}/12 ({summary['score']['percent']}%)",
              f"- run notices for ops: {len(summary['notices'])}",
+             f"- time: {describe(summary['seconds'])}" if summary.get("seconds") else "- time: —",
              f"- report: `{summary['report']}`", f"- findings: `{summary['findings_file']}`",
              f"- Great Expectations Data Docs: `{summary['data_docs']}`"]
     create_markdown_artifact("\n".join(lines), key=artifact_key(portal, "nightly-summary"),

@@ -82,6 +82,8 @@ def night(tmp_path):
                                     "resolved": 0, "still_open": 3},
         "folder": str(folder), "findings_file": str(folder / "findings.jsonl"),
         "report": str(folder / "report.html"), "alerts_dir": str(folder / "alerts"),
+        "seconds": {"setup": 0.05, "render": 2.5, "extract": 0.1, "validate": 3.25, "record": 0.08, "alerts": 0.2,
+                    "outputs": 1.75, "total": 8.02},
     }, {"first": first, "second": second, "names": {u.id: u.name for u in units}}
 
 
@@ -123,6 +125,8 @@ def test_artifacts_show_the_summary_unit_scores_and_links(prefect_server, night)
     markdown = artifacts[f"{portal}-nightly-summary"]
     assert markdown.type == "markdown"
     assert "- findings: 3 in 2 units" in markdown.data and "- run notices for ops: 1" in markdown.data
+    assert ("- time: 8.02 s (setup 0.05 s, render 2.50 s, extract 0.10 s, validate 3.25 s, record 0.08 s, "
+            "alerts 0.20 s, outputs 1.75 s)") in markdown.data
 
     table = artifacts[f"{portal}-unit-scores"]
     assert table.type == "table"

@@ -9,6 +9,7 @@ import json
 from typer.testing import CliRunner
 
 from portalwatch.cli import app
+from portalwatch.timing import describe
 
 from conftest import PROFILE_PATH
 
@@ -41,6 +42,7 @@ def test_disk_full_while_writing_outputs(tmp_path, portal, monkeypatch):
     assert result.exit_code == 0, result.output
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert summary["findings"] > 0
+    assert f"Time: {describe(summary['seconds'])}" in " ".join(result.output.split()), "ops see where the night went"
     assert (folder / "findings.jsonl").read_text(encoding="utf-8").count("\n") == summary["findings"]
 
 

@@ -13,6 +13,7 @@ import pytest
 from portalwatch import night as stages
 from portalwatch.settings import Settings
 from portalwatch.store import open_store
+from portalwatch.timing import STAGES
 
 from conftest import PROFILE_PATH
 
@@ -57,6 +58,11 @@ def test_failing_pages_leave_their_units_unknown(tmp_path, portal, scenario):
     assert set(failed) == {down_path, hung_path}
     assert failed[down_path]["error"] == "HTTP 503" and failed[down_path]["attempts"] == 3
     assert "timed out" in failed[hung_path]["error"] and failed[hung_path]["attempts"] == 3
+    seconds = second.summary["seconds"]
+    assert list(seconds) == [*STAGES, "total"]
+    # Which stage the wait is charged to: three attempts at the hung page, 3 s each, are rendering.
+    assert seconds["render"] >= 9.0
+    assert sum(v for k, v in seconds.items() if k != "total") <= seconds["total"] + 0.01 * len(STAGES)
     ops = (second.alerts / "ops.txt").read_text(encoding="utf-8")
     assert down_path in ops and hung_path in ops
 

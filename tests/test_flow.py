@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from portalwatch.timing import STAGES
+
 from conftest import PROFILE_PATH
 
 pytestmark = [pytest.mark.browser, pytest.mark.prefect]
@@ -56,6 +58,10 @@ def test_nightly_flow_writes_findings_report_and_alerts(prefect_server, portal, 
 
     saved = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert saved["findings"] == len(findings) and saved["pages"] == summary["pages"]
+    # every task's stage is timed, as `run --no-prefect` times it, and kept with the night
+    assert list(saved["seconds"]) == [*STAGES, "total"] and saved["seconds"] == summary["seconds"]
+    assert all(seconds > 0 for seconds in saved["seconds"].values())
+    assert sum(v for k, v in saved["seconds"].items() if k != "total") <= saved["seconds"]["total"] + 0.1
 
 
 def test_flow_reports_a_bad_profile_as_a_config_error(prefect_server, tmp_path):

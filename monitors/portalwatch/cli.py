@@ -101,6 +101,10 @@ def _print_summary(summary: dict) -> None:
     if delivery:
         console.print(f"Alerts:      {delivery['sent']} delivered or written, {delivery['waiting']} waiting, "
                       f"{delivery['failed']} refused")
+    if summary.get("seconds"):
+        from .timing import describe
+
+        console.print(f"Time:        {describe(summary['seconds'])}")
 
 
 def _print_findings(console, path: Path, limit: int = 40) -> None:

@@ -22,6 +22,7 @@ from .profile.registry import Registry, load_registry
 from .profile.roster import Roster, load_roster
 from .profile.schema import DIRECTORY, UNIT_PAGE, Profile
 from .settings import Settings, load_settings
+from .timing import Stopwatch
 
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate",
            "make_findings", "run_notices", "night_date", "extract_sections", "kept_records", "write_outputs",
@@ -302,22 +303,17 @@ def _write_pdf(report: Path, pdf: Path) -> Path | None:
         return None
 
 
-def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, frames: Any,
-                  findings: list[Any], notices: list[dict[str, Any]], score: Any, changes: Any = None,
-                  history: Any = None, plan: Any = None, delivery: Any = None) -> NightOutputs:
-    """The night's folder: findings.jsonl, frames as CSV, notices, the report and the alert texts.
-
-    Files are written to temporary names and renamed, so a crash never leaves half a file.
-    """
+def _write_files(folder: Path, config: Config, night: dt.date, result: Any, frames: Any, findings: list[Any],
+                 notices: list[dict[str, Any]], score: Any, history: Any,
+                 plan: Any) -> tuple[Path, Path | None, Path, Path, list[Path]]:
+    """Every file of the night but summary.json; returns the report, its PDF (None without a
+    browser), findings.jsonl, the alerts folder and the alert texts written."""
     import concurrent.futures
-    import json
 
     from .alerts.outbox import write_dry_run
     from .findings.model import write_findings
     from .reports.nightly import write_nightly_report
-    from .validate.gx import data_docs_index
 
-    folder = Path(out_dir) / config.profile.name / night.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     report_args = dict(findings=findings, registry=config.registry, night=night, portal_title=config.profile.title,
                        pages=len(result.pages), notices=notices, score=score, history=history,
@@ -342,6 +338,28 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         alerts_dir = folder / "alerts"
         messages = write_dry_run(plan, config.registry, alerts_dir) if plan is not None else []
         pdf = printing.result()
+    return report, pdf, findings_path, alerts_dir, messages
+
+
+def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, frames: Any,
+                  findings: list[Any], notices: list[dict[str, Any]], score: Any, changes: Any = None,
+                  history: Any = None, plan: Any = None, delivery: Any = None,
+                  stopwatch: Stopwatch | None = None) -> NightOutputs:
+    """The night's folder: findings.jsonl, frames as CSV, notices, the report and the alert texts.
+
+    Files are written to temporary names and renamed, so a crash never leaves half a file. With
+    ``stopwatch``, writing them is timed as its ``outputs`` stage, and summary.json gives the
+    seconds of every stage the stopwatch timed (``seconds``).
+    """
+    import contextlib
+    import json
+
+    from .validate.gx import data_docs_index
+
+    folder = Path(out_dir) / config.profile.name / night.isoformat()
+    with stopwatch.stage("outputs") if stopwatch is not None else contextlib.nullcontext():
+        report, pdf, findings_path, alerts_dir, messages = _write_files(
+            folder, config, night, result, frames, findings, notices, score, history, plan)
     by_category: dict[str, int] = {}
     for finding in findings:
         by_category[finding.category] = by_category.get(finding.category, 0) + 1
@@ -364,6 +382,8 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
                    "reopened": len(changes.reopened), "resolved": len(changes.resolved),
                    "still_open": len(changes.seen)}),
     }
+    if stopwatch is not None:
+        summary["seconds"] = stopwatch.seconds()
     tmp = folder / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.replace(folder / "summary.json")
@@ -460,33 +480,42 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
     from .reports.score import score_portal
     from .store import failpoints, open_store
 
+    watch = Stopwatch()
     night = night_date(now)
     settings = settings or load_settings()
-    config = load_config(profile_path, base_url=base_url)
-    store = open_store(store_url(out_dir, db))
+    with watch.stage("setup"):
+        config = load_config(profile_path, base_url=base_url)
+        store = open_store(store_url(out_dir, db))
     try:
-        failpoints.hit("before_run")
-        run_id = store.begin_run(config.profile.name, night)
-        failpoints.hit("after_run_started")
-        result = render_portal(config.profile, settings, store, night)
+        with watch.stage("setup"):
+            failpoints.hit("before_run")
+            run_id = store.begin_run(config.profile.name, night)
+            failpoints.hit("after_run_started")
+        with watch.stage("render"):
+            result = render_portal(config.profile, settings, store, night)
         failpoints.hit("after_render")
-        units, rows = extract_pages(result, config.profile, kept_records(store, config.profile, night))
-        frames = normalise(units, rows, config, extract_sections(result, config.profile),
-                           phone_cache(out_dir, config))
-        ctx = night_context(result, frames, config, night, store.last_counts(config.profile.name, before=night),
-                            records_by_type(units, rows))
-        findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config)
-        notices = run_notices(result, frames, config.profile, ctx)
-        score = score_portal(findings, config.registry, config.roster, night)
-        changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx, notices,
-                                score) if run_id is not None else None)
-        store.prune_snapshots(settings.snapshot_retention_days, today=night)
-        report_url = str(Path(out_dir).resolve() / config.profile.name / night.isoformat() / "report.html")
-        plan = plan_and_queue(store, config, night, changes, notices, score, report_url)
-        delivery = deliver_alerts(store, config, send=send, now=clock)
-        history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
+        with watch.stage("extract"):
+            units, rows = extract_pages(result, config.profile, kept_records(store, config.profile, night))
+            frames = normalise(units, rows, config, extract_sections(result, config.profile),
+                               phone_cache(out_dir, config))
+        with watch.stage("validate"):
+            ctx = night_context(result, frames, config, night, store.last_counts(config.profile.name, before=night),
+                                records_by_type(units, rows))
+            findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config)
+        with watch.stage("record"):
+            notices = run_notices(result, frames, config.profile, ctx)
+            score = score_portal(findings, config.registry, config.roster, night)
+            changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx,
+                                    notices, score) if run_id is not None else None)
+            store.prune_snapshots(settings.snapshot_retention_days, today=night)
+        with watch.stage("alerts"):
+            report_url = str(Path(out_dir).resolve() / config.profile.name / night.isoformat() / "report.html")
+            plan = plan_and_queue(store, config, night, changes, notices, score, report_url)
+            delivery = deliver_alerts(store, config, send=send, now=clock)
+        with watch.stage("outputs"):
+            history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
         outputs = write_outputs(Path(out_dir), config, night, result, frames, findings, notices, score, changes,
-                                history, plan, delivery)
+                                history, plan, delivery, stopwatch=watch)
         failpoints.hit("after_outputs")
         return outputs
     except BaseException as exc:
