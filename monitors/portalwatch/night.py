@@ -303,44 +303,6 @@ def _write_pdf(report: Path, pdf: Path) -> Path | None:
         return None
 
 
-def _write_files(folder: Path, config: Config, night: dt.date, result: Any, frames: Any, findings: list[Any],
-                 notices: list[dict[str, Any]], score: Any, history: Any,
-                 plan: Any) -> tuple[Path, Path | None, Path, Path, list[Path]]:
-    """Every file of the night but summary.json; returns the report, its PDF (None without a
-    browser), findings.jsonl, the alerts folder and the alert texts written."""
-    import concurrent.futures
-
-    from .alerts.outbox import write_dry_run
-    from .findings.model import write_findings
-    from .reports.nightly import write_nightly_report
-
-    folder.mkdir(parents=True, exist_ok=True)
-    report_args = dict(findings=findings, registry=config.registry, night=night, portal_title=config.profile.title,
-                       pages=len(result.pages), notices=notices, score=score, history=history,
-                       deadline_working_days=config.profile.policy.deadline_working_days)
-    report = write_nightly_report(folder / "report.html", **report_args)
-    # Chromium prints the PDF in its own process while this one writes the other files.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf") as printer:
-        printing = printer.submit(_write_pdf, report, folder / "report.pdf")
-        write_nightly_report(folder / "report.en.html", lang="en", **report_args)
-        findings_path = write_findings(findings, folder / "findings.jsonl")
-        for name, frame in (("units", frames.units), ("directory", frames.directory)):
-            tmp = folder / f"{name}.csv.tmp"
-            frame.to_csv(tmp, index=False, encoding="utf-8")
-            tmp.replace(folder / f"{name}.csv")
-        if history is not None:
-            from .reports.index import write_index
-            from .reports.workbook import write_workbook
-
-            workbook = write_workbook(folder.parent / f"noi-vu-{night.year}.xlsx", history, config.registry,
-                                      night.year)
-            write_index(folder.parent, history, config.profile.title, workbook.name)
-        alerts_dir = folder / "alerts"
-        messages = write_dry_run(plan, config.registry, alerts_dir) if plan is not None else []
-        pdf = printing.result()
-    return report, pdf, findings_path, alerts_dir, messages
-
-
 def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, frames: Any,
                   findings: list[Any], notices: list[dict[str, Any]], score: Any, changes: Any = None,
                   history: Any = None, plan: Any = None, delivery: Any = None,
@@ -351,15 +313,41 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     ``stopwatch``, writing them is timed as its ``outputs`` stage, and summary.json gives the
     seconds of every stage the stopwatch timed (``seconds``).
     """
+    import concurrent.futures
     import contextlib
     import json
 
+    from .alerts.outbox import write_dry_run
+    from .findings.model import write_findings
+    from .reports.nightly import write_nightly_report
     from .validate.gx import data_docs_index
 
     folder = Path(out_dir) / config.profile.name / night.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    report_args = dict(findings=findings, registry=config.registry, night=night, portal_title=config.profile.title,
+                       pages=len(result.pages), notices=notices, score=score, history=history,
+                       deadline_working_days=config.profile.policy.deadline_working_days)
     with stopwatch.stage("outputs") if stopwatch is not None else contextlib.nullcontext():
-        report, pdf, findings_path, alerts_dir, messages = _write_files(
-            folder, config, night, result, frames, findings, notices, score, history, plan)
+        report = write_nightly_report(folder / "report.html", **report_args)
+        # Chromium prints the PDF in its own process while this one writes the other files.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf") as printer:
+            printing = printer.submit(_write_pdf, report, folder / "report.pdf")
+            write_nightly_report(folder / "report.en.html", lang="en", **report_args)
+            findings_path = write_findings(findings, folder / "findings.jsonl")
+            for name, frame in (("units", frames.units), ("directory", frames.directory)):
+                tmp = folder / f"{name}.csv.tmp"
+                frame.to_csv(tmp, index=False, encoding="utf-8")
+                tmp.replace(folder / f"{name}.csv")
+            if history is not None:
+                from .reports.index import write_index
+                from .reports.workbook import write_workbook
+
+                workbook = write_workbook(folder.parent / f"noi-vu-{night.year}.xlsx", history, config.registry,
+                                          night.year)
+                write_index(folder.parent, history, config.profile.title, workbook.name)
+            alerts_dir = folder / "alerts"
+            messages = write_dry_run(plan, config.registry, alerts_dir) if plan is not None else []
+            pdf = printing.result()
     by_category: dict[str, int] = {}
     for finding in findings:
         by_category[finding.category] = by_category.get(finding.category, 0) + 1

@@ -45,6 +45,4 @@ class Stopwatch:
 def describe(seconds: dict[str, float]) -> str:
     """One line for ops: ``12.90 s (render 2.10 s, validate 4.10 s, ...)``."""
     stages = ", ".join(f"{name} {value:.2f} s" for name, value in seconds.items() if name != "total")
-    total = seconds.get("total")
-    head = f"{total:.2f} s" if total is not None else ""
-    return f"{head} ({stages})" if stages and head else head or stages
+    return f"{seconds['total']:.2f} s ({stages})" if stages else f"{seconds['total']:.2f} s"
