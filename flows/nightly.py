@@ -21,6 +21,7 @@ from flows.limits import one_audit_per_host
 from flows.secrets import secrets_to_env
 from portalwatch import night as stages
 from portalwatch.errors import PortalUnreachable
+from portalwatch.reports.score import score_line
 from portalwatch.settings import load_settings
 from portalwatch.timing import Stopwatch, describe
 
@@ -137,7 +138,6 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
            watch: Stopwatch) -> dict[str, Any]:
     """The night's tasks, in order, each stage timed; the run is marked failed in the store if any of
     them fails."""
-    from portalwatch.reports.score import score_portal
     from portalwatch.store import open_store
 
     with watch.stage("setup"):
@@ -162,7 +162,7 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
                                      quote(stages.records_by_type(units, rows)))
         with watch.stage("record"):
             notices = stages.run_notices(result, frames, config.profile, ctx)
-            score = score_portal(findings, config.registry, config.roster, stages.night_date(night))
+            score = stages.score_night(findings, config, stages.night_date(night), ctx, frames)
             changes = (record_night(store, run_id, config, night, quote(result), quote(units), quote(rows), frames,
                                     quote(findings), ctx, notices, score) if run_id is not None else None)
             store.prune_snapshots(load_settings().snapshot_retention_days, today=stages.night_date(night))
@@ -204,7 +204,7 @@ def _publish_artifacts(summary: dict[str, Any]) -> None:
     lines = [f"# {portal} – {night}", "",
              f"- pages rendered: {summary['pages']} ({summary['pages_failed']} failed)",
              f"- findings: {summary['findings']} in {summary['units_with_findings']} units",
-             f"- content score: {summary['score']['points']}/12 ({summary['score']['percent']}%)",
+             f"- content score: {score_line(summary['score'])}",
              f"- run notices for ops: {len(summary['notices'])}",
              f"- time: {describe(summary['seconds'])}" if summary.get("seconds") else "- time: —",
              f"- report: `{summary['report']}`", f"- findings: `{summary['findings_file']}`",
@@ -230,10 +230,12 @@ def _publish_artifacts(summary: dict[str, Any]) -> None:
                 if row.get("unit_id") and row.get("unit_name"):
                     names.setdefault(row["unit_id"], row["unit_name"])
     points = summary["score"]["units"]
+    # Units not scored tonight (page or directory not read) come last, with a dash for their score.
     rows = [{"Mã đơn vị (unit id)": unit_id, "Đơn vị (unit)": names.get(unit_id, unit_id),
-             "Điểm /12 (score)": points[unit_id],
+             "Điểm /12 (score)": "—" if points[unit_id] is None else points[unit_id],
              "Nội dung cần cập nhật (open findings)": open_findings.get(unit_id, 0)}
-            for unit_id in sorted(points, key=lambda u: (points[u], -open_findings.get(u, 0), u))]
+            for unit_id in sorted(points, key=lambda u: (points[u] is None, points[u] or 0,
+                                                          -open_findings.get(u, 0), u))]
     create_table_artifact(rows, key=artifact_key(portal, "unit-scores"),
                           description=f"Điểm nội dung và nội dung cần cập nhật của từng đơn vị, đêm {night} / "
                                       "content score and open findings per unit")

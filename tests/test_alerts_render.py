@@ -248,6 +248,30 @@ def test_vp_digest_counts_escalations_and_score():
     assert "Điểm nội dung ước tính của Trang: 9,25/12 (77,1%)" in slack
 
 
+def test_vp_digest_says_when_units_were_not_scored():
+    partial = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, score_points=10.5, score_percent=87.5,
+                       score_units=(28, 30))
+    line = ("Điểm nội dung ước tính của Trang: 10,50/12 (87,5%), chấm trên 28/30 đơn vị (đơn vị không đọc được "
+            "trang trong đêm chưa được chấm)")
+    assert line in render_vp_text(partial)[1] and line in "\n".join(slack_texts(render_vp_slack(partial)[1]))
+    none = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, score_units=(0, 30))
+    assert "Điểm nội dung: đêm nay chưa chấm được" in render_vp_text(none)[1]
+    assert "/12" not in render_vp_text(none)[1]
+    assert "Điểm nội dung" not in render_vp_text(VpDigest(night=NIGHT, portal_title=PORTAL_TITLE))[1]
+
+
+def test_plan_counts_the_units_scored_for_the_vp_office():
+    from portalwatch.alerts.policy import _score_units
+    from portalwatch.reports.score import UnitScore
+
+    class Score:
+        units = [UnitScore("a", "A", 3, 3, 3, 3), UnitScore("b", "B", None, None, None, None, not_read="page")]
+
+    assert _score_units(Score()) == (1, 2)
+    Score.units = Score.units[:1]
+    assert _score_units(Score()) is None and _score_units(None) is None
+
+
 def test_vp_digest_with_hundreds_of_escalations_stays_within_limits():
     rows = tuple(VpRow(f"Phường {i} & <b>", i, i, 0, i) for i in range(60))
     escalations = tuple(item(finding(i, value=EVIL, message=f"Quá hạn mục {i} " + "x" * 300), overdue=True)

@@ -45,6 +45,7 @@ def night(tmp_path):
     from portalwatch.findings.model import write_findings
     from portalwatch.night import load_config
     from portalwatch.reports.score import score_portal
+    from portalwatch.store.lifecycle import Coverage
 
     config = load_config(PROFILE_PATH)
     units = list(config.registry)
@@ -55,7 +56,9 @@ def night(tmp_path):
         _finding(config, second, "unit", "intro", "unit_field_not_placeholder", "placeholder", "high",
                  "Đang cập nhật"),
     ]
-    score = score_portal(findings, config.registry, config.roster, NIGHT)
+    unread = units[3].id              # its page answered 503 all night: not scored
+    seen = Coverage(units_read=frozenset(u.id for u in units if u.id != unread), index_ok=True, directory_ok=True)
+    score = score_portal(findings, config.registry, config.roster, NIGHT, seen=seen)
     out = tmp_path / "out (báo cáo)"
     folder = out / config.profile.name / NIGHT.isoformat()
     folder.mkdir(parents=True)
@@ -77,14 +80,15 @@ def night(tmp_path):
                                                "status": 503, "error": "HTTP 503"}],
         "unit_messages": 2, "data_docs": str(docs),
         "score": {"points": score.total, "out_of": 12, "percent": score.percent,
-                  "units": {u.unit_id: u.total for u in score.units}},
+                  "units": {u.unit_id: u.total for u in score.units}, "units_scored": len(score.scored),
+                  "not_scored": {u.unit_id: u.not_read for u in score.not_scored}},
         "delivery": None, "store": {"already_recorded": False, "run_id": 9, "opened": 3, "reopened": 0,
                                     "resolved": 0, "still_open": 3},
         "folder": str(folder), "findings_file": str(folder / "findings.jsonl"),
         "report": str(folder / "report.html"), "alerts_dir": str(folder / "alerts"),
         "seconds": {"setup": 0.05, "render": 2.5, "extract": 0.1, "validate": 3.25, "record": 0.08, "alerts": 0.2,
                     "outputs": 1.75, "total": 8.02},
-    }, {"first": first, "second": second, "names": {u.id: u.name for u in units}}
+    }, {"first": first, "second": second, "unread": unread, "names": {u.id: u.name for u in units}}
 
 
 def _publish_in_a_flow(summary: dict) -> str:
@@ -135,15 +139,18 @@ def test_artifacts_show_the_summary_unit_scores_and_links(prefect_server, night)
     assert len(rows) == len(units) == len(expected["names"])
     by_id = {row["Mã đơn vị (unit id)"]: row for row in rows}
     assert set(by_id) == set(units)
+    assert f"- content score: {summary['score']['points']}/12 ({summary['score']['percent']}%)" in markdown.data
+    assert "1 units not scored" in markdown.data
     for unit_id, row in by_id.items():
         assert row["Đơn vị (unit)"] == expected["names"][unit_id]
-        assert row["Điểm /12 (score)"] == units[unit_id]
+        assert row["Điểm /12 (score)"] == ("—" if unit_id == expected["unread"] else units[unit_id])
     assert by_id[expected["first"]]["Nội dung cần cập nhật (open findings)"] == 2
     assert by_id[expected["second"]]["Nội dung cần cập nhật (open findings)"] == 1
     assert sum(row["Nội dung cần cập nhật (open findings)"] for row in rows) == summary["findings"]
     assert units[expected["first"]] < 12 and units[expected["second"]] < 12
     scores = [row["Điểm /12 (score)"] for row in rows]
-    assert scores == sorted(scores), "the units to chase come first"
+    assert scores[-1] == "—", "a unit not scored tonight comes last"
+    assert scores[:-1] == sorted(scores[:-1]), "the units to chase come first"
 
     report = artifacts[f"{portal}-report"]
     link = re.fullmatch(r"\[(.+)\]\((\S+)\)", report.data)

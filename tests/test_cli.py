@@ -71,3 +71,31 @@ def test_unreachable_database_at_start(tmp_path):
     assert "cannot connect to the store postgresql+psycopg://portalwatch:***@127.0.0.1:9/portalwatch" in result.stderr
     assert "s3cret" not in result.stderr + result.stdout and "Traceback" not in result.stderr
     assert not (tmp_path / "vungtau-2022").exists(), "nothing was fetched or written"
+
+
+def test_a_night_the_portal_did_not_answer_is_recorded_and_exits_3(tmp_path):
+    import json
+
+    result = _cli("run", "--no-prefect", "--out", str(tmp_path), "--now", "2022-06-13",
+                  "--base-url", "http://127.0.0.1:9/")
+    assert result.returncode == 3, result.stderr
+    assert "no page of http://127.0.0.1:9/ answered" in result.stderr and "Traceback" not in result.stderr
+    summary = json.loads((tmp_path / "vungtau-2022" / "2022-06-13" / "summary.json").read_text(encoding="utf-8"))
+    assert [n["kind"] for n in summary["notices"]] == ["portal_unreachable"], "the night is written all the same"
+    assert summary["store"]["run_id"] and summary["score"]["points"] is None
+    assert "not scored" in result.stdout
+
+
+def test_night_status_maps_notices_to_the_documented_exit_codes():
+    from portalwatch.cli import _night_status
+
+    clean = {"notices": [{"kind": "page_failed", "url": "u"}], "folder": "f", "base_url": "http://p/"}
+    assert _night_status(clean) == (0, "")
+    down = {**clean, "notices": [{"kind": "portal_unreachable", "pages": 4, "error": "ConnectError"}]}
+    code, line = _night_status(down)
+    assert code == 3 and "no page of http://p/ answered (ConnectError)" in line and "f/summary.json" in line
+    drift = {**clean, "notices": [{"kind": "layout_drift", "selectors": ["unit_page.phone: td.dt"]},
+                                  {"kind": "rows_dropped", "selectors": ["directory.rows: tr"]}]}
+    code, line = _night_status(drift)
+    assert code == 4 and "2 selector(s)" in line and "directory.rows: tr; unit_page.phone: td.dt" in line
+    assert "portalwatch profile check" in line

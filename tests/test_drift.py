@@ -53,6 +53,8 @@ def test_a_redesigned_portal_opens_and_resolves_nothing(config, scenario, portal
     coverage = stages.coverage(ctx, frames)
     assert not coverage.index_ok and not coverage.directory_ok and not coverage.units_read
     assert any(n["kind"] in ("layout_drift", "selector_timeout") for n in notices)
+    score = stages.score_night(findings, quick, scenario.night_date(1), ctx, frames)
+    assert score.total is None, "a night that read nothing gives no score, not full marks"
 
 
 def test_far_fewer_directory_rows_than_last_night_is_drift_not_units(tmp_path):
@@ -102,6 +104,10 @@ def test_far_fewer_directory_rows_than_last_night_is_drift_not_units(tmp_path):
         tonight = [json.loads(line) for line in outputs.findings.read_text(encoding="utf-8").splitlines()]
         assert all(f["subject"] == "unit" for f in tonight), "no finding from a part of the directory"
         assert "rows_dropped" in (outputs.alerts / "ops.txt").read_text(encoding="utf-8")
+        # Half a directory says nothing of the leaders: no unit is scored on it.
+        assert summary["score"]["points"] is None
+        assert set(summary["score"]["not_scored"].values()) == {"directory"}
+    assert first["score"]["points"] is not None and first["score"]["not_scored"] == {}
     store = open_store(stages.store_url(out))
     kept = store.list_findings(first["portal"])
     store.dispose()

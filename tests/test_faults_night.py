@@ -4,6 +4,7 @@ the pages, with the attempts made."""
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from urllib.parse import urlsplit
@@ -70,6 +71,20 @@ def test_failing_pages_leave_their_units_unknown(tmp_path, portal, scenario):
                and f["subject"] == "unit"]
     assert tonight == [], "a unit whose page did not answer is not reported missing"
     assert not (second.alerts / f"{down_unit}.txt").exists() and not (second.alerts / f"{hung_unit}.txt").exists()
+
+    # Their units are not scored tonight (they were last night); the portal's score is the others' mean.
+    assert first.summary["score"]["not_scored"] == {} and first.summary["score"]["units"][down_unit] is not None
+    score = second.summary["score"]
+    assert score["not_scored"] == {down_unit: "page", hung_unit: "page"}
+    assert score["units"][down_unit] is None and score["units"][hung_unit] is None
+    scored = [v for v in score["units"].values() if v is not None]
+    assert score["units_scored"] == len(scored) == len(score["units"]) - 2
+    assert score["points"] == round(sum(scored) / len(scored), 2)
+    report = (second.folder / "report.html").read_text(encoding="utf-8")
+    assert f"chấm trên {len(scored)} / {len(score['units'])} đơn vị" in report
+    assert report.count("Chưa chấm: không đọc được trang của đơn vị trong đêm") == 2
+    english = html.unescape((second.folder / "report.en.html").read_text(encoding="utf-8"))
+    assert english.count("Not scored: the unit's page could not be read tonight") == 2
 
     store = open_store(stages.store_url(out))
     kept = {f["key"]: f for f in store.list_findings(first.summary["portal"], status="all")}

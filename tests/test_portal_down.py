@@ -1,4 +1,5 @@
-"""The portal down all night: one notice for ops, no unit alert, no finding opened or resolved."""
+"""The portal down all night: one notice for ops, no unit alert, no finding opened or resolved, and
+no content score (nothing read is not "nothing wrong")."""
 
 from __future__ import annotations
 
@@ -34,4 +35,14 @@ def test_portal_down_all_night(tmp_path, portal, scenario, nights, config):
     assert {m["recipient"] for m in tonight} == {"ops"}, "ops are told; no unit is"
     alerts = sorted(p.stem for p in (outputs.folder / "alerts").glob("*.txt"))
     assert "ops" in alerts and not any(name.startswith(("phuong", "phong")) for name in alerts)
+
+    # Every unit was scored the night before; tonight none could be, and the portal has no score.
+    score = outputs.summary["score"]
+    assert score["points"] is None and score["percent"] is None and score["units_scored"] == 0
+    assert score["not_scored"] == {unit: "page" for unit in config.registry.units}
+    runs = {r["night"]: r for r in store.runs(config.profile.name)}
+    assert runs[nights[2].date]["status"] == "completed" and runs[nights[2].date]["score"] is None
+    report = (outputs.folder / "report.html").read_text(encoding="utf-8")
+    assert 'id="portal-score">—</strong>' in report and "Đêm nay chưa chấm được" in report
+    assert "12,00/12" not in report
     store.dispose()

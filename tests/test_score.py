@@ -40,3 +40,48 @@ def test_perfect_unit_scores_12_and_problems_take_their_share():
 def test_no_findings_is_full_marks():
     score = score_portal([], REGISTRY, ROSTER, NIGHT)
     assert score.total == 12 and score.percent == 100.0
+
+
+def _seen(units_read, directory_ok=True):
+    from portalwatch.store.lifecycle import Coverage
+
+    return Coverage(units_read=frozenset(units_read), index_ok=True, directory_ok=directory_ok)
+
+
+def test_a_unit_whose_page_was_not_read_is_not_scored_and_left_out_of_the_mean():
+    findings = [_f("a", "email", "unofficial_email"), _f("c", "page", "page_unreachable")]
+    score = score_portal(findings, REGISTRY, ROSTER, NIGHT, seen=_seen({"a", "c"}))
+    units = {u.unit_id: u for u in score.units}
+    # b and d timed out tonight: no finding about them is no proof they are right.
+    assert {u.unit_id for u in score.not_scored} == {"b", "d"}
+    assert units["b"].not_read == "page" and units["b"].total is None and units["b"].percent is None
+    assert (units["b"].intro, units["b"].contacts, units["b"].leaders, units["b"].timeliness) == (None,) * 4
+    assert units["c"].total == 0, "a page that is gone is known: it scores 0"
+    assert units["a"].total == 12 - 0.75
+    assert score.total == round((12 - 0.75 + 0) / 2, 2)
+    # Without what was read, every unit is scored, as before.
+    assert score_portal(findings, REGISTRY, ROSTER, NIGHT).total == round((12 - 0.75 + 12 + 0 + 12) / 4, 2)
+
+
+def test_nothing_read_is_no_score_rather_than_full_marks():
+    score = score_portal([], REGISTRY, ROSTER, NIGHT, seen=_seen(set(), directory_ok=False))
+    assert score.total is None and score.percent is None and score.scored == []
+    assert {u.not_read for u in score.units} == {"page"}
+
+
+def test_a_directory_not_read_leaves_the_leaders_unknown():
+    seen = _seen({"a", "b", "c", "d"}, directory_ok=False)
+    score = score_portal([], REGISTRY, ROSTER, NIGHT, seen=seen)
+    assert score.total is None and {u.not_read for u in score.units} == {"directory"}
+    # A portal whose profile has no directory scores its units from their pages.
+    assert score_portal([], REGISTRY, ROSTER, NIGHT, seen=seen, directory_expected=False).total == 12
+
+
+def test_score_line_says_what_was_scored():
+    from portalwatch.reports.score import score_line
+
+    assert score_line({"points": 10.5, "percent": 87.5, "units_scored": 4, "not_scored": {}}) == "10.5/12 (87.5%)"
+    partial = score_line({"points": 10.5, "percent": 87.5, "units_scored": 2, "not_scored": {"b": "page", "d": "page"}})
+    assert partial.startswith("10.5/12 (87.5%), chấm 2 đơn vị, 2 đơn vị chưa chấm được") and "2 units not scored" in partial
+    assert score_line({"points": None, "percent": None, "units_scored": 0, "not_scored": {"a": "page"}}).startswith(
+        "chưa chấm được")

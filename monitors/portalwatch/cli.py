@@ -89,7 +89,9 @@ def _print_summary(summary: dict) -> None:
     elif store:
         table.add_row("Mới phát hiện / opened", str(store["opened"] + store["reopened"]))
         table.add_row("Đã khắc phục / resolved", str(store["resolved"]))
-    table.add_row("Điểm nội dung / content score", f"{summary['score']['points']}/12 ({summary['score']['percent']}%)")
+    from .reports.score import score_line
+
+    table.add_row("Điểm nội dung / content score", score_line(summary["score"]))
     console.print(table)
     _print_findings(console, Path(summary["findings_file"]))
     console.print(f"Findings:    {summary['findings_file']}")
@@ -162,9 +164,39 @@ def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="P
         send: bool = typer.Option(False, "--send/--dry-run", envvar="PORTALWATCH_SEND",
                                   help="Deliver alerts (Slack, e-mail) or only write them (default)."),
         prefect: bool = typer.Option(True, "--prefect/--no-prefect", help="Run through Prefect (default).")) -> None:
-    """Run one night's audit of a portal: findings, history, alerts and reports."""
+    """Run one night's audit of a portal: findings, history, alerts and reports.
+
+    Exits 3 when no page of the portal answered, 4 on layout drift: the night is recorded and ops are
+    told all the same, but a scheduler watching the exit status sees a night that needs a person."""
     with _user_errors():
-        _print_summary(_run_flow(profile, out, now, base_url, prefect, db, send))
+        summary = _run_flow(profile, out, now, base_url, prefect, db, send)
+        _print_summary(summary)
+    code, problem = _night_status(summary)
+    if code:
+        from rich.console import Console
+        from rich.markup import escape
+
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code)
+
+
+def _night_status(summary: dict) -> tuple[int, str]:
+    """The exit status of a night that ran to the end: 3 if the portal did not answer at all, 4 if
+    its layout drifted, else 0; with the line that says so."""
+    notices = summary.get("notices") or []
+    kinds = [n.get("kind") for n in notices]
+    folder = summary.get("folder", "")
+    if "portal_unreachable" in kinds:
+        error = next(n for n in notices if n.get("kind") == "portal_unreachable").get("error") or "no answer"
+        return 3, (f"no page of {summary.get('base_url')} answered ({error}): nothing was checked tonight; the "
+                   f"night is recorded and ops are told (run notices in {folder}/summary.json)")
+    drift = [n for n in notices if n.get("kind") in ("layout_drift", "rows_dropped")]
+    if drift:
+        selectors = sorted({s for n in drift for s in n.get("selectors") or []})
+        return 4, (f"layout drift: {len(selectors)} selector(s) of the profile no longer read the portal "
+                   f"({'; '.join(selectors[:3])}{' …' if len(selectors) > 3 else ''}); their checks stood aside. "
+                   f"Run `portalwatch profile check` and fix the profile (run notices in {folder}/summary.json)")
+    return 0, ""
 
 
 @app.command()

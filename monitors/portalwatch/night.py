@@ -27,7 +27,7 @@ from .timing import Stopwatch
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate",
            "make_findings", "run_notices", "night_date", "extract_sections", "kept_records", "write_outputs",
            "NightOutputs", "run_night", "gx_project", "phone_cache", "night_context", "coverage", "unit_hashes",
-           "store_url", "record_night", "plan_and_queue", "deliver_alerts", "PORTAL_TZ"]
+           "store_url", "record_night", "plan_and_queue", "deliver_alerts", "score_night", "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
 
@@ -362,7 +362,9 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "data_docs": str(data_docs_index(Path(out_dir) / config.profile.name)),
         "report_pdf": str(pdf) if pdf else None,
         "score": {"points": score.total, "out_of": 12, "percent": score.percent,
-                  "units": {u.unit_id: u.total for u in score.units}},
+                  "units": {u.unit_id: u.total for u in score.units},
+                  "units_scored": len(score.scored),
+                  "not_scored": {u.unit_id: u.not_read for u in score.not_scored}},
         "delivery": ({"sent": delivery.sent, "waiting": delivery.waiting, "failed": delivery.failed,
                       "problems": delivery.problems} if delivery is not None else None),
         "store": ({"already_recorded": True} if changes is None or changes.already_recorded else
@@ -397,6 +399,15 @@ def coverage(ctx: Any, frames: Any):
     sections = frozenset({"schedule" if d == "current_week" else "draft" for d in frames.sections["duty"]})
     return Coverage(units_read=frozenset(read), index_ok=ctx.index_ok, directory_ok=ctx.directory_ok,
                     sections_read=sections)
+
+
+def score_night(findings: list[Any], config: Config, night: dt.date, ctx: Any, frames: Any):
+    """The content score of what tonight's crawl could read: a unit whose page (or the directory) was
+    not read is not scored, rather than scored as if nothing were wrong with it."""
+    from .reports.score import score_portal
+
+    return score_portal(findings, config.registry, config.roster, night, seen=coverage(ctx, frames),
+                        directory_expected=DIRECTORY in config.profile.pages)
 
 
 def unit_hashes(frames: Any) -> dict[str, str]:
@@ -465,7 +476,6 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
               send: bool = False, clock: dt.datetime | None = None) -> NightOutputs:
     """The whole night without an orchestrator (``portalwatch run --no-prefect``, tests, debugging)."""
     from .reports.history import load_history
-    from .reports.score import score_portal
     from .store import failpoints, open_store
 
     watch = Stopwatch()
@@ -492,7 +502,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
             findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config)
         with watch.stage("record"):
             notices = run_notices(result, frames, config.profile, ctx)
-            score = score_portal(findings, config.registry, config.roster, night)
+            score = score_night(findings, config, night, ctx, frames)
             changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx,
                                     notices, score) if run_id is not None else None)
             store.prune_snapshots(settings.snapshot_retention_days, today=night)

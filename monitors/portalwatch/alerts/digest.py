@@ -85,6 +85,8 @@ class VpDigest:
     escalations: tuple[DigestItem, ...] = ()
     score_points: float | None = None
     score_percent: float | None = None
+    #: (units scored, units in all) when tonight's score left units out, or could score none.
+    score_units: tuple[int, int] | None = None
     report_url: str | None = None
 
     @property

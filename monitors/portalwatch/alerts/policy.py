@@ -50,6 +50,15 @@ def _item(row: dict[str, Any], policy: PolicyRules, night: dt.date) -> DigestIte
     return DigestItem(finding_from_row(row), row["first_seen"], due, overdue=due < night)
 
 
+def _score_units(score: Any) -> tuple[int, int] | None:
+    """(units scored, units in all) when tonight's score leaves units out; None when it scored all."""
+    units = getattr(score, "units", None)
+    if not units:
+        return None
+    scored = sum(bool(getattr(u, "scored", True)) for u in units)
+    return (scored, len(units)) if scored < len(units) else None
+
+
 def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules, registry: Registry,
                 portal_title: str, *, notices: list[dict[str, Any]] | None = None, portal: str = "",
                 score: Any = None, report_url: str | None = None) -> AlertPlan:
@@ -90,6 +99,7 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
     escalations = tuple(_item(r, policy, night) for r in active if r["key"] in set(plan.escalated))
     plan.vp = VpDigest(night=night, portal_title=portal_title, rows=tuple(vp_rows), escalations=escalations,
                        score_points=getattr(score, "total", None), score_percent=getattr(score, "percent", None),
+                       score_units=_score_units(score),
                        report_url=report_url)
     if notices:
         from ..reports.notices import group_notices, notice_detail

@@ -252,10 +252,16 @@ def _vp_headline(d: VpDigest) -> str:
 
 def _score_line(d: VpDigest) -> str | None:
     if d.score_points is None:
-        return None
+        if d.score_units is None:
+            return None
+        return ("Điểm nội dung: đêm nay chưa chấm được (không đọc được trang của đơn vị nào hoặc không đọc "
+                "được danh bạ)")
     line = f"Điểm nội dung ước tính của Trang: {vn_number(d.score_points)}/12"
     if d.score_percent is not None:
         line += f" ({vn_number(d.score_percent, 1)}%)"
+    if d.score_units is not None:
+        scored, units = d.score_units
+        line += f", chấm trên {scored}/{units} đơn vị (đơn vị không đọc được trang trong đêm chưa được chấm)"
     return line
 
 

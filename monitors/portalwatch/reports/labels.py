@@ -24,7 +24,16 @@ LABELS = {
             "0,75 điểm); Lãnh đạo, đầu mối liên hệ (tỷ lệ lãnh đạo theo danh sách nhân sự chủ chốt có trong danh bạ "
             "với thông tin đầy đủ, hợp lệ); Cập nhật kịp thời (trừ 1 điểm cho mỗi nội dung quá hạn cập nhật, lãnh "
             "đạo đã thôi chức vụ hoặc chưa được đăng). Đơn vị không có trang hoặc trang không truy cập được: 0 "
-            "điểm. Điểm của Trang là điểm trung bình của các đơn vị."),
+            "điểm. Đơn vị có trang hoặc danh bạ không đọc được trong đêm (lỗi máy chủ, quá thời gian chờ, bố cục "
+            "thay đổi) chưa được chấm và không tính vào điểm trung bình. Điểm của Trang là điểm trung bình của các "
+            "đơn vị được chấm."),
+        "score_none": ("Đêm nay chưa chấm được: không đọc được trang của đơn vị nào hoặc không đọc được danh bạ "
+                       "(xem Ghi chú vận hành). Chưa kiểm tra không có nghĩa là không có sai sót."),
+        "scored_on": "chấm trên {} / {} đơn vị",
+        "not_scored_help": ("Các đơn vị ghi “chưa chấm” dưới đây không đọc được trang hoặc danh bạ trong đêm: "
+                            "kết quả kiểm tra của các đơn vị này sẽ có vào đêm đọc được."),
+        "not_read": {"page": "Chưa chấm: không đọc được trang của đơn vị trong đêm",
+                     "directory": "Chưa chấm: không đọc được danh bạ điện thoại trong đêm"},
         "criteria": ["Giới thiệu", "Liên hệ của đơn vị", "Lãnh đạo, đầu mối liên hệ", "Cập nhật kịp thời"],
     },
     "en": {
@@ -44,7 +53,16 @@ LABELS = {
             "Each unit gets four criteria of 3 points (after the Decree 43/2011 content self-scoring sheets and "
             "Decree 42/2022 Art. 4(1)(e)): introduction; unit contacts (address, phone, fax, e-mail, 0.75 each); "
             "leaders listed with complete, valid contacts per the roster; kept up to date (minus 1 per stale "
-            "item). A unit missing from the index or whose page is gone scores 0. The portal's score is the mean."),
+            "item). A unit missing from the index or whose page is gone scores 0. A unit whose page or the directory "
+            "could not be read tonight (server error, timeout, layout change) is not scored and left out of the "
+            "mean. The portal's score is the mean of the units scored."),
+        "score_none": ("Not scored tonight: no unit's page, or the directory, could be read (see the run notices). "
+                       "Not checked does not mean nothing is wrong."),
+        "scored_on": "on {} of {} units",
+        "not_scored_help": ("The units marked \"not scored\" below could not be read tonight (their page or the "
+                            "directory): their checks will count on a night they can be read."),
+        "not_read": {"page": "Not scored: the unit's page could not be read tonight",
+                     "directory": "Not scored: the phone directory could not be read tonight"},
         "criteria": ["Introduction", "Unit contacts", "Leaders and contact points", "Kept up to date"],
     },
 }

@@ -28,7 +28,9 @@ _ENV = Environment(loader=PackageLoader("portalwatch.reports", "templates"),
 
 
 def _number(lang: str):
-    def num(value: float, digits: int = 2) -> str:
+    def num(value: float | None, digits: int = 2) -> str:
+        if value is None:                       # not scored tonight, or nothing to show
+            return "—"
         text = f"{value:.{digits}f}"
         return text.replace(".", ",") if lang == "vi" else text
     return num
@@ -61,7 +63,8 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
     scores = {u.unit_id: u for u in score.units}
     figures = unit_figures(history, list(registry.units), night) if history else {}
     scorecard = []
-    for unit in sorted(registry, key=lambda u: (scores[u.id].total, u.id)):
+    # Worst first; units not scored tonight (page or directory not read) last.
+    for unit in sorted(registry, key=lambda u: (not scores[u.id].scored, scores[u.id].total or 0, u.id)):
         fig = figures.get(unit.id)
         open_counts = fig.open_by_severity if fig else {"high": 0, "medium": 0, "low": 0}
         if not fig:

@@ -9,9 +9,12 @@ and on Decree 42/2022 Art. 4(1)(e). Each unit gets 4 criteria of 3 points (12 in
     Lãnh đạo          3 x share of its leaders (per the roster) listed with complete, valid contacts
     Cập nhật          3 minus 1 for each stale item (old update date, leader who left, leader not listed)
 
-A unit missing from the index or whose page is gone scores 0: citizens find nothing. The portal's
-score is the mean of its units', on 12 and in percent. The VP office sees it before the Department
-of Information and Communications scores the portal.
+A unit missing from the index or whose page is gone scores 0: citizens find nothing. A unit whose
+page, or the directory, could not be read tonight (a timeout, a 5xx, layout drift, the portal down)
+is not scored: its checks stood aside, and "not checked" must not count as "nothing wrong". The
+portal's score is the mean of the units scored, on 12 and in percent, and there is none on a night
+no unit could be scored. The VP office sees it before the Department of Information and
+Communications scores the portal.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..findings.model import Finding
 from ..profile.registry import Registry
 from ..profile.roster import Roster
 
-__all__ = ["UnitScore", "PortalScore", "score_portal", "CRITERIA"]
+__all__ = ["UnitScore", "PortalScore", "score_portal", "CRITERIA", "NOT_READ"]
 
 CRITERIA = (
     ("intro", "Giới thiệu", "Introduction"),
@@ -35,24 +39,43 @@ CRITERIA = (
 POINTS = 3.0
 CONTACT_FIELDS = ("address", "phone", "fax", "email")
 STALE = {"stale", "leader_left", "leader_missing"}
+#: Why a unit was not scored: what could not be read tonight.
+NOT_READ = ("page", "directory")
+
+
+class Seen(Protocol):
+    """What tonight's crawl could read (:class:`portalwatch.store.lifecycle.Coverage` is one)."""
+
+    units_read: frozenset[str]
+    directory_ok: bool
 
 
 @dataclass(frozen=True, slots=True)
 class UnitScore:
+    """A unit's points on each criterion; all None when the unit was not scored (``not_read`` says why)."""
+
     unit_id: str
     unit_name: str
-    intro: float
-    contacts: float
-    leaders: float
-    timeliness: float
+    intro: float | None
+    contacts: float | None
+    leaders: float | None
+    timeliness: float | None
+    not_read: str | None = None          # one of NOT_READ when not scored tonight
 
     @property
-    def total(self) -> float:
+    def scored(self) -> bool:
+        return self.not_read is None
+
+    @property
+    def total(self) -> float | None:
+        if not self.scored:
+            return None
         return round(self.intro + self.contacts + self.leaders + self.timeliness, 2)
 
     @property
-    def percent(self) -> float:
-        return round(100 * self.total / (POINTS * len(CRITERIA)), 1)
+    def percent(self) -> float | None:
+        total = self.total
+        return None if total is None else round(100 * total / (POINTS * len(CRITERIA)), 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +83,33 @@ class PortalScore:
     units: list[UnitScore]
 
     @property
-    def total(self) -> float:
-        """Mean unit score, on 12."""
-        return round(sum(u.total for u in self.units) / len(self.units), 2) if self.units else 0.0
+    def scored(self) -> list[UnitScore]:
+        return [u for u in self.units if u.scored]
 
     @property
-    def percent(self) -> float:
-        return round(100 * self.total / (POINTS * len(CRITERIA)), 1)
+    def not_scored(self) -> list[UnitScore]:
+        return [u for u in self.units if not u.scored]
+
+    @property
+    def total(self) -> float | None:
+        """Mean score of the units scored, on 12; None when no unit could be scored."""
+        scored = self.scored
+        return round(sum(u.total for u in scored) / len(scored), 2) if scored else None
+
+    @property
+    def percent(self) -> float | None:
+        total = self.total
+        return None if total is None else round(100 * total / (POINTS * len(CRITERIA)), 1)
 
 
-def score_portal(findings: list[Finding], registry: Registry, roster: Roster | None, night: dt.date) -> PortalScore:
-    """Score every registry unit from the night's findings (and the roster, for who should be listed)."""
+def score_portal(findings: list[Finding], registry: Registry, roster: Roster | None, night: dt.date,
+                 seen: Seen | None = None, directory_expected: bool = True) -> PortalScore:
+    """Score every registry unit from the night's findings (and the roster, for who should be listed).
+
+    With ``seen``, a unit whose page was not read tonight, or every unit when the portal has a
+    directory (``directory_expected``) that was not read, is not scored: its checks stood aside.
+    Without it every unit is scored, as if the whole portal had been read.
+    """
     by_unit: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_unit[finding.unit_id].append(finding)
@@ -83,6 +122,12 @@ def score_portal(findings: list[Finding], registry: Registry, roster: Roster | N
         unit_level = [f for f in mine if f.subject == "unit"]
         if any(f.category in ("unit_missing", "page_unreachable") for f in mine):
             scores.append(UnitScore(unit.id, unit.name, 0.0, 0.0, 0.0, 0.0))
+            continue
+        if seen is not None and unit.id not in seen.units_read:
+            scores.append(UnitScore(unit.id, unit.name, None, None, None, None, not_read="page"))
+            continue
+        if seen is not None and directory_expected and not seen.directory_ok:
+            scores.append(UnitScore(unit.id, unit.name, None, None, None, None, not_read="directory"))
             continue
         intro = 0.0 if any(f.field == "intro" for f in unit_level) else POINTS
         wrong = {f.field for f in unit_level if f.field in CONTACT_FIELDS}
@@ -102,3 +147,16 @@ def score_portal(findings: list[Finding], registry: Registry, roster: Roster | N
         timeliness = max(0.0, POINTS - stale)
         scores.append(UnitScore(unit.id, unit.name, intro, round(contacts, 2), round(leaders, 2), timeliness))
     return PortalScore(scores)
+
+
+def score_line(score: dict) -> str:
+    """The ``score`` of a night's summary.json in one line, for the CLI and Prefect's summary:
+    ``8.5/12 (70.8%)``, with how many units were not scored, or why there is no score at all."""
+    not_scored = len(score.get("not_scored") or {})
+    if score.get("points") is None:
+        return "chưa chấm được: không đọc được trang của đơn vị nào / not scored: no unit could be read"
+    line = f"{score['points']}/12 ({score['percent']}%)"
+    if not_scored:
+        line += (f", chấm {score.get('units_scored', 0)} đơn vị, {not_scored} đơn vị chưa chấm được / "
+                 f"{not_scored} units not scored (page or directory not read)")
+    return line
