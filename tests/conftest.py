@@ -82,12 +82,11 @@ class Site:
 def record(store, config, result: Night):
     """Commit one rendered night to a store, as a nightly run does (None if already recorded)."""
     from portalwatch import night as stages
-    from portalwatch.reports.score import score_portal
 
     run_id = store.begin_run(config.profile.name, result.date)
     if run_id is None:
         return None
-    score = score_portal(result.findings, config.registry, config.roster, result.date)
+    score = stages.score_night(result.findings, config, result.date, result.ctx, result.frames)
     return stages.record_night(store, run_id, config, result.date, result.crawl, result.units, result.rows,
                                result.frames, result.findings, result.ctx, [], score)
 

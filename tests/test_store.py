@@ -58,6 +58,23 @@ def test_fourteen_nights_give_the_ground_truth_lifecycles(store_url, scenario, n
     store.dispose()
 
 
+def test_each_night_keeps_every_units_score(store_url, nights, config):
+    from portalwatch import night as stages
+
+    store = open_store(store_url)
+    try:
+        record(store, config, nights[1])
+        kept = store.unit_scores(config.profile.name)
+        tonight = stages.score_night(nights[1].findings, config, nights[1].date, nights[1].ctx, nights[1].frames)
+        assert [(r["night"], r["unit_id"]) for r in kept] == sorted((nights[1].date, u) for u in config.registry.units)
+        assert {r["unit_id"]: (r["score"], r["not_read"]) for r in kept} == {
+            u.unit_id: (u.total, u.not_read) for u in tonight.units}
+        assert all(r["not_read"] is None for r in kept) and min(r["score"] for r in kept) < 12
+        assert store.counts()["unit_scores"] == len(config.registry.units)
+    finally:
+        store.dispose()
+
+
 def test_the_same_night_twice_changes_nothing(store_url, nights, config):
     store = open_store(store_url)
     record(store, config, nights[1])
@@ -140,5 +157,6 @@ def test_a_store_of_an_earlier_version_is_upgraded_and_reuses_nothing_it_cannot_
         runs = store.runs("p")
         assert len(runs) == 1 and runs[0]["extract_key"] is None
         assert store.kept_records("p", "any-key", before=dt.date(2022, 6, 14)) == {}
+        assert store.unit_scores("p") == [], "a night kept before unit scores has none (it counts for every unit)"
     finally:
         store.dispose()

@@ -19,7 +19,7 @@ YEAR = 2022
 
 def _commit(store, config, result):
     run_id = store.begin_run(config.profile.name, result.date)
-    score = score_portal(result.findings, config.registry, config.roster, result.date)
+    score = stages.score_night(result.findings, config, result.date, result.ctx, result.frames)
     notices = stages.run_notices(result.crawl, result.frames)
     return stages.record_night(store, run_id, config, result.date, result.crawl, result.units, result.rows,
                                result.frames, result.findings, result.ctx, notices, score)
@@ -118,6 +118,20 @@ def test_a_units_year_figures_are_those_of_the_ground_truth(workbook, config, sc
     assert row["Số ngày khắc phục (trung vị)"] == expected["median_days_to_fix"]
     assert row["Tỷ lệ ngày đạt yêu cầu"] == pytest.approx(expected["compliant_share"], abs=0.0005)
     assert row["Số đêm được kiểm tra"] == 14
+
+
+@pytest.mark.parametrize("unit_id", UNITS)
+def test_a_units_mean_score_is_that_of_its_nights(workbook, config, nights, unit_id):
+    header, rows = _rows(workbook[f"Năm {YEAR}"])
+    row = dict(zip(header, next(r for r in rows if r[0] == unit_id)))
+    nightly = [next(u.total for u in score_portal(nights[n].findings, config.registry, config.roster,
+                                                  nights[n].date).units if u.unit_id == unit_id)
+               for n in sorted(nights)]
+    assert row["Điểm nội dung bình quân (/12)"] == round(sum(nightly) / len(nightly), 2)
+    if unit_id == "phuong-3":                 # the unit the scenario leaves alone
+        assert row["Điểm nội dung bình quân (/12)"] == 12
+    else:
+        assert row["Điểm nội dung bình quân (/12)"] < 12
 
 
 def test_the_ground_truth_figures_are_the_ones_read_by_hand(config, scenario):

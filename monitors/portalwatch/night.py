@@ -442,7 +442,9 @@ def record_night(store: Any, run_id: int, config: Config, night: dt.date, result
                               directory_records=directory_records, findings_tonight=findings,
                               coverage=coverage(ctx, frames), notices=notices,
                               score=score.total if score is not None else None, unit_hashes=unit_hashes(frames),
-                              extract_key=extract_key(config.profile))
+                              extract_key=extract_key(config.profile),
+                              unit_scores=({u.unit_id: (u.total, u.not_read) for u in score.units}
+                                           if score is not None else None))
 
 
 def plan_and_queue(store: Any, config: Config, night: dt.date, changes: Any, notices: list, score: Any,

@@ -29,6 +29,8 @@ class History:
     findings: list[dict[str, Any]]
     events: list[dict[str, Any]]
     deadline_working_days: int = 5
+    #: Each unit's score of each night (:meth:`Store.unit_scores`); empty for nights kept before it.
+    unit_scores: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def nights(self) -> list[dt.date]:
@@ -40,7 +42,8 @@ class History:
 
 def load_history(store: Any, portal: str, deadline_working_days: int = 5) -> History:
     return History(portal=portal, runs=store.runs(portal), findings=store.list_findings(portal, status="all"),
-                   events=store.events(portal), deadline_working_days=deadline_working_days)
+                   events=store.events(portal), deadline_working_days=deadline_working_days,
+                   unit_scores=store.unit_scores(portal))
 
 
 def _spells(history: History) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
@@ -119,17 +122,39 @@ def changes_on(history: History, night: dt.date) -> dict[str, list[dict[str, Any
     return result
 
 
+def _scores_by_night(history: History) -> dict[dt.date, dict[str, tuple[float | None, str | None]]]:
+    """Per night, each unit's (score, why not scored) as the store kept them."""
+    by_night: dict[dt.date, dict[str, tuple[float | None, str | None]]] = defaultdict(dict)
+    for row in history.unit_scores:
+        by_night[row["night"]][row["unit_id"]] = (row["score"], row["not_read"])
+    return by_night
+
+
 def month_figures(history: History, unit_ids: list[str], year: int) -> dict[str, dict[int, dict[str, Any]]]:
     """Home Affairs' annual scoring, per unit and month (1-12; 0 = the whole year): findings raised,
-    resolved within the deadline, median days to fix, share of monitored days with nothing open."""
+    resolved within the deadline, median days to fix, the unit's mean nightly content score, and the
+    share of its monitored nights with nothing open.
+
+    A unit's monitored nights are those its page and the directory were read: a night the portal or
+    its page did not answer proves neither that its findings were fixed nor that they were not, so
+    it counts neither way. Nights kept before the store kept unit scores count for every unit."""
     spells = _spells(history)
     units = {f["key"]: f["unit_id"] for f in history.findings}
     nights = [n for n in history.nights if n.year == year]
+    scores = _scores_by_night(history)
+
+    def read(unit_id: str, night: dt.date) -> bool:
+        kept = scores.get(night)
+        if kept is None:
+            return True
+        return unit_id in kept and kept[unit_id][1] is None
+
     table: dict[str, dict[int, dict[str, Any]]] = {u: {} for u in unit_ids}
     for unit_id in unit_ids:
         mine = {k: v for k, v in spells.items() if units.get(k) == unit_id}
         for month in range(0, 13):
-            in_period = [n for n in nights if month == 0 or n.month == month]
+            in_period = [n for n in nights if (month == 0 or n.month == month) and read(unit_id, n)]
+            points = [scores[n][unit_id][0] for n in in_period if n in scores and scores[n][unit_id][0] is not None]
             raised = in_time = 0
             days: list[int] = []
             for items in mine.values():
@@ -146,6 +171,7 @@ def month_figures(history: History, unit_ids: list[str], year: int) -> dict[str,
             table[unit_id][month] = {
                 "raised": raised, "resolved_in_time": in_time,
                 "median_days_to_fix": float(statistics.median(days)) if days else None,
+                "mean_score": round(statistics.fmean(points), 2) if points else None,
                 "monitored_days": len(in_period),
                 "compliant_share": round(compliant / len(in_period), 3) if in_period else None,
             }

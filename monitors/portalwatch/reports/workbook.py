@@ -23,8 +23,12 @@ COLUMNS = (
     ("resolved_in_time", "Số nội dung khắc phục đúng hạn",
      "Of those, fixed within the deadline (working days after first seen)"),
     ("median_days_to_fix", "Số ngày khắc phục (trung vị)", "Median calendar days from first seen to fixed"),
+    ("mean_score", "Điểm nội dung bình quân (/12)",
+     "Mean of the unit's nightly content score (4 criteria of 3 points) over its monitored nights"),
     ("compliant_share", "Tỷ lệ ngày đạt yêu cầu", "Share of monitored nights with no open finding"),
-    ("monitored_days", "Số đêm được kiểm tra", "Nights the portal was audited in the period"),
+    ("monitored_days", "Số đêm được kiểm tra",
+     "Nights in the period the unit's page and the phone directory were read; a night the portal or the "
+     "page did not answer (server error, timeout, layout change) is not counted, for or against the unit"),
 )
 _HEADER = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="EEF2F6")
@@ -77,9 +81,11 @@ def write_workbook(path: Path, history: History, registry: Registry, year: int) 
     for sheet, first in ((year_sheet, 3), (months, 4)):
         share = first + keys.index("compliant_share")
         median = first + keys.index("median_days_to_fix")
+        score = first + keys.index("mean_score")
         for row in sheet.iter_rows(min_row=2):
             row[share - 1].number_format = "0.0%"
             row[median - 1].number_format = "0.0"
+            row[score - 1].number_format = "0.00"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.xlsx")
     book.save(tmp)

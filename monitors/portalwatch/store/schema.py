@@ -7,6 +7,7 @@
     findings        one row per finding key: its lifecycle (open, notified, escalated, resolved)
     finding_events  what happened to a finding on which night (opened, seen, resolved, reopened, ...)
     unit_state      per unit, a hash of what its page shows and the night it last changed
+    unit_scores     each unit's content score of each night, or why it was not scored (page, directory)
     outbox          messages to deliver; what could not be delivered waits here for a later run
 """
 
@@ -16,7 +17,7 @@ from sqlalchemy import (BigInteger, Column, Date, DateTime, Float, ForeignKey, I
                         String, Table, Text, UniqueConstraint)
 
 __all__ = ["metadata", "runs", "page_contents", "snapshots", "records", "findings", "finding_events",
-           "unit_state", "outbox"]
+           "unit_state", "unit_scores", "outbox"]
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -124,6 +125,14 @@ unit_state = Table(
     Column("content_hash", String(64), nullable=False),
     Column("last_changed", Date, nullable=False),
     Column("last_seen", Date, nullable=False),
+)
+
+unit_scores = Table(
+    "unit_scores", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", String(100), primary_key=True),
+    Column("score", Float),                                  # on 12; None when the unit was not scored
+    Column("not_read", String(20)),                          # why not: its page, or the directory (0006)
 )
 
 outbox = Table(

@@ -28,6 +28,7 @@ from ..findings.model import Finding
 from . import failpoints
 from .lifecycle import ACTIVE, Change, Coverage, KeptFinding, plan
 from .schema import finding_events, findings, outbox, page_contents, records, runs, snapshots, unit_state
+from .schema import unit_scores as unit_scores_table   # the name unit_scores is the method's
 
 __all__ = ["Store", "open_store", "NightChanges", "default_url"]
 
@@ -119,8 +120,12 @@ class Store:
                      unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]],
                      findings_tonight: list[Finding], coverage: Coverage, notices: list[dict[str, Any]],
                      score: float | None = None, unit_hashes: dict[str, str] | None = None,
-                     extract_key: str | None = None) -> NightChanges:
-        """Write the whole night in one transaction; nothing of it if anything fails."""
+                     extract_key: str | None = None,
+                     unit_scores: dict[str, tuple[float | None, str | None]] | None = None) -> NightChanges:
+        """Write the whole night in one transaction; nothing of it if anything fails.
+
+        ``unit_scores`` holds each unit's score tonight and, when it was not scored, why (``page``,
+        ``directory``)."""
         failpoints.hit("before_commit_night")
         pages = list(pages)
         with self._begin() as conn:
@@ -135,6 +140,10 @@ class Store:
             changes = self._apply_lifecycle(conn, portal, night, run_id, findings_tonight, coverage)
             failpoints.hit("after_findings")
             self._write_unit_state(conn, portal, night, unit_hashes or {})
+            if unit_scores:
+                conn.execute(insert(unit_scores_table), [{"run_id": run_id, "unit_id": unit_id, "score": points,
+                                                          "not_read": why}
+                                                         for unit_id, (points, why) in sorted(unit_scores.items())])
             failpoints.hit("after_unit_state")
             by_event = {e: tuple(c.key for c in changes if c.event == e) for e in ("opened", "reopened", "seen",
                                                                                    "resolved")}
@@ -407,6 +416,18 @@ class Store:
         with self._connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    def unit_scores(self, portal: str) -> list[dict[str, Any]]:
+        """Every unit's score of every completed night of a portal: night, unit_id, score (None when
+        not scored) and not_read (why not), in night order. Nights kept before the store kept them
+        (revision 0006) have no rows."""
+        query = (select(runs.c.night, unit_scores_table.c.unit_id, unit_scores_table.c.score,
+                        unit_scores_table.c.not_read)
+                 .join(runs, runs.c.id == unit_scores_table.c.run_id)
+                 .where(runs.c.portal == portal, runs.c.status == "completed")
+                 .order_by(runs.c.night, unit_scores_table.c.unit_id))
+        with self._connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
     def unit_states(self, portal: str) -> dict[str, dict[str, Any]]:
         with self._connect() as conn:
             return {r.unit_id: dict(r._mapping)
@@ -416,7 +437,8 @@ class Store:
         """Rows per table (for checks that nothing was half-written)."""
         with self._connect() as conn:
             return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                    for t in (runs, snapshots, page_contents, records, findings, finding_events, unit_state, outbox)}
+                    for t in (runs, snapshots, page_contents, records, findings, finding_events, unit_state,
+                              unit_scores_table, outbox)}
 
     # -- upkeep -----------------------------------------------------------------------------------
 
