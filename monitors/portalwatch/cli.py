@@ -256,10 +256,26 @@ def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML
 
 
 def _open_store(out: Path, db: Optional[str]):
+    """The store earlier nights recorded, for the commands that read it or deliver from it. A SQLite
+    file that is not there is a mistyped ``--out`` or ``--db``, not a store to create empty and list
+    nothing from."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     from . import night as stages
+    from .errors import StoreError
     from .store import open_store
 
-    return open_store(stages.store_url(out, db))
+    url = stages.store_url(out, db)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        parsed = None                         # open_store names what is wrong with the URL
+    if (parsed is not None and parsed.get_backend_name() == "sqlite" and parsed.database
+            and parsed.database != ":memory:" and not Path(parsed.database).is_file()):
+        raise StoreError(f"no store at {parsed.database}: no night was recorded there "
+                         "(give the --out of the nightly runs, or --db / PORTALWATCH_DB)")
+    return open_store(url)
 
 
 _DB = typer.Option(None, "--db", envvar="PORTALWATCH_DB", help="Store URL (default: a SQLite file in --out).")

@@ -1,0 +1,84 @@
+"""The commands that read the store (`findings list/show/export`, `alerts send`) over two recorded
+nights of the sample portal, and a mistyped --out that must not create an empty store."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import PROFILE_PATH, record
+from portalwatch import night as stages
+from portalwatch.cli import app
+from portalwatch.store import open_store
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def out(tmp_path, nights, config):
+    """An --out folder whose default store holds nights 1 and 2, their messages queued."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    store = open_store(stages.store_url(folder))
+    try:
+        for n in (1, 2):
+            changes = record(store, config, nights[n])
+            stages.plan_and_queue(store, config, nights[n].date, changes, [], None, None)
+    finally:
+        store.dispose()
+    return folder
+
+
+def _kept(folder, **filters):
+    store = open_store(stages.store_url(folder))
+    try:
+        return store.list_findings(**filters)
+    finally:
+        store.dispose()
+
+
+def test_findings_export_writes_every_finding_of_the_store(out, tmp_path):
+    target = tmp_path / "xuất" / "findings.csv"
+    result = CliRunner().invoke(app, ["findings", "export", str(target), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, so Excel reads the diacritics"
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    kept = _kept(out, status=None)
+    assert sorted(r["key"] for r in rows) == sorted(f["key"] for f in kept) and rows
+    assert any("ư" in r["message_vi"] or "ộ" in r["message_vi"] for r in rows)
+
+
+def test_findings_list_and_show(out):
+    active = _kept(out)
+    result = CliRunner().invoke(app, ["findings", "list", "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert f"{len(active)} findings" in result.output
+    assert all(f["key"][:10] in result.output for f in active)
+    one = active[0]
+    shown = CliRunner().invoke(app, ["findings", "show", one["key"][:8], "--out", str(out)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert f"key: {one['key']}" in shown.output and "opened" in shown.output
+    missing = CliRunner().invoke(app, ["findings", "show", "zzzz", "--out", str(out)])
+    assert missing.exit_code == 1 and "no single finding has a key starting with 'zzzz'" in missing.output
+
+
+def test_alerts_send_dry_run_marks_the_outbox_written(out):
+    result = CliRunner().invoke(app, ["alerts", "send", "--dry-run", "--profile", str(PROFILE_PATH), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    sent = int(result.output.split(" delivered")[0])
+    assert sent > 0 and "0 waiting, 0 refused" in result.output
+    again = CliRunner().invoke(app, ["alerts", "send", "--dry-run", "--profile", str(PROFILE_PATH), "--out", str(out)])
+    assert again.output.startswith("0 delivered"), "each message once"
+
+
+@pytest.mark.parametrize("verb", [["findings", "list"], ["findings", "show", "abc"],
+                                  ["findings", "export", "x.csv"], ["alerts", "send", "--dry-run"]])
+def test_a_mistyped_out_creates_nothing_and_says_so(tmp_path, verb):
+    nowhere = tmp_path / "ot"
+    result = CliRunner().invoke(app, [*verb, "--out", str(nowhere)])
+    assert result.exit_code == 5, result.output
+    assert f"no store at {nowhere / 'portalwatch.sqlite3'}" in result.output.replace("\n", "")
+    assert not nowhere.exists() and not (tmp_path / "x.csv").exists()
