@@ -262,14 +262,11 @@ def test_vp_digest_says_when_units_were_not_scored():
 
 def test_plan_counts_the_units_scored_for_the_vp_office():
     from portalwatch.alerts.policy import _score_units
-    from portalwatch.reports.score import UnitScore
+    from portalwatch.reports.score import PortalScore, UnitScore
 
-    class Score:
-        units = [UnitScore("a", "A", 3, 3, 3, 3), UnitScore("b", "B", None, None, None, None, not_read="page")]
-
-    assert _score_units(Score()) == (1, 2)
-    Score.units = Score.units[:1]
-    assert _score_units(Score()) is None and _score_units(None) is None
+    units = [UnitScore("a", "A", 3, 3, 3, 3), UnitScore("b", "B", None, None, None, None, not_read="page")]
+    assert _score_units(PortalScore(units)) == (1, 2)
+    assert _score_units(PortalScore(units[:1])) is None and _score_units(None) is None
 
 
 def test_vp_digest_with_hundreds_of_escalations_stays_within_limits():

@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 
 import typer
 
-from .errors import PortalwatchError
+from .errors import LayoutDrift, PortalUnreachable, PortalwatchError
 
 app = typer.Typer(help="portalwatch: nightly data-quality monitoring of a government information portal.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -171,13 +171,13 @@ def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="P
     with _user_errors():
         summary = _run_flow(profile, out, now, base_url, prefect, db, send)
         _print_summary(summary)
-    code, problem = _night_status(summary)
-    if code:
-        from rich.console import Console
-        from rich.markup import escape
+        code, problem = _night_status(summary)
+        if code:
+            raise _NIGHT_ERRORS[code](problem)
 
-        Console(stderr=True).print(f"[bold red]error:[/] {escape(problem)}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code)
+
+#: The errors a night that ran to the end can still end with, by exit code.
+_NIGHT_ERRORS = {PortalUnreachable.exit_code: PortalUnreachable, LayoutDrift.exit_code: LayoutDrift}
 
 
 def _night_status(summary: dict) -> tuple[int, str]:
@@ -188,14 +188,16 @@ def _night_status(summary: dict) -> tuple[int, str]:
     folder = summary.get("folder", "")
     if "portal_unreachable" in kinds:
         error = next(n for n in notices if n.get("kind") == "portal_unreachable").get("error") or "no answer"
-        return 3, (f"no page of {summary.get('base_url')} answered ({error}): nothing was checked tonight; the "
-                   f"night is recorded and ops are told (run notices in {folder}/summary.json)")
+        return PortalUnreachable.exit_code, (
+            f"no page of {summary.get('base_url')} answered ({error}): nothing was checked tonight; the night is "
+            f"recorded and ops are told (run notices in {folder}/summary.json)")
     drift = [n for n in notices if n.get("kind") in ("layout_drift", "rows_dropped")]
     if drift:
         selectors = sorted({s for n in drift for s in n.get("selectors") or []})
-        return 4, (f"layout drift: {len(selectors)} selector(s) of the profile no longer read the portal "
-                   f"({'; '.join(selectors[:3])}{' …' if len(selectors) > 3 else ''}); their checks stood aside. "
-                   f"Run `portalwatch profile check` and fix the profile (run notices in {folder}/summary.json)")
+        return LayoutDrift.exit_code, (
+            f"layout drift: {len(selectors)} selector(s) of the profile no longer read the portal "
+            f"({'; '.join(selectors[:3])}{' …' if len(selectors) > 3 else ''}); their checks stood aside. "
+            f"Run `portalwatch profile check` and fix the profile (run notices in {folder}/summary.json)")
     return 0, ""
 
 

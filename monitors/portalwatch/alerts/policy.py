@@ -51,12 +51,10 @@ def _item(row: dict[str, Any], policy: PolicyRules, night: dt.date) -> DigestIte
 
 
 def _score_units(score: Any) -> tuple[int, int] | None:
-    """(units scored, units in all) when tonight's score leaves units out; None when it scored all."""
-    units = getattr(score, "units", None)
-    if not units:
+    """(units scored, units in all) when tonight's score (a PortalScore) leaves units out; else None."""
+    if score is None or not score.not_scored:
         return None
-    scored = sum(bool(getattr(u, "scored", True)) for u in units)
-    return (scored, len(units)) if scored < len(units) else None
+    return len(score.scored), len(score.units)
 
 
 def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules, registry: Registry,
