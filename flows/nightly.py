@@ -15,6 +15,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
 from flows.limits import one_audit_per_host
@@ -111,7 +112,7 @@ def write_outputs(out: str, config: stages.Config, night: str, result: Any, fram
 @flow(name="nightly-audit", log_prints=True)
 def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_url: str | None = None,
                   db: str | None = None, send: bool = False, slack_secret: str | None = None,
-                  smtp_password_secret: str | None = None) -> dict:
+                  smtp_password_secret: str | None = None) -> Any:
     """Audit one portal for one night: render, extract, normalise, validate, record, alert, report.
 
     ``send`` queues alerts in the store's outbox and delivers them over Slack and e-mail as the
@@ -120,6 +121,12 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
     whose environment carries no token or password. Without ``send`` the alerts are written to the
     night's folder only (dry run). Two audits of one site never overlap: the
     flow holds the site's slot (:mod:`flows.limits`) from the first page to the last output.
+
+    Returns the night's summary. A night that ran to the end but could not read the portal (no page
+    answered, or its layout drifted) is recorded, told to ops and written all the same, then ends
+    Failed, its message saying why: Prefect's UI and automations see what ``portalwatch run`` tells a
+    scheduler with exit 3 or 4. Its result is that error (:class:`~portalwatch.errors.PortalUnreachable`
+    or :class:`~portalwatch.errors.LayoutDrift`), the summary in its ``summary``.
     """
     watch = Stopwatch()
     night = stages.night_date(now).isoformat()  # a bad --now fails before anything is fetched
@@ -131,6 +138,10 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
         get_run_logger().info("holding %s: no other audit of this site runs meanwhile", limit)
         summary = _audit(config, night, out, db, send, watch)
     _publish_artifacts(summary)
+    problem = stages.night_problem(summary)
+    if problem is not None:
+        get_run_logger().error("%s", problem)
+        return Failed(message=str(problem), data=problem)
     return summary
 
 

@@ -86,16 +86,17 @@ def test_a_night_the_portal_did_not_answer_is_recorded_and_exits_3(tmp_path):
     assert "not scored" in result.stdout
 
 
-def test_night_status_maps_notices_to_the_documented_exit_codes():
-    from portalwatch.cli import _night_status
+def test_night_problem_maps_notices_to_the_documented_exit_codes():
+    from portalwatch.errors import LayoutDrift, PortalUnreachable
+    from portalwatch.night import night_problem
 
     clean = {"notices": [{"kind": "page_failed", "url": "u"}], "folder": "f", "base_url": "http://p/"}
-    assert _night_status(clean) == (0, "")
-    down = {**clean, "notices": [{"kind": "portal_unreachable", "pages": 4, "error": "ConnectError"}]}
-    code, line = _night_status(down)
-    assert code == 3 and "no page of http://p/ answered (ConnectError)" in line and "f/summary.json" in line
-    drift = {**clean, "notices": [{"kind": "layout_drift", "selectors": ["unit_page.phone: td.dt"]},
-                                  {"kind": "rows_dropped", "selectors": ["directory.rows: tr"]}]}
-    code, line = _night_status(drift)
-    assert code == 4 and "2 selector(s)" in line and "directory.rows: tr; unit_page.phone: td.dt" in line
-    assert "portalwatch profile check" in line
+    assert night_problem(clean) is None
+    down = night_problem({**clean, "notices": [{"kind": "portal_unreachable", "pages": 4, "error": "ConnectError"}]})
+    assert isinstance(down, PortalUnreachable) and down.exit_code == 3
+    assert "no page of http://p/ answered (ConnectError)" in str(down) and "f/summary.json" in str(down)
+    drift = night_problem({**clean, "notices": [{"kind": "layout_drift", "selectors": ["unit_page.phone: td.dt"]},
+                                                {"kind": "rows_dropped", "selectors": ["directory.rows: tr"]}]})
+    assert isinstance(drift, LayoutDrift) and drift.exit_code == 4
+    assert "2 selector(s)" in str(drift) and "directory.rows: tr; unit_page.phone: td.dt" in str(drift)
+    assert "portalwatch profile check" in str(drift)

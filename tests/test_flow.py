@@ -72,3 +72,62 @@ def test_flow_reports_a_bad_profile_as_a_config_error(prefect_server, tmp_path):
     bad.write_text("name: x\n", encoding="utf-8")
     with pytest.raises(ProfileError, match="base_url"):
         nightly_audit(profile=str(bad), out=str(tmp_path))
+
+
+def test_a_night_of_layout_drift_ends_the_flow_run_failed_after_recording_it(prefect_server, portal, scenario,
+                                                                             tmp_path):
+    """Ops watching Prefect see what the CLI's exit 4 tells a scheduler: the night is recorded and its
+    artifacts published, then the flow run ends Failed, saying why. Called as a subflow (as the fleet
+    calls it) it raises LayoutDrift carrying the night's summary; `portalwatch run` through Prefect
+    prints the night and exits 4."""
+    import shutil
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.sorting import FlowRunSort
+    from typer.testing import CliRunner
+
+    from flows.nightly import nightly_audit
+    from portalwatch.cli import app
+    from portalwatch.errors import LayoutDrift
+    from portalwatch.store import open_store
+
+    profiles = tmp_path / "profiles"
+    shutil.copytree(PROFILE_PATH.parent, profiles)
+    drifted = profiles / "profile.yaml"
+    text = drifted.read_text(encoding="utf-8")
+    assert "//table[contains(@class,'thong-tin')]//tr[th[contains(., 'Điện thoại')]]/td" in text
+    drifted.write_text(text.replace("contains(@class,'thong-tin')]//tr[th[contains(., 'Điện thoại')]]",
+                                    "contains(@class,'bang-moi')]//tr[th[contains(., 'Điện thoại')]]"),
+                       encoding="utf-8")
+    portal.set_night(1)
+    first, second = scenario.night_date(1).isoformat(), scenario.night_date(2).isoformat()
+    out = tmp_path / "out"
+
+    with pytest.raises(LayoutDrift, match=r"layout drift: 1 selector\(s\).*bang-moi") as raised:
+        nightly_audit(profile=str(drifted), out=str(out), now=first, base_url=portal.base_url)
+    assert raised.value.summary["night"] == first
+    assert "layout_drift" in [n["kind"] for n in raised.value.summary["notices"]]
+    assert (out / "vungtau-2022" / first / "report.html").is_file(), "the night's files are written all the same"
+
+    result = CliRunner().invoke(app, ["run", "--profile", str(drifted), "--out", str(out), "--now", second,
+                                      "--base-url", portal.base_url], env={"COLUMNS": "200"})
+    assert result.exit_code == 4, result.output
+    assert "layout drift: 1 selector(s)" in result.output and "bang-moi" in result.output
+    assert "Điểm nội dung" in result.output, "the night's summary is printed before the error"
+    summary = json.loads((out / "vungtau-2022" / second / "summary.json").read_text(encoding="utf-8"))
+    assert "layout_drift" in [n["kind"] for n in summary["notices"]]
+    store = open_store(f"sqlite:///{out / 'portalwatch.sqlite3'}")
+    try:
+        assert [r["status"] for r in store.runs("vungtau-2022")] == ["completed", "completed"], "both recorded"
+    finally:
+        store.dispose()
+
+    with get_client(sync_client=True) as client:
+        runs = [r for r in client.read_flow_runs(sort=FlowRunSort.START_TIME_ASC)
+                if r.parameters.get("out") == str(out)]
+        assert [r.parameters["now"] for r in runs] == [first, second]
+        for run in runs:
+            assert run.state.is_failed() and run.state.message.startswith("layout drift: 1 selector(s)")
+            artifacts = client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+            assert {"vungtau-2022-nightly-summary", "vungtau-2022-unit-scores"} <= {a.key for a in artifacts}

@@ -148,7 +148,16 @@ def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[s
     if prefect:
         from flows.nightly import nightly_audit
 
-        return nightly_audit(profile=str(profile), out=str(out), now=now, base_url=base_url, db=db, send=send)
+        # A night that could not read the portal ends the flow run Failed, its error carrying the
+        # night's summary: the summary is printed and the exit status told as with --no-prefect.
+        state = nightly_audit(profile=str(profile), out=str(out), now=now, base_url=base_url, db=db, send=send,
+                              return_state=True)
+        result = state.result(raise_on_failure=False)
+        if isinstance(result, PortalwatchError) and result.summary is not None:
+            return result.summary
+        if isinstance(result, BaseException):
+            raise result
+        return result
     outputs = stages.run_night(profile, out, now=now, base_url=base_url, db=db, send=send)
     return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
             "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
@@ -169,36 +178,13 @@ def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="P
     Exits 3 when no page of the portal answered, 4 on layout drift: the night is recorded and ops are
     told all the same, but a scheduler watching the exit status sees a night that needs a person."""
     with _user_errors():
+        from . import night as stages
+
         summary = _run_flow(profile, out, now, base_url, prefect, db, send)
         _print_summary(summary)
-        code, problem = _night_status(summary)
-        if code:
-            raise _NIGHT_ERRORS[code](problem)
-
-
-#: The errors a night that ran to the end can still end with, by exit code.
-_NIGHT_ERRORS = {PortalUnreachable.exit_code: PortalUnreachable, LayoutDrift.exit_code: LayoutDrift}
-
-
-def _night_status(summary: dict) -> tuple[int, str]:
-    """The exit status of a night that ran to the end: 3 if the portal did not answer at all, 4 if
-    its layout drifted, else 0; with the line that says so."""
-    notices = summary.get("notices") or []
-    kinds = [n.get("kind") for n in notices]
-    folder = summary.get("folder", "")
-    if "portal_unreachable" in kinds:
-        error = next(n for n in notices if n.get("kind") == "portal_unreachable").get("error") or "no answer"
-        return PortalUnreachable.exit_code, (
-            f"no page of {summary.get('base_url')} answered ({error}): nothing was checked tonight; the night is "
-            f"recorded and ops are told (run notices in {folder}/summary.json)")
-    drift = [n for n in notices if n.get("kind") in ("layout_drift", "rows_dropped")]
-    if drift:
-        selectors = sorted({s for n in drift for s in n.get("selectors") or []})
-        return LayoutDrift.exit_code, (
-            f"layout drift: {len(selectors)} selector(s) of the profile no longer read the portal "
-            f"({'; '.join(selectors[:3])}{' …' if len(selectors) > 3 else ''}); their checks stood aside. "
-            f"Run `portalwatch profile check` and fix the profile (run notices in {folder}/summary.json)")
-    return 0, ""
+        problem = stages.night_problem(summary)
+        if problem is not None:
+            raise problem
 
 
 @app.command()
@@ -232,7 +218,6 @@ def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML
         from rich.text import Text
 
         from . import night as stages
-        from .errors import LayoutDrift
         from .profile_check import check_profile
 
         config = stages.load_config(profile, base_url=base_url)
@@ -252,7 +237,6 @@ def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML
             names = ", ".join(f"{s.page_type}.{s.name} ({s.selector})" for s in report.broken)
             raise LayoutDrift(f"required selectors matched nothing: {names}")
         if not report.ok:
-            from .errors import PortalUnreachable
             raise PortalUnreachable(f"no page of {report.base_url} could be rendered")
         console.print("[green]profile ok[/]: every required selector matched")
 

@@ -37,6 +37,9 @@ class PortalwatchError(Exception):
     """Base of every error portalwatch reports to a user; its message is meant to be read."""
 
     exit_code = 1
+    #: The night's summary, when the error is how a night that ran to the end ended (the portal did
+    #: not answer, or its layout drifted): the night is recorded and can still be shown.
+    summary: dict | None = None
 
 
 class ConfigError(PortalwatchError):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .errors import StoreError
+from .errors import LayoutDrift, PortalUnreachable, PortalwatchError, StoreError
 from .profile.loader import load_profile
 from .profile.registry import Registry, load_registry
 from .profile.roster import Roster, load_roster
@@ -27,7 +27,8 @@ from .timing import Stopwatch
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate",
            "make_findings", "run_notices", "night_date", "extract_sections", "kept_records", "write_outputs",
            "NightOutputs", "run_night", "gx_project", "phone_cache", "night_context", "coverage", "unit_hashes",
-           "store_url", "record_night", "plan_and_queue", "deliver_alerts", "score_night", "PORTAL_TZ"]
+           "store_url", "record_night", "plan_and_queue", "deliver_alerts", "score_night", "night_problem",
+           "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
 
@@ -471,6 +472,35 @@ def deliver_alerts(store: Any, config: Config, *, send: bool, now: dt.datetime |
     slack, email = senders_from_env() if send else (None, None)
     return deliver(store, config.profile.name, slack=slack, email=email, policy=config.profile.policy,
                    now=now or dt.datetime.now(PORTAL_TZ), dry_run=not send)
+
+
+def night_problem(summary: dict[str, Any]) -> PortalwatchError | None:
+    """Why a night that ran to the end still needs a person, from its summary: the portal did not
+    answer at all (:class:`PortalUnreachable`, exit 3) or its layout drifted (:class:`LayoutDrift`,
+    exit 4); None for a night that read the portal.
+
+    The night is recorded and ops are told all the same; this is what the CLI exits with and what
+    ends the Prefect flow run as Failed, so a scheduler or an automation watching either sees it.
+    The error carries the summary (``.summary``), so whoever catches it can still show the night."""
+    notices = summary.get("notices") or []
+    folder = summary.get("folder", "")
+    down = next((n for n in notices if n.get("kind") == "portal_unreachable"), None)
+    drift = [n for n in notices if n.get("kind") in ("layout_drift", "rows_dropped")]
+    problem: PortalwatchError
+    if down is not None:
+        problem = PortalUnreachable(
+            f"no page of {summary.get('base_url')} answered ({down.get('error') or 'no answer'}): nothing was "
+            f"checked tonight; the night is recorded and ops are told (run notices in {folder}/summary.json)")
+    elif drift:
+        selectors = sorted({s for n in drift for s in n.get("selectors") or []})
+        problem = LayoutDrift(
+            f"layout drift: {len(selectors)} selector(s) of the profile no longer read the portal "
+            f"({'; '.join(selectors[:3])}{' …' if len(selectors) > 3 else ''}); their checks stood aside. "
+            f"Run `portalwatch profile check` and fix the profile (run notices in {folder}/summary.json)")
+    else:
+        return None
+    problem.summary = summary
+    return problem
 
 
 def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | None = None,
