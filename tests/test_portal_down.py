@@ -45,4 +45,10 @@ def test_portal_down_all_night(tmp_path, portal, scenario, nights, config):
     report = (outputs.folder / "report.html").read_text(encoding="utf-8")
     assert 'id="portal-score">—</strong>' in report and "Đêm nay chưa chấm được" in report
     assert "12,00/12" not in report
+    # The score's trend keeps the night in its place, unscored, instead of joining night 1 to nothing.
+    down = f"{nights[2].date:%d/%m/%Y}: chưa chấm được"
+    assert 'id="trend-gaps"' in report and f"<title>{down}" in report
+    index = (outputs.folder.parent / "index.html").read_text(encoding="utf-8")
+    assert 'id="trend-gaps"' in index and f"<title>{down}" in index
+    assert f"<title>{nights[1].date:%d/%m/%Y}: " in index, "night 1 is drawn with its score"
     store.dispose()

@@ -27,26 +27,43 @@ def sparkline(values: list[int], width: int = 120, height: int = 28, label: str 
             f'points="{path}"/><circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2" fill="#b3261e"/></svg>')
 
 
-def line_chart(series: list[tuple[dt.date, float]], *, top: float | None = None, width: int = 640,
-               height: int = 180, label: str = "", unit: str = "") -> str:
-    """A labelled line chart of one series over the nights (the portal's score or open findings)."""
+def line_chart(series: list[tuple[dt.date, float | None]], *, top: float | None = None, width: int = 640,
+               height: int = 180, label: str = "", unit: str = "", missing: str = "") -> str:
+    """A labelled line chart of one series over the nights (the portal's score or open findings).
+
+    A night without a value (``None``: the portal or its pages were not read, so nothing was scored)
+    keeps its place on the axis as a hollow grey mark on the baseline titled ``missing``, and the line
+    breaks there: joining the nights either side would draw a night nobody could read as if it had
+    been scored."""
     if not series:
         return ""
-    values = [v for _, v in series]
+    known = [v for _, v in series if v is not None]
     pad = 28
-    pts = _points(values, width, height, pad, top)
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-    high = top if top is not None else max(max(values), 1)
+    high = top if top is not None else max(max(known, default=0), 1)
+    pts = _points([v if v is not None else 0.0 for _, v in series], width, height, pad, high)
     parts = [f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{escape(label)}">',
              f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#889"/>',
              f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#889"/>',
              f'<text x="{pad - 4}" y="{pad + 4}" text-anchor="end" font-size="10">{high:g}{escape(unit)}</text>',
-             f'<text x="{pad - 4}" y="{height - pad}" text-anchor="end" font-size="10">0</text>',
-             f'<polyline fill="none" stroke="#1d4f91" stroke-width="2" points="{path}"/>']
+             f'<text x="{pad - 4}" y="{height - pad}" text-anchor="end" font-size="10">0</text>']
+    segments: list[list[str]] = [[]]
+    for (_, value), (x, y) in zip(series, pts):
+        if value is None:
+            if segments[-1]:
+                segments.append([])
+        else:
+            segments[-1].append(f"{x:.1f},{y:.1f}")
+    parts.extend(f'<polyline fill="none" stroke="#1d4f91" stroke-width="2" points="{" ".join(points)}"/>'
+                 for points in segments if len(points) > 1)  # a lone night is its dot
     for (night, value), (x, y) in zip(series, pts):
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#1d4f91"><title>{night:%d/%m/%Y}: '
-                     f'{value:g}</title></circle>')
+        if value is None:
+            parts.append(f'<circle class="missing" cx="{x:.1f}" cy="{height - pad:.1f}" r="3" fill="#fff" '
+                         f'stroke="#889" stroke-width="1.5"><title>{night:%d/%m/%Y}: {escape(missing)}</title>'
+                         f'</circle>')
+        else:
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#1d4f91"><title>{night:%d/%m/%Y}: '
+                         f'{value:g}</title></circle>')
     first, last = series[0][0], series[-1][0]
     parts.append(f'<text x="{pad}" y="{height - 8}" font-size="10">{first:%d/%m}</text>')
     parts.append(f'<text x="{width - pad}" y="{height - 8}" font-size="10" text-anchor="end">{last:%d/%m}</text>')

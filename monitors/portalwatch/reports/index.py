@@ -8,6 +8,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from .charts import line_chart
 from .history import History
+from .labels import LABELS
 
 __all__ = ["write_index"]
 
@@ -23,11 +24,12 @@ def write_index(folder: Path, history: History, portal_title: str, workbook: str
         exists = (folder / night / "report.html").exists()
         runs.append({**run, "report": f"{night}/report.html" if exists else None,
                      "report_en": f"{night}/report.en.html" if exists else None})
-    chart = line_chart([(r["night"], r["score"]) for r in reversed(runs) if r["score"] is not None], top=12,
-                       label="Điểm nội dung qua các đêm")
+    scores = [(r["night"], r["score"]) for r in reversed(runs)]      # a night not scored stays, as a gap
+    chart = line_chart(scores, top=12, label="Điểm nội dung qua các đêm", missing=LABELS["vi"]["night_not_scored"])
     path = folder / "index.html"
     tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(_ENV.get_template("index.html.j2").render(portal_title=portal_title, runs=runs, chart=chart,
-                                                              workbook=workbook), encoding="utf-8")
+    tmp.write_text(_ENV.get_template("index.html.j2").render(
+        portal_title=portal_title, runs=runs, chart=chart, workbook=workbook,
+        gaps=LABELS["vi"]["trend_gaps"] if any(s is None for _, s in scores) else ""), encoding="utf-8")
     tmp.replace(path)
     return path

@@ -30,6 +30,9 @@ LABELS = {
         "score_none": ("Đêm nay chưa chấm được: không đọc được trang của đơn vị nào hoặc không đọc được danh bạ "
                        "(xem Ghi chú vận hành). Chưa kiểm tra không có nghĩa là không có sai sót."),
         "scored_on": "chấm trên {} / {} đơn vị",
+        "night_not_scored": "chưa chấm được: không đọc được Trang hoặc danh bạ trong đêm",
+        "trend_gaps": ("○ Đêm chưa chấm được (không đọc được Trang hoặc danh bạ): đường điểm ngắt tại đó, "
+                       "không nối qua đêm không có điểm."),
         "not_scored_help": ("Các đơn vị ghi “chưa chấm” dưới đây không đọc được trang hoặc danh bạ trong đêm: "
                             "kết quả kiểm tra của các đơn vị này sẽ có vào đêm đọc được."),
         "not_read": {"page": "Chưa chấm: không đọc được trang của đơn vị trong đêm",
@@ -59,6 +62,9 @@ LABELS = {
         "score_none": ("Not scored tonight: no unit's page, or the directory, could be read (see the run notices). "
                        "Not checked does not mean nothing is wrong."),
         "scored_on": "on {} of {} units",
+        "night_not_scored": "not scored: the portal or the directory could not be read that night",
+        "trend_gaps": ("○ A night not scored (the portal or the directory could not be read): the line breaks "
+                       "there rather than joining across a night without a score."),
         "not_scored_help": ("The units marked \"not scored\" below could not be read tonight (their page or the "
                             "directory): their checks will count on a night they can be read."),
         "not_read": {"page": "Not scored: the unit's page could not be read tonight",

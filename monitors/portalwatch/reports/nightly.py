@@ -75,10 +75,13 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
                           "median_fix": fig.median_days_to_fix if fig else None,
                           "spark": sparkline([c for _, c in fig.trend], label=unit.name) if fig else ""})
     trend_score = trend_open = ""
+    trend_gaps = False
     if history and history.nights:
-        scores_by_night = [(r["night"], r["score"]) for r in history.runs
-                           if r["status"] == "completed" and r["score"] is not None]
-        trend_score = line_chart(scores_by_night, top=12, label=LABELS[lang]["trend_score"])
+        # Every night recorded, a night not scored (None) kept in its place as a gap.
+        scores_by_night = [(r["night"], r["score"]) for r in history.runs if r["status"] == "completed"]
+        trend_gaps = any(s is None for _, s in scores_by_night)
+        trend_score = line_chart(scores_by_night, top=12, label=LABELS[lang]["trend_score"],
+                                 missing=LABELS[lang]["night_not_scored"])
         trend_open = line_chart([(n, float(c)) for n, c in active_by_night(history)], label=LABELS[lang]["trend_open"])
     changes = changes_on(history, night) if history else {"opened": [], "reopened": [], "resolved": []}
     return _ENV.get_template("nightly.html.j2").render(
@@ -86,7 +89,7 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
         rules=sorted({f.rule for f in findings}), night=night, portal_title=portal_title, pages=pages,
         notice_groups=group_notices(notices), notice_label=notice_label, notice_detail=notice_detail,
         count=_count(lang), unit_count=len(registry), score=score, scorecard=scorecard, changes=changes,
-        trend_score=trend_score, trend_open=trend_open)
+        trend_score=trend_score, trend_gaps=trend_gaps, trend_open=trend_open)
 
 
 def write_nightly_report(path: Path, **kwargs: Any) -> Path:
