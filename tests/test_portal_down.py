@@ -52,3 +52,64 @@ def test_portal_down_all_night(tmp_path, portal, scenario, nights, config):
     assert 'id="trend-gaps"' in index and f"<title>{down}" in index
     assert f"<title>{nights[1].date:%d/%m/%Y}: " in index, "night 1 is drawn with its score"
     store.dispose()
+
+
+def test_a_night_the_portal_did_not_answer_is_audited_when_run_again_once_it_is_back(tmp_path, portal, nights,
+                                                                                     config):
+    """Ops run the night again when the portal is back: it is audited and recorded, the units are told,
+    and the VP office gets the night's real digest. A retry while the portal is still down changes
+    nothing and tells nobody twice."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    store = open_store(url)
+    changes = record(store, config, nights[1])
+    stages.plan_and_queue(store, config, nights[1].date, changes, [], None, None)
+    store.dispose()
+    night = nights[2].date.isoformat()
+
+    def run():
+        return stages.run_night(PROFILE_PATH, tmp_path / "out", now=night, base_url=portal.base_url, db=url)
+
+    portal.faults.down = True
+    try:
+        down = run()
+        store = open_store(url)
+        told = store.messages()
+        store.dispose()
+        still_down = run()
+    finally:
+        portal.faults.down = False
+    assert down.summary["store"]["already_recorded"] is False and down.summary["score"]["points"] is None
+    assert still_down.summary["store"] == {"already_recorded": True}
+    store = open_store(url)
+    assert store.messages() == told, "a retry while the portal is still down tells nobody again"
+    assert {m["recipient"] for m in told if m["night"] == nights[2].date} == {"ops"}
+    before = {m["idempotency_key"] for m in told}
+    store.dispose()
+
+    back = run()
+
+    assert back.summary["store"]["already_recorded"] is False and back.summary["store"]["take"] == 2
+    assert back.summary["score"]["points"] is not None and back.summary["score"]["units_scored"] == \
+        len(config.registry.units)
+    assert [n["kind"] for n in back.summary["notices"]] != ["portal_unreachable"]
+    store = open_store(url)
+    try:
+        runs = [(r["status"], r["score"] is not None) for r in store.runs(config.profile.name)
+                if r["night"] == nights[2].date]
+        assert runs == [("superseded", False), ("failed", False), ("completed", True)]
+        tonight = [m for m in store.messages() if m["night"] == nights[2].date]
+        new = [m for m in tonight if m["idempotency_key"] not in before]
+        digest = [m for m in new if m["recipient"] == "vp-office"]
+        assert digest and all("/take2/" in m["idempotency_key"] for m in new)
+        assert "chưa chấm được" not in digest[0]["body_text"], "the VP office gets the night's real figures"
+        assert any(m["recipient"] not in ("ops", "vp-office") for m in new) == bool(back.summary["unit_messages"])
+    finally:
+        store.dispose()
+    assert (back.folder / "alerts" / "ops.txt").exists() == bool(back.summary["notices"]), \
+        "no stale message of the first take is left among the night's alert texts"
+    assert (back.folder / "alerts" / "vp-office.txt").is_file()
+    report = (back.folder / "report.html").read_text(encoding="utf-8")
+    assert 'id="portal-score">—</strong>' not in report and 'id="trend-gaps"' not in report, \
+        "the night's trend has its score now: the superseded run is not drawn"
+    assert stages.run_night(PROFILE_PATH, tmp_path / "out", now=night, base_url=portal.base_url,
+                            db=url).summary["store"] == {"already_recorded": True}

@@ -85,6 +85,57 @@ def test_the_same_night_twice_changes_nothing(store_url, nights, config):
     store.dispose()
 
 
+def _unread_night(store, config, night, error="ConnectError"):
+    """Commit a night the portal did not answer, as a nightly run records one (None if not begun)."""
+    from portalwatch.store.lifecycle import Coverage
+
+    run_id = store.begin_run(config.profile.name, night)
+    if run_id is None:
+        return None
+    return store.commit_night(run_id, config.profile.name, night, pages=[], unit_records=[], directory_records=[],
+                              findings_tonight=[], coverage=Coverage(), score=None,
+                              notices=[{"kind": "portal_unreachable", "pages": 31, "error": error}],
+                              unit_scores={u: (None, "page") for u in config.registry.units})
+
+
+def test_a_night_the_portal_did_not_answer_is_audited_again_once_it_is_back(store_url, nights, config):
+    """Only a night that read nothing can be run again: a retry while the portal is still down keeps
+    the first record; the first run that reads it replaces it (kept as superseded), once."""
+    portal = config.profile.name
+    store = open_store(store_url)
+    try:
+        record(store, config, nights[1])
+        first = _unread_night(store, config, nights[2].date)
+        assert first.take == 1 and not first.already_recorded
+        findings_before = store.list_findings(status="all")
+
+        again = _unread_night(store, config, nights[2].date, error="ReadTimeout")
+        assert again.already_recorded, "still down: nothing new is recorded, nobody told twice"
+        assert store.list_findings(status="all") == findings_before
+
+        back = record(store, config, nights[2])
+        assert back is not None and not back.already_recorded and back.take == 2
+        statuses = [(r["night"], r["status"]) for r in store.runs(portal)]
+        assert statuses == [(nights[1].date, "completed"), (nights[2].date, "superseded"),
+                            (nights[2].date, "failed"), (nights[2].date, "completed")]
+        scores = [r for r in store.unit_scores(portal) if r["night"] == nights[2].date]
+        assert len(scores) == len(config.registry.units) and all(r["not_read"] is None for r in scores), \
+            "the night's scores are those of the run that read it"
+        opened = {f["key"] for f in store.list_findings(status="all")} - {f["key"] for f in findings_before}
+        assert set(back.opened) <= opened and store.list_findings(status="all") != findings_before
+
+        assert record(store, config, nights[2]) is None, "a night that was read is not written again"
+        assert _unread_night(store, config, nights[2].date) is None
+        assert store.begin_run(portal, nights[1].date) is None
+
+        # Once a later night is recorded, an unread night stays as it is.
+        assert _unread_night(store, config, nights[3].date).take == 1
+        record(store, config, nights[4])
+        assert store.begin_run(portal, nights[3].date) is None
+    finally:
+        store.dispose()
+
+
 def test_snapshots_are_compressed_deduplicated_and_pruned(store_url, nights, config):
     store = open_store(store_url)
     record(store, config, nights[1])

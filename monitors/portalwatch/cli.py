@@ -87,6 +87,8 @@ def _print_summary(summary: dict) -> None:
     if store.get("already_recorded"):
         table.add_row("Lịch sử / store", "đêm này đã ghi / night already recorded")
     elif store:
+        if store.get("take", 1) > 1:
+            table.add_row("Lịch sử / store", "kiểm tra lại đêm Trang không trả lời / night audited again")
         table.add_row("Mới phát hiện / opened", str(store["opened"] + store["reopened"]))
         table.add_row("Đã khắc phục / resolved", str(store["resolved"]))
     from .reports.score import score_line

@@ -371,7 +371,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "store": ({"already_recorded": True} if changes is None or changes.already_recorded else
                   {"already_recorded": False, "run_id": changes.run_id, "opened": len(changes.opened),
                    "reopened": len(changes.reopened), "resolved": len(changes.resolved),
-                   "still_open": len(changes.seen)}),
+                   "still_open": len(changes.seen), "take": changes.take}),
     }
     if stopwatch is not None:
         summary["seconds"] = stopwatch.seconds()
@@ -460,7 +460,7 @@ def plan_and_queue(store: Any, config: Config, night: dt.date, changes: Any, not
     portal = config.profile.name
     plan = plan_alerts(store.list_findings(portal, status="all"), night, config.profile.policy, config.registry,
                        config.profile.title, notices=notices, portal=portal, score=score, report_url=report_url)
-    store.queue_messages(portal, night, outbox_messages(plan, config.registry, portal, night),
+    store.queue_messages(portal, night, outbox_messages(plan, config.registry, portal, night, changes.take),
                          notified=plan.notified, escalated=plan.escalated)
     return plan
 

@@ -60,11 +60,16 @@ def _rendered(plan: AlertPlan, registry: Registry) -> list[Rendered]:
     return out
 
 
-def outbox_messages(plan: AlertPlan, registry: Registry, portal: str, night: dt.date) -> list[dict[str, Any]]:
-    """One outbox row per recipient and channel (a Slack channel, or the e-mail addresses together)."""
+def outbox_messages(plan: AlertPlan, registry: Registry, portal: str, night: dt.date,
+                    take: int = 1) -> list[dict[str, Any]]:
+    """One outbox row per recipient and channel (a Slack channel, or the e-mail addresses together).
+
+    ``take`` above 1 is a night audited again because the portal did not answer the first time: its
+    messages are new (the VP office's digest with the night's real figures), so their keys differ
+    from the first take's."""
     rows = []
     for item in _rendered(plan, registry):
-        base = f"{portal}/{night.isoformat()}/{item.recipient}"
+        base = f"{portal}/{night.isoformat()}/{item.recipient}" + (f"/take{take}" if take > 1 else "")
         if item.routes.slack:
             rows.append({"recipient": item.recipient, "channel": "slack", "address": item.routes.slack,
                          "idempotency_key": f"{base}/slack/{item.routes.slack}", "subject": item.subject,
@@ -80,8 +85,14 @@ def outbox_messages(plan: AlertPlan, registry: Registry, portal: str, night: dt.
 
 def write_dry_run(plan: AlertPlan, registry: Registry, folder: Path) -> list[Path]:
     """Every message of the night as files: ``<recipient>.txt`` (subject first), ``.html`` and
-    ``.slack.json`` (the Block Kit payload), whatever routes the recipient has."""
+    ``.slack.json`` (the Block Kit payload), whatever routes the recipient has.
+
+    The folder holds tonight's plan only: files of an earlier take of the night (one the portal did
+    not answer, audited again) are removed, so no stale message is left beside the new ones."""
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.is_file() and old.name.endswith((".txt", ".html", ".slack.json")):
+            old.unlink()
     paths = []
     for item in _rendered(plan, registry):
         path = folder / f"{item.recipient}.txt"

@@ -28,7 +28,7 @@ runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("portal", String(100), nullable=False),
     Column("night", Date, nullable=False),
-    Column("status", String(20), nullable=False),            # running, completed, failed
+    Column("status", String(20), nullable=False),            # running, completed, failed, superseded (audited again)
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
     Column("pages", Integer, nullable=False, default=0),

@@ -74,6 +74,19 @@ class NightChanges:
     reopened: tuple[str, ...] = ()
     seen: tuple[str, ...] = ()
     resolved: tuple[str, ...] = ()
+    #: 1 for a night's first record; 2 or more when the night was audited again because the portal
+    #: did not answer before (each earlier run kept as "superseded").
+    take: int = 1
+
+
+#: What a night whose run ended with this notice read: nothing. Running such a night again audits it.
+UNREAD = "portal_unreachable"
+
+
+def _read_nothing(notices: str | list[dict[str, Any]] | None) -> bool:
+    """Whether a night's notices (a list, or as stored) say the portal did not answer at all."""
+    listed = json.loads(notices or "[]") if isinstance(notices, str) or notices is None else notices
+    return any(isinstance(n, dict) and n.get("kind") == UNREAD for n in listed)
 
 
 class Store:
@@ -90,12 +103,19 @@ class Store:
                                                         runs.c.status == "completed")).scalar()
 
     def begin_run(self, portal: str, night: dt.date) -> int | None:
-        """Start (or take over) the night's run; None when the night is already completed."""
+        """Start (or take over) the night's run; None when the night is already completed.
+
+        A night completed without reading anything (the portal did not answer) is not done while it is
+        the portal's latest: running it again starts a new run, which replaces the first when it
+        commits (:meth:`commit_night`). Once a later night is recorded it stays as it is: findings
+        have moved on since, and an older night cannot open or resolve them."""
         now = dt.datetime.now(dt.timezone.utc)
         with self._begin() as conn:
-            rows = conn.execute(select(runs.c.id, runs.c.status, runs.c.night).where(
+            rows = conn.execute(select(runs.c.id, runs.c.status, runs.c.night, runs.c.notices).where(
                 runs.c.portal == portal, runs.c.status.in_(("running", "completed")))).all()
-            if any(r.status == "completed" and r.night == night for r in rows):
+            done = [r for r in rows if r.status == "completed" and r.night == night]
+            later = any(r.status == "completed" and r.night > night for r in rows)
+            if done and (later or not all(_read_nothing(r.notices) for r in done)):
                 return None
             for row in rows:
                 if row.status == "running" and row.night != night:
@@ -132,6 +152,22 @@ class Store:
             status = conn.execute(select(runs.c.status).where(runs.c.id == run_id)).scalar()
             if status == "completed":
                 return NightChanges(run_id, True)
+            unread = [r.id for r in conn.execute(select(runs.c.id, runs.c.notices).where(
+                runs.c.portal == portal, runs.c.night == night, runs.c.status == "completed", runs.c.id != run_id))
+                if _read_nothing(r.notices)]
+            if unread and _read_nothing(notices):
+                # Audited again while the portal still does not answer: the first record stands, and
+                # nobody is told the same thing twice.
+                conn.execute(update(runs).where(runs.c.id == run_id).values(
+                    status="failed", finished_at=dt.datetime.now(dt.timezone.utc), notices=_json(notices),
+                    error="the portal still did not answer: the night's earlier run stands"))
+                return NightChanges(run_id, True)
+            if unread:
+                conn.execute(update(runs).where(runs.c.id.in_(unread)).values(
+                    status="superseded",
+                    error=f"the portal did not answer; the night was audited again (run {run_id})"))
+            take = 1 + conn.execute(select(func.count()).select_from(runs).where(
+                runs.c.portal == portal, runs.c.night == night, runs.c.status == "superseded")).scalar_one()
             self._write_pages(conn, run_id, pages)
             failpoints.hit("after_snapshots")
             self._write_records(conn, run_id, "unit", unit_records)
@@ -155,7 +191,7 @@ class Store:
                 score=score, notices=_json(notices), extract_key=extract_key))
         failpoints.hit("after_commit_night")
         return NightChanges(run_id, False, by_event["opened"], by_event["reopened"], by_event["seen"],
-                            by_event["resolved"])
+                            by_event["resolved"], take)
 
     def _write_pages(self, conn: Connection, run_id: int, pages: list[Any]) -> None:
         contents: dict[str, bytes] = {}
