@@ -43,6 +43,11 @@ def begin_run(store: Any, config: stages.Config, night: str) -> int | None:
 
 @task(name="render-portal", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
 def render_portal(config: stages.Config, store: Any = None, night: str | None = None) -> Any:
+    """The crawl. A portal that does not answer at all is tried again by Prefect's retries; after the
+    last one the crawl is returned all the same, every page failed, and the night is recorded with
+    its ``portal_unreachable`` notice (no traceback: an outage is not a bug)."""
+    from prefect.context import TaskRunContext
+
     logger = get_run_logger()
     result = stages.render_portal(config.profile, load_settings(), store,
                                   stages.night_date(night) if night else None)
@@ -50,8 +55,11 @@ def render_portal(config: stages.Config, store: Any = None, night: str | None = 
     logger.info("rendered %d pages of %s (%d did not answer 2xx)", len(result.pages), config.profile.base_url,
                 len(failed))
     if result.pages and all(p.status == 0 for p in result.pages):
-        from portalwatch.errors import PortalUnreachable
-        raise PortalUnreachable(f"no page of {config.profile.base_url} answered: {result.pages[0].error}", result)
+        message = f"no page of {config.profile.base_url} answered: {result.pages[0].error}"
+        context = TaskRunContext.get()
+        if context is not None and context.task_run.run_count <= context.task.retries:
+            raise PortalUnreachable(message, result)
+        logger.warning("%s; still so after every attempt: the night is recorded without reading it", message)
     return result
 
 
@@ -158,12 +166,7 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
         with watch.stage("setup"):
             run_id = begin_run(store, config, night)
         with watch.stage("render"):
-            state = render_portal(config, store, night, return_state=True)
-        result = state.result(raise_on_failure=False)
-        if isinstance(result, PortalUnreachable) and result.result is not None:
-            result = result.result        # still down after the retries: record the night, tell ops
-        elif isinstance(result, BaseException):
-            raise result
+            result = render_portal(config, store, night)
         with watch.stage("extract"):
             kept = stages.kept_records(store, config.profile, stages.night_date(night))
             units, rows, frames = extract_and_normalise(quote(result), config, out, kept)

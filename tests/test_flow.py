@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,53 @@ def test_a_night_of_layout_drift_ends_the_flow_run_failed_after_recording_it(pre
             assert run.state.is_failed() and run.state.message.startswith("layout drift: 1 selector(s)")
             artifacts = client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
             assert {"vungtau-2022-nightly-summary", "vungtau-2022-unit-scores"} <= {a.key for a in artifacts}
+
+
+def test_a_portal_that_does_not_answer_is_tried_again_then_recorded_and_the_run_fails(prefect_server, tmp_path,
+                                                                                     monkeypatch):
+    """The render task's retries try the portal again; after the last, the crawl is kept (no task
+    failure, so no traceback in the log), the night recorded without a score, and the flow run ends
+    Failed saying the portal did not answer."""
+    import flows.nightly as nightly
+    from portalwatch.errors import PortalUnreachable
+    from portalwatch.store import open_store
+
+    attempts = []
+    crawl = nightly.stages.render_portal
+
+    def counted(*args, **kwargs):
+        attempts.append(1)
+        return crawl(*args, **kwargs)
+
+    class Kept(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.DEBUG)
+            self.records = []
+
+        def emit(self, record):
+            self.records.append(record)
+
+    task_log = Kept()
+    logging.getLogger("prefect.task_runs").addHandler(task_log)
+    monkeypatch.setattr(nightly.stages, "render_portal", counted)
+    monkeypatch.setattr(nightly, "render_portal", nightly.render_portal.with_options(retry_delay_seconds=0))
+    try:
+        state = nightly.nightly_audit(profile=str(PROFILE_PATH), out=str(tmp_path), now="2022-06-13",
+                                      base_url="http://127.0.0.1:9/", return_state=True)
+    finally:
+        logging.getLogger("prefect.task_runs").removeHandler(task_log)
+
+    assert len(attempts) == 3, "tried three times: once and the render task's two retries"
+    retried = [r for r in task_log.records if "Retry" in r.getMessage()]
+    assert len(retried) == 2 and not [r for r in task_log.records if r.exc_info or r.levelno >= logging.ERROR], \
+        "the last attempt keeps the crawl: no task failed, no traceback in the log"
+    assert state.is_failed() and state.message.startswith("no page of http://127.0.0.1:9/ answered")
+    problem = state.result(raise_on_failure=False)
+    assert isinstance(problem, PortalUnreachable), "the run ends on the night's problem, not on the task's"
+    assert [n["kind"] for n in problem.summary["notices"]] == ["portal_unreachable"]
+    assert problem.summary["score"]["points"] is None and not problem.summary["store"]["already_recorded"]
+    store = open_store(f"sqlite:///{tmp_path / 'portalwatch.sqlite3'}")
+    try:
+        assert [(r["status"], r["score"]) for r in store.runs("vungtau-2022")] == [("completed", None)]
+    finally:
+        store.dispose()
