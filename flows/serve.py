@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +39,18 @@ def deployments(profiles: list[str], out: str, db: str | None) -> list:
     return served
 
 
+def preflight(profiles: list[str], out: str, db: str | None) -> None:
+    """Load every profile with its registry, roster and suites, and open the store, before serving:
+    a mistyped path or store URL is told now, in one line, rather than by the first night at 01:30.
+    Raises :class:`portalwatch.errors.PortalwatchError`."""
+    from portalwatch import night as stages
+    from portalwatch.store import open_store
+
+    for profile in profiles:
+        stages.load_config(profile)
+    open_store(stages.store_url(out, db)).dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     # Without PREFECT_API_URL Prefect starts a temporary server, whose first start migrates a
     # database: longer than Prefect's default wait on a small machine.
@@ -52,7 +65,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", default=None, help="store URL (default: PORTALWATCH_DB, else out/portalwatch.sqlite3)")
     args = parser.parse_args(argv)
     profiles = [str(Path(p).resolve()) for p in (args.profile or [DEFAULT_PROFILE])]
-    serve(*deployments(profiles, str(Path(args.out).resolve()), args.db))
+    out = str(Path(args.out).resolve())
+    from portalwatch.errors import PortalwatchError
+
+    try:
+        preflight(profiles, out, args.db)
+    except PortalwatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    serve(*deployments(profiles, out, args.db))
 
 
 if __name__ == "__main__":

@@ -54,6 +54,18 @@ def test_bad_now_date(tmp_path):
     assert "--now expects a date YYYY-MM-DD" in result.stderr
 
 
+def test_a_mistyped_base_url_stops_the_night_before_anything_is_recorded(tmp_path):
+    result = _cli("run", "--no-prefect", "--base-url", "127.0.0.1:8000", "--now", "2022-06-13",
+                  "--out", str(tmp_path))
+    assert result.returncode == 2, result.stderr
+    assert "--base-url expects an http(s) URL such as http://127.0.0.1:8000/, found '127.0.0.1:8000'" in \
+        " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr and list(tmp_path.iterdir()) == [], "no store, no night folder"
+    check = _cli("profile", "check", str(ROOT / "profiles" / "vungtau-2022" / "profile.yaml"),
+                 "--base-url", "ftp://portal.example.gov.vn/")
+    assert check.returncode == 2 and "--base-url expects an http(s) URL" in " ".join(check.stderr.split())
+
+
 def test_bad_environment_setting_is_named(tmp_path):
     env = {**os.environ, "PORTALWATCH_SNAPSHOT_DAYS": "thirty"}
     result = subprocess.run([sys.executable, "-m", "portalwatch.cli", "run", "--no-prefect", "--out", str(tmp_path),
@@ -100,3 +112,20 @@ def test_night_problem_maps_notices_to_the_documented_exit_codes():
     assert isinstance(drift, LayoutDrift) and drift.exit_code == 4
     assert "2 selector(s)" in str(drift) and "directory.rows: tr; unit_page.phone: td.dt" in str(drift)
     assert "portalwatch profile check" in str(drift)
+
+
+def test_sample_serve_names_what_it_cannot_do():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = _cli("sample", "serve", "--port", str(port))
+    assert busy.returncode == 1 and f"cannot serve on 127.0.0.1:{port}: Address already in use" in busy.stderr
+    night = _cli("sample", "serve", "--night", "0")
+    assert night.returncode == 2 and "the scenario has nights 1 to 14" in night.stderr
+    unknown = _cli("sample", "serve", "--scenario", "vungtau-2099")
+    assert unknown.returncode == 2 and "scenario file not found (bundled scenarios: " in " ".join(unknown.stderr.split())
+    for result in (busy, night, unknown):
+        assert "Traceback" not in result.stderr

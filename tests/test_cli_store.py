@@ -82,3 +82,28 @@ def test_a_mistyped_out_creates_nothing_and_says_so(tmp_path, verb):
     assert result.exit_code == 5, result.output
     assert f"no store at {nowhere / 'portalwatch.sqlite3'}" in result.output.replace("\n", "")
     assert not nowhere.exists() and not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize("verb, bad, message", [
+    (["findings", "list"], ["--status", "opened"],
+     "--status must be one of active, open, notified, escalated, resolved, all; found 'opened'"),
+    (["findings", "export", "{tmp}/x.csv"], ["--status", "closed"],
+     "--status must be one of active, open, notified, escalated, resolved, all; found 'closed'"),
+    (["findings", "list"], ["--as-of", "13/06/2022"], "--as-of expects a date YYYY-MM-DD, found '13/06/2022'"),
+])
+def test_a_filter_outside_what_the_store_knows_is_named_not_an_empty_list(out, tmp_path, verb, bad, message):
+    verb = [word.format(tmp=tmp_path) for word in verb]
+    result = CliRunner().invoke(app, [*verb, *bad, "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    assert message in result.output.replace("\n", "")
+    assert "0 findings" not in result.output and not (tmp_path / "x.csv").exists()
+
+
+def test_an_export_that_cannot_be_written_says_where(out, tmp_path):
+    blocker = tmp_path / "báo-cáo"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    result = CliRunner().invoke(app, ["findings", "export", str(blocker / "findings.csv"), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert f"cannot write {blocker / 'findings.csv'}" in result.output.replace("\n", "")
+    assert result.exception is None or isinstance(result.exception, SystemExit), "no traceback"
+    assert blocker.read_text(encoding="utf-8") == "a file, not a folder"

@@ -216,3 +216,17 @@ def test_make_serve_schedules_each_portal_nightly_and_the_delivery_on_working_da
         assert [(s.schedule.cron, s.schedule.timezone) for s in served[name].schedules] == [(cron, "Asia/Ho_Chi_Minh")]
     assert served["vungtau-2022-serve"].parameters == {"profile": profiles[0], "out": str(tmp_path), "db": None}
     assert served["deliver-alerts-serve"].parameters["profiles"] == profiles
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--profile", "profiles/vungtau-2021/profile.yaml"], 2, "profiles/vungtau-2021/profile.yaml: file not found"),
+    (["--db", "postgres-ql://127.0.0.1/portalwatch"], 5, "invalid store URL postgres-ql://127.0.0.1/portalwatch"),
+])
+def test_make_serve_refuses_a_mistyped_profile_or_store_before_serving(tmp_path, args, code, message):
+    """Told at start, in one line, not by the first night at 01:30."""
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api", "GX_ANALYTICS_ENABLED": "False"}
+    result = subprocess.run([sys.executable, "-m", "flows.serve", "--out", str(tmp_path / "out"), *args], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == code, result.stderr[-2000:]
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert "being served" not in result.stdout

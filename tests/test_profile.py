@@ -26,6 +26,14 @@ def test_with_base_url_points_at_another_host():
     assert profile.allowed_hosts == ("127.0.0.1",)
 
 
+@pytest.mark.parametrize("url", ["notaurl", "ftp://portal.example.gov.vn/", "http://", "http://[::1/",
+                                 "http://127.0.0.1:port/"])
+def test_with_base_url_refuses_what_is_not_an_http_address(url):
+    with pytest.raises(ProfileError) as caught:
+        load_profile(PROFILE).with_base_url(url)
+    assert str(caught.value).startswith("--base-url ") and repr(url) in str(caught.value)
+
+
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "profile.yaml"
     path.write_text(text, encoding="utf-8")

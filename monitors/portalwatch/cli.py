@@ -243,6 +243,18 @@ def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML
         console.print("[green]profile ok[/]: every required selector matched")
 
 
+#: What ``--status`` of ``findings list`` and ``findings export`` accepts (a finding's lifecycle).
+FINDING_STATUSES = ("active", "open", "notified", "escalated", "resolved", "all")
+
+
+def _finding_status(status: str) -> str | None:
+    """The store's filter for ``--status``; a word outside the lifecycle is a mistake, not an empty list."""
+    if status not in FINDING_STATUSES:
+        from .errors import ConfigError
+        raise ConfigError(f"--status must be one of {', '.join(FINDING_STATUSES)}; found {status!r}")
+    return None if status == "all" else status
+
+
 def _open_store(out: Path, db: Optional[str]):
     """The store earlier nights recorded, for the commands that read it or deliver from it. A SQLite
     file that is not there is a mistyped ``--out`` or ``--db``, not a store to create empty and list
@@ -305,10 +317,10 @@ def findings_list(portal: Optional[str] = typer.Option(None, help="Only this por
 
         from . import night as stages
 
+        wanted, since = _finding_status(status), stages.night_date(as_of, "--as-of") if as_of else None
         store = _open_store(out, db)
-        rows = store.list_findings(portal, unit=unit, rule=rule, category=category,
-                                   status=None if status == "all" else status, min_age_days=min_age,
-                                   as_of=stages.night_date(as_of) if as_of else None)
+        rows = store.list_findings(portal, unit=unit, rule=rule, category=category, status=wanted,
+                                   min_age_days=min_age, as_of=since)
         store.dispose()
         table = Table(title=f"{len(rows)} findings")
         for column in ("key", "unit", "subject", "field", "category", "status", "first seen", "last seen", "seen"):
@@ -354,18 +366,27 @@ def findings_export(path: Path = typer.Argument(..., help="CSV file to write (UT
     """Export findings and their lifecycle as CSV."""
     with _user_errors():
         import csv
+        import errno
 
+        wanted = _finding_status(status)
         store = _open_store(out, db)
-        rows = store.list_findings(portal, status=None if status == "all" else status)
+        rows = store.list_findings(portal, status=wanted)
         store.dispose()
         columns = ["portal", "key", "unit_id", "unit_name", "subject", "field", "rule", "category", "severity",
                    "status", "first_seen", "last_seen", "resolved_at", "times_seen", "reopened", "value",
                    "suggestion", "url", "legal_basis", "message_vi", "message_en"]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:   # BOM: Excel reads UTF-8
-            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("w", encoding="utf-8-sig", newline="") as handle:   # BOM: Excel reads UTF-8
+                writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+                writer.writeheader()
+                writer.writerows(rows)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise                            # told as a full disk by _user_errors
+            raise PortalwatchError(f"cannot write {path}: {exc.strerror or exc}"
+                                   + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else "")
+                                   ) from None
         typer.echo(f"{len(rows)} findings written to {path}")
 
 
@@ -373,14 +394,27 @@ def findings_export(path: Path = typer.Argument(..., help="CSV file to write (UT
 def sample_serve(scenario: str = typer.Option("vungtau-2022", help="Scenario name or YAML path."),
                  night: int = typer.Option(1, help="Scenario night to serve."),
                  host: str = typer.Option("127.0.0.1", help="Loopback address to bind."),
-                 port: int = typer.Option(0, help="Port (0 = a free one).")) -> None:
+                 port: int = typer.Option(0, min=0, max=65535, help="Port (0 = a free one).")) -> None:
     """Serve the sample portal until Ctrl-C."""
     import time
 
     from sample_portal import SamplePortal, load_scenario
+    from sample_portal.scenario import ScenarioError
 
-    portal = SamplePortal(load_scenario(scenario), night=night, host=host, port=port)
-    typer.echo(f"Sample portal: {portal.start()}")
+    with _user_errors():
+        try:
+            loaded = load_scenario(scenario)
+        except ScenarioError as exc:
+            from .errors import ConfigError
+            raise ConfigError(str(exc)) from None
+        if not 1 <= night <= loaded.nights:
+            raise typer.BadParameter(f"the scenario has nights 1 to {loaded.nights}", param_hint="--night")
+        portal = SamplePortal(loaded, night=night, host=host, port=port)
+        try:
+            url = portal.start()
+        except OSError as exc:              # the port is taken, or needs privileges
+            raise PortalwatchError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+    typer.echo(f"Sample portal: {url}")
     try:
         while True:
             time.sleep(3600)

@@ -64,8 +64,10 @@ def load_config(profile_path: str | Path, base_url: str | None = None,
     return Config(profile=profile, registry=registry, roster=roster, suites=load_suites(profile, suites_dir))
 
 
-def night_date(now: str | dt.date | dt.datetime | None = None) -> dt.date:
-    """The date a night audits, in the portal's time zone (``--now`` replays another date)."""
+def night_date(now: str | dt.date | dt.datetime | None = None, option: str = "--now") -> dt.date:
+    """The date a night audits, in the portal's time zone (``--now`` replays another date).
+
+    ``option`` names the option the text came from, so a bad date is reported where it was typed."""
     if now is None:
         return dt.datetime.now(PORTAL_TZ).date()
     if isinstance(now, dt.datetime):
@@ -76,7 +78,7 @@ def night_date(now: str | dt.date | dt.datetime | None = None) -> dt.date:
         return dt.date.fromisoformat(str(now)[:10])
     except ValueError as exc:
         from .errors import ConfigError
-        raise ConfigError(f"--now expects a date YYYY-MM-DD, found {now!r}") from exc
+        raise ConfigError(f"{option} expects a date YYYY-MM-DD, found {now!r}") from exc
 
 
 async def _render(profile: Profile, settings: Settings, store: Any, night: dt.date | None):
