@@ -64,6 +64,8 @@ class Faults:
              which classes depends on the scenario's site layout)
     fail_times: path -> how many of the next requests answer 503 before the page is served again
              (a page that fails twice, then recovers); counted down as requests arrive
+    fail_status: the status those answers carry (503, or 429 for a portal that rate-limits)
+    retry_after: the Retry-After header those answers carry (seconds or an HTTP date), if any
     redirect_loop: paths that answer 302 to themselves, forever
     redirect_to: path -> absolute URL answered as a 302 (e.g. to another host)
     huge:    path -> size in bytes: the path answers 200 with an HTML page of about that size
@@ -78,6 +80,8 @@ class Faults:
     hang: set[str] = field(default_factory=set)
     layout: str = "normal"
     fail_times: dict[str, int] = field(default_factory=dict)
+    fail_status: int = 503
+    retry_after: str | None = None
     redirect_loop: set[str] = field(default_factory=set)
     redirect_to: dict[str, str] = field(default_factory=dict)
     huge: dict[str, int] = field(default_factory=dict)
@@ -92,6 +96,8 @@ class Faults:
         self.hang.clear()
         self.layout = "normal"
         self.fail_times.clear()
+        self.fail_status = 503
+        self.retry_after = None
         self.redirect_loop.clear()
         self.redirect_to.clear()
         self.huge.clear()
@@ -100,18 +106,27 @@ class Faults:
 
 
 class RequestLog(list):
-    """The last REQUEST_LOG_SIZE (method, path) pairs; a list so tests can slice and compare it."""
+    """The last REQUEST_LOG_SIZE (method, path) pairs; a list so tests can slice and compare it.
+    ``arrived`` holds when each arrived (``time.monotonic()``), in the same order."""
 
     def __init__(self, maxlen: int = REQUEST_LOG_SIZE) -> None:
         super().__init__()
         self.maxlen = maxlen
+        self.arrived: list[float] = []
         self._lock = threading.Lock()
 
     def record(self, method: str, path: str) -> None:
         with self._lock:
             self.append((method, path))
+            self.arrived.append(time.monotonic())
             if len(self) > self.maxlen:
                 del self[: len(self) - self.maxlen]
+                del self.arrived[: len(self.arrived) - self.maxlen]
+
+    def clear(self) -> None:
+        with self._lock:
+            super().clear()
+            self.arrived.clear()
 
 
 class Response:
@@ -349,7 +364,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if left > 0:
                     faults.fail_times[path] = left - 1
             if left > 0:
-                self._write(503, "text/plain; charset=utf-8", "Hệ thống đang bảo trì\n".encode("utf-8"), head=head)
+                extra = (f"Retry-After: {faults.retry_after}",) if faults.retry_after else ()
+                self._write(faults.fail_status, "text/plain; charset=utf-8", "Hệ thống đang bảo trì\n".encode("utf-8"),
+                            head=head, extra=extra)
                 return True
         if path in faults.redirect_loop:
             self._write(302, "text/plain; charset=utf-8", b"", head=head, extra=(f"Location: {path}",))

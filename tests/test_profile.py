@@ -93,6 +93,14 @@ def test_minimal_profile_loads(tmp_path):
     pytest.param(lambda t: t + "render:\n  block: [pictures]\n", r"cannot block 'pictures'", id="bad-block"),
     pytest.param(lambda t: t + "render:\n  revalidate: sometimes\n",
                  r"key 'render.revalidate': expected true or false, found str 'sometimes'", id="bad-revalidate"),
+    pytest.param(lambda t: t + "render:\n  delay_s: -1\n",
+                 r"key 'render.delay_s': expected seconds from 0 to 60 between two page requests", id="bad-delay"),
+    pytest.param(lambda t: t + "render:\n  http_concurrency: 0\n",
+                 r"key 'render.http_concurrency': expected a whole number from 1 to 64", id="bad-http-concurrency"),
+    pytest.param(lambda t: t + "render:\n  timeout_s: 0\n",
+                 r"key 'render.timeout_s': expected seconds above 0, at most 600", id="bad-timeout"),
+    pytest.param(lambda t: t + "render:\n  delay: 1\n", r"key 'render.delay': unknown key; did you mean 'delay_s'",
+                 id="delay-typo"),
     pytest.param(lambda t: t + "checks:\n  min_rows_ratio: 1.5\n",
                  r"key 'checks.min_rows_ratio': expected a share between 0 and 1", id="bad-ratio"),
     pytest.param(lambda t: t.replace('    rows: "tr"\n', ''), r"the directory page needs 'rows'", id="no-rows"),
@@ -105,6 +113,13 @@ def test_minimal_profile_loads(tmp_path):
 def test_malformed_profiles_are_named(tmp_path, edit, message):
     with pytest.raises(ProfileError, match=message):
         load_profile(_write(tmp_path, edit(MINIMAL)))
+
+
+def test_render_pace_is_read_and_defaults_to_none(tmp_path):
+    paced = load_profile(_write(tmp_path, MINIMAL + "render:\n  delay_s: 0.5\n  http_concurrency: 2\n"))
+    assert (paced.render.delay_s, paced.render.http_concurrency) == (0.5, 2)
+    plain = load_profile(_write(tmp_path, MINIMAL))
+    assert (plain.render.delay_s, plain.render.http_concurrency) == (0.0, None)
 
 
 def test_missing_profile_file(tmp_path):

@@ -32,13 +32,11 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Deployment settings. Profile values (concurrency, timeouts) override the render ones."""
+    """Deployment settings, from the environment. How a portal is fetched (concurrency, pace,
+    timeouts, what the browser blocks) is the profile's ``render`` section, not a setting here."""
 
     out_dir: Path = Path("out")
     chromium_path: str | None = None  # PORTALWATCH_CHROMIUM: an explicit browser binary
-    render_concurrency: int = 4
-    page_timeout_s: float = 20.0
-    block_resources: tuple[str, ...] = ("image", "font", "media")
     snapshot_retention_days: int = 30  # PORTALWATCH_SNAPSHOT_DAYS: page snapshots older than this are pruned
     max_page_bytes: int = MAX_PAGE_BYTES  # PORTALWATCH_MAX_PAGE_BYTES: a bigger page is "page too large"
     render_retries: int = 2  # PORTALWATCH_RENDER_RETRIES: a 5xx, 429 or timeout is fetched again this often
@@ -68,8 +66,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         kwargs["chromium_path"] = env["PORTALWATCH_CHROMIUM"]
     if env.get("PORTALWATCH_SNAPSHOT_DAYS"):
         kwargs["snapshot_retention_days"] = _int(env, "PORTALWATCH_SNAPSHOT_DAYS", 0)
-    if env.get("PORTALWATCH_RENDER_CONCURRENCY"):
-        kwargs["render_concurrency"] = _int(env, "PORTALWATCH_RENDER_CONCURRENCY", 1)
     if env.get("PORTALWATCH_MAX_PAGE_BYTES"):
         kwargs["max_page_bytes"] = _int(env, "PORTALWATCH_MAX_PAGE_BYTES", 1024)
     if env.get("PORTALWATCH_RENDER_RETRIES"):

@@ -239,7 +239,7 @@ def load_profile(path: str | Path) -> Profile:
         return ratio
 
     render = top.sub("render", {})
-    render.check_keys(("concurrency", "timeout_s", "block", "revalidate"))
+    render.check_keys(("concurrency", "http_concurrency", "delay_s", "timeout_s", "block", "revalidate"))
     block = tuple(render.str_list("block", ["image", "font", "media"]))
     for kind in block:
         if kind not in _BLOCKABLE:
@@ -247,6 +247,15 @@ def load_profile(path: str | Path) -> Profile:
     concurrency = render.get("concurrency", int, 4)
     if not 1 <= concurrency <= 64:
         raise render.fail("expected a whole number from 1 to 64", "concurrency")
+    http_concurrency = render.get("http_concurrency", int, None)
+    if http_concurrency is not None and not 1 <= http_concurrency <= 64:
+        raise render.fail("expected a whole number from 1 to 64", "http_concurrency")
+    delay_s = render.get("delay_s", float, 0.0)
+    if not 0 <= delay_s <= 60:
+        raise render.fail("expected seconds from 0 to 60 between two page requests", "delay_s")
+    timeout_s = render.get("timeout_s", float, 20.0)
+    if not 0 < timeout_s <= 600:
+        raise render.fail("expected seconds above 0, at most 600", "timeout_s")
 
     policy = _policy(top.sub("policy", {}))
     sections = _sections(top.sub("sections", {}), pages)
@@ -270,8 +279,9 @@ def load_profile(path: str | Path) -> Profile:
                           unit_page_max_age_working_days=checks.get("unit_page_max_age_working_days", int, 120),
                           fax_may_equal_phone=checks.get("fax_may_equal_phone", bool, False),
                           min_rows_ratio=_ratio(checks)),
-        render=RenderRules(concurrency=concurrency, timeout_s=render.get("timeout_s", float, 20.0), block=block,
-                           revalidate=render.get("revalidate", bool, True)),
+        render=RenderRules(concurrency=concurrency, timeout_s=timeout_s, block=block,
+                           revalidate=render.get("revalidate", bool, True), http_concurrency=http_concurrency,
+                           delay_s=delay_s),
         date_formats=tuple(dates.str_list("formats", ["%d/%m/%Y"])),
         policy=policy,
         path=path,

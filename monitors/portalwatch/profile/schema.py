@@ -128,8 +128,14 @@ class PolicyRules:
 
 @dataclass(frozen=True, slots=True)
 class RenderRules:
-    concurrency: int = 4
+    """How the portal is fetched: how much at once, how fast, and what the browser leaves out."""
+
+    concurrency: int = 4                    # pages drawn at once in the browser
     timeout_s: float = 20.0
+    #: plain-HTTP requests at once (None: as many as ``concurrency``, and at least 8)
+    http_concurrency: int | None = None
+    #: least seconds between the start of two page requests: the portal's server is not rushed
+    delay_s: float = 0.0
     block: tuple[str, ...] = ("image", "font", "media")
     #: a page drawn by the browser is drawn again only if its HTML, a script or its data changed
     revalidate: bool = True

@@ -14,6 +14,8 @@ import httpx
 
 from ..settings import MAX_PAGE_BYTES
 from .base import PageRequest, RenderedPage
+from .retry import RETRY_AFTER_STATUSES, retry_after_seconds
+from .throttle import Throttle
 
 __all__ = ["HttpRenderer"]
 
@@ -24,10 +26,12 @@ class HttpRenderer:
     """An httpx client with bounded connections; use as ``async with``."""
 
     def __init__(self, *, allowed_hosts: tuple[str, ...], concurrency: int = 8, timeout_s: float = 20.0,
-                 max_page_bytes: int = MAX_PAGE_BYTES) -> None:
+                 max_page_bytes: int = MAX_PAGE_BYTES, throttle: Throttle | None = None) -> None:
+        """``throttle``: spaces the requests out (shared with the browser when both fetch one portal)."""
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
         self.max_page_bytes = max_page_bytes
         self._slots = asyncio.Semaphore(concurrency)
+        self._throttle = throttle or Throttle()
         self._client = httpx.AsyncClient(
             timeout=timeout_s, follow_redirects=False, trust_env=False,
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
@@ -47,6 +51,7 @@ class HttpRenderer:
         # At most `concurrency` requests reach the connection pool at once: httpcore looks over
         # every queued request for each free connection, which is quadratic with thousands queued.
         async with self._slots:
+            await self._throttle.wait()
             return await self._render(request)
 
     async def _render(self, request: PageRequest) -> RenderedPage:
@@ -83,6 +88,10 @@ class HttpRenderer:
                         for header, key in (("etag", "etag"), ("last-modified", "last_modified")):
                             if response.headers.get(header):
                                 meta[key] = response.headers[header][:200]
+                    elif response.status_code in RETRY_AFTER_STATUSES:
+                        asked = retry_after_seconds(response.headers.get("retry-after"))
+                        if asked is not None:
+                            meta["retry_after_s"] = asked
                     return RenderedPage(request.url, request.page_type, response.status_code, url, text,
                                         started, meta=meta)
             return RenderedPage(request.url, request.page_type, 0, url, "", started,

@@ -25,6 +25,8 @@ from ..errors import BrowserUnavailable
 from ..settings import CHROMIUM_FLAGS, MAX_PAGE_BYTES
 from .base import PageRequest, RenderedPage
 from .browser import find_chromium
+from .retry import RETRY_AFTER_STATUSES, retry_after_seconds
+from .throttle import Throttle
 
 __all__ = ["PlaywrightRenderer", "SOURCE_TYPES"]
 
@@ -69,7 +71,10 @@ class PlaywrightRenderer:
     def __init__(self, *, allowed_hosts: tuple[str, ...], concurrency: int = 4, timeout_s: float = 20.0,
                  block: tuple[str, ...] = ("image", "font", "media"), chromium_path: str | None = None,
                  recycle_after: int = 500, page_recycle_after: int = 20,
-                 max_page_bytes: int = MAX_PAGE_BYTES) -> None:
+                 max_page_bytes: int = MAX_PAGE_BYTES, throttle: Throttle | None = None) -> None:
+        """``throttle``: spaces the page requests out (shared with plain HTTP when both fetch one
+        portal); what a page loads to draw itself (its scripts and data) is not spaced."""
+        self._throttle = throttle or Throttle()
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
         self.max_page_bytes = max_page_bytes
         self.timeout_ms = int(timeout_s * 1000)
@@ -238,8 +243,13 @@ class PlaywrightRenderer:
             page.on("response", sources.response)
             page.on("requestfailed", sources.failed)
             try:
+                await self._throttle.wait()
                 response = await page.goto(request.url, wait_until="domcontentloaded", timeout=self.timeout_ms)
                 status = response.status if response is not None else 0
+                if status in RETRY_AFTER_STATUSES:
+                    asked = retry_after_seconds(response.headers.get("retry-after"))
+                    if asked is not None:
+                        meta["retry_after_s"] = asked
                 if request.wait_for and 200 <= status < 300:
                     try:
                         await page.wait_for_selector(request.wait_for, state="attached", timeout=self.timeout_ms)

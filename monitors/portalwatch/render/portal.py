@@ -32,6 +32,7 @@ from ..settings import Settings
 from .base import PageRequest, RenderedPage
 from .http import HttpRenderer
 from .playwright import PlaywrightRenderer
+from .throttle import Throttle
 
 __all__ = ["PortalRenderer", "KeptPage"]
 
@@ -75,13 +76,16 @@ class PortalRenderer:
         #: sources asked for tonight, by (url, etag, last_modified): whether they answered 304. A script
         #: that every drawn page loads is asked for once a night, not once a page.
         self._unchanged: dict[tuple[str, str | None, str | None], bool] = {}
+        rules = profile.render
+        throttle = Throttle(rules.delay_s)   # one pace for the portal, however a page is fetched
         self._browser = PlaywrightRenderer(
-            allowed_hosts=profile.allowed_hosts, concurrency=profile.render.concurrency,
-            timeout_s=profile.render.timeout_s, block=profile.render.block,
+            allowed_hosts=profile.allowed_hosts, concurrency=rules.concurrency,
+            timeout_s=rules.timeout_s, block=rules.block, throttle=throttle,
             chromium_path=settings.chromium_path, max_page_bytes=settings.max_page_bytes)
         self._http = HttpRenderer(allowed_hosts=profile.allowed_hosts,
-                                  concurrency=max(8, profile.render.concurrency),
-                                  timeout_s=profile.render.timeout_s, max_page_bytes=settings.max_page_bytes)
+                                  concurrency=rules.http_concurrency or max(8, rules.concurrency),
+                                  timeout_s=rules.timeout_s, max_page_bytes=settings.max_page_bytes,
+                                  throttle=throttle)
         self._retries = settings.render_retries
         self._backoff_s = settings.retry_backoff_s
         self._browser_started = False

@@ -1,0 +1,172 @@
+"""The pace a night keeps with the portal's server: ``render.delay_s`` between two page requests,
+shared by plain HTTP and the browser, and the pause a 429 or 503 asks for in ``Retry-After``."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+
+from portalwatch.profile.loader import load_profile
+from portalwatch.render.base import PageRequest, RenderedPage
+from portalwatch.render.http import HttpRenderer
+from portalwatch.render.playwright import PlaywrightRenderer
+from portalwatch.render.portal import PortalRenderer
+from portalwatch.render.retry import MAX_RETRY_AFTER_S, render_with_retries, retry_after_seconds
+from portalwatch.render.throttle import Throttle
+from portalwatch.settings import Settings
+from sample_portal import SamplePortal
+
+from conftest import LAYOUTS
+
+PAGE = "/gioi-thieu"
+
+
+class FakeClock:
+    """A clock that moves only when the throttle sleeps."""
+
+    def __init__(self) -> None:
+        self.now, self.sleeps = 100.0, []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.now += seconds
+
+
+def test_requests_start_delay_apart_however_many_ask_at_once():
+    clock = FakeClock()
+    throttle = Throttle(0.5, clock=clock, sleep=clock.sleep)
+    started = []
+
+    async def request():
+        await throttle.wait()
+        started.append(clock.now)
+
+    async def night():
+        await asyncio.gather(*(request() for _ in range(5)))
+        clock.now += 2.0                      # a quiet spell: the next request waits for nothing
+        await request()
+
+    asyncio.run(night())
+    assert started == [100.0, 100.5, 101.0, 101.5, 102.0, 104.0]
+    assert clock.sleeps == [0.5, 0.5, 0.5, 0.5]
+
+
+def test_no_delay_spaces_nothing():
+    clock = FakeClock()
+    throttle = Throttle(0, clock=clock, sleep=clock.sleep)
+    async def night():
+        await asyncio.gather(*(throttle.wait() for _ in range(50)))
+
+    asyncio.run(night())
+    assert clock.sleeps == []
+
+
+def test_retry_after_is_read_as_seconds_or_a_date():
+    now = dt.datetime(2026, 11, 30, 1, 30, tzinfo=dt.timezone.utc)
+    assert retry_after_seconds("120") == 120.0
+    assert retry_after_seconds(" 7 ") == 7.0
+    assert retry_after_seconds("Mon, 30 Nov 2026 01:31:00 GMT", now) == 60.0
+    assert retry_after_seconds("Mon, 30 Nov 2026 01:00:00 GMT", now) == 0.0     # already past
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None and retry_after_seconds("") is None
+
+
+def test_a_retry_waits_as_long_as_the_portal_asks_within_a_bound():
+    waits = []
+
+    async def sleep(s):
+        waits.append(s)
+
+    def answers(*pages):
+        remaining = list(pages)
+
+        async def render(request):
+            status, asked = remaining.pop(0)
+            meta = {} if asked is None else {"retry_after_s": asked}
+            return RenderedPage(request.url, "x", status, request.url, "<p>ok</p>" if status == 200 else "",
+                                dt.datetime.now(dt.timezone.utc), meta=meta)
+        return render
+
+    request = PageRequest("http://a/", "x")
+    page = asyncio.run(render_with_retries(answers((429, 30.0), (503, 1.0), (200, None)), request, retries=3,
+                                           backoff_s=2, sleep=sleep))
+    assert page.ok and waits == [30.0, 4.0], "the longer of Retry-After and the backoff"
+    waits.clear()
+    asyncio.run(render_with_retries(answers((429, 3600.0), (200, None)), request, retries=3, backoff_s=2, sleep=sleep))
+    assert waits == [MAX_RETRY_AFTER_S], "an hour's pause is not one page's to take"
+
+
+@pytest.fixture(scope="module")
+def portal():
+    with SamplePortal("vungtau-2022") as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _healthy(request):
+    yield
+    if "portal" in request.fixturenames:
+        request.getfixturevalue("portal").faults.reset()
+
+
+def _render(renderer, *requests):
+    async def go():
+        async with renderer:
+            return await asyncio.gather(*(renderer.render(r) for r in requests))
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("kind", ["http", pytest.param("browser", marks=pytest.mark.browser)])
+def test_a_rate_limited_page_carries_how_long_the_portal_asked_to_wait(kind, portal):
+    portal.faults.fail_times[PAGE] = 1
+    portal.faults.fail_status, portal.faults.retry_after = 429, "7"
+    renderer = (HttpRenderer if kind == "http" else PlaywrightRenderer)(allowed_hosts=("127.0.0.1",), timeout_s=15)
+    [page] = _render(renderer, PageRequest(portal.base_url + PAGE[1:], "unit_page"))
+    assert page.status == 429 and page.meta["retry_after_s"] == 7.0
+
+
+def _profile(portal, **render):
+    profile = load_profile(LAYOUTS["vungtau-2022"]).with_base_url(portal.base_url)
+    return replace(profile, render=replace(profile.render, **render))
+
+
+def _arrivals(portal, before, paths):
+    return [t for (method, path), t in zip(portal.request_log[before:], portal.request_log.arrived[before:])
+            if path in paths]
+
+
+def test_a_portal_asking_for_a_pause_gets_it_before_the_page_is_asked_again(portal):
+    portal.faults.fail_times[PAGE] = 1
+    portal.faults.fail_status, portal.faults.retry_after = 429, "1"
+    before = len(portal.request_log)
+    renderer = PortalRenderer(_profile(portal), Settings(render_retries=2, retry_backoff_s=0.01))
+    [page] = _render(renderer, PageRequest(portal.base_url + PAGE[1:], "unit_page", render=False))
+    assert page.ok and page.meta["attempts"] == 2
+    first, second = _arrivals(portal, before, {PAGE})
+    assert second - first >= 0.95, "asked again before the second the portal asked for"
+
+
+@pytest.mark.browser
+def test_delay_spaces_the_page_requests_of_http_and_the_browser_alike(portal):
+    """Five pages, concurrency 4 each way: the server sees them at least ``delay_s`` apart."""
+    units = ["/he-thong-chinh-tri/phuong-1", "/he-thong-chinh-tri/phuong-2", "/he-thong-chinh-tri/phuong-3",
+             "/he-thong-chinh-tri/phuong-4"]
+    requests = [PageRequest(portal.base_url + path[1:], "unit_page", render=False) for path in units]
+    requests.append(PageRequest(portal.base_url + "danh-ba-dien-thoai", "directory", render=True,
+                                wait_for="body[data-danh-ba='ready']"))
+    delay = 0.3
+    before = len(portal.request_log)
+    pages = _render(PortalRenderer(_profile(portal, delay_s=delay, concurrency=4, http_concurrency=4), Settings()),
+                    *requests)
+    assert all(p.ok for p in pages), [(p.url, p.status, p.error) for p in pages]
+    arrived = sorted(_arrivals(portal, before, {*units, "/danh-ba-dien-thoai"}))
+    assert len(arrived) == 5
+    # Each request leaves at least `delay` after the one before; the browser's own start-up can only
+    # delay its arrival, so the span is the safe measure, and no two arrive together.
+    assert arrived[-1] - arrived[0] >= 4 * delay - 0.15
+    assert min(b - a for a, b in zip(arrived, arrived[1:])) >= delay / 3
