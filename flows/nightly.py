@@ -139,13 +139,14 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
     watch = Stopwatch()
     night = stages.night_date(now).isoformat()  # a bad --now fails before anything is fetched
     with watch.stage("setup"):
+        load_settings()                         # a mistyped PORTALWATCH_ variable fails before the night begins
         config = load_config(profile, base_url)
         if send:
             secrets_to_env(slack_secret, smtp_password_secret)
     with one_audit_per_host(config.profile.base_url) as limit:
         get_run_logger().info("holding %s: no other audit of this site runs meanwhile", limit)
         summary = _audit(config, night, out, db, send, watch)
-    _publish_artifacts(summary)
+    _publish_artifacts(summary, out)
     problem = stages.night_problem(summary)
     if problem is not None:
         get_run_logger().error("%s", problem)
@@ -181,7 +182,7 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
                                     quote(findings), ctx, notices, score) if run_id is not None else None)
             store.prune_snapshots(load_settings().snapshot_retention_days, today=stages.night_date(night))
         with watch.stage("alerts"):
-            report_url = str(Path(out).resolve() / config.profile.name / night / "report.html")
+            report_url = stages.report_link(out, config.profile.name, stages.night_date(night))
             plan = queue_alerts(store, config, night, changes, notices, score, report_url)
             delivery = deliver_alerts(store, config, send)
         summary = write_outputs(out, config, night, quote(result), frames, quote(findings), notices, score, changes,
@@ -195,7 +196,7 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
     return summary
 
 
-def _publish_artifacts(summary: dict[str, Any]) -> None:
+def _publish_artifacts(summary: dict[str, Any], out: str) -> None:
     """Show the night in Prefect's UI, where ops look first: the summary, each unit's score and open
     findings (worst first, so the units to chase are on top), and links to the VP office's report
     and to the Great Expectations Data Docs that explain every failed check.
@@ -254,11 +255,14 @@ def _publish_artifacts(summary: dict[str, Any]) -> None:
                           description=f"Điểm nội dung và nội dung cần cập nhật của từng đơn vị, đêm {night} / "
                                       "content score and open findings per unit")
 
-    create_link_artifact(Path(summary["report"]).resolve().as_uri(), link_text=f"Báo cáo đêm {night} (report)",
+    def link(path: str) -> str:  # on the server that publishes the output folder, else on this machine
+        return stages.published(out, path) or Path(path).resolve().as_uri()
+
+    create_link_artifact(link(summary["report"]), link_text=f"Báo cáo đêm {night} (report)",
                          key=artifact_key(portal, "report"),
                          description="Báo cáo cho Văn phòng HĐND và UBND / the VP office's report")
     if summary.get("data_docs"):
-        create_link_artifact(Path(summary["data_docs"]).resolve().as_uri(), link_text="Great Expectations Data Docs",
+        create_link_artifact(link(summary["data_docs"]), link_text="Great Expectations Data Docs",
                              key=artifact_key(portal, "data-docs"),
                              description="Kết quả từng bộ kiểm tra / every suite's validation results")
 

@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__.splitlines()[0])
     parser.add_argument("--profile", action="append", help="portal profile (repeatable; default: vungtau-2022)")
-    parser.add_argument("--out", default="out", help="folder of the night folders (default: out)")
+    parser.add_argument("--out", default=os.environ.get("PORTALWATCH_OUT") or "out",
+                        help="folder of the night folders (default: PORTALWATCH_OUT, else out)")
     parser.add_argument("--db", default=None, help="store URL (default: PORTALWATCH_DB, else out/portalwatch.sqlite3)")
     args = parser.parse_args(argv)
     profiles = [str(Path(p).resolve()) for p in (args.profile or [DEFAULT_PROFILE])]

@@ -92,6 +92,7 @@ def night(tmp_path):
 
 
 def _publish_in_a_flow(summary: dict) -> str:
+    """Publish the artifacts of ``summary``, whose output folder holds the portal's folder."""
     from prefect import flow
     from prefect.context import get_run_context
 
@@ -99,7 +100,7 @@ def _publish_in_a_flow(summary: dict) -> str:
 
     @flow(name="publish-artifacts")
     def publish(summary: dict) -> str:
-        _publish_artifacts(summary)
+        _publish_artifacts(summary, str(Path(summary["folder"]).parents[1]))
         return str(get_run_context().flow_run.id)
 
     return publish(summary)
@@ -162,3 +163,16 @@ def test_artifacts_show_the_summary_unit_scores_and_links(prefect_server, night)
     docs = re.fullmatch(r"\[(.+)\]\((\S+)\)", artifacts[f"{portal}-data-docs"].data)
     assert docs and docs.group(2) == Path(summary["data_docs"]).as_uri()
     assert docs.group(2).endswith("/data_docs/local_site/index.html")
+
+
+def test_links_point_at_the_published_output_folder_when_there_is_one(prefect_server, night, monkeypatch):
+    summary, _ = night
+    monkeypatch.setenv("PORTALWATCH_REPORTS_URL", "https://intranet.example.gov.vn/portalwatch")
+    artifacts = _artifacts_of(_publish_in_a_flow(summary))
+    portal = summary["portal"]
+    report = re.fullmatch(r"\[(.+)\]\((\S+)\)", artifacts[f"{portal}-report"].data)
+    assert report and report.group(2) == (f"https://intranet.example.gov.vn/portalwatch/{portal}/"
+                                          f"{summary['night']}/report.html")
+    docs = re.fullmatch(r"\[(.+)\]\((\S+)\)", artifacts[f"{portal}-data-docs"].data)
+    assert docs and docs.group(2) == (f"https://intranet.example.gov.vn/portalwatch/{portal}/"
+                                      "gx/uncommitted/data_docs/local_site/index.html")

@@ -129,3 +129,12 @@ def test_sample_serve_names_what_it_cannot_do():
     assert unknown.returncode == 2 and "scenario file not found (bundled scenarios: " in " ".join(unknown.stderr.split())
     for result in (busy, night, unknown):
         assert "Traceback" not in result.stderr
+
+
+def test_portalwatch_out_is_the_default_out(tmp_path):
+    """PORTALWATCH_OUT moves every command's --out: here a store is looked for there, and named."""
+    env = {**os.environ, "PORTALWATCH_OUT": str(tmp_path / "kết quả")}
+    result = subprocess.run([sys.executable, "-m", "portalwatch.cli", "findings", "list"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 5
+    assert f"no store at {tmp_path / 'kết quả' / 'portalwatch.sqlite3'}" in " ".join(result.stderr.split())

@@ -167,7 +167,8 @@ def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[s
 
 @app.command()
 def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="Portal profile (YAML)."),
-        out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for the night's results."),
+        out: Path = typer.Option(Path("out"), "--out", "-o", envvar="PORTALWATCH_OUT",
+                                 help="Folder for the night's results."),
         now: Optional[str] = typer.Option(None, "--now", help="Audit as of this date (YYYY-MM-DD)."),
         base_url: Optional[str] = typer.Option(None, "--base-url", help="Crawl this address instead of the profile's."),
         db: Optional[str] = typer.Option(None, "--db", envvar="PORTALWATCH_DB",
@@ -191,7 +192,8 @@ def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="P
 
 @app.command()
 def demo(night: int = typer.Option(1, "--night", "-n", help="Scenario night to show (1-14)."),
-         out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for the night's results."),
+         out: Path = typer.Option(Path("out"), "--out", "-o", envvar="PORTALWATCH_OUT",
+                                 help="Folder for the night's results."),
          db: Optional[str] = typer.Option(None, "--db", envvar="PORTALWATCH_DB",
                                           help="Store URL (default: a SQLite file in --out)."),
          prefect: bool = typer.Option(True, "--prefect/--no-prefect", help="Run through Prefect (default).")) -> None:
@@ -279,7 +281,7 @@ def _open_store(out: Path, db: Optional[str]):
 
 
 _DB = typer.Option(None, "--db", envvar="PORTALWATCH_DB", help="Store URL (default: a SQLite file in --out).")
-_OUT = typer.Option(Path("out"), "--out", "-o", help="Folder holding the default store.")
+_OUT = typer.Option(Path("out"), "--out", "-o", envvar="PORTALWATCH_OUT", help="Folder holding the default store.")
 
 
 @alerts_app.command("send")

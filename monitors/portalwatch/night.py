@@ -436,6 +436,28 @@ def store_url(out_dir: str | Path, db: str | None = None) -> str:
     return db or os.environ.get("PORTALWATCH_DB") or default_url(out_dir)
 
 
+def published(out_dir: str | Path, path: str | Path, settings: Settings | None = None) -> str | None:
+    """The address of a file of the output folder on the web server that publishes the folder
+    (PORTALWATCH_REPORTS_URL), or None when it is not published or the file lies outside it."""
+    from urllib.parse import quote
+
+    settings = settings or load_settings()
+    if not settings.reports_url:
+        return None
+    try:
+        relative = Path(path).resolve().relative_to(Path(out_dir).resolve())
+    except ValueError:
+        return None
+    return settings.reports_url + quote(relative.as_posix())
+
+
+def report_link(out_dir: str | Path, portal: str, night: dt.date, settings: Settings | None = None) -> str:
+    """The night's report as the messages link it: its published address when the output folder is
+    published, else its path on this machine (which only those who can read this machine can open)."""
+    path = Path(out_dir).resolve() / portal / night.isoformat() / "report.html"
+    return published(out_dir, path, settings) or str(path)
+
+
 def record_night(store: Any, run_id: int, config: Config, night: dt.date, result: Any, unit_records: list,
                  directory_records: list, frames: Any, findings: list, ctx: Any, notices: list, score: Any):
     """Commit the night to the store (one transaction)."""
@@ -541,8 +563,8 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
                                     notices, score) if run_id is not None else None)
             store.prune_snapshots(settings.snapshot_retention_days, today=night)
         with watch.stage("alerts"):
-            report_url = str(Path(out_dir).resolve() / config.profile.name / night.isoformat() / "report.html")
-            plan = plan_and_queue(store, config, night, changes, notices, score, report_url)
+            plan = plan_and_queue(store, config, night, changes, notices, score,
+                                  report_link(out_dir, config.profile.name, night, settings))
             delivery = deliver_alerts(store, config, send=send, now=clock)
         with watch.stage("outputs"):
             history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 __all__ = ["Settings", "CHROMIUM_FLAGS", "MAX_PAGE_BYTES", "load_settings"]
 
@@ -35,12 +34,14 @@ class Settings:
     """Deployment settings, from the environment. How a portal is fetched (concurrency, pace,
     timeouts, what the browser blocks) is the profile's ``render`` section, not a setting here."""
 
-    out_dir: Path = Path("out")
     chromium_path: str | None = None  # PORTALWATCH_CHROMIUM: an explicit browser binary
     snapshot_retention_days: int = 30  # PORTALWATCH_SNAPSHOT_DAYS: page snapshots older than this are pruned
     max_page_bytes: int = MAX_PAGE_BYTES  # PORTALWATCH_MAX_PAGE_BYTES: a bigger page is "page too large"
     render_retries: int = 2  # PORTALWATCH_RENDER_RETRIES: a 5xx, 429 or timeout is fetched again this often
     retry_backoff_s: float = 2.0  # PORTALWATCH_RETRY_BACKOFF_S: first wait before a retry, doubled each time
+    #: PORTALWATCH_REPORTS_URL: where the output folder is published (an intranet web server), so that
+    #: the messages link a report the units can open rather than a path on this machine
+    reports_url: str | None = None
     env: dict[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -56,12 +57,28 @@ def _int(env: dict[str, str], name: str, minimum: int) -> int:
     return value
 
 
+def _http_url(env: dict[str, str], name: str) -> str:
+    """An http(s) address with a host, ending in "/" so that paths join onto it."""
+    from urllib.parse import urlsplit
+
+    from .errors import ConfigError
+
+    value = env[name].strip()
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError(f"environment variable {name}={env[name]!r}: expected an http(s) address such as "
+                          f"https://intranet.example.gov.vn/portalwatch/")
+    return value if value.endswith("/") else value + "/"
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read the deployment's settings from the environment."""
     env = dict(os.environ if environ is None else environ)
     kwargs: dict[str, object] = {"env": env}
-    if env.get("PORTALWATCH_OUT"):
-        kwargs["out_dir"] = Path(env["PORTALWATCH_OUT"])
     if env.get("PORTALWATCH_CHROMIUM"):
         kwargs["chromium_path"] = env["PORTALWATCH_CHROMIUM"]
     if env.get("PORTALWATCH_SNAPSHOT_DAYS"):
@@ -80,4 +97,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         if not 0 <= kwargs["retry_backoff_s"] <= 300:  # type: ignore[operator]
             raise ConfigError(f"environment variable PORTALWATCH_RETRY_BACKOFF_S="
                               f"{env['PORTALWATCH_RETRY_BACKOFF_S']!r}: expected seconds between 0 and 300")
+    if env.get("PORTALWATCH_REPORTS_URL"):
+        kwargs["reports_url"] = _http_url(env, "PORTALWATCH_REPORTS_URL")
     return Settings(**kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,61 @@
+"""The messages link a report the units can open: on the intranet server that publishes the output
+folder (PORTALWATCH_REPORTS_URL), else the report's path on this machine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from conftest import PROFILE_PATH
+from portalwatch import night as stages
+from portalwatch.errors import ConfigError
+from portalwatch.settings import Settings, load_settings
+from portalwatch.store import open_store
+
+PUBLISHED = "https://intranet.example.gov.vn/portalwatch/"
+
+
+def test_the_published_address_is_read_and_checked():
+    assert load_settings({}).reports_url is None
+    assert load_settings({"PORTALWATCH_REPORTS_URL": "https://intranet.example.gov.vn/portalwatch"}).reports_url == \
+        PUBLISHED
+    for bad in ("intranet/portalwatch", "file:///srv/out", "https://", "https://a.gov.vn/?x=1"):
+        with pytest.raises(ConfigError, match=r"PORTALWATCH_REPORTS_URL=.*expected an http\(s\) address"):
+            load_settings({"PORTALWATCH_REPORTS_URL": bad})
+
+
+def test_report_link_is_published_under_the_output_folder_else_a_local_path(tmp_path):
+    out, night = tmp_path / "out", dt.date(2022, 6, 13)
+    published = Settings(reports_url=PUBLISHED)
+    assert stages.report_link(out, "vungtau-2022", night, published) == \
+        PUBLISHED + "vungtau-2022/2022-06-13/report.html"
+    assert stages.report_link(out, "vungtau-2022", night, Settings()) == \
+        str(out.resolve() / "vungtau-2022" / "2022-06-13" / "report.html")
+    assert stages.published(out, out / "phường 7" / "x.html", published) == PUBLISHED + "ph%C6%B0%E1%BB%9Dng%207/x.html"
+    assert stages.published(out, tmp_path / "elsewhere.html", published) is None, "outside the folder: not published"
+
+
+@pytest.mark.browser
+def test_every_message_of_the_night_links_the_published_report(tmp_path, portal, nights):
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    out = tmp_path / "out"
+    outputs = stages.run_night(PROFILE_PATH, out, now=nights[1].date.isoformat(), base_url=portal.base_url, db=url,
+                               settings=Settings(reports_url=PUBLISHED))
+    link = f"{PUBLISHED}vungtau-2022/{nights[1].date.isoformat()}/report.html"
+    store = open_store(url)
+    try:
+        messages = [m for m in store.messages() if m["night"] == nights[1].date]
+    finally:
+        store.dispose()
+    digests = [m for m in messages if m["recipient"] != "ops"]
+    recipients = {m["recipient"] for m in digests}
+    assert "vp-office" in recipients and len(recipients) == outputs.summary["unit_messages"] + 1
+    for message in digests:
+        # an e-mail links it in its text and its HTML, a Slack message in its blocks
+        shown = [message["body_text"], message["body_html"]] if message["channel"] == "email" else [message["blocks"]]
+        for text in shown:
+            assert link in text, (message["recipient"], message["channel"])
+        assert str(Path(out).resolve()) not in "".join(filter(None, (message["body_text"], message["body_html"],
+                                                                      message["blocks"]))), "no path of this machine"
