@@ -79,6 +79,32 @@ class Site:
         return self._nights
 
 
+@pytest.fixture(scope="module")
+def faulty():
+    """A sample portal of the module's own, whose faults its tests switch; healthy again after each."""
+    from sample_portal import SamplePortal
+
+    with SamplePortal("vungtau-2022") as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _faults_reset(request):
+    yield
+    if "faulty" in request.fixturenames:
+        request.getfixturevalue("faulty").faults.reset()
+
+
+def render_all(renderer, *requests):
+    """Render the requests at once through ``renderer`` (an async context manager), in order."""
+    import asyncio
+
+    async def go():
+        async with renderer:
+            return await asyncio.gather(*(renderer.render(r) for r in requests))
+    return asyncio.run(go())
+
+
 def record(store, config, result: Night):
     """Commit one rendered night to a store, as a nightly run does (None if already recorded)."""
     from portalwatch import night as stages

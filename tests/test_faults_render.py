@@ -28,29 +28,9 @@ from portalwatch.settings import Settings, load_settings
 from sample_portal import SamplePortal
 
 from conftest import LAYOUTS
+from conftest import render_all as _render
 
 PAGE = "/gioi-thieu"
-
-
-@pytest.fixture(scope="module")
-def faulty():
-    """A sample portal of its own (its faults are switched per test), reset after each test."""
-    with SamplePortal("vungtau-2022") as portal:
-        yield portal
-
-
-@pytest.fixture(autouse=True)
-def _healthy(request):
-    yield
-    if "faulty" in request.fixturenames:
-        request.getfixturevalue("faulty").faults.reset()
-
-
-def _render(renderer, *requests):
-    async def go():
-        async with renderer:
-            return await asyncio.gather(*(renderer.render(r) for r in requests))
-    return asyncio.run(go())
 
 
 def _hosts(portal):

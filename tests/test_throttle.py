@@ -17,9 +17,9 @@ from portalwatch.render.portal import PortalRenderer
 from portalwatch.render.retry import MAX_RETRY_AFTER_S, render_with_retries, retry_after_seconds
 from portalwatch.render.throttle import Throttle
 from portalwatch.settings import Settings
-from sample_portal import SamplePortal
 
 from conftest import LAYOUTS
+from conftest import render_all as _render
 
 PAGE = "/gioi-thieu"
 
@@ -101,32 +101,12 @@ def test_a_retry_waits_as_long_as_the_portal_asks_within_a_bound():
     assert waits == [MAX_RETRY_AFTER_S], "an hour's pause is not one page's to take"
 
 
-@pytest.fixture(scope="module")
-def portal():
-    with SamplePortal("vungtau-2022") as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _healthy(request):
-    yield
-    if "portal" in request.fixturenames:
-        request.getfixturevalue("portal").faults.reset()
-
-
-def _render(renderer, *requests):
-    async def go():
-        async with renderer:
-            return await asyncio.gather(*(renderer.render(r) for r in requests))
-    return asyncio.run(go())
-
-
 @pytest.mark.parametrize("kind", ["http", pytest.param("browser", marks=pytest.mark.browser)])
-def test_a_rate_limited_page_carries_how_long_the_portal_asked_to_wait(kind, portal):
-    portal.faults.fail_times[PAGE] = 1
-    portal.faults.fail_status, portal.faults.retry_after = 429, "7"
+def test_a_rate_limited_page_carries_how_long_the_portal_asked_to_wait(kind, faulty):
+    faulty.faults.fail_times[PAGE] = 1
+    faulty.faults.fail_status, faulty.faults.retry_after = 429, "7"
     renderer = (HttpRenderer if kind == "http" else PlaywrightRenderer)(allowed_hosts=("127.0.0.1",), timeout_s=15)
-    [page] = _render(renderer, PageRequest(portal.base_url + PAGE[1:], "unit_page"))
+    [page] = _render(renderer, PageRequest(faulty.base_url + PAGE[1:], "unit_page"))
     assert page.status == 429 and page.meta["retry_after_s"] == 7.0
 
 
@@ -140,31 +120,31 @@ def _arrivals(portal, before, paths):
             if path in paths]
 
 
-def test_a_portal_asking_for_a_pause_gets_it_before_the_page_is_asked_again(portal):
-    portal.faults.fail_times[PAGE] = 1
-    portal.faults.fail_status, portal.faults.retry_after = 429, "1"
-    before = len(portal.request_log)
-    renderer = PortalRenderer(_profile(portal), Settings(render_retries=2, retry_backoff_s=0.01))
-    [page] = _render(renderer, PageRequest(portal.base_url + PAGE[1:], "unit_page", render=False))
+def test_a_portal_asking_for_a_pause_gets_it_before_the_page_is_asked_again(faulty):
+    faulty.faults.fail_times[PAGE] = 1
+    faulty.faults.fail_status, faulty.faults.retry_after = 429, "1"
+    before = len(faulty.request_log)
+    renderer = PortalRenderer(_profile(faulty), Settings(render_retries=2, retry_backoff_s=0.01))
+    [page] = _render(renderer, PageRequest(faulty.base_url + PAGE[1:], "unit_page", render=False))
     assert page.ok and page.meta["attempts"] == 2
-    first, second = _arrivals(portal, before, {PAGE})
+    first, second = _arrivals(faulty, before, {PAGE})
     assert second - first >= 0.95, "asked again before the second the portal asked for"
 
 
 @pytest.mark.browser
-def test_delay_spaces_the_page_requests_of_http_and_the_browser_alike(portal):
+def test_delay_spaces_the_page_requests_of_http_and_the_browser_alike(faulty):
     """Five pages, concurrency 4 each way: the server sees them at least ``delay_s`` apart."""
     units = ["/he-thong-chinh-tri/phuong-1", "/he-thong-chinh-tri/phuong-2", "/he-thong-chinh-tri/phuong-3",
              "/he-thong-chinh-tri/phuong-4"]
-    requests = [PageRequest(portal.base_url + path[1:], "unit_page", render=False) for path in units]
-    requests.append(PageRequest(portal.base_url + "danh-ba-dien-thoai", "directory", render=True,
+    requests = [PageRequest(faulty.base_url + path[1:], "unit_page", render=False) for path in units]
+    requests.append(PageRequest(faulty.base_url + "danh-ba-dien-thoai", "directory", render=True,
                                 wait_for="body[data-danh-ba='ready']"))
     delay = 0.3
-    before = len(portal.request_log)
-    pages = _render(PortalRenderer(_profile(portal, delay_s=delay, concurrency=4, http_concurrency=4), Settings()),
+    before = len(faulty.request_log)
+    pages = _render(PortalRenderer(_profile(faulty, delay_s=delay, concurrency=4, http_concurrency=4), Settings()),
                     *requests)
     assert all(p.ok for p in pages), [(p.url, p.status, p.error) for p in pages]
-    arrived = sorted(_arrivals(portal, before, {*units, "/danh-ba-dien-thoai"}))
+    arrived = sorted(_arrivals(faulty, before, {*units, "/danh-ba-dien-thoai"}))
     assert len(arrived) == 5
     # Each request leaves at least `delay` after the one before; the browser's own start-up can only
     # delay its arrival, so the span is the safe measure, and no two arrive together.
