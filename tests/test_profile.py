@@ -82,6 +82,8 @@ def test_minimal_profile_loads(tmp_path):
                  r"links to unknown page type 'unit_pages'", id="unknown-link-target"),
     pytest.param(lambda t: t.replace('https://portal.example.gov.vn/', 'portal.example.gov.vn'),
                  r"key 'base_url': expected an http\(s\) URL", id="bad-url"),
+    pytest.param(lambda t: t.replace('https://portal.example.gov.vn/', 'https://portal.example.gov.vn:port/'),
+                 r"key 'base_url': expected an http\(s\) URL", id="bad-port"),
     pytest.param(lambda t: t.replace('base_url: "https://portal.example.gov.vn/"',
                                      'base_url: "https://portal.example.gov.vn/"\nallowed_hosts: [other.vn]'),
                  r"must be one of allowed_hosts", id="host-not-allowed"),

@@ -59,17 +59,12 @@ def _int(env: dict[str, str], name: str, minimum: int) -> int:
 
 def _http_url(env: dict[str, str], name: str) -> str:
     """An http(s) address with a host, ending in "/" so that paths join onto it."""
-    from urllib.parse import urlsplit
-
     from .errors import ConfigError
+    from .urls import http_url
 
     value = env[name].strip()
-    try:
-        parts = urlsplit(value)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
-    except ValueError:
-        ok = False
-    if not ok:
+    parts = http_url(value)
+    if parts is None or parts.query or parts.fragment:
         raise ConfigError(f"environment variable {name}={env[name]!r}: expected an http(s) address such as "
                           f"https://intranet.example.gov.vn/portalwatch/")
     return value if value.endswith("/") else value + "/"

@@ -8,7 +8,6 @@ the line and the key.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from cssselect import SelectorError
 from lxml import etree
@@ -16,6 +15,7 @@ from parsel import Selector
 
 from ..errors import ProfileError
 from ..extract.processors import build_processor
+from ..urls import http_url
 from .reader import Reader
 from .schema import (DEFAULT_PLACEHOLDERS, DIRECTORY, DIRECTORY_FIELDS, UNIT_FIELDS, UNIT_PAGE, CheckRules, ContactRules, PolicyRules, SECTION_DUTIES, SECTION_FIELDS, SectionRule,
                      FieldSpec, LinkSpec, PageSpec, Profile, RenderRules)
@@ -193,8 +193,8 @@ def load_profile(path: str | Path) -> Profile:
     top.check_keys(_TOP_KEYS)
 
     base_url = top.get("base_url", str)
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    parts = http_url(base_url)
+    if parts is None:
         raise top.fail(f"expected an http(s) URL such as https://portal.example.gov.vn/, found {base_url!r}",
                        "base_url")
     allowed = top.str_list("allowed_hosts", [parts.hostname])

@@ -169,21 +169,14 @@ class Profile:
         The address is checked as the profile's own ``base_url`` is: a mistyped one must stop the
         night before anything is fetched, not be recorded as a night the portal did not answer."""
         from dataclasses import replace
-        from urllib.parse import urlsplit
 
         from ..errors import ProfileError
+        from ..urls import http_url
 
-        try:
-            parts = urlsplit(base_url)
-            host = parts.hostname or ""
-        except ValueError:                    # e.g. an unclosed IPv6 bracket or a port that is not a number
-            parts, host = None, ""
-        if parts is None or parts.scheme not in ("http", "https") or not host:
+        parts = http_url(base_url)
+        if parts is None:
             raise ProfileError(f"--base-url expects an http(s) URL such as http://127.0.0.1:8000/, "
                                f"found {base_url!r}")
-        try:
-            parts.port
-        except ValueError:
-            raise ProfileError(f"--base-url has a port that is not a number: {base_url!r}") from None
+        host = parts.hostname or ""
         base = base_url if base_url.endswith("/") else base_url + "/"
         return replace(self, base_url=base, allowed_hosts=(host,))

@@ -14,7 +14,7 @@ import httpx
 
 from ..settings import MAX_PAGE_BYTES
 from .base import PageRequest, RenderedPage
-from .retry import RETRY_AFTER_STATUSES, retry_after_seconds
+from .retry import asked_pause
 from .throttle import Throttle
 
 __all__ = ["HttpRenderer"]
@@ -88,10 +88,7 @@ class HttpRenderer:
                         for header, key in (("etag", "etag"), ("last-modified", "last_modified")):
                             if response.headers.get(header):
                                 meta[key] = response.headers[header][:200]
-                    elif response.status_code in RETRY_AFTER_STATUSES:
-                        asked = retry_after_seconds(response.headers.get("retry-after"))
-                        if asked is not None:
-                            meta["retry_after_s"] = asked
+                    meta.update(asked_pause(response.status_code, response.headers))
                     return RenderedPage(request.url, request.page_type, response.status_code, url, text,
                                         started, meta=meta)
             return RenderedPage(request.url, request.page_type, 0, url, "", started,

@@ -25,7 +25,7 @@ from ..errors import BrowserUnavailable
 from ..settings import CHROMIUM_FLAGS, MAX_PAGE_BYTES
 from .base import PageRequest, RenderedPage
 from .browser import find_chromium
-from .retry import RETRY_AFTER_STATUSES, retry_after_seconds
+from .retry import asked_pause
 from .throttle import Throttle
 
 __all__ = ["PlaywrightRenderer", "SOURCE_TYPES"]
@@ -246,10 +246,8 @@ class PlaywrightRenderer:
                 await self._throttle.wait()
                 response = await page.goto(request.url, wait_until="domcontentloaded", timeout=self.timeout_ms)
                 status = response.status if response is not None else 0
-                if status in RETRY_AFTER_STATUSES:
-                    asked = retry_after_seconds(response.headers.get("retry-after"))
-                    if asked is not None:
-                        meta["retry_after_s"] = asked
+                if response is not None:
+                    meta.update(asked_pause(status, response.headers))
                 if request.wait_for and 200 <= status < 300:
                     try:
                         await page.wait_for_selector(request.wait_for, state="attached", timeout=self.timeout_ms)

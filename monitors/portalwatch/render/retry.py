@@ -15,11 +15,12 @@ import datetime as dt
 import logging
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Mapping
 
 from .base import PageRequest, RenderedPage
 
-__all__ = ["RETRY_STATUSES", "MAX_RETRY_AFTER_S", "retryable", "retry_after_seconds", "render_with_retries"]
+__all__ = ["RETRY_STATUSES", "MAX_RETRY_AFTER_S", "retryable", "retry_after_seconds", "asked_pause",
+           "render_with_retries"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,13 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
     return max(0.0, (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds())
+
+
+def asked_pause(status: int, headers: Mapping[str, str]) -> dict[str, float]:
+    """What a renderer adds to a page's ``meta`` for :func:`render_with_retries`: the pause a 429
+    or 503 asks for (``retry_after_s``), or nothing."""
+    asked = retry_after_seconds(headers.get("retry-after")) if status in RETRY_AFTER_STATUSES else None
+    return {} if asked is None else {"retry_after_s": asked}
 
 
 async def render_with_retries(render: Callable[[PageRequest], Awaitable[RenderedPage]], request: PageRequest, *,
