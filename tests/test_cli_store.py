@@ -90,6 +90,18 @@ def test_a_mistyped_out_creates_nothing_and_says_so(tmp_path, verb):
     (["findings", "export", "{tmp}/x.csv"], ["--status", "closed"],
      "--status must be one of active, open, notified, escalated, resolved, all; found 'closed'"),
     (["findings", "list"], ["--as-of", "13/06/2022"], "--as-of expects a date YYYY-MM-DD, found '13/06/2022'"),
+    (["findings", "list"], ["--category", "outdated"], "--category 'outdated' matches no category of a finding; "
+                                                       "known: duplicate_contact, inconsistent, invalid_email"),
+    (["findings", "list"], ["--portal", "vungtau-2021"],
+     "--portal 'vungtau-2021' matches no portal of the recorded nights; known: vungtau-2022"),
+    (["findings", "export", "{tmp}/x.csv"], ["--portal", "vung-tau"],
+     "--portal 'vung-tau' matches no portal of the recorded nights; known: vungtau-2022"),
+    (["findings", "list"], ["--unit", "phong-tu-phapp"], "--unit 'phong-tu-phapp' matches no unit of the recorded "
+                                                         "nights; known: "),
+    (["findings", "list"], ["--portal", "vungtau-2022", "--unit", "PHONG-TU-PHAP"],
+     "--unit 'PHONG-TU-PHAP' matches no unit of the recorded nights of vungtau-2022; known: "),
+    (["findings", "list"], ["--rule", "leader_phone_vaild"],
+     "--rule 'leader_phone_vaild' matches no rule of the suites or the recorded findings; known: "),
 ])
 def test_a_filter_outside_what_the_store_knows_is_named_not_an_empty_list(out, tmp_path, verb, bad, message):
     verb = [word.format(tmp=tmp_path) for word in verb]
@@ -97,6 +109,27 @@ def test_a_filter_outside_what_the_store_knows_is_named_not_an_empty_list(out, t
     assert result.exit_code == 2, result.output
     assert message in result.output.replace("\n", "")
     assert "0 findings" not in result.output and not (tmp_path / "x.csv").exists()
+
+
+def test_filters_the_store_knows_list_what_they_match(out, config):
+    """A unit, rule or category the nights know lists its findings; a rule of the suites that never
+    failed lists none, without an error."""
+    from portalwatch.validate.suites import rule_names
+
+    active = _kept(out)
+    unit, rule = active[0]["unit_id"], active[0]["rule"]
+    env = {"COLUMNS": "250"}
+    for option, value, field in (("--unit", unit, "unit_id"), ("--rule", rule, "rule"),
+                                 ("--category", active[0]["category"], "category")):
+        result = CliRunner().invoke(app, ["findings", "list", "--portal", config.profile.name, option, value,
+                                          "--out", str(out)], env=env)
+        assert result.exit_code == 0, result.output
+        matching = [f for f in active if f[field] == value]
+        assert f"{len(matching)} findings" in result.output and len(matching) < len(active)
+        assert all(f["key"][:10] in result.output for f in matching)
+    never = sorted(rule_names() - {f["rule"] for f in _kept(out, status=None)})[0]
+    result = CliRunner().invoke(app, ["findings", "list", "--rule", never, "--out", str(out)], env=env)
+    assert result.exit_code == 0 and "0 findings" in result.output, result.output
 
 
 def test_an_export_that_cannot_be_written_says_where(out, tmp_path):

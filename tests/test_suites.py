@@ -54,3 +54,15 @@ def test_malformed_suites_are_named(tmp_path, edit, message):
 def test_empty_suites_folder(tmp_path):
     with pytest.raises(SuiteError, match="no suite file"):
         load_suites(PROFILE, tmp_path)
+
+
+def test_rule_names_are_read_without_a_profile(tmp_path):
+    """What `findings list --rule` is checked against: every rule the suites declare, those of a file
+    that cannot be read left out (the night names that file)."""
+    from portalwatch.validate.suites import rule_names
+
+    bundled = {rule.rule for suite in load_suites(PROFILE) for rule in suite.rules}
+    assert rule_names() == bundled and "leader_phone_valid" in bundled
+    (tmp_path / "a.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("suite: [unclosed\n", encoding="utf-8")
+    assert rule_names(tmp_path) == {"r"}

@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import typer
 
@@ -257,6 +257,35 @@ def _finding_status(status: str) -> str | None:
     return None if status == "all" else status
 
 
+def _known(what: str, value: str, known: set[str], where: str) -> None:
+    """A filter value the store has never seen is a mistake to name, not an empty list to show."""
+    if value in known:
+        return
+    from .errors import ConfigError
+
+    shown = sorted(known)
+    listed = ", ".join(shown[:15]) + (f" (and {len(shown) - 15} more)" if len(shown) > 15 else "")
+    raise ConfigError(f"--{what} {value!r} matches no {what} {where}" + (f"; known: {listed}" if shown else ""))
+
+
+def _check_filters(store: Any, portal: str | None, unit: str | None = None, rule: str | None = None,
+                   category: str | None = None) -> None:
+    """``findings`` filters are checked against what they can match: categories of the findings
+    model, portals and units of the recorded nights, rules of the suites or of recorded findings."""
+    from .findings.model import CATEGORIES
+    from .validate.suites import rule_names
+
+    if category is not None:
+        _known("category", category, set(CATEGORIES), "of a finding")
+    recorded = store.recorded(portal) if (portal or unit or rule) else {}
+    if portal:
+        _known("portal", portal, recorded["portals"], "of the recorded nights")
+    if unit:
+        _known("unit", unit, recorded["units"], f"of the recorded nights{f' of {portal}' if portal else ''}")
+    if rule:
+        _known("rule", rule, rule_names() | recorded["rules"], "of the suites or the recorded findings")
+
+
 def _open_store(out: Path, db: Optional[str]):
     """The store earlier nights recorded, for the commands that read it or deliver from it. A SQLite
     file that is not there is a mistyped ``--out`` or ``--db``, not a store to create empty and list
@@ -321,9 +350,12 @@ def findings_list(portal: Optional[str] = typer.Option(None, help="Only this por
 
         wanted, since = _finding_status(status), stages.night_date(as_of, "--as-of") if as_of else None
         store = _open_store(out, db)
-        rows = store.list_findings(portal, unit=unit, rule=rule, category=category, status=wanted,
-                                   min_age_days=min_age, as_of=since)
-        store.dispose()
+        try:
+            _check_filters(store, portal, unit, rule, category)
+            rows = store.list_findings(portal, unit=unit, rule=rule, category=category, status=wanted,
+                                       min_age_days=min_age, as_of=since)
+        finally:
+            store.dispose()
         table = Table(title=f"{len(rows)} findings")
         for column in ("key", "unit", "subject", "field", "category", "status", "first seen", "last seen", "seen"):
             table.add_column(column, overflow="fold")
@@ -372,8 +404,11 @@ def findings_export(path: Path = typer.Argument(..., help="CSV file to write (UT
 
         wanted = _finding_status(status)
         store = _open_store(out, db)
-        rows = store.list_findings(portal, status=wanted)
-        store.dispose()
+        try:
+            _check_filters(store, portal)
+            rows = store.list_findings(portal, status=wanted)
+        finally:
+            store.dispose()
         columns = ["portal", "key", "unit_id", "unit_name", "subject", "field", "rule", "category", "severity",
                    "status", "first_seen", "last_seen", "resolved_at", "times_seen", "reopened", "value",
                    "suggestion", "url", "legal_basis", "message_vi", "message_en"]

@@ -388,6 +388,22 @@ class Store:
         with self._connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    def recorded(self, portal: str | None = None) -> dict[str, set[str]]:
+        """What the recorded nights know, to tell a mistyped filter from one that matches nothing
+        tonight: the portals audited, and (of ``portal``, or of all) the units read or found at fault
+        and the rules that ever failed."""
+        def distinct(column, table) -> Select:
+            query = select(column).distinct()
+            return query.where(table.c.portal == portal) if portal and table is not runs else query
+
+        with self._connect() as conn:
+            def values(column, table) -> set[str]:
+                return {v for v in conn.execute(distinct(column, table)).scalars() if v}
+
+            return {"portals": values(runs.c.portal, runs),
+                    "units": values(unit_state.c.unit_id, unit_state) | values(findings.c.unit_id, findings),
+                    "rules": values(findings.c.rule, findings)}
+
     def kept_pages(self, portal: str, before: dt.date | None = None) -> dict[str, Any]:
         """The pages of the portal's last completed night that can be asked for conditionally, with
         their kept copy: ``{url: KeptPage}``. Those read over plain HTTP with validators (an ETag or a

@@ -20,7 +20,8 @@ from ..profile.reader import Reader
 from ..profile.schema import Profile
 from ..profile.yamlio import load_yaml
 
-__all__ = ["RuleSpec", "SuiteSpec", "load_suites", "profile_parameters", "DEFAULT_SUITES_DIR", "FRAMES"]
+__all__ = ["RuleSpec", "SuiteSpec", "load_suites", "profile_parameters", "rule_names", "DEFAULT_SUITES_DIR",
+           "FRAMES"]
 
 #: Where the suites of this repository live (``expectations/`` at the project root).
 DEFAULT_SUITES_DIR = Path(__file__).resolve().parents[3] / "expectations"
@@ -151,3 +152,18 @@ def load_suites(profile: Profile, directory: Path | None = None) -> list[SuiteSp
                                  path=str(suite.path), key="rules")
             seen[rule.rule] = suite.path
     return suites
+
+
+def rule_names(directory: Path | None = None) -> set[str]:
+    """The rule names the suites of the directory declare, read without a profile (for a command
+    that checks a ``--rule`` it was given); a suite file that cannot be read declares none here, as
+    the night that loads it says what is wrong with it."""
+    names: set[str] = set()
+    for path in sorted((directory or DEFAULT_SUITES_DIR).glob("*.yaml")):
+        try:
+            top = load_yaml(path, SuiteError)
+        except SuiteError:
+            continue
+        rules = top.get("rules") if isinstance(top, dict) else None
+        names.update(r["rule"] for r in rules or () if isinstance(r, dict) and isinstance(r.get("rule"), str))
+    return names
