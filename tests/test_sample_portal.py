@@ -576,3 +576,25 @@ def test_cli_serve() -> None:
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+def test_a_client_that_hangs_up_is_not_a_server_error(capfd) -> None:
+    """A browser closing its tabs resets its connections: the sample portal prints no traceback for
+    that (it would hide real ones in a benchmark's output) and goes on serving."""
+    import struct
+    from urllib.parse import urlsplit
+
+    with SamplePortal("vungtau-2022") as portal:
+        address = urlsplit(portal.base_url)
+        for _ in range(3):
+            client = socket.create_connection((address.hostname, address.port))
+            client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")          # a request cut short
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()                                              # RST, not FIN
+        time.sleep(0.3)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        connection.request("GET", "/")
+        assert connection.getresponse().status == 200
+        connection.close()
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err and "ConnectionResetError" not in captured.err, captured.err
