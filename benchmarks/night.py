@@ -17,6 +17,10 @@ what it loaded instead of drawing it. Stages are timed by wrapping the functions
 calls; each night runs in a fresh process, as a scheduled night does. One untimed crawl first
 fills the sample portal's page cache (as in Rendering); then three pairs of nights are measured,
 each into a fresh store, and the stages shown are those of the pair whose ratio is the median.
+The floor of any night is measured beside them: importing Great Expectations in a fresh
+interpreter (as `validate` does on its first use; median of 3), and printing the PDF of the report
+(`_write_pdf`, Chromium in its own process, in a thread beside the other outputs), timed within the
+nights above.
 """
 
 from __future__ import annotations
@@ -40,6 +44,11 @@ ROWS = int(os.environ.get("BENCH_ROWS", 20_000))
 REPEATS = int(os.environ.get("BENCH_NIGHT_REPEATS", 3))
 STAGES = ("render_portal", "kept_records", "extract_pages", "normalise", "night_context", "validate",
           "record_night", "plan_and_queue", "write_outputs")
+#: Timed like a stage, shown apart: it runs in a thread within write_outputs.
+PDF = "_write_pdf"
+#: What a fresh interpreter runs to import Great Expectations as `run_suites` does (analytics off).
+GX_IMPORT = ("import time; started = time.perf_counter(); from portalwatch.validate.gx import _gx; _gx(); "
+             "print(time.perf_counter() - started)")
 
 
 def scaled_profile(folder: Path, units: int = UNITS) -> Path:
@@ -91,7 +100,7 @@ def one_night(profile: str, base_url: str, out: str, night: str) -> dict:
                 times[name] = times.get(name, 0.0) + time.perf_counter() - started
         return wrapper
 
-    for name in STAGES:
+    for name in (*STAGES, PDF):
         setattr(stages, name, timed(name))
     started = time.perf_counter()
     outputs = stages.run_night(profile, out, now=night, base_url=base_url)
@@ -108,6 +117,20 @@ def _in_subprocess(profile: Path, base_url: str, out: str, night: str) -> dict:
     if done.returncode != 0:
         raise RuntimeError(f"the night failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def gx_import_seconds(runs: int = 3) -> float:
+    """Median seconds a fresh interpreter takes to import Great Expectations (portalwatch itself and
+    pandas are imported first, as they are by the time a night validates)."""
+    import statistics
+
+    code = "import pandas, portalwatch.night; " + GX_IMPORT
+    times = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).resolve().parents[1])
+        times.append(float(done.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
 
 
 def _warm(base_url: str) -> None:
@@ -139,6 +162,7 @@ def run() -> list[tuple[str, str]]:
         _warm(portal.base_url)
         pairs = [_pair(profile, portal) for _ in range(REPEATS)]
         drawn_first, drawn_second, drawn_requests = _pair(in_the_browser(profile), portal)
+    importing = gx_import_seconds()
     pairs.sort(key=lambda pair: pair[1]["total"] / pair[0]["total"])
     first, second, second_requests = pairs[len(pairs) // 2]          # the pair of the median ratio
     ratios = ", ".join(f"{b['total']:.1f} s / {a['total']:.1f} s = {b['total'] / a['total']:.0%}" for a, b, _ in pairs)
@@ -159,6 +183,13 @@ def run() -> list[tuple[str, str]]:
         a, b = first["stages"].get(name, 0.0), second["stages"].get(name, 0.0)
         share = f" ({b / a:.0%})" if a >= 0.05 else ""          # no percentage of a stage that did nothing
         rows.append((f"night: stage {name}", f"{a:.1f} s, then {b:.1f} s{share}"))
+    a, b = first["stages"].get(PDF, 0.0), second["stages"].get(PDF, 0.0)
+    rows.append(("night: of write_outputs, printing the PDF (a thread beside the other files)",
+                 f"{a:.1f} s, then {b:.1f} s"))
+    rows.append(("night: importing Great Expectations (fresh interpreter, median of 3), within validate",
+                 f"{importing:.1f} s"))
+    rows.append(("night: floor of any night (that import and the PDF) against 10% of the first night",
+                 f"{importing + b:.1f} s against {first['total'] / 10:.1f} s"))
     return rows
 
 
