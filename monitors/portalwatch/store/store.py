@@ -392,17 +392,17 @@ class Store:
         """What the recorded nights know, to tell a mistyped filter from one that matches nothing
         tonight: the portals audited, and (of ``portal``, or of all) the units read or found at fault
         and the rules that ever failed."""
-        def distinct(column, table) -> Select:
+        def of_portal(column) -> Select:
             query = select(column).distinct()
-            return query.where(table.c.portal == portal) if portal and table is not runs else query
+            return query.where(column.table.c.portal == portal) if portal else query
 
         with self._connect() as conn:
-            def values(column, table) -> set[str]:
-                return {v for v in conn.execute(distinct(column, table)).scalars() if v}
+            def values(query: Select) -> set[str]:
+                return {v for v in conn.execute(query).scalars() if v}
 
-            return {"portals": values(runs.c.portal, runs),
-                    "units": values(unit_state.c.unit_id, unit_state) | values(findings.c.unit_id, findings),
-                    "rules": values(findings.c.rule, findings)}
+            return {"portals": values(select(runs.c.portal).distinct()),
+                    "units": values(of_portal(unit_state.c.unit_id)) | values(of_portal(findings.c.unit_id)),
+                    "rules": values(of_portal(findings.c.rule))}
 
     def kept_pages(self, portal: str, before: dt.date | None = None) -> dict[str, Any]:
         """The pages of the portal's last completed night that can be asked for conditionally, with
