@@ -1,6 +1,6 @@
 """Run the declared suites with Great Expectations and return one failure per failing row.
 
-Great Expectations is imported here only (it takes seconds to import) and its usage analytics are
+Great Expectations is imported here only (it takes seconds to import; see .lazy) and its usage analytics are
 switched off before the import: on a closed network they hang, and a monitor must not phone home.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SuiteError
+from .lazy import deferred
 from .suites import FRAMES, SuiteSpec
 
 __all__ = ["Failure", "run_suites", "rows_for", "data_docs_index"]
@@ -48,8 +49,9 @@ class Failure:
 
 def _gx():
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
+    with deferred():                      # SciPy and Altair run only if a suite calls them
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
 
     return gx, gxe
 
