@@ -5,7 +5,8 @@ Altair (for charts in profiling renderers) as it registers every expectation. No
 expectations/ uses them, yet they are about a third of the import, which every night pays before it
 validates anything. Inside :func:`deferred`, such modules are created but not run (the standard
 library's :class:`importlib.util.LazyLoader`): a module runs on first use of one of its attributes,
-so a suite that does use a distribution test still gets SciPy, only later.
+so a suite that does use a distribution test still gets SciPy, only later. (Before Python 3.12 that
+first use takes no lock: a night validates on one thread, so no two threads race to run a module.)
 """
 
 from __future__ import annotations
