@@ -50,11 +50,12 @@ class _LazyFinder(importlib.abc.MetaPathFinder):
 
 
 @contextmanager
-def deferred(roots: Sequence[str] = DEFERRED) -> Iterator[None]:
-    """Within the block, modules of ``roots`` imported for the first time run on first use.
+def deferred(roots: Sequence[str] | None = None) -> Iterator[None]:
+    """Within the block, modules of ``roots`` (default :data:`DEFERRED`) imported for the first time
+    run on first use.
 
     Modules already imported stay as they are; those created in the block stay lazy after it."""
-    finder = _LazyFinder(frozenset(roots))
+    finder = _LazyFinder(frozenset(DEFERRED if roots is None else roots))
     sys.meta_path.insert(0, finder)
     try:
         yield
