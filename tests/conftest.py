@@ -162,7 +162,9 @@ def postgres_url():
     """A fresh PostgreSQL database for the session, dropped afterwards.
 
     PostgreSQL runs on 127.0.0.1:5432 on the project's machines and in CI (.ci/run starts it if it
-    is not running). Where there is none, the PostgreSQL tests say so and do not run.
+    is not running). Where there is none, the PostgreSQL tests say so and do not run; with
+    PORTALWATCH_REQUIRE_POSTGRES set (.ci/run sets it) they fail instead, so that CI never passes
+    without having run them.
     """
     import uuid
 
@@ -172,7 +174,10 @@ def postgres_url():
 
         admin = psycopg.connect(base, autocommit=True, connect_timeout=5)
     except Exception as exc:  # no server, no driver: say why the PostgreSQL tests did not run
-        pytest.skip(f"PostgreSQL tests did not run: no server at {base.split('@')[-1]} ({exc})")
+        message = f"PostgreSQL tests did not run: no server at {base.split('@')[-1]} ({exc})"
+        if os.environ.get("PORTALWATCH_REQUIRE_POSTGRES"):
+            pytest.fail(message + "; PORTALWATCH_REQUIRE_POSTGRES is set", pytrace=False)
+        pytest.skip(message)
     name = f"portalwatch_test_{uuid.uuid4().hex[:10]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
