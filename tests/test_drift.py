@@ -31,14 +31,33 @@ def test_a_unit_page_selector_that_stops_matching_raises_no_unit_alarm(config, s
                    if f.name == "phone" else f for f in page.fields)
     drifted = replace(config, profile=replace(config.profile, pages={**config.profile.pages,
                                                                     "unit_page": replace(page, fields=fields)}))
-    _, _, ctx, findings, notices = _night(drifted, scenario, portal)
+    _, frames, ctx, findings, notices = _night(drifted, scenario, portal)
     assert "unit_page" in ctx.drifted
-    assert not [f for f in findings if f.subject == "unit" and f.field in ("phone", "fax", "email", "address")]
+    assert not [f for f in findings if f.subject == "unit"], "no unit is told its page or fields are wrong"
     assert [n["kind"] for n in notices].count("layout_drift") == 1
     drift = next(n for n in notices if n["kind"] == "layout_drift")
     assert any("unit_page.phone" in s and "bang-moi" in s for s in drift["selectors"])
-    coverage = stages.coverage(ctx, _night(drifted, scenario, portal)[1])
+    coverage = stages.coverage(ctx, frames)
     assert coverage.units_read == frozenset(), "nothing on unit pages is resolved on a drifted night"
+    assert not coverage.index_ok, "nor is a unit missing from the index opened or resolved"
+    score = stages.score_night(findings, drifted, scenario.night_date(1), ctx, frames)
+    assert score.scored == [] and {u.not_read for u in score.units} == {"page"}
+
+
+def test_a_unit_name_selector_that_stops_matching_tells_no_unit_it_is_missing(config, scenario, portal):
+    """The selector that names a page's unit: without it no page can be tied to its unit."""
+    page = config.profile.page("unit_page")
+    fields = tuple(replace(f, css="h1.ten-don-vi-moi") if f.name == "unit_name" else f for f in page.fields)
+    drifted = replace(config, profile=replace(config.profile, pages={**config.profile.pages,
+                                                                    "unit_page": replace(page, fields=fields)}))
+    _, frames, ctx, findings, notices = _night(drifted, scenario, portal)
+    assert "unit_page" in ctx.drifted and not ctx.index_ok
+    assert not [f for f in findings if f.subject == "unit"]
+    assert not [f for f in findings if f.category == "unit_missing"]
+    drift = next(n for n in notices if n["kind"] == "layout_drift")
+    assert any("unit_page.unit_name" in s for s in drift["selectors"])
+    score = stages.score_night(findings, drifted, scenario.night_date(1), ctx, frames)
+    assert score.total is None or score.scored == []
 
 
 def test_a_redesigned_portal_opens_and_resolves_nothing(config, scenario, portal):

@@ -208,8 +208,10 @@ def night_context(result: Any, frames: Any, config: Config, night: dt.date, prev
         night=night, region=profile.contacts.region, area_codes=profile.contacts.area_codes,
         old_area_codes=profile.contacts.old_area_codes, email_domains=profile.contacts.email_domains,
         placeholders=profile.checks.placeholders,
+        # Unit pages whose layout drifted cannot say which unit they belong to: "missing from the
+        # index" would be told to every unit.
         index_ok=(bool(index_pages) and all(p.ok for p in index_pages) and len(frames.units) > 0
-                  and UNIT_PAGE not in shrunk),
+                  and UNIT_PAGE not in shrunk and UNIT_PAGE not in drifted),
         directory_ok=(bool(directory_pages) and all(p.ok for p in directory_pages) and len(frames.directory) > 0
                       and DIRECTORY not in drifted and DIRECTORY not in shrunk),
         drifted=drifted, shrunk=shrunk,
