@@ -1,8 +1,9 @@
 """The morning delivery of the outbox, as a Prefect flow.
 
 The nightly audit runs at 01:30, inside the portals' quiet hours, so what it queues waits in the
-store's outbox; this flow sends it on working-day mornings (07:05). Sending is retried on the next
-run, not here: a message that could not leave stays pending in the outbox.
+store's outbox; this flow sends it on working-day mornings (07:05; the schedule fires Monday to
+Friday, and on a public holiday the flow holds the messages for the next working day). Sending is
+retried on the next run, not here: a message that could not leave stays pending in the outbox.
 """
 
 from __future__ import annotations
@@ -24,16 +25,18 @@ def deliver_portal(profile: str, out: str, db: str | None, now: dt.datetime | No
     config = stages.load_config(profile)
     store = open_store(stages.store_url(out, db))
     try:
-        report = stages.deliver_alerts(store, config, send=True, now=now)
+        report = stages.deliver_alerts(store, config, send=True, now=now, working_days_only=True)
     finally:
         store.dispose()
     logger = get_run_logger()
+    if report.held:
+        logger.info("%s: %d messages wait in the outbox: %s", config.profile.name, report.waiting, report.held)
     logger.info("%s: %d delivered, %d waiting in the outbox, %d refused", config.profile.name, report.sent,
                 report.waiting, report.failed)
     for problem in report.problems:
         logger.warning("%s: %s", config.profile.name, problem)
     return {"portal": config.profile.name, "sent": report.sent, "waiting": report.waiting,
-            "failed": report.failed, "problems": report.problems}
+            "failed": report.failed, "problems": report.problems, "held": report.held}
 
 
 @flow(name="deliver-outbox", log_prints=True)
@@ -44,7 +47,7 @@ def deliver_outbox(profiles: list[str], out: str = "out", db: str | None = None,
 
     ``slack_secret`` and ``smtp_password_secret`` name Prefect Secret blocks holding the Slack bot
     token and the SMTP password, for workers whose environment does not carry them. Messages found
-    inside the profile's quiet hours stay pending for the next run. ``now`` (ISO date and time in
+    inside the profile's quiet hours, or on a weekend or public holiday, stay pending for the next run. ``now`` (ISO date and time in
     the portal's time zone) replaces the clock for quiet hours, to replay a morning.
     """
     clock = None

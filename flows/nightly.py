@@ -91,8 +91,9 @@ def record_night(store: Any, run_id: int, config: stages.Config, night: str, res
 
 @task(name="queue-alerts", cache_policy=NO_CACHE)
 def queue_alerts(store: Any, config: stages.Config, night: str, changes: Any, notices: list, score: Any,
-                 report_url: str) -> Any:
-    return stages.plan_and_queue(store, config, stages.night_date(night), changes, notices, score, report_url)
+                 report_url: str, send: bool) -> Any:
+    return stages.plan_and_queue(store, config, stages.night_date(night), changes, notices, score, report_url,
+                                 send)
 
 
 @task(name="deliver-alerts", retries=1, retry_delay_seconds=[60], cache_policy=NO_CACHE)
@@ -183,7 +184,7 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
             store.prune_snapshots(load_settings().snapshot_retention_days, today=stages.night_date(night))
         with watch.stage("alerts"):
             report_url = stages.report_link(out, config.profile.name, stages.night_date(night))
-            plan = queue_alerts(store, config, night, changes, notices, score, report_url)
+            plan = queue_alerts(store, config, night, changes, notices, score, report_url, send)
             delivery = deliver_alerts(store, config, send)
         summary = write_outputs(out, config, night, quote(result), frames, quote(findings), notices, score, changes,
                                 store, plan, delivery, quote(watch))

@@ -4,7 +4,10 @@ For a single machine without a work pool: the process stays in the foreground an
 when its schedule comes, reporting to the Prefect server of PREFECT_API_URL (start one with
 ``prefect server start``). Several machines or several portals: see deployments/README.md.
 
-    python -m flows.serve [--profile PATH ...] [--out DIR] [--db URL]
+    python -m flows.serve [--profile PATH ...] [--out DIR] [--db URL] [--dry-run]
+
+Each night queues its alerts to be sent, and the morning delivery sends them over the Slack and
+SMTP settings of this process's environment; ``--dry-run`` writes them to the night folders only.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ NIGHTLY_CRON = "30 1 * * *"
 MORNING_CRON = "5 7 * * 1-5"
 
 
-def deployments(profiles: list[str], out: str, db: str | None) -> list:
-    """One nightly deployment per profile and one morning delivery for all of them."""
+def deployments(profiles: list[str], out: str, db: str | None, send: bool = True) -> list:
+    """One nightly deployment per profile and one morning delivery for all of them. With ``send``
+    the nights queue their alerts for the delivery; without, they only write them (dry run)."""
     from prefect.schedules import Cron
 
     from flows.alerts import deliver_outbox
@@ -31,7 +35,7 @@ def deployments(profiles: list[str], out: str, db: str | None) -> list:
 
     served = [nightly_audit.to_deployment(name=f"{load_profile(p).name}-serve",
                                           schedules=[Cron(NIGHTLY_CRON, timezone=TIMEZONE)],
-                                          parameters={"profile": p, "out": out, "db": db})
+                                          parameters={"profile": p, "out": out, "db": db, "send": send})
               for p in profiles]
     served.append(deliver_outbox.to_deployment(name="deliver-alerts-serve",
                                                schedules=[Cron(MORNING_CRON, timezone=TIMEZONE)],
@@ -64,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=os.environ.get("PORTALWATCH_OUT") or "out",
                         help="folder of the night folders (default: PORTALWATCH_OUT, else out)")
     parser.add_argument("--db", default=None, help="store URL (default: PORTALWATCH_DB, else out/portalwatch.sqlite3)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="write each night's alerts to its folder only; queue nothing to send")
     args = parser.parse_args(argv)
     profiles = [str(Path(p).resolve()) for p in (args.profile or [DEFAULT_PROFILE])]
     out = str(Path(args.out).resolve())
@@ -74,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     except PortalwatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    serve(*deployments(profiles, out, args.db))
+    serve(*deployments(profiles, out, args.db, send=not args.dry_run))
 
 
 if __name__ == "__main__":

@@ -209,3 +209,38 @@ def test_smtp_down_then_every_email_delivered_once(tmp_path, nights, config):
         store.dispose()
     assert back.sent >= len(emails) and again.sent == 0
     assert len(mailbox.envelopes) == len(emails), "each e-mail once"
+
+
+def test_the_morning_delivery_holds_messages_on_public_holidays_and_weekends(tmp_path, nights, config):
+    """The schedule fires Monday to Friday at 07:05; on National Day (Friday 02/09/2022) and on the
+    weekend after it the messages wait, and the Monday morning sends them. Ops sending by hand
+    (`portalwatch alerts send`) are not held."""
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    result = nights[1]
+    stages.plan_and_queue(store, config, result.date, record(store, config, result), [], None, None)
+    emails = [m for m in store.messages() if m["channel"] == "email"]
+    assert emails
+    mailbox = Mailbox()
+    smtp = LoopbackController(mailbox, hostname="127.0.0.1", port=0, server_hostname="localhost")
+    smtp.start()
+    try:
+        sender = EmailSender("127.0.0.1", smtp.port, security="none", sender="giamsat@vungtau.baria-vungtau.gov.vn")
+
+        def morning(day: int, **kwargs):
+            return deliver(store, config.profile.name, slack=None, email=sender, policy=config.profile.policy,
+                           now=_morning(dt.date(2022, 9, day)), **kwargs)
+
+        for day in (2, 3):                                   # National Day, then a Saturday
+            held = morning(day, working_days_only=True)
+            assert held.sent == 0 and held.waiting == len(store.pending_messages())
+            assert held.held == f"{day:02d}/09/2022 is not a working day"
+            assert not mailbox.envelopes and all(m["status"] == "pending" for m in store.messages())
+        monday = morning(5, working_days_only=True)
+        assert monday.held is None and monday.sent == len(emails) == len(mailbox.envelopes)
+
+        stages.plan_and_queue(store, config, nights[2].date, record(store, config, nights[2]), [], None, None)
+        by_hand = morning(2)                                 # not held: a person asked
+        assert by_hand.held is None and by_hand.sent > 0
+    finally:
+        smtp.stop()
+        store.dispose()

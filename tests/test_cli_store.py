@@ -65,13 +65,26 @@ def test_findings_list_and_show(out):
     assert missing.exit_code == 1 and "no single finding has a key starting with 'zzzz'" in missing.output
 
 
-def test_alerts_send_dry_run_marks_the_outbox_written(out):
+def _outbox(folder):
+    store = open_store(stages.store_url(folder))
+    try:
+        return [(m["id"], m["status"]) for m in store.messages()]
+    finally:
+        store.dispose()
+
+
+def test_alerts_send_dry_run_counts_what_waits_and_changes_nothing(out, monkeypatch):
+    before = _outbox(out)
+    assert before and {status for _, status in before} == {"pending"}
     result = CliRunner().invoke(app, ["alerts", "send", "--dry-run", "--profile", str(PROFILE_PATH), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    sent = int(result.output.split(" delivered")[0])
-    assert sent > 0 and "0 waiting, 0 refused" in result.output
-    again = CliRunner().invoke(app, ["alerts", "send", "--dry-run", "--profile", str(PROFILE_PATH), "--out", str(out)])
-    assert again.output.startswith("0 delivered"), "each message once"
+    assert result.output.strip() == f"dry run: {len(before)} waiting in the outbox, none sent"
+    assert _outbox(out) == before, "a dry run leaves every message pending"
+    for name in ("PORTALWATCH_SLACK_TOKEN", "PORTALWATCH_SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    sent = CliRunner().invoke(app, ["alerts", "send", "--profile", str(PROFILE_PATH), "--out", str(out)])
+    assert sent.exit_code == 0, sent.output
+    assert sent.output.startswith(f"0 delivered, {len(before)} waiting, 0 refused"), "no channel: they wait"
 
 
 @pytest.mark.parametrize("verb", [["findings", "list"], ["findings", "show", "abc"],

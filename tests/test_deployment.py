@@ -214,8 +214,11 @@ def test_make_serve_schedules_each_portal_nightly_and_the_delivery_on_working_da
     for name, cron in (("vungtau-2022-serve", "30 1 * * *"), ("phuong-vung-tau-2025-serve", "30 1 * * *"),
                        ("deliver-alerts-serve", "5 7 * * 1-5")):
         assert [(s.schedule.cron, s.schedule.timezone) for s in served[name].schedules] == [(cron, "Asia/Ho_Chi_Minh")]
-    assert served["vungtau-2022-serve"].parameters == {"profile": profiles[0], "out": str(tmp_path), "db": None}
+    assert served["vungtau-2022-serve"].parameters == {"profile": profiles[0], "out": str(tmp_path), "db": None,
+                                                       "send": True}, "the nights queue what the morning sends"
     assert served["deliver-alerts-serve"].parameters["profiles"] == profiles
+    dry = {d.name: d for d in deployments(profiles, str(tmp_path), None, send=False)}
+    assert dry["phuong-vung-tau-2025-serve"].parameters["send"] is False
 
 
 @pytest.mark.parametrize("args, code, message", [

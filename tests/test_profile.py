@@ -124,6 +124,15 @@ def test_render_pace_is_read_and_defaults_to_none(tmp_path):
     assert (plain.render.delay_s, plain.render.http_concurrency) == (0.0, None)
 
 
+def test_quiet_hours_default_to_the_night_and_can_be_turned_off(tmp_path):
+    assert load_profile(_write(tmp_path, MINIMAL)).policy.quiet_hours == ("21:00", "07:00")
+    own = load_profile(_write(tmp_path, MINIMAL + 'policy:\n  quiet_hours: "22:30-06:00"\n'))
+    assert own.policy.quiet_hours == ("22:30", "06:00")
+    assert load_profile(_write(tmp_path, MINIMAL + 'policy:\n  quiet_hours: "off"\n')).policy.quiet_hours is None
+    with pytest.raises(ProfileError, match=r"key 'policy.quiet_hours': expected 'HH:MM-HH:MM' or 'off'"):
+        load_profile(_write(tmp_path, MINIMAL + 'policy:\n  quiet_hours: "never"\n'))
+
+
 def test_missing_profile_file(tmp_path):
     with pytest.raises(ProfileError, match=r"nope.yaml: file not found"):
         load_profile(tmp_path / "nope.yaml")

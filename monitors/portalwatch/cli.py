@@ -102,8 +102,12 @@ def _print_summary(summary: dict) -> None:
     console.print(f"Alert texts: {summary['alerts_dir']}/")
     console.print(f"Data Docs:   {summary['data_docs']}")
     delivery = summary.get("delivery") or {}
-    if delivery:
-        console.print(f"Alerts:      {delivery['sent']} delivered or written, {delivery['waiting']} waiting, "
+    if delivery.get("dry_run"):
+        waiting = (f"; {delivery['waiting']} queued by nights run with --send wait in the outbox "
+                   f"(portalwatch alerts send)" if delivery["waiting"] else "")
+        console.print(f"Alerts:      dry run: {delivery.get('written', 0)} messages written, none sent{waiting}")
+    elif delivery:
+        console.print(f"Alerts:      {delivery['sent']} delivered, {delivery['waiting']} waiting, "
                       f"{delivery['failed']} refused")
     if summary.get("seconds"):
         from .timing import describe
@@ -316,7 +320,8 @@ _OUT = typer.Option(Path("out"), "--out", "-o", envvar="PORTALWATCH_OUT", help="
 @alerts_app.command("send")
 def alerts_send(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="Portal profile (YAML)."),
                 out: Path = _OUT, db: Optional[str] = _DB,
-                send: bool = typer.Option(True, "--send/--dry-run", help="Deliver, or mark as written only.")) -> None:
+                send: bool = typer.Option(True, "--send/--dry-run",
+                                          help="Deliver, or only count what waits (changes nothing).")) -> None:
     """Deliver what waits in the outbox (after quiet hours, or once Slack or SMTP is back)."""
     with _user_errors():
         from . import night as stages
@@ -325,7 +330,10 @@ def alerts_send(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p",
         store = _open_store(out, db)
         report = stages.deliver_alerts(store, config, send=send)
         store.dispose()
-        typer.echo(f"{report.sent} delivered, {report.waiting} waiting, {report.failed} refused")
+        if report.dry_run:
+            typer.echo(f"dry run: {report.waiting} waiting in the outbox, none sent")
+        else:
+            typer.echo(f"{report.sent} delivered, {report.waiting} waiting, {report.failed} refused")
         for problem in report.problems:
             typer.echo(f"  {problem}", err=True)
 

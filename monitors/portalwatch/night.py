@@ -371,7 +371,8 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
                   "units_scored": len(score.scored),
                   "not_scored": {u.unit_id: u.not_read for u in score.not_scored}},
         "delivery": ({"sent": delivery.sent, "waiting": delivery.waiting, "failed": delivery.failed,
-                      "problems": delivery.problems} if delivery is not None else None),
+                      "problems": delivery.problems, "dry_run": delivery.dry_run,
+                      "written": len(messages) if delivery.dry_run else 0} if delivery is not None else None),
         "store": ({"already_recorded": True} if changes is None or changes.already_recorded else
                   {"already_recorded": False, "run_id": changes.run_id, "opened": len(changes.opened),
                    "reopened": len(changes.reopened), "resolved": len(changes.resolved),
@@ -475,9 +476,13 @@ def record_night(store: Any, run_id: int, config: Config, night: dt.date, result
 
 
 def plan_and_queue(store: Any, config: Config, night: dt.date, changes: Any, notices: list, score: Any,
-                   report_url: str | None):
+                   report_url: str | None, send: bool = True):
     """Decide tonight's messages from the store and queue them (once: a night recorded before queues
-    nothing more). Returns the plan, or None for a night already recorded."""
+    nothing more). Returns the plan, or None for a night already recorded.
+
+    Without ``send`` (a dry run) they are queued as written: the night's alerts/ files are their
+    delivery, and no later run sends them. Messages that earlier nights queued to send are left
+    pending either way."""
     from .alerts.outbox import outbox_messages
     from .alerts.policy import plan_alerts
 
@@ -487,17 +492,21 @@ def plan_and_queue(store: Any, config: Config, night: dt.date, changes: Any, not
     plan = plan_alerts(store.list_findings(portal, status="all"), night, config.profile.policy, config.registry,
                        config.profile.title, notices=notices, portal=portal, score=score, report_url=report_url)
     store.queue_messages(portal, night, outbox_messages(plan, config.registry, portal, night, changes.take),
-                         notified=plan.notified, escalated=plan.escalated)
+                         notified=plan.notified, escalated=plan.escalated,
+                         status="pending" if send else "dry-run")
     return plan
 
 
-def deliver_alerts(store: Any, config: Config, *, send: bool, now: dt.datetime | None = None):
-    """Deliver what waits in the outbox: for real with ``send``, else mark it written (dry run)."""
+def deliver_alerts(store: Any, config: Config, *, send: bool, now: dt.datetime | None = None,
+                   working_days_only: bool = False):
+    """Deliver what waits in the outbox with ``send``; without, send nothing and leave it waiting.
+
+    ``working_days_only`` (the scheduled morning delivery) holds it on weekends and public holidays."""
     from .alerts.outbox import deliver, senders_from_env
 
     slack, email = senders_from_env() if send else (None, None)
     return deliver(store, config.profile.name, slack=slack, email=email, policy=config.profile.policy,
-                   now=now or dt.datetime.now(PORTAL_TZ), dry_run=not send)
+                   now=now or dt.datetime.now(PORTAL_TZ), dry_run=not send, working_days_only=working_days_only)
 
 
 def night_problem(summary: dict[str, Any]) -> PortalwatchError | None:
@@ -566,7 +575,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
             store.prune_snapshots(settings.snapshot_retention_days, today=night)
         with watch.stage("alerts"):
             plan = plan_and_queue(store, config, night, changes, notices, score,
-                                  report_link(out_dir, config.profile.name, night, settings))
+                                  report_link(out_dir, config.profile.name, night, settings), send)
             delivery = deliver_alerts(store, config, send=send, now=clock)
         with watch.stage("outputs"):
             history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)

@@ -4,7 +4,9 @@ Messages are rendered once and queued in the store with an idempotency key per r
 and night, so a night replayed queues nothing twice and a message is delivered at most once. What
 cannot be delivered (Slack or SMTP down) stays pending and goes out on a later run; a permanent
 refusal (invalid credentials, unknown channel) is marked failed and reported to ops. Nothing is
-sent during quiet hours or a maintenance window: it waits in the outbox.
+sent during quiet hours or a maintenance window: it waits in the outbox. The scheduled morning
+delivery also holds it on a weekend or a public holiday (the ``holidays`` calendar), for the next
+working-day morning, when the units read their messages.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from ..errors import DeliveryError
 from ..profile.registry import Registry, Routes
 from ..profile.schema import PolicyRules
+from ..workdays import is_working_day
 from .policy import AlertPlan
 from .render import (render_ops_html, render_ops_slack, render_ops_text, render_unit_html, render_unit_slack,
                      render_unit_text, render_vp_html, render_vp_slack, render_vp_text)
@@ -122,6 +125,8 @@ class DeliveryReport:
     waiting: int = 0          # left pending: quiet time, or a retryable failure
     failed: int = 0           # refused for good
     problems: list[str] = field(default_factory=list)
+    dry_run: bool = False     # nothing was sent: tonight's messages are the files of the night's alerts/
+    held: str | None = None   # why nothing was tried: quiet hours, a maintenance window, a day off
 
 
 def senders_from_env() -> tuple[Any, Any]:
@@ -141,17 +146,22 @@ def senders_from_env() -> tuple[Any, Any]:
 
 
 def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRules, now: dt.datetime,
-            dry_run: bool = False) -> DeliveryReport:
-    """Send what is pending in the outbox (oldest first). In a dry run, pending messages are marked
-    as written (the files are the delivery) and nothing leaves the machine."""
-    report = DeliveryReport()
+            dry_run: bool = False, working_days_only: bool = False) -> DeliveryReport:
+    """Send what is pending in the outbox (oldest first).
+
+    A dry run sends nothing and changes nothing: what is pending was queued by a night run with
+    ``--send`` and still waits for a real delivery (a dry-run night queues its own messages as
+    already written, :func:`~portalwatch.night.plan_and_queue`); the report counts it as waiting."""
+    report = DeliveryReport(dry_run=dry_run)
     pending = store.pending_messages(portal)
     if dry_run:
-        for message in pending:
-            store.mark_message(message["id"], "dry-run")
-        report.sent = len(pending)
+        report.waiting = len(pending)
         return report
     if in_quiet_time(now, policy):
+        report.held = "quiet hours or a maintenance window"
+    elif working_days_only and not is_working_day(now.date()):
+        report.held = f"{now:%d/%m/%Y} is not a working day"
+    if report.held:
         report.waiting = len(pending)
         return report
     for message in pending:

@@ -17,7 +17,7 @@ from ..errors import ProfileError
 from ..extract.processors import build_processor
 from ..urls import http_url
 from .reader import Reader
-from .schema import (DEFAULT_PLACEHOLDERS, DIRECTORY, DIRECTORY_FIELDS, UNIT_FIELDS, UNIT_PAGE, CheckRules, ContactRules, PolicyRules, SECTION_DUTIES, SECTION_FIELDS, SectionRule,
+from .schema import (DEFAULT_PLACEHOLDERS, DEFAULT_QUIET_HOURS, DIRECTORY, DIRECTORY_FIELDS, UNIT_FIELDS, UNIT_PAGE, CheckRules, ContactRules, PolicyRules, SECTION_DUTIES, SECTION_FIELDS, SectionRule,
                      FieldSpec, LinkSpec, PageSpec, Profile, RenderRules)
 from .yamlio import load_yaml
 
@@ -130,12 +130,14 @@ def _policy(reader: Reader) -> PolicyRules:
     for key, value in (("deadline_working_days", days), ("reminder_every_working_days", every)):
         if value < 1:
             raise reader.fail("expected a whole number of at least 1", key)
-    quiet = None
+    quiet: tuple[str, str] | None = DEFAULT_QUIET_HOURS
     raw_quiet = reader.get("quiet_hours", str, None)
-    if raw_quiet:
+    if raw_quiet is not None and raw_quiet.strip().lower() == "off":
+        quiet = None
+    elif raw_quiet is not None:
         parts = [p.strip() for p in raw_quiet.split("-")]
         if len(parts) != 2:
-            raise reader.fail(f"expected 'HH:MM-HH:MM', found {raw_quiet!r}", "quiet_hours")
+            raise reader.fail(f"expected 'HH:MM-HH:MM' or 'off', found {raw_quiet!r}", "quiet_hours")
         quiet = (_clock(reader, "quiet_hours", parts[0]), _clock(reader, "quiet_hours", parts[1]))
     windows = []
     for index, item in enumerate(reader.get("maintenance", list, [])):

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..extract.processors import Processor
 
 __all__ = ["FieldSpec", "LinkSpec", "PageSpec", "ContactRules", "CheckRules", "RenderRules",
-           "Profile", "PolicyRules", "SectionRule", "SECTION_FIELDS", "SECTION_DUTIES", "DEFAULT_PLACEHOLDERS", "UNIT_PAGE", "DIRECTORY", "UNIT_FIELDS", "DIRECTORY_FIELDS"]
+           "Profile", "PolicyRules", "SectionRule", "SECTION_FIELDS", "SECTION_DUTIES", "DEFAULT_PLACEHOLDERS", "DEFAULT_QUIET_HOURS", "UNIT_PAGE", "DIRECTORY", "UNIT_FIELDS", "DIRECTORY_FIELDS"]
 
 #: Page types whose records become the ``units`` and ``directory`` DataFrames.
 UNIT_PAGE = "unit_page"
@@ -115,6 +115,10 @@ class SectionRule:
         return "schedule" if self.duty == "current_week" else "draft"
 
 
+#: When nothing is sent unless a profile says otherwise: the evening and the night.
+DEFAULT_QUIET_HOURS = ("21:00", "07:00")
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyRules:
     """How units are chased: deadlines and reminders in working days (alerts and reports read it)."""
@@ -122,7 +126,9 @@ class PolicyRules:
     deadline_working_days: int = 5          # Law on Access to Information 2016, Art. 18(4): 5 working days
     reminder_every_working_days: int = 3
     escalate_after_deadline: bool = True
-    quiet_hours: tuple[str, str] | None = None      # ("22:00", "06:30"): nothing is sent in between
+    #: Nothing is sent in between (the nightly audit runs at 01:30: units are not messaged at night);
+    #: None (``quiet_hours: "off"``) sends at any hour.
+    quiet_hours: tuple[str, str] | None = DEFAULT_QUIET_HOURS
     maintenance: tuple[tuple[str, str], ...] = ()   # (from, to) ISO date-times: nothing is sent
 
 

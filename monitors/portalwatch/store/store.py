@@ -274,12 +274,15 @@ class Store:
     # -- alerts -----------------------------------------------------------------------------------
 
     def queue_messages(self, portal: str, night: dt.date, messages: list[dict[str, Any]], *,
-                       notified: Iterable[str] = (), escalated: Iterable[str] = ()) -> int:
+                       notified: Iterable[str] = (), escalated: Iterable[str] = (), status: str = "pending") -> int:
         """Put tonight's messages in the outbox and mark what they tell, in one transaction.
 
         Each message has an ``idempotency_key`` (portal, night, recipient, channel, address): a night
-        queued twice queues nothing more, so a recipient is told once per night.
+        queued twice queues nothing more, so a recipient is told once per night. ``status`` "dry-run"
+        keeps a dry run's messages as written (their files are the delivery): never sent later.
         """
+        if status not in ("pending", "dry-run"):
+            raise ValueError(f"a message is queued pending or dry-run, not {status!r}")
         now = dt.datetime.now(dt.timezone.utc)
         queued = 0
         with self._begin() as conn:
@@ -289,8 +292,9 @@ class Store:
             for message in messages:
                 if message["idempotency_key"] in existing:
                     continue
-                conn.execute(insert(outbox).values(portal=portal, night=night, status="pending", attempts=0,
-                                                   created_at=now, **{k: _nfc(v) for k, v in message.items()}))
+                conn.execute(insert(outbox).values(portal=portal, night=night, status=status, attempts=0,
+                                                   created_at=now, sent_at=now if status == "dry-run" else None,
+                                                   **{k: _nfc(v) for k, v in message.items()}))
                 queued += 1
             if queued or not messages:
                 for key in notified:
