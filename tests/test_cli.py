@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -72,7 +74,7 @@ def test_bad_environment_setting_is_named(tmp_path):
                              "--now", "2022-06-13", "--base-url", "http://127.0.0.1:9/"], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert "PORTALWATCH_SNAPSHOT_DAYS='thirty': expected a whole number >= 0" in result.stderr
+    assert "PORTALWATCH_SNAPSHOT_DAYS='thirty': expected a whole number from 0 to 36500" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -138,3 +140,63 @@ def test_portalwatch_out_is_the_default_out(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 5
     assert f"no store at {tmp_path / 'kết quả' / 'portalwatch.sqlite3'}" in " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("now, message", [
+    ("0001-01-01", "--now expects a date from 2000-01-01 to 2099-12-31, found '0001-01-01'"),
+    ("9999-12-31", "--now expects a date from 2000-01-01 to 2099-12-31, found '9999-12-31'"),
+    ("2022-06-13garbage", "--now expects a date YYYY-MM-DD, found '2022-06-13garbage'"),
+    ("2022-06-13T99:99", "--now expects a date YYYY-MM-DD, found '2022-06-13T99:99'"),
+])
+def test_a_date_out_of_range_or_with_junk_is_refused_before_the_night(tmp_path, now, message):
+    result = _cli("run", "--no-prefect", "--now", now, "--out", str(tmp_path), "--base-url", "http://127.0.0.1:9/")
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == [], "no store, no night folder"
+
+
+def test_night_date_reads_a_date_or_an_iso_date_and_time():
+    import datetime as dt
+
+    from portalwatch.night import night_date
+
+    assert night_date("2022-06-13") == dt.date(2022, 6, 13)
+    assert night_date("2022-06-13T01:30") == dt.date(2022, 6, 13)
+    assert night_date("2022-06-12T20:00:00+00:00") == dt.date(2022, 6, 13), "03:00 the next day in Vietnam"
+
+
+def test_an_output_folder_that_cannot_be_written_stops_the_night_before_the_crawl(tmp_path):
+    """Told before anything is fetched or recorded, not by a traceback after the store kept the night."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    db = tmp_path / "store.sqlite3"
+    result = _cli("run", "--no-prefect", "--now", "2022-06-13", "--out", str(blocker / "out"),
+                  "--db", f"sqlite:///{db}", "--base-url", "http://127.0.0.1:9/")
+    assert result.returncode == 2, result.stderr
+    assert f"the output folder {blocker / 'out' / 'vungtau-2022'} cannot be written" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+    from portalwatch.store import open_store
+
+    store = open_store(f"sqlite:///{db}")
+    try:
+        assert store.runs() == [], "no night was begun"
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"PORTALWATCH_SMTP_HOST": "127.0.0.1", "PORTALWATCH_SMTP_PORT": "abc"},
+     "PORTALWATCH_SMTP_PORT='abc': expected a whole number from 1 to 65535"),
+    ({"PORTALWATCH_SMTP_HOST": "127.0.0.1", "PORTALWATCH_SMTP_SECURITY": "bogus"},
+     "PORTALWATCH_SMTP_SECURITY='bogus': expected one of starttls, ssl, none"),
+    ({"PORTALWATCH_SLACK_TOKEN": "xoxb-1", "PORTALWATCH_SLACK_BASE_URL": "notaurl"},
+     "PORTALWATCH_SLACK_BASE_URL='notaurl': expected an http(s) address"),
+])
+def test_a_malformed_delivery_setting_stops_a_send_night_before_the_crawl(tmp_path, env, message):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PORTALWATCH_SMTP", "PORTALWATCH_SLACK"))}
+    result = subprocess.run([sys.executable, "-m", "portalwatch.cli", "run", "--no-prefect", "--send", "--now",
+                             "2022-06-13", "--out", str(tmp_path), "--base-url", "http://127.0.0.1:9/"],
+                            env={**environ, **env}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert message in " ".join(result.stderr.split()) and "Traceback" not in result.stderr
+    assert not (tmp_path / "vungtau-2022").exists(), "nothing was fetched or written"

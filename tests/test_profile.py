@@ -111,6 +111,50 @@ def test_minimal_profile_loads(tmp_path):
     pytest.param(lambda t: t + "pages: {}\n", r"profile.yaml:\d+: invalid YAML: .*duplicate key 'pages'",
                  id="duplicate-key"),
     pytest.param(lambda t: t.replace('name: test', 'name: [test'), r"profile.yaml:\d+: invalid YAML", id="bad-yaml"),
+    pytest.param(lambda t: t.replace('name: test', 'name: "../../escape"'),
+                 r"profile.yaml:1, key 'name': expected 1 to 64 letters, digits.*found '../../escape'", id="name-path"),
+    pytest.param(lambda t: t.replace('name: test', 'name: ""'), r"profile.yaml:1, key 'name': expected 1 to 64",
+                 id="name-empty"),
+    pytest.param(lambda t: t.replace('name: test', 'name: ".."'), r"key 'name': expected 1 to 64", id="name-dots"),
+    pytest.param(lambda t: t.replace('name: test', 'name: "vung tau/2022"'), r"key 'name': expected 1 to 64",
+                 id="name-slash"),
+    pytest.param(lambda t: t.replace('name: test', f'name: {"x" * 65}'), r"key 'name': expected 1 to 64",
+                 id="name-too-long"),
+    pytest.param(lambda t: t + "contacts:\n  region: ZZ\n",
+                 r"profile.yaml:\d+, key 'contacts.region': unknown phone region 'ZZ'", id="unknown-region"),
+    pytest.param(lambda t: t + "contacts:\n  region: vn\n",
+                 r"key 'contacts.region': unknown phone region 'vn'; did you mean 'VN'\?", id="lowercase-region"),
+    pytest.param(lambda t: t + 'contacts:\n  area_codes: ["abc"]\n',
+                 r"key 'contacts.area_codes': expected area codes as digits without the leading 0, found 'abc'",
+                 id="area-code-letters"),
+    pytest.param(lambda t: t + 'contacts:\n  area_codes: ["0254"]\n',
+                 r"key 'contacts.area_codes': expected area codes as digits without the leading 0, found '0254'",
+                 id="area-code-leading-zero"),
+    pytest.param(lambda t: t + 'contacts:\n  old_area_codes: {"64": "x254"}\n',
+                 r"key 'contacts.old_area_codes': expected area codes as digits", id="old-area-code-letters"),
+    pytest.param(lambda t: t + 'contacts:\n  email_domains: ["not a domain!!"]\n',
+                 r"key 'contacts.email_domains': expected a domain name .*found 'not a domain!!'", id="bad-domain"),
+    pytest.param(lambda t: t + 'contacts:\n  email_domains: ["@baria-vungtau.gov.vn"]\n',
+                 r"key 'contacts.email_domains': expected a domain name", id="domain-with-at"),
+    pytest.param(lambda t: t + 'contacts:\n  email_domains: ["gov..vn"]\n',
+                 r"key 'contacts.email_domains': expected a domain name", id="domain-empty-label"),
+    pytest.param(lambda t: t + "checks:\n  unit_page_max_age_working_days: -5\n",
+                 r"key 'checks.unit_page_max_age_working_days': expected a whole number of at least 1",
+                 id="negative-max-age"),
+    pytest.param(lambda t: t + "checks:\n  unit_page_max_age_working_days: 0\n",
+                 r"key 'checks.unit_page_max_age_working_days': expected a whole number of at least 1",
+                 id="zero-max-age"),
+    pytest.param(lambda t: t + 'dates:\n  formats: ["%d/%m/%Y", "%Q/%m"]\n',
+                 r"key 'dates.formats': the date format '%Q/%m' cannot read a date .*bad directive",
+                 id="bad-date-directive"),
+    pytest.param(lambda t: t + 'dates:\n  formats: ["%d/%m/%"]\n',
+                 r"key 'dates.formats': the date format '%d/%m/%' cannot read a date", id="stray-percent"),
+    pytest.param(lambda t: t + 'dates:\n  formats: ["%d/%m"]\n',
+                 r"key 'dates.formats': the date format '%d/%m' does not read a whole date", id="date-without-year"),
+    pytest.param(lambda t: t + 'policy:\n  maintenance: [{from: "2022-06-20 06:00", to: "2022-06-20 00:00"}]\n',
+                 r"key 'policy.maintenance\[0\].to': the window must end after it starts", id="maintenance-reversed"),
+    pytest.param(lambda t: t + 'policy:\n  maintenance: [{from: "2022-06-20 06:00", to: "2022-06-20 06:00"}]\n',
+                 r"key 'policy.maintenance\[0\].to': the window must end after it starts", id="maintenance-empty"),
 ])
 def test_malformed_profiles_are_named(tmp_path, edit, message):
     with pytest.raises(ProfileError, match=message):
@@ -136,3 +180,34 @@ def test_quiet_hours_default_to_the_night_and_can_be_turned_off(tmp_path):
 def test_missing_profile_file(tmp_path):
     with pytest.raises(ProfileError, match=r"nope.yaml: file not found"):
         load_profile(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("name", ["vungtau-2022", "phuong-vung-tau-2025", "p7", "Ward_7.v2", "x" * 64])
+def test_a_slug_is_a_valid_name(tmp_path, name):
+    assert load_profile(_write(tmp_path, MINIMAL.replace("name: test", f"name: {name}"))).name == name
+
+
+def test_contact_and_date_rules_that_are_well_formed_load(tmp_path):
+    profile = load_profile(_write(tmp_path, MINIMAL + """\
+contacts:
+  region: VN
+  area_codes: ["254", "28"]
+  old_area_codes: {"64": "254"}
+  email_domains: ["Baria-Vungtau.gov.vn", "hochiminhcity.gov.vn"]
+checks:
+  unit_page_max_age_working_days: 1
+dates:
+  formats: ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d %H:%M", "%d/%m/%y"]
+policy:
+  maintenance: [{from: "2022-06-20 00:00", to: "2022-06-20 06:00"}]
+"""))
+    assert profile.contacts.area_codes == ("254", "28")
+    assert profile.contacts.email_domains == ("baria-vungtau.gov.vn", "hochiminhcity.gov.vn")
+    assert profile.checks.unit_page_max_age_working_days == 1
+    assert profile.date_formats == ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d %H:%M", "%d/%m/%y")
+    assert profile.policy.maintenance == (("2022-06-20T00:00:00", "2022-06-20T06:00:00"),)
+
+
+def test_both_bundled_profiles_load():
+    for folder in ("vungtau-2022", "phuong-vung-tau-2025"):
+        assert load_profile(ROOT / "profiles" / folder / "profile.yaml").name == folder

@@ -77,12 +77,52 @@ ROSTER = "unit_id,person_name,position,effective_from,effective_to,office_phone,
     (ROSTER.replace("unit_id,", "unit,"), r"roster.csv:1: missing column\(s\) unit_id"),
     (ROSTER.replace("Trần Thị Bình", ""), r"roster.csv:2, key 'person_name': empty required cell"),
     ("", r"roster.csv: the file is empty"),
+    pytest.param(ROSTER.replace("effective_to,", "effective_too,"),
+                 r"roster.csv:1: unknown column\(s\) effective_too \(expected: .*\); did you mean 'effective_to'\?",
+                 id="header-typo"),
+    pytest.param(ROSTER.replace(",email\n", ",email,email\n"), r"roster.csv:1: column\(s\) email given more than once",
+                 id="header-twice"),
+    pytest.param(ROSTER.replace("2021-07-01,,", "2021-07-01,2021-06-30,"),
+                 r"roster.csv:2, key 'effective_to': effective_to 2021-06-30 is before effective_from 2021-07-01",
+                 id="ends-before-start"),
+    pytest.param(ROSTER.replace("0912 000 171,\n", "0912 000 171,,binh@x.gov.vn\n"),
+                 r"roster.csv:2: a value in column 9, which has no header: 'binh@x.gov.vn'", id="stray-cell"),
 ])
 def test_malformed_roster_is_named(tmp_path, text, message):
     path = tmp_path / "roster.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RegistryError, match=message):
         load_roster(path, {"p7"})
+
+
+def test_roster_accepts_one_day_in_office_and_empty_trailing_cells(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(ROSTER.replace("2021-07-01,,", "2021-07-01,2021-07-01,").replace("\n", ",,\n")
+                    .replace("email,,\n", "email\n"), encoding="utf-8")
+    entry, = load_roster(path, {"p7"}).entries
+    assert entry.effective_from == entry.effective_to == dt.date(2021, 7, 1)
+
+
+@pytest.mark.parametrize("edit, message", [
+    pytest.param(lambda rows: rows[0].__setitem__(4, "effective_too"),
+                 r"roster.xlsx:1: unknown column\(s\) effective_too .*did you mean 'effective_to'", id="typo"),
+    pytest.param(lambda rows: rows[1].__setitem__(4, dt.date(2020, 1, 1)),
+                 r"roster.xlsx:2, key 'effective_to': effective_to 2020-01-01 is before", id="ends-before-start"),
+    pytest.param(lambda rows: rows[1].append("stray"), r"roster.xlsx:2: a value in column 9, which has no header",
+                 id="stray-cell"),
+])
+def test_malformed_roster_workbook_is_named(tmp_path, edit, message):
+    from openpyxl import Workbook
+
+    rows = [ROSTER.splitlines()[0].split(","),
+            ["p7", "Trần Thị Bình", "Chủ tịch", dt.date(2021, 7, 1), None, None, "0912 000 171", None]]
+    edit(rows)
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(tmp_path / "roster.xlsx")
+    with pytest.raises(RegistryError, match=message):
+        load_roster(tmp_path / "roster.xlsx", {"p7"})
 
 
 def test_roster_of_another_format_is_refused(tmp_path):
@@ -125,6 +165,13 @@ def test_registry_as_csv_and_xlsx_reads_like_the_yaml(tmp_path):
     (lambda rows: rows[0].__setitem__(5, "slak"), r"units.csv:1: unknown column\(s\) slak"),
     (lambda rows: rows[1].__setitem__(1, ""), r"units.csv:2, key 'name': empty required cell"),
     (lambda rows: rows[1].__setitem__(4, "nobody"), r"key 'units.ubnd-thanh-pho.responsible'"),
+    pytest.param(lambda rows: rows[0].__setitem__(5, "slak"),
+                 r"units.csv:1: unknown column\(s\) slak .*did you mean 'slack'", id="header-typo-hint"),
+    pytest.param(lambda rows: rows[4].__setitem__(7, "vp_office"),
+                 r"units.csv:5, key 'role': role 'vp_office' is on row \d+ \('van-phong'\) and on row 5 \('.+'\)",
+                 id="two-vp-offices"),
+    pytest.param(lambda rows: rows[2].append("extra"),
+                 r"units.csv:3: a value in column 9, which has no header: 'extra'", id="stray-cell"),
 ])
 def test_malformed_registry_sheet_is_named(tmp_path, edit, message):
     import csv

@@ -149,8 +149,13 @@ def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[s
     _quiet_environment()
     stages.night_date(now)
     load_settings()
-    stages.load_config(profile, base_url=base_url)
+    config = stages.load_config(profile, base_url=base_url)
+    if send:
+        from .alerts.outbox import senders_from_env
+
+        senders_from_env()
     open_store(stages.store_url(out, db)).dispose()
+    stages.check_out_dir(out, config)
     if prefect:
         from flows.nightly import nightly_audit
 
@@ -345,7 +350,8 @@ def findings_list(portal: Optional[str] = typer.Option(None, help="Only this por
                   category: Optional[str] = typer.Option(None, help="Only this category (missing, stale, ...)."),
                   status: str = typer.Option("active", help="active (default), open, notified, escalated, "
                                                             "resolved, or all."),
-                  min_age: Optional[int] = typer.Option(None, "--min-age", help="First seen at least N days ago."),
+                  min_age: Optional[int] = typer.Option(None, "--min-age", min=0, max=36_500,
+                                                        help="First seen at least N days ago."),
                   as_of: Optional[str] = typer.Option(None, "--as-of", help="Count ages from this date (YYYY-MM-DD)."),
                   out: Path = _OUT, db: Optional[str] = _DB) -> None:
     """List findings with their lifecycle."""

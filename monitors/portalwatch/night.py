@@ -28,6 +28,7 @@ __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise
            "make_findings", "run_notices", "night_date", "extract_sections", "kept_records", "write_outputs",
            "NightOutputs", "run_night", "gx_project", "phone_cache", "night_context", "coverage", "unit_hashes",
            "store_url", "record_night", "plan_and_queue", "deliver_alerts", "score_night", "night_problem",
+           "check_out_dir",
            "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
@@ -74,11 +75,38 @@ def night_date(now: str | dt.date | dt.datetime | None = None, option: str = "--
         return now.astimezone(PORTAL_TZ).date() if now.tzinfo else now.date()
     if isinstance(now, dt.date):
         return now
-    try:
-        return dt.date.fromisoformat(str(now)[:10])
+    from .errors import ConfigError
+
+    text = str(now).strip()
+    try:                          # a date, or an ISO date and time (a Prefect parameter may carry one)
+        day = dt.date.fromisoformat(text) if len(text) <= 10 else night_date(dt.datetime.fromisoformat(text))
     except ValueError as exc:
-        from .errors import ConfigError
         raise ConfigError(f"{option} expects a date YYYY-MM-DD, found {now!r}") from exc
+    if not EARLIEST_NIGHT <= day <= LATEST_NIGHT:
+        raise ConfigError(f"{option} expects a date from {EARLIEST_NIGHT} to {LATEST_NIGHT}, found {now!r}")
+    return day
+
+
+#: The nights a date option may name: working days and snapshot ages are counted from them.
+EARLIEST_NIGHT, LATEST_NIGHT = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+
+def check_out_dir(out_dir: str | Path, config: Config) -> Path:
+    """Make the portal's output folder and prove it can be written, before the night fetches
+    anything: a folder the night cannot write would otherwise fail it after the store has
+    recorded it. Raises :class:`~portalwatch.errors.ConfigError` naming the folder."""
+    import tempfile
+
+    from .errors import ConfigError
+
+    folder = Path(out_dir) / config.profile.name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"the output folder {folder} cannot be written: {exc.strerror or exc}") from None
+    return folder
 
 
 async def _render(profile: Profile, settings: Settings, store: Any, night: dt.date | None):
@@ -550,6 +578,10 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
     settings = settings or load_settings()
     with watch.stage("setup"):
         config = load_config(profile_path, base_url=base_url)
+        check_out_dir(out_dir, config)
+        if send:
+            from .alerts.outbox import senders_from_env
+            senders_from_env()           # a malformed Slack or SMTP variable is told before the night
         store = open_store(store_url(out_dir, db))
     try:
         with watch.stage("setup"):

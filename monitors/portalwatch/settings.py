@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-__all__ = ["Settings", "CHROMIUM_FLAGS", "MAX_PAGE_BYTES", "load_settings"]
+__all__ = ["Settings", "CHROMIUM_FLAGS", "MAX_PAGE_BYTES", "load_settings", "int_setting", "http_url_setting"]
 
 #: A bigger page is refused as "page too large": room for a large directory, while a CMS gone wrong
 #: can serve hundreds of MiB. The default of PORTALWATCH_MAX_PAGE_BYTES and of every renderer.
@@ -45,19 +45,20 @@ class Settings:
     env: dict[str, str] = field(default_factory=dict, repr=False)
 
 
-def _int(env: dict[str, str], name: str, minimum: int) -> int:
+def int_setting(env: dict[str, str], name: str, minimum: int, maximum: int) -> int:
     from .errors import ConfigError
 
     try:
         value = int(env[name])
     except ValueError:
         value = minimum - 1
-    if value < minimum:
-        raise ConfigError(f"environment variable {name}={env[name]!r}: expected a whole number >= {minimum}")
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"environment variable {name}={env[name]!r}: expected a whole number from {minimum} "
+                          f"to {maximum}")
     return value
 
 
-def _http_url(env: dict[str, str], name: str) -> str:
+def http_url_setting(env: dict[str, str], name: str) -> str:
     """An http(s) address with a host, ending in "/" so that paths join onto it."""
     from .errors import ConfigError
     from .urls import http_url
@@ -77,11 +78,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if env.get("PORTALWATCH_CHROMIUM"):
         kwargs["chromium_path"] = env["PORTALWATCH_CHROMIUM"]
     if env.get("PORTALWATCH_SNAPSHOT_DAYS"):
-        kwargs["snapshot_retention_days"] = _int(env, "PORTALWATCH_SNAPSHOT_DAYS", 0)
+        kwargs["snapshot_retention_days"] = int_setting(env, "PORTALWATCH_SNAPSHOT_DAYS", 0, 36_500)
     if env.get("PORTALWATCH_MAX_PAGE_BYTES"):
-        kwargs["max_page_bytes"] = _int(env, "PORTALWATCH_MAX_PAGE_BYTES", 1024)
+        kwargs["max_page_bytes"] = int_setting(env, "PORTALWATCH_MAX_PAGE_BYTES", 1024, 2**31 - 1)
     if env.get("PORTALWATCH_RENDER_RETRIES"):
-        kwargs["render_retries"] = _int(env, "PORTALWATCH_RENDER_RETRIES", 0)
+        kwargs["render_retries"] = int_setting(env, "PORTALWATCH_RENDER_RETRIES", 0, 20)
     if env.get("PORTALWATCH_RETRY_BACKOFF_S"):
         from .errors import ConfigError
 
@@ -93,5 +94,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             raise ConfigError(f"environment variable PORTALWATCH_RETRY_BACKOFF_S="
                               f"{env['PORTALWATCH_RETRY_BACKOFF_S']!r}: expected seconds between 0 and 300")
     if env.get("PORTALWATCH_REPORTS_URL"):
-        kwargs["reports_url"] = _http_url(env, "PORTALWATCH_REPORTS_URL")
+        kwargs["reports_url"] = http_url_setting(env, "PORTALWATCH_REPORTS_URL")
     return Settings(**kwargs)  # type: ignore[arg-type]

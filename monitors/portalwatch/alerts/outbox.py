@@ -129,19 +129,31 @@ class DeliveryReport:
     held: str | None = None   # why nothing was tried: quiet hours, a maintenance window, a day off
 
 
-def senders_from_env() -> tuple[Any, Any]:
-    """The Slack and SMTP senders the environment configures (None where it configures none)."""
-    from .email import EmailSender
+def senders_from_env(environ: dict[str, str] | None = None) -> tuple[Any, Any]:
+    """The Slack and SMTP senders the environment configures (None where it configures none).
+
+    A malformed variable raises :class:`~portalwatch.errors.ConfigError` naming it; a night run with
+    ``--send`` calls this before it fetches anything, so the mistake costs no night."""
+    from ..errors import ConfigError
+    from ..settings import http_url_setting, int_setting
+    from .email import _SECURITIES, EmailSender
     from .slack import SlackSender
 
+    env = dict(os.environ if environ is None else environ)
     slack = email = None
-    if os.environ.get("PORTALWATCH_SLACK_TOKEN"):
-        slack = SlackSender(base_url=os.environ.get("PORTALWATCH_SLACK_BASE_URL") or None)
-    if os.environ.get("PORTALWATCH_SMTP_HOST"):
-        email = EmailSender(os.environ["PORTALWATCH_SMTP_HOST"], int(os.environ.get("PORTALWATCH_SMTP_PORT", "587")),
-                            security=os.environ.get("PORTALWATCH_SMTP_SECURITY", "starttls"),  # type: ignore[arg-type]
-                            username=os.environ.get("PORTALWATCH_SMTP_USER") or None,
-                            sender=os.environ.get("PORTALWATCH_SMTP_FROM", "portalwatch@localhost"))
+    if env.get("PORTALWATCH_SLACK_TOKEN"):
+        base = (http_url_setting(env, "PORTALWATCH_SLACK_BASE_URL") if env.get("PORTALWATCH_SLACK_BASE_URL")
+                else None)
+        slack = SlackSender(env["PORTALWATCH_SLACK_TOKEN"], base_url=base)
+    if env.get("PORTALWATCH_SMTP_HOST"):
+        port = int_setting(env, "PORTALWATCH_SMTP_PORT", 1, 65_535) if env.get("PORTALWATCH_SMTP_PORT") else 587
+        security = env.get("PORTALWATCH_SMTP_SECURITY") or "starttls"
+        if security not in _SECURITIES:
+            raise ConfigError(f"environment variable PORTALWATCH_SMTP_SECURITY={security!r}: expected one of "
+                              f"{', '.join(_SECURITIES)}")
+        email = EmailSender(env["PORTALWATCH_SMTP_HOST"], port, security=security,  # type: ignore[arg-type]
+                            username=env.get("PORTALWATCH_SMTP_USER") or None,
+                            sender=env.get("PORTALWATCH_SMTP_FROM", "portalwatch@localhost"))
     return slack, email
 
 

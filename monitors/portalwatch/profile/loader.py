@@ -7,6 +7,8 @@ the line and the key.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 from cssselect import SelectorError
@@ -31,6 +33,15 @@ _KNOWN_FIELDS = {UNIT_PAGE: UNIT_FIELDS, DIRECTORY: DIRECTORY_FIELDS}
 _BLOCKABLE = ("image", "font", "media", "stylesheet", "script", "xhr", "fetch", "websocket", "other")
 
 _PROBE = Selector(text="<html><body></body></html>")
+
+#: A profile's name is a folder under the output folder: a slug, never a path.
+_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
+#: A host name: labels of letters, digits and '-' (not at either end), dots between.
+_HOST = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
+#: An area code as the profile gives it: digits without the trunk prefix 0 ("254" for 0254).
+_AREA_CODE = re.compile(r"[1-9][0-9]*")
+#: A date every format is tried on: written with the format, it must read back as itself.
+_SAMPLE_DATE = dt.datetime(2022, 6, 17)
 
 
 def _check_css(reader: Reader, key: str, css: str) -> None:
@@ -113,16 +124,12 @@ def _page(name: str, reader: Reader, page_names: list[str]) -> PageSpec:
 
 
 def _clock(reader: Reader, key: str, value: str) -> str:
-    import re
-
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         raise reader.fail(f"expected a time HH:MM, found {value!r}", key)
     return value
 
 
 def _policy(reader: Reader) -> PolicyRules:
-    import datetime as dt
-
     reader.check_keys(("deadline_working_days", "reminder_every_working_days", "escalate_after_deadline",
                        "quiet_hours", "maintenance"))
     days = reader.get("deadline_working_days", int, 5)
@@ -150,6 +157,8 @@ def _policy(reader: Reader) -> PolicyRules:
                 bounds.append(dt.datetime.fromisoformat(str(value)).isoformat())
             except ValueError as exc:
                 raise window.fail(f"expected a date-time YYYY-MM-DD HH:MM, found {value!r}", key) from exc
+        if bounds[1] <= bounds[0]:
+            raise window.fail(f"the window must end after it starts (from {bounds[0]}, to {bounds[1]})", "to")
         windows.append((bounds[0], bounds[1]))
     return PolicyRules(deadline_working_days=days, reminder_every_working_days=every,
                        escalate_after_deadline=reader.get("escalate_after_deadline", bool, True),
@@ -180,6 +189,58 @@ def _sections(reader: Reader, pages: dict[str, PageSpec]) -> tuple[SectionRule, 
         rules.append(SectionRule(page=str(name), duty=duty, responsible=item.get("responsible", str),
                                  open_status=tuple(item.str_list("open_status", ["Đang lấy ý kiến"]))))
     return tuple(rules)
+
+
+def _name(reader: Reader) -> str:
+    name = reader.get("name", str)
+    if not _NAME.fullmatch(name):
+        raise reader.fail(f"expected 1 to 64 letters, digits, '-', '_' or '.', not starting with '.' "
+                          f"(it names the portal's folder of reports), found {name!r}", "name")
+    return name
+
+
+def _contacts(reader: Reader) -> ContactRules:
+    import phonenumbers
+
+    reader.check_keys(("region", "area_codes", "old_area_codes", "email_domains"))
+    region = reader.get("region", str, "VN")
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        near = region.strip().upper()
+        hint = (f"; did you mean '{near}'?" if near in phonenumbers.SUPPORTED_REGIONS
+                else " (expected a two-letter region code such as VN)")
+        raise reader.fail(f"unknown phone region {region!r}{hint}", "region")
+    area_codes = reader.str_list("area_codes", [])
+    for code in area_codes:
+        if not _AREA_CODE.fullmatch(code):
+            raise reader.fail(f"expected area codes as digits without the leading 0, found {code!r}", "area_codes")
+    old_codes = {str(k): str(v) for k, v in reader.get("old_area_codes", dict, {}).items()}
+    for old, new in old_codes.items():
+        if not (_AREA_CODE.fullmatch(old) and _AREA_CODE.fullmatch(new)):
+            raise reader.fail(f"expected area codes as digits without the leading 0, found {old!r}: {new!r}",
+                              "old_area_codes")
+    domains = [d.lower() for d in reader.str_list("email_domains", [])]
+    for domain in domains:
+        if len(domain) > 253 or not _HOST.fullmatch(domain):
+            raise reader.fail(f"expected a domain name such as baria-vungtau.gov.vn, found {domain!r}",
+                              "email_domains")
+    return ContactRules(region=region, area_codes=tuple(area_codes), old_area_codes=old_codes,
+                        email_domains=tuple(domains))
+
+
+def _date_formats(reader: Reader) -> tuple[str, ...]:
+    reader.check_keys(("formats",))
+    formats = reader.str_list("formats", ["%d/%m/%Y"])
+    for fmt in formats:
+        try:
+            written = _SAMPLE_DATE.strftime(fmt)
+            read = dt.datetime.strptime(written, fmt)
+        except ValueError as exc:
+            raise reader.fail(f"the date format {fmt!r} cannot read a date ({exc})", "formats") from exc
+        if read.date() != _SAMPLE_DATE.date():
+            raise reader.fail(f"the date format {fmt!r} does not read a whole date ({_SAMPLE_DATE:%Y-%m-%d} "
+                              f"written as {written!r} reads back as {read:%Y-%m-%d}): it needs the day, the "
+                              f"month and the year", "formats")
+    return tuple(formats)
 
 
 def _relative(base: Path, value: str) -> Path:
@@ -214,13 +275,8 @@ def load_profile(path: str | Path) -> Profile:
     if pages[DIRECTORY].rows is None:
         raise pages_reader.sub(DIRECTORY).fail("the directory page needs 'rows' (one record per match)")
 
-    contacts = top.sub("contacts", {})
-    contacts.check_keys(("region", "area_codes", "old_area_codes", "email_domains"))
-    old_codes = {str(k): str(v) for k, v in contacts.get("old_area_codes", dict, {}).items()}
-    for old, new in old_codes.items():
-        if not (old.isdigit() and new.isdigit()):
-            raise contacts.fail(f"expected area codes as digits without the leading 0, found {old!r}: {new!r}",
-                                "old_area_codes")
+    name = _name(top)
+    contacts = _contacts(top.sub("contacts", {}))
     checks = top.sub("checks", {})
     checks.check_keys(("required", "placeholders", "unit_page_max_age_working_days", "fax_may_equal_phone",
                        "min_rows_ratio"))
@@ -239,6 +295,10 @@ def load_profile(path: str | Path) -> Profile:
         if not 0 <= ratio <= 1:
             raise reader.fail("expected a share between 0 and 1 (0 turns the check off)", "min_rows_ratio")
         return ratio
+
+    max_age = checks.get("unit_page_max_age_working_days", int, 120)
+    if max_age < 1:
+        raise checks.fail("expected a whole number of at least 1", "unit_page_max_age_working_days")
 
     render = top.sub("render", {})
     render.check_keys(("concurrency", "http_concurrency", "delay_s", "timeout_s", "block", "revalidate"))
@@ -261,30 +321,26 @@ def load_profile(path: str | Path) -> Profile:
 
     policy = _policy(top.sub("policy", {}))
     sections = _sections(top.sub("sections", {}), pages)
-    dates = top.sub("dates", {})
-    dates.check_keys(("formats",))
+    date_formats = _date_formats(top.sub("dates", {}))
     roster = top.get("roster", str, None)
     return Profile(
-        name=top.get("name", str),
-        title=top.get("title", str, top.get("name", str)),
+        name=name,
+        title=top.get("title", str, name),
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         allowed_hosts=tuple(allowed),
         pages=pages,
         registry_path=_relative(path.parent, top.get("registry", str)),
         roster_path=_relative(path.parent, roster) if roster else None,
-        contacts=ContactRules(region=contacts.get("region", str, "VN"),
-                              area_codes=tuple(contacts.str_list("area_codes", [])),
-                              old_area_codes=old_codes,
-                              email_domains=tuple(d.lower() for d in contacts.str_list("email_domains", []))),
+        contacts=contacts,
         checks=CheckRules(required=required,
                           placeholders=tuple(checks.str_list("placeholders", list(DEFAULT_PLACEHOLDERS))),
-                          unit_page_max_age_working_days=checks.get("unit_page_max_age_working_days", int, 120),
+                          unit_page_max_age_working_days=max_age,
                           fax_may_equal_phone=checks.get("fax_may_equal_phone", bool, False),
                           min_rows_ratio=_ratio(checks)),
         render=RenderRules(concurrency=concurrency, timeout_s=timeout_s, block=block,
                            revalidate=render.get("revalidate", bool, True), http_concurrency=http_concurrency,
                            delay_s=delay_s),
-        date_formats=tuple(dates.str_list("formats", ["%d/%m/%Y"])),
+        date_formats=date_formats,
         policy=policy,
         path=path,
         sections=sections,

@@ -83,21 +83,15 @@ def _split(value: object) -> list[str]:
 
 def _load_table(path: Path) -> Registry:
     """A registry as offices keep it: one row per unit; ``role`` = vp_office marks the VP office."""
-    from .roster import read_table
+    from .roster import check_header, read_table, record_of
 
     header, rows = read_table(path)
-    missing = [c for c in ("id", "name", "kind") if c not in header]
-    if missing:
-        raise RegistryError(f"missing column(s) {', '.join(missing)} (expected: {', '.join(TABLE_COLUMNS)})",
-                            path=str(path), line=1)
-    unknown = [c for c in header if c and c not in TABLE_COLUMNS]
-    if unknown:
-        raise RegistryError(f"unknown column(s) {', '.join(unknown)} (expected: {', '.join(TABLE_COLUMNS)})",
-                            path=str(path), line=1)
+    check_header(path, header, TABLE_COLUMNS, ("id", "name", "kind"))
     units: dict[str, Unit] = {}
     vp_office = None
+    vp_line = None
     for line, row in rows:
-        record = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, row)}
+        record = {h: str(v).strip() for h, v in record_of(path, header, line, row).items()}
         for column in ("id", "name", "kind"):
             if not record.get(column):
                 raise RegistryError("empty required cell", path=str(path), line=line, key=column)
@@ -107,7 +101,11 @@ def _load_table(path: Path) -> Registry:
             raise RegistryError(f"expected one of {', '.join(UNIT_KINDS)}, found {record['kind']!r}",
                                 path=str(path), line=line, key="kind")
         if record.get("role") == "vp_office":
-            vp_office = record["id"]
+            if vp_office is not None:
+                raise RegistryError(f"role 'vp_office' is on row {vp_line} ('{vp_office}') and on row {line} "
+                                    f"('{record['id']}'): one unit only is the VP office", path=str(path),
+                                    line=line, key="role")
+            vp_office, vp_line = record["id"], line
         elif record.get("role"):
             raise RegistryError(f"expected 'vp_office' or nothing, found {record['role']!r}", path=str(path),
                                 line=line, key="role")

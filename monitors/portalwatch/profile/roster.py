@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import RegistryError
 from .matching import name_key
 
-__all__ = ["RosterEntry", "Roster", "load_roster", "read_table", "ROSTER_COLUMNS"]
+__all__ = ["RosterEntry", "Roster", "load_roster", "read_table", "check_header", "record_of", "ROSTER_COLUMNS"]
 
 ROSTER_COLUMNS = ("unit_id", "person_name", "position", "effective_from", "effective_to",
                   "office_phone", "mobile", "email")
@@ -102,17 +103,41 @@ def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[object]]]]:
     raise RegistryError(f"expected a .csv or .xlsx file, found '{suffix or 'no extension'}'", path=str(path))
 
 
+def check_header(path: Path, header: list[str], columns: tuple[str, ...], required: tuple[str, ...]) -> None:
+    """Refuse a sheet whose header lacks a required column, names one twice or names an unknown one:
+    a typo in a header must not turn a column into one nobody reads."""
+    expected = f"(expected: {', '.join(columns)})"
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise RegistryError(f"missing column(s) {', '.join(missing)} {expected}", path=str(path), line=1)
+    unknown = [c for c in header if c and c not in columns]
+    if unknown:
+        near = difflib.get_close_matches(unknown[0], columns, n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        raise RegistryError(f"unknown column(s) {', '.join(unknown)} {expected}{hint}", path=str(path), line=1)
+    twice = sorted({c for c in header if c and header.count(c) > 1})
+    if twice:
+        raise RegistryError(f"column(s) {', '.join(twice)} given more than once", path=str(path), line=1)
+
+
+def record_of(path: Path, header: list[str], line: int, row: list[object]) -> dict[str, object]:
+    """The row's cells by column name; a value in a cell with no column header is refused."""
+    for index, value in enumerate(row):
+        if (index >= len(header) or not header[index]) and value not in (None, "") and str(value).strip():
+            raise RegistryError(f"a value in column {index + 1}, which has no header: {str(value).strip()!r} "
+                                f"(a stray cell, or a comma inside a value that is not quoted)",
+                                path=str(path), line=line)
+    return {h: ("" if v is None else v) for h, v in zip(header, row) if h}
+
+
 def load_roster(path: str | Path, known_units: set[str] | None = None) -> Roster:
     """Read a roster; unknown units, missing columns and bad dates are named with their row."""
     path = Path(path)
     header, rows = read_table(path)
-    missing = [c for c in _REQUIRED if c not in header]
-    if missing:
-        raise RegistryError(f"missing column(s) {', '.join(missing)} (expected: {', '.join(ROSTER_COLUMNS)})",
-                            path=str(path), line=1)
+    check_header(path, header, ROSTER_COLUMNS, _REQUIRED)
     entries = []
     for line, row in rows:
-        record = {h: ("" if v is None else v) for h, v in zip(header, row)}
+        record = record_of(path, header, line, row)
         for column in _REQUIRED:
             if not str(record.get(column, "")).strip():
                 raise RegistryError("empty required cell", path=str(path), line=line, key=column)
@@ -120,11 +145,15 @@ def load_roster(path: str | Path, known_units: set[str] | None = None) -> Roster
         if known_units is not None and unit_id not in known_units:
             raise RegistryError(f"unknown unit '{unit_id}' (not in the registry)", path=str(path), line=line,
                                 key="unit_id")
+        start = _date(record.get("effective_from"), path, line, "effective_from")
+        end = _date(record.get("effective_to"), path, line, "effective_to")
+        if start is not None and end is not None and end < start:
+            raise RegistryError(f"effective_to {end.isoformat()} is before effective_from {start.isoformat()}",
+                                path=str(path), line=line, key="effective_to")
         entries.append(RosterEntry(
             unit_id=unit_id, person_name=str(record["person_name"]).strip(),
             position=str(record["position"]).strip(),
-            effective_from=_date(record.get("effective_from"), path, line, "effective_from"),
-            effective_to=_date(record.get("effective_to"), path, line, "effective_to"),
+            effective_from=start, effective_to=end,
             office_phone=str(record.get("office_phone", "")).strip(), mobile=str(record.get("mobile", "")).strip(),
             email=str(record.get("email", "")).strip()))
     return Roster(entries=entries, path=path)
