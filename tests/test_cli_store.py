@@ -82,8 +82,9 @@ def test_alerts_send_dry_run_counts_what_waits_and_changes_nothing(out, monkeypa
     assert _outbox(out) == before, "a dry run leaves every message pending"
     for name in ("PORTALWATCH_SLACK_TOKEN", "PORTALWATCH_SMTP_HOST"):
         monkeypatch.delenv(name, raising=False)
-    sent = CliRunner().invoke(app, ["alerts", "send", "--profile", str(PROFILE_PATH), "--out", str(out)])
-    assert sent.exit_code == 0, sent.output
+    sent = CliRunner().invoke(app, ["alerts", "send", "--profile", str(PROFILE_PATH), "--out", str(out),
+                                    "--now", "2022-06-14T09:00"])
+    assert sent.exit_code == 1, sent.output
     assert sent.output.startswith(f"0 delivered, {len(before)} waiting, 0 refused"), "no channel: they wait"
 
 
@@ -156,3 +157,43 @@ def test_an_export_that_cannot_be_written_says_where(out, tmp_path):
     assert f"cannot write {blocker / 'findings.csv'}" in result.output.replace("\n", "")
     assert result.exception is None or isinstance(result.exception, SystemExit), "no traceback"
     assert blocker.read_text(encoding="utf-8") == "a file, not a folder"
+
+
+def test_a_read_command_leaves_a_database_that_holds_no_store_untouched(tmp_path):
+    """A mistyped --db that names someone else's database: refused, not given the store's tables."""
+    import sqlite3
+
+    other = tmp_path / "accounts.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT)")
+    for verb in (["findings", "list"], ["alerts", "send", "--dry-run", "--profile", str(PROFILE_PATH)]):
+        result = CliRunner().invoke(app, [*verb, "--db", f"sqlite:///{other}"])
+        assert result.exit_code == 5, result.output
+        assert f"no portalwatch store in sqlite:///{other}" in result.output.replace("\n", "")
+    with sqlite3.connect(other) as conn:
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    assert tables == ["accounts"]
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite:///:memory:"])
+def test_a_store_in_memory_is_refused_since_it_keeps_nothing(tmp_path, url):
+    result = CliRunner().invoke(app, ["run", "--no-prefect", "--now", "2022-06-13", "--out", str(tmp_path),
+                                      "--db", url, "--base-url", "http://127.0.0.1:9/"])
+    assert result.exit_code == 5, result.output
+    assert f"the store URL {url} names no file" in result.output.replace("\n", "")
+    assert not (tmp_path / "vungtau-2022").exists()
+
+
+def test_alerts_send_exits_1_when_a_message_cannot_go_and_0_when_quiet_hours_hold_it(out, monkeypatch):
+    for name in ("PORTALWATCH_SLACK_TOKEN", "PORTALWATCH_SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    waiting = len(_outbox(out))
+    args = ["alerts", "send", "--profile", str(PROFILE_PATH), "--out", str(out)]
+    held = CliRunner().invoke(app, [*args, "--now", "2022-06-14T01:30"])
+    assert held.exit_code == 0, held.output
+    assert held.output.startswith(f"0 delivered, {waiting} waiting (quiet hours or a maintenance window)")
+    morning = CliRunner().invoke(app, [*args, "--now", "2022-06-14T09:00"])
+    assert morning.exit_code == 1, morning.output
+    assert "no slack sender configured" in morning.output or "no email sender configured" in morning.output
+    bad = CliRunner().invoke(app, [*args, "--now", "14/06/2022"])
+    assert bad.exit_code == 2 and "--now expects a date and time YYYY-MM-DDTHH:MM" in bad.output

@@ -315,7 +315,7 @@ def _open_store(out: Path, db: Optional[str]):
             and parsed.database != ":memory:" and not Path(parsed.database).is_file()):
         raise StoreError(f"no store at {parsed.database}: no night was recorded there "
                          "(give the --out of the nightly runs, or --db / PORTALWATCH_DB)")
-    return open_store(url)
+    return open_store(url, create=False)
 
 
 _DB = typer.Option(None, "--db", envvar="PORTALWATCH_DB", help="Store URL (default: a SQLite file in --out).")
@@ -326,21 +326,41 @@ _OUT = typer.Option(Path("out"), "--out", "-o", envvar="PORTALWATCH_OUT", help="
 def alerts_send(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="Portal profile (YAML)."),
                 out: Path = _OUT, db: Optional[str] = _DB,
                 send: bool = typer.Option(True, "--send/--dry-run",
-                                          help="Deliver, or only count what waits (changes nothing).")) -> None:
-    """Deliver what waits in the outbox (after quiet hours, or once Slack or SMTP is back)."""
-    with _user_errors():
-        from . import night as stages
+                                          help="Deliver, or only count what waits (changes nothing)."),
+                now: Optional[str] = typer.Option(None, "--now", help="The clock for quiet hours, to replay a "
+                                                  "morning (YYYY-MM-DDTHH:MM, the portal's time zone).")) -> None:
+    """Deliver what waits in the outbox (after quiet hours, or once Slack or SMTP is back).
 
+    Exits 1 when a message could not be delivered (no Slack or SMTP configured for it, a server
+    down, a refusal): a scheduler sees it. Messages held by quiet hours are not a failure."""
+    with _user_errors():
+        import datetime as dt
+
+        from . import night as stages
+        from .errors import ConfigError
+
+        clock = None
+        if now:
+            try:
+                clock = dt.datetime.fromisoformat(now)
+            except ValueError:
+                raise ConfigError(f"--now expects a date and time YYYY-MM-DDTHH:MM, found {now!r}") from None
+            clock = clock if clock.tzinfo else clock.replace(tzinfo=stages.PORTAL_TZ)
         config = stages.load_config(profile)
         store = _open_store(out, db)
-        report = stages.deliver_alerts(store, config, send=send)
-        store.dispose()
+        try:
+            report = stages.deliver_alerts(store, config, send=send, now=clock)
+        finally:
+            store.dispose()
         if report.dry_run:
             typer.echo(f"dry run: {report.waiting} waiting in the outbox, none sent")
         else:
-            typer.echo(f"{report.sent} delivered, {report.waiting} waiting, {report.failed} refused")
+            held = f" ({report.held})" if report.held else ""
+            typer.echo(f"{report.sent} delivered, {report.waiting} waiting{held}, {report.failed} refused")
         for problem in report.problems:
             typer.echo(f"  {problem}", err=True)
+        if report.failed or report.problems:
+            raise typer.Exit(1)
 
 
 @findings_app.command("list")

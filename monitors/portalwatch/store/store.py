@@ -584,10 +584,19 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def open_store(url: str) -> Store:
-    """Connect, migrate, and return the store; :class:`StoreError` names the URL (without password)."""
+def open_store(url: str, create: bool = True) -> Store:
+    """Connect, migrate, and return the store; :class:`StoreError` names the URL (without password).
+
+    Without ``create`` (the commands that only read the store or deliver from it) a database that
+    holds no store is refused rather than given the store's tables: a mistyped ``--db`` must not
+    change someone else's database. A SQLite URL must name a file: a store in memory keeps nothing.
+    """
+    from sqlalchemy import inspect
     from sqlalchemy.exc import ArgumentError
 
+    if url.split("?", 1)[0] in ("sqlite://", "sqlite:///", "sqlite:///:memory:"):
+        raise StoreError(f"the store URL {url} names no file, and a store in memory keeps nothing: give one "
+                         f"such as sqlite:///out/portalwatch.sqlite3")
     try:
         if url.startswith("sqlite:///"):
             path = Path(url[len("sqlite:///"):])
@@ -603,6 +612,10 @@ def open_store(url: str) -> Store:
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine)
     try:
+        if not create and not inspect(engine).has_table("runs"):
+            engine.dispose()
+            raise StoreError(f"no portalwatch store in {_redact(url)}: no night was recorded there (give the "
+                             f"--out of the nightly runs, or their --db / PORTALWATCH_DB)")
         migrate(engine)
     except OperationalError as exc:
         engine.dispose()
