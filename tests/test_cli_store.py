@@ -197,3 +197,37 @@ def test_alerts_send_exits_1_when_a_message_cannot_go_and_0_when_quiet_hours_hol
     assert "no slack sender configured" in morning.output or "no email sender configured" in morning.output
     bad = CliRunner().invoke(app, [*args, "--now", "14/06/2022"])
     assert bad.exit_code == 2 and "--now expects a date and time YYYY-MM-DDTHH:MM" in bad.output
+
+
+def test_report_builds_the_workbook_and_the_index_from_the_store(out, nights, config):
+    from openpyxl import load_workbook
+
+    from portalwatch.reports.history import load_history, month_figures
+
+    result = CliRunner().invoke(app, ["report", "--profile", str(PROFILE_PATH), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    workbook = out / "vungtau-2022" / "noi-vu-2022.xlsx"
+    assert f"Home Affairs' workbook for 2022: {workbook}" in result.output.replace("\n", "")
+    store = open_store(stages.store_url(out))
+    try:
+        figures = month_figures(load_history(store, "vungtau-2022"), [u.id for u in config.registry], 2022)
+    finally:
+        store.dispose()
+    rows = list(load_workbook(workbook, read_only=True)["Năm 2022"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == [u.id for u in config.registry]
+    assert {row[0]: row[2] for row in rows} == {u: f[0]["raised"] for u, f in figures.items()}
+    assert sum(row[2] for row in rows) > 0, "the two nights raised findings"
+    html = (out / "vungtau-2022" / "index.html").read_text(encoding="utf-8")
+    assert all(nights[n].date.strftime("%d/%m/%Y") in html for n in (1, 2)) and "noi-vu-2022.xlsx" in html
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--year", "2023"], "no night of vungtau-2022 is recorded in 2023; recorded years: 2022"),
+    (["--year", "1999"], "Invalid value for '--year'"),
+])
+def test_report_names_a_year_with_no_night(out, args, message):
+    result = CliRunner().invoke(app, ["report", "--profile", str(PROFILE_PATH), "--out", str(out), *args],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code in (1, 2) and result.exit_code != 0, result.output
+    assert message in result.output.replace("\n", "")
+    assert not (out / "vungtau-2022" / "noi-vu-2023.xlsx").exists()

@@ -461,6 +461,43 @@ def findings_export(path: Path = typer.Argument(..., help="CSV file to write (UT
         typer.echo(f"{len(rows)} findings written to {path}")
 
 
+@app.command()
+def report(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="Portal profile (YAML)."),
+           year: Optional[int] = typer.Option(None, "--year", min=2000, max=2099,
+                                              help="Year of Home Affairs' workbook (default: the last night's)."),
+           out: Path = _OUT, db: Optional[str] = _DB) -> None:
+    """Build, from the store, Home Affairs' workbook for a year and the index of nightly reports.
+
+    Each night writes both; this builds them again for any recorded year (the year-end scoring, a
+    workbook lost with the output folder, a store moved to PostgreSQL), without auditing anything."""
+    with _user_errors():
+        from . import night as stages
+        from .reports.history import load_history
+        from .reports.index import write_index
+        from .reports.workbook import write_workbook
+
+        config = stages.load_config(profile)
+        portal = config.profile.name
+        store = _open_store(out, db)
+        try:
+            history = load_history(store, portal, config.profile.policy.deadline_working_days)
+        finally:
+            store.dispose()
+        years = sorted({r["night"].year for r in history.runs if r["status"] == "completed"})
+        if not years:
+            raise PortalwatchError(f"no night of {portal} is recorded in the store: run one first "
+                                   f"(portalwatch run --profile {profile})")
+        year = year or years[-1]
+        if year not in years:
+            raise PortalwatchError(f"no night of {portal} is recorded in {year}; recorded years: "
+                                   f"{', '.join(map(str, years))}")
+        folder = stages.check_out_dir(out, config)
+        workbook = write_workbook(folder / f"noi-vu-{year}.xlsx", history, config.registry, year)
+        index = write_index(folder, history, config.profile.title, workbook.name)
+        typer.echo(f"Home Affairs' workbook for {year}: {workbook}")
+        typer.echo(f"Index of nightly reports: {index}")
+
+
 @sample_app.command("serve")
 def sample_serve(scenario: str = typer.Option("vungtau-2022", help="Scenario name or YAML path."),
                  night: int = typer.Option(1, help="Scenario night to serve."),
