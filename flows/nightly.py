@@ -113,7 +113,9 @@ def write_outputs(out: str, config: stages.Config, night: str, result: Any, fram
     with stopwatch.stage("outputs"):
         history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
     outputs = stages.write_outputs(Path(out), config, stages.night_date(night), result, frames, findings, notices,
-                                   score, changes, history, plan, delivery, stopwatch)
+                                   score, changes, history, plan, delivery, stopwatch,
+                                   kept_messages=(stages.night_messages(store, config, stages.night_date(night))
+                                                  if plan is None else None))
     return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
             "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
 

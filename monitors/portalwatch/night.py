@@ -339,18 +339,21 @@ def _write_pdf(report: Path, pdf: Path) -> Path | None:
 def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, frames: Any,
                   findings: list[Any], notices: list[dict[str, Any]], score: Any, changes: Any = None,
                   history: Any = None, plan: Any = None, delivery: Any = None,
-                  stopwatch: Stopwatch | None = None) -> NightOutputs:
+                  stopwatch: Stopwatch | None = None, kept_messages: list[dict[str, Any]] | None = None
+                  ) -> NightOutputs:
     """The night's folder: findings.jsonl, frames as CSV, notices, the report and the alert texts.
 
     Files are written to temporary names and renamed, so a crash never leaves half a file. With
     ``stopwatch``, writing them is timed as its ``outputs`` stage, and summary.json gives the
-    seconds of every stage the stopwatch timed (``seconds``).
+    seconds of every stage the stopwatch timed (``seconds``). A night recorded before has no plan:
+    if its alert files are missing (its first run could not write them), they are written from the
+    outbox's ``kept_messages`` of the night.
     """
     import concurrent.futures
     import contextlib
     import json
 
-    from .alerts.outbox import write_dry_run
+    from .alerts.outbox import write_dry_run, write_kept
     from .findings.model import write_findings
     from .reports.nightly import write_nightly_report
     from .validate.gx import data_docs_index
@@ -379,7 +382,12 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
                                           night.year)
                 write_index(folder.parent, history, config.profile.title, workbook.name)
             alerts_dir = folder / "alerts"
-            messages = write_dry_run(plan, config.registry, alerts_dir) if plan is not None else []
+            if plan is not None:
+                messages = write_dry_run(plan, config.registry, alerts_dir)
+            elif kept_messages and not any(alerts_dir.glob("*.txt")):
+                messages = write_kept(kept_messages, alerts_dir)
+            else:
+                messages = []
             pdf = printing.result()
     by_category: dict[str, int] = {}
     for finding in findings:
@@ -412,6 +420,11 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.replace(folder / "summary.json")
     return NightOutputs(folder=folder, findings=findings_path, report=report, alerts=alerts_dir, summary=summary)
+
+
+def night_messages(store: Any, config: Config, night: dt.date) -> list[dict[str, Any]]:
+    """The outbox's messages of one night of the portal (every status), oldest first."""
+    return store.messages(config.profile.name, night)
 
 
 def phone_cache(out_dir: str | Path, config: Config) -> Path:
@@ -612,7 +625,8 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         with watch.stage("outputs"):
             history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
         outputs = write_outputs(Path(out_dir), config, night, result, frames, findings, notices, score, changes,
-                                history, plan, delivery, stopwatch=watch)
+                                history, plan, delivery, stopwatch=watch,
+                                kept_messages=night_messages(store, config, night) if plan is None else None)
         failpoints.hit("after_outputs")
         return outputs
     except BaseException as exc:

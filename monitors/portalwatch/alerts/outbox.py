@@ -27,7 +27,7 @@ from .policy import AlertPlan
 from .render import (render_ops_html, render_ops_slack, render_ops_text, render_unit_html, render_unit_slack,
                      render_unit_text, render_vp_html, render_vp_slack, render_vp_text)
 
-__all__ = ["outbox_messages", "write_dry_run", "deliver", "DeliveryReport", "senders_from_env", "in_quiet_time"]
+__all__ = ["outbox_messages", "write_dry_run", "write_kept", "deliver", "DeliveryReport", "senders_from_env", "in_quiet_time"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,31 @@ def write_dry_run(plan: AlertPlan, registry: Registry, folder: Path) -> list[Pat
         (folder / f"{item.recipient}.slack.json").write_text(
             json.dumps({"text": item.slack_text, "blocks": item.blocks}, ensure_ascii=False, indent=1),
             encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def write_kept(rows: list[dict[str, Any]], folder: Path) -> list[Path]:
+    """A night's messages as the outbox kept them (``rows``, one per recipient and channel), written
+    as :func:`write_dry_run` writes them: for a night run again after its files were lost (a folder
+    it could not write, a disk that filled up after the store recorded it), whose plan is not made
+    twice. A recipient with no route (ops, with a registry sheet) has no row, and so no file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    by_recipient: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        by_recipient.setdefault(row["recipient"], {})[row["channel"]] = row
+    paths = []
+    for recipient, channels in by_recipient.items():
+        email, slack = channels.get("email"), channels.get("slack")
+        first = email or slack
+        path = folder / f"{recipient}.txt"
+        path.write_text(f"Tiêu đề: {first['subject'] or ''}\n\n{first['body_text']}", encoding="utf-8")
+        if email is not None and email["body_html"]:
+            (folder / f"{recipient}.html").write_text(email["body_html"], encoding="utf-8")
+        if slack is not None:
+            (folder / f"{recipient}.slack.json").write_text(
+                json.dumps({"text": slack["body_text"], "blocks": json.loads(slack["blocks"] or "[]")},
+                           ensure_ascii=False, indent=1), encoding="utf-8")
         paths.append(path)
     return paths
 

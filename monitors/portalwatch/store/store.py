@@ -323,11 +323,13 @@ class Store:
         with self._connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def messages(self, portal: str | None = None) -> list[dict[str, Any]]:
-        """The whole outbox: the notification log."""
+    def messages(self, portal: str | None = None, night: dt.date | None = None) -> list[dict[str, Any]]:
+        """The whole outbox (the notification log), or a portal's, or one night's."""
         query = select(outbox).order_by(outbox.c.night, outbox.c.id)
         if portal:
             query = query.where(outbox.c.portal == portal)
+        if night is not None:
+            query = query.where(outbox.c.night == night)
         with self._connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
