@@ -200,3 +200,21 @@ def test_a_malformed_delivery_setting_stops_a_send_night_before_the_crawl(tmp_pa
     assert result.returncode == 2, result.stderr
     assert message in " ".join(result.stderr.split()) and "Traceback" not in result.stderr
     assert not (tmp_path / "vungtau-2022").exists(), "nothing was fetched or written"
+
+
+def test_a_chromium_setting_that_is_no_program_is_named_before_the_night(tmp_path):
+    env = {**os.environ, "PORTALWATCH_CHROMIUM": str(tmp_path / "chromium")}
+    result = subprocess.run([sys.executable, "-m", "portalwatch.cli", "run", "--no-prefect", "--out", str(tmp_path),
+                             "--now", "2022-06-13", "--base-url", "http://127.0.0.1:9/"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert f"PORTALWATCH_CHROMIUM='{tmp_path / 'chromium'}': not an executable file" in " ".join(result.stderr.split())
+    assert list(tmp_path.iterdir()) == [], "no store, no night folder"
+
+
+def test_a_base_url_with_a_query_is_refused():
+    result = _cli("profile", "check", str(ROOT / "profiles" / "vungtau-2022" / "profile.yaml"),
+                  "--base-url", "http://127.0.0.1:9/?a=1")
+    assert result.returncode == 2
+    assert "--base-url expects an http(s) URL such as http://127.0.0.1:8000/, found 'http://127.0.0.1:9/?a=1' " \
+           "(no query or fragment)" in " ".join(result.stderr.split())

@@ -501,7 +501,8 @@ def report(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help
 @sample_app.command("serve")
 def sample_serve(scenario: str = typer.Option("vungtau-2022", help="Scenario name or YAML path."),
                  night: int = typer.Option(1, help="Scenario night to serve."),
-                 host: str = typer.Option("127.0.0.1", help="Loopback address to bind."),
+                 host: str = typer.Option("127.0.0.1", help="Address to bind (default loopback; 0.0.0.0 "
+                                                            "shows it to the local network)."),
                  port: int = typer.Option(0, min=0, max=65535, help="Port (0 = a free one).")) -> None:
     """Serve the sample portal until Ctrl-C."""
     import time

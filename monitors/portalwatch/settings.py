@@ -76,7 +76,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     kwargs: dict[str, object] = {"env": env}
     if env.get("PORTALWATCH_CHROMIUM"):
-        kwargs["chromium_path"] = env["PORTALWATCH_CHROMIUM"]
+        from .errors import ConfigError
+
+        path = env["PORTALWATCH_CHROMIUM"]
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):   # told now, not by the first page
+            raise ConfigError(f"environment variable PORTALWATCH_CHROMIUM={path!r}: not an executable file")
+        kwargs["chromium_path"] = path
     if env.get("PORTALWATCH_SNAPSHOT_DAYS"):
         kwargs["snapshot_retention_days"] = int_setting(env, "PORTALWATCH_SNAPSHOT_DAYS", 0, 36_500)
     if env.get("PORTALWATCH_MAX_PAGE_BYTES"):

@@ -180,9 +180,9 @@ class Profile:
         from ..urls import http_url
 
         parts = http_url(base_url)
-        if parts is None:
+        if parts is None or parts.query or parts.fragment:   # the site's root: pages' paths join onto it
             raise ProfileError(f"--base-url expects an http(s) URL such as http://127.0.0.1:8000/, "
-                               f"found {base_url!r}")
+                               f"found {base_url!r}" + (" (no query or fragment)" if parts is not None else ""))
         host = parts.hostname or ""
         base = base_url if base_url.endswith("/") else base_url + "/"
         return replace(self, base_url=base, allowed_hosts=(host,))
