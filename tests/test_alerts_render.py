@@ -251,8 +251,8 @@ def test_vp_digest_counts_escalations_and_score():
 def test_vp_digest_says_when_units_were_not_scored():
     partial = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, score_points=10.5, score_percent=87.5,
                        score_units=(28, 30))
-    line = ("Điểm nội dung ước tính của Trang: 10,50/12 (87,5%), chấm trên 28/30 đơn vị (đơn vị không đọc được "
-            "trang trong đêm chưa được chấm)")
+    line = ("Điểm nội dung ước tính của Trang: 10,50/12 (87,5%), chấm trên 28/30 đơn vị (đơn vị mà hệ thống "
+            "không đọc được trang trong đêm chưa được chấm)")
     assert line in render_vp_text(partial)[1] and line in "\n".join(slack_texts(render_vp_slack(partial)[1]))
     none = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, score_units=(0, 30))
     assert "Điểm nội dung: đêm nay chưa chấm được" in render_vp_text(none)[1]
@@ -311,3 +311,14 @@ def test_links_escape_label_and_ampersands():
     assert slack_text("&" * 50, escaped_limit=21) == "&amp;" * 4 + "…"
     assert clean("Ph\u200bư\u202eờng 5") == "Phường 5"
     assert clean(unicodedata.normalize("NFD", "Hòa")) == "Hòa"
+
+
+def test_messages_name_the_registrys_vp_office_as_the_follow_up():
+    """A ward's VP office is not the city's: the addressee and the footer come from the registry."""
+    office = "Văn phòng HĐND và UBND phường Vũng Tàu"
+    digest = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, follow_up=office)
+    subject, text = render_vp_text(digest)
+    assert text.startswith(f"Kính gửi: {office}") and f"đầu mối theo dõi: {office}." in text
+    assert f"<strong>{office}</strong>" in render_vp_html(digest)
+    slack = "\n".join(slack_texts(render_vp_slack(digest)[1]))
+    assert f"Tin nhắn này do hệ thống portalwatch gửi tự động; đầu mối theo dõi: {office}." in slack

@@ -68,6 +68,7 @@ def test_the_report_shows_each_kind_once_with_its_count_and_the_first_examples()
         "layout_drift"], "a list reads as its items, not as Python"
     en = render_nightly_report([], registry, NIGHT, "Cổng", pages=4003, notices=NOTICES, score=score, lang="en")
     assert "… and 3,990 more of this kind" in _notice_rows(en)["unmatched_name"]
+    assert "Số trang đã kiểm tra: 4.003 ·" in vi and "Pages rendered: 4,003 ·" in en, "counts as each language writes them"
     assert '<table id="notices">' not in render_nightly_report([], registry, NIGHT, "Cổng", pages=1, notices=[],
                                                                score=score)
 
@@ -81,3 +82,10 @@ def test_the_ops_message_lists_a_few_notices_of_each_kind_and_counts_the_rest():
     assert plan.ops.lines[EXAMPLES] == ("unmatched_name: … và 3990 ghi chú khác cùng loại / and 3990 more "
                                         "(summary.json)")
     assert plan.ops.lines[-1].startswith("page_failed: url=http://127.0.0.1:8765/p2, status=503")
+
+
+def test_the_plan_names_the_registrys_vp_office_in_every_digest():
+    profile = load_profile(PROFILE_PATH)
+    registry = load_registry(profile.registry_path)
+    plan = plan_alerts([], NIGHT, profile.policy, registry, profile.title, notices=NOTICES, portal=profile.name)
+    assert plan.vp.follow_up == registry.units[registry.vp_office].name == "Văn phòng HĐND và UBND thành phố"

@@ -142,7 +142,7 @@ def test_old_number_finding_suggests_the_new_number(outcome):
     findings, _ = outcome
     finding = next(f for f in findings if f.unit_id == "u-dir" and f.subject == "Trần Văn Cũ")
     assert finding.value == "0168 9000 123"
-    assert finding.suggestion == "Đề nghị Ban biên tập sửa số điện thoại di động của Trần Văn Cũ thành 0389 000 123."
+    assert finding.suggestion == "Gửi Ban biên tập đề nghị sửa số điện thoại di động của Trần Văn Cũ thành 0389 000 123."
     assert finding.message_vi.startswith("Số điện thoại di động của Trần Văn Cũ")
 
 
@@ -151,7 +151,8 @@ def test_stale_message_counts_whole_working_days(outcome):
 
     findings, _ = outcome
     stale = next(f for f in findings if f.unit_id == _unit_id("updated-old"))
-    assert re.search(r"đã \d+ ngày làm việc\.$", stale.message_vi), stale.message_vi
+    assert re.search(r"ngày 15/01/2021, cách đây \d+ ngày làm việc\.$", stale.message_vi), stale.message_vi
+    assert stale.value == "15/01/2021", "the site's own text stays the evidence"
 
 
 def test_stale_counts_working_days(outcome):

@@ -221,7 +221,7 @@ def test_finding_carries_evidence_and_legal_basis(findings):
     assert fax.unit_name == "Ủy ban nhân dân Phường 7"   # the registry's name, not the page's
     assert fax.url == "http://portal.test/Ủy ban nhân dân Phường 7"
     assert fax.severity == "high"
-    assert "NĐ 42/2022/NĐ-CP, Điều 4 khoản 1 điểm e" in fax.legal_basis
+    assert "điểm e khoản 1 Điều 4 Nghị định số 42/2022/NĐ-CP" in fax.legal_basis
     assert fax.message_vi == 'Trang giới thiệu của Ủy ban nhân dân Phường 7 chỉ ghi "Đang cập nhật" ở mục số fax.'
     assert "fax number" in fax.message_en
     assert "Ban biên tập" in fax.suggestion

@@ -97,7 +97,7 @@ def test_the_year_sheet_has_one_row_per_registry_unit(workbook, config, scenario
     assert header[:2] == ["Mã đơn vị", "Đơn vị"]
     assert [r[0] for r in rows] == [u.id for u in config.registry] and len(rows) == 30
     assert [r[1] for r in rows] == [u.name for u in config.registry]
-    monitored = header.index("Số đêm được kiểm tra")
+    monitored = header.index("Số ngày được kiểm tra")
     assert {r[monitored] for r in rows} == {scenario.nights}
     raised = header.index("Số nội dung phát sinh")
     assert sum(r[raised] for r in rows) == sum(len(v) for v in _spells(scenario).values())
@@ -115,9 +115,9 @@ def test_a_units_year_figures_are_those_of_the_ground_truth(workbook, config, sc
     expected = _expected(scenario, config, unit_id, 0)
     assert row["Số nội dung phát sinh"] == expected["raised"]
     assert row["Số nội dung khắc phục đúng hạn"] == expected["resolved_in_time"]
-    assert row["Số ngày khắc phục (trung vị)"] == expected["median_days_to_fix"]
+    assert row["Số ngày khắc phục (trung vị, ngày theo lịch)"] == expected["median_days_to_fix"]
     assert row["Tỷ lệ ngày đạt yêu cầu"] == pytest.approx(expected["compliant_share"], abs=0.0005)
-    assert row["Số đêm được kiểm tra"] == 14
+    assert row["Số ngày được kiểm tra"] == 14
 
 
 @pytest.mark.parametrize("unit_id", UNITS)
@@ -157,4 +157,16 @@ def test_the_month_sheet_has_the_june_rows(workbook, config, scenario):
         assert row["Số nội dung phát sinh"] == expected["raised"]
         assert row["Số nội dung khắc phục đúng hạn"] == expected["resolved_in_time"]
         assert row["Tỷ lệ ngày đạt yêu cầu"] == pytest.approx(expected["compliant_share"], abs=0.0005)
-        assert row["Số đêm được kiểm tra"] == expected["monitored_days"] == 14
+        assert row["Số ngày được kiểm tra"] == expected["monitored_days"] == 14
+
+
+def test_how_each_figure_is_computed_is_told_in_vietnamese_first(workbook):
+    header, rows = _rows(workbook["Cách tính"])
+    assert header == ["Cột", "Cách tính", "Column", "How it is computed"]
+    year_header, _ = _rows(workbook[f"Năm {YEAR}"])
+    assert [r[0] for r in rows[:-1]] == year_header[2:], "every column of the year sheet is explained"
+    vietnamese = set("ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+    for title, how_vi, key, how_en in rows:
+        assert how_vi and how_en and how_vi != how_en, title
+        assert vietnamese & set(how_vi.lower()), f"{title}: {how_vi}"
+    assert rows[-1][0] == "Hạn khắc phục" and rows[-1][1].startswith("5 ngày làm việc")

@@ -43,6 +43,8 @@ class UnitDigest:
     still_open: tuple[DigestItem, ...] = ()
     resolved: tuple[Finding, ...] = ()
     report_url: str | None = None
+    #: The office that chases the units (the registry's VP office), named in every message.
+    follow_up: str = "Văn phòng HĐND và UBND"
 
     @property
     def kind(self) -> DigestKind:
@@ -88,6 +90,7 @@ class VpDigest:
     #: (units scored, units in all) when tonight's score left units out, or could score none.
     score_units: tuple[int, int] | None = None
     report_url: str | None = None
+    follow_up: str = "Văn phòng HĐND và UBND"    # the registry's VP office: the digest's addressee
 
     @property
     def totals(self) -> VpRow:

@@ -61,6 +61,8 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
                 portal_title: str, *, notices: list[dict[str, Any]] | None = None, portal: str = "",
                 score: Any = None, report_url: str | None = None) -> AlertPlan:
     plan = AlertPlan()
+    office = registry.units.get(registry.vp_office) if registry.vp_office else None
+    follow_up = office.name if office is not None else VpDigest.__dataclass_fields__["follow_up"].default
     if notices and any(n["kind"] == "portal_unreachable" for n in notices):
         # Nothing was seen tonight: units are not chased on the strength of an outage.
         rows = []
@@ -74,14 +76,14 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
                and add_working_days(r["notified_at"], policy.reminder_every_working_days) <= night]
         resolved = [finding_from_row(r) for r in fixed_tonight if r["unit_id"] == unit.id and r["notified_at"]]
         if new or due:
-            digest = UnitDigest(unit=unit, night=night, portal_title=portal_title,
+            digest = UnitDigest(unit=unit, night=night, portal_title=portal_title, follow_up=follow_up,
                                 new=tuple(_item(r, policy, night) for r in new),
                                 still_open=tuple(_item(r, policy, night) for r in mine if r not in new),
                                 resolved=tuple(resolved), report_url=report_url)
             plan.notified += [r["key"] for r in mine]
         elif resolved:
             digest = UnitDigest(unit=unit, night=night, portal_title=portal_title, resolved=tuple(resolved),
-                                report_url=report_url)
+                                report_url=report_url, follow_up=follow_up)
         else:
             digest = None
         if digest is not None:
@@ -96,6 +98,7 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
                                  sum(r["status"] == "escalated" or r["key"] in plan.escalated for r in mine)))
     escalations = tuple(_item(r, policy, night) for r in active if r["key"] in set(plan.escalated))
     plan.vp = VpDigest(night=night, portal_title=portal_title, rows=tuple(vp_rows), escalations=escalations,
+                       follow_up=follow_up,
                        score_points=getattr(score, "total", None), score_percent=getattr(score, "percent", None),
                        score_units=_score_units(score),
                        report_url=report_url)

@@ -34,8 +34,10 @@ SLACK_FALLBACK_LIMIT = 3000
 #: an e-mail lists at most this many findings and says how many more
 EMAIL_MAX_ITEMS = 100
 SUBJECT_LIMIT = 250
-FOLLOW_UP = "Văn phòng HĐND và UBND"
-FOOTER = f"Thư này do hệ thống portalwatch gửi tự động; đầu mối theo dõi: {FOLLOW_UP}."
+def _footer(follow_up: str, slack: bool = False) -> str:
+    """Who sent the message and who follows it up (the registry's VP office)."""
+    what = "Tin nhắn này" if slack else "Thư này"
+    return f"{what} do hệ thống portalwatch gửi tự động; đầu mối theo dõi: {one_line(follow_up, limit=200)}."
 OPS_FOOTER = ("Thông báo kỹ thuật cho bộ phận vận hành, không gửi các đơn vị. "
               "Ops only: never sent to units.")
 _MORE_RESERVE = 120  # room kept in a section for the "… và N nội dung khác" line
@@ -123,7 +125,8 @@ def _unit_context(d: UnitDigest) -> dict[str, Any]:
         "hidden": d.open_count - len(shown_new) - len(shown_open),
         "resolved": resolved, "resolved_hidden": len(d.resolved) - len(resolved),
         "report_url": one_line(d.report_url, limit=500) if d.report_url else None,
-        "report_href": safe_url(d.report_url), "follow_up": FOLLOW_UP, "footer": FOOTER,
+        "report_href": safe_url(d.report_url), "follow_up": one_line(d.follow_up, limit=200),
+        "footer": _footer(d.follow_up),
     }
 
 
@@ -216,11 +219,11 @@ def render_unit_slack(d: UnitDigest) -> tuple[str, list[Block]]:
     if d.resolved:
         lines = [f"• {slack_text(one_line(f.message_vi, limit=300), escaped_limit=600)}" for f in d.resolved]
         tail += _pack(lines, max_sections=1, title=f"*Đã khắc phục ({len(d.resolved)}):*")
-    closing = "Đề nghị đơn vị kịp thời cung cấp thông tin cho Ban biên tập Trang thông tin điện tử để đăng tải, " \
+    closing = f"Đề nghị đơn vị kịp thời cung cấp thông tin cho Ban biên tập {portal} để đăng tải, " \
               "cập nhật theo quy định." if d.open_count else "Cảm ơn đơn vị đã phối hợp cập nhật thông tin."
     if d.report_url:
         closing += f"\nBáo cáo chi tiết: {slack_link(d.report_url, 'Xem báo cáo')}"
-    tail += [_section(closing), _context(slack_escape(FOOTER))]
+    tail += [_section(closing), _context(slack_escape(_footer(d.follow_up, slack=True)))]
 
     titles = int(bool(d.new)) + int(bool(d.still_open))
     room = SLACK_MAX_BLOCKS - len(blocks) - len(tail) - titles - 1  # 1: the "… và N" note
@@ -261,7 +264,7 @@ def _score_line(d: VpDigest) -> str | None:
         line += f" ({vn_number(d.score_percent, 1)}%)"
     if d.score_units is not None:
         scored, units = d.score_units
-        line += f", chấm trên {scored}/{units} đơn vị (đơn vị không đọc được trang trong đêm chưa được chấm)"
+        line += f", chấm trên {scored}/{units} đơn vị (đơn vị mà hệ thống không đọc được trang trong đêm chưa được chấm)"
     return line
 
 
@@ -273,7 +276,8 @@ def _vp_context(d: VpDigest) -> dict[str, Any]:
             "totals": d.totals, "escalations": shown, "escalations_total": len(d.escalations),
             "escalations_hidden": len(d.escalations) - len(shown), "score_line": _score_line(d),
             "report_url": one_line(d.report_url, limit=500) if d.report_url else None,
-            "report_href": safe_url(d.report_url), "footer": FOOTER}
+            "report_href": safe_url(d.report_url), "footer": _footer(d.follow_up),
+            "follow_up": one_line(d.follow_up, limit=200)}
 
 
 def render_vp_text(d: VpDigest) -> tuple[str, str]:
@@ -311,7 +315,7 @@ def render_vp_slack(d: VpDigest) -> tuple[str, list[Block]]:
     tail: list[Block] = []
     if d.report_url:
         tail.append(_section(f"Báo cáo chi tiết: {slack_link(d.report_url, 'Xem báo cáo')}"))
-    tail.append(_context(slack_escape(FOOTER)))
+    tail.append(_context(slack_escape(_footer(d.follow_up, slack=True))))
     room = SLACK_MAX_BLOCKS - len(blocks) - len(tail)
     row_lines = [f"• *{slack_text(r.unit_name, escaped_limit=300, single_line=True)}*: mới {r.new} · "
                  f"chưa khắc phục {r.open} · đã khắc phục {r.resolved} · quá hạn {r.escalated}" for r in d.rows]

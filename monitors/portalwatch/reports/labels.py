@@ -19,7 +19,7 @@ LABELS = {
         "no_findings": "Không có nội dung cần cập nhật.",
         "overdue": "quá hạn", "score_help": (
             "Mỗi đơn vị được chấm 4 tiêu chí, mỗi tiêu chí 3 điểm (theo phiếu tự chấm điểm nội dung Trang thông tin "
-            "điện tử theo NĐ 43/2011/NĐ-CP và NĐ 42/2022/NĐ-CP, Điều 4 khoản 1 điểm e): Giới thiệu (có phần giới "
+            "điện tử theo Nghị định số 43/2011/NĐ-CP và điểm e khoản 1 Điều 4 Nghị định số 42/2022/NĐ-CP): Giới thiệu (có phần giới "
             "thiệu chức năng, nhiệm vụ); Liên hệ của đơn vị (địa chỉ, điện thoại, fax, thư điện tử đúng, mỗi mục "
             "0,75 điểm); Lãnh đạo, đầu mối liên hệ (tỷ lệ lãnh đạo theo danh sách nhân sự chủ chốt có trong danh bạ "
             "với thông tin đầy đủ, hợp lệ); Cập nhật kịp thời (trừ 1 điểm cho mỗi nội dung quá hạn cập nhật, lãnh "
@@ -33,7 +33,7 @@ LABELS = {
         "night_not_scored": "chưa chấm được: không đọc được Trang hoặc danh bạ trong đêm",
         "trend_gaps": ("○ Đêm chưa chấm được (không đọc được Trang hoặc danh bạ): đường điểm ngắt tại đó, "
                        "không nối qua đêm không có điểm."),
-        "not_scored_help": ("Các đơn vị ghi “chưa chấm” dưới đây không đọc được trang hoặc danh bạ trong đêm: "
+        "not_scored_help": ("Các đơn vị ghi “chưa chấm” dưới đây là những đơn vị mà hệ thống không đọc được trang hoặc danh bạ trong đêm: "
                             "kết quả kiểm tra của các đơn vị này sẽ có vào đêm đọc được."),
         "not_read": {"page": "Chưa chấm: không đọc được trang của đơn vị trong đêm",
                      "directory": "Chưa chấm: không đọc được danh bạ điện thoại trong đêm"},

@@ -18,15 +18,27 @@ from .history import History, month_figures
 
 __all__ = ["write_workbook", "COLUMNS"]
 
+#: Each figure: its key, its column title, and how it is computed (Vietnamese, then English).
 COLUMNS = (
-    ("raised", "Số nội dung phát sinh", "Findings raised (opened or reopened) in the period"),
+    ("raised", "Số nội dung phát sinh",
+     "Số nội dung cần cập nhật được phát hiện (lần đầu hoặc phát sinh lại) trong kỳ",
+     "Findings raised (opened or reopened) in the period"),
     ("resolved_in_time", "Số nội dung khắc phục đúng hạn",
+     "Trong số đó, số nội dung được khắc phục trong thời hạn (tính theo ngày làm việc kể từ ngày phát hiện)",
      "Of those, fixed within the deadline (working days after first seen)"),
-    ("median_days_to_fix", "Số ngày khắc phục (trung vị)", "Median calendar days from first seen to fixed"),
+    ("median_days_to_fix", "Số ngày khắc phục (trung vị, ngày theo lịch)",
+     "Trung vị số ngày theo lịch từ ngày phát hiện đến ngày khắc phục",
+     "Median calendar days from first seen to fixed"),
     ("mean_score", "Điểm nội dung bình quân (/12)",
+     "Bình quân điểm nội dung hằng ngày của đơn vị (4 tiêu chí, mỗi tiêu chí 3 điểm) trên các ngày được kiểm tra",
      "Mean of the unit's nightly content score (4 criteria of 3 points) over its monitored nights"),
-    ("compliant_share", "Tỷ lệ ngày đạt yêu cầu", "Share of monitored nights with no open finding"),
-    ("monitored_days", "Số đêm được kiểm tra",
+    ("compliant_share", "Tỷ lệ ngày đạt yêu cầu",
+     "Tỷ lệ số ngày được kiểm tra mà đơn vị không còn nội dung nào chưa khắc phục",
+     "Share of monitored nights with no open finding"),
+    ("monitored_days", "Số ngày được kiểm tra",
+     "Số ngày trong kỳ hệ thống đọc được trang của đơn vị và danh bạ điện thoại; ngày Trang hoặc trang của "
+     "đơn vị không truy cập được (lỗi máy chủ, quá thời gian chờ, thay đổi bố cục) không được tính, dù có lợi "
+     "hay bất lợi cho đơn vị",
      "Nights in the period the unit's page and the phone directory were read; a night the portal or the "
      "page did not answer (server error, timeout, layout change) is not counted, for or against the unit"),
 )
@@ -54,30 +66,32 @@ def write_workbook(path: Path, history: History, registry: Registry, year: int) 
     book = Workbook()
     year_sheet = book.active
     year_sheet.title = f"Năm {year}"
-    _header(year_sheet, ["Mã đơn vị", "Đơn vị"] + [vi for _, vi, _ in COLUMNS])
+    _header(year_sheet, ["Mã đơn vị", "Đơn vị"] + [vi for _, vi, _, _ in COLUMNS])
     for unit in units:
         row = figures[unit.id][0]
-        year_sheet.append([unit.id, unit.name] + [row[key] for key, _, _ in COLUMNS])
+        year_sheet.append([unit.id, unit.name] + [row[key] for key, _, _, _ in COLUMNS])
     _widths(year_sheet, [26, 44] + [18] * len(COLUMNS))
 
     months = book.create_sheet("Theo tháng")
-    _header(months, ["Mã đơn vị", "Đơn vị", "Tháng"] + [vi for _, vi, _ in COLUMNS])
+    _header(months, ["Mã đơn vị", "Đơn vị", "Tháng"] + [vi for _, vi, _, _ in COLUMNS])
     for unit in units:
         for month in range(1, 13):
             row = figures[unit.id][month]
             if row["monitored_days"] == 0 and row["raised"] == 0:
                 continue
-            months.append([unit.id, unit.name, f"{month:02d}/{year}"] + [row[key] for key, _, _ in COLUMNS])
+            months.append([unit.id, unit.name, f"{month:02d}/{year}"] + [row[key] for key, _, _, _ in COLUMNS])
     _widths(months, [26, 44, 10] + [18] * len(COLUMNS))
 
     notes = book.create_sheet("Cách tính")
-    _header(notes, ["Cột", "Column", "Cách tính / how it is computed"])
-    for key, vi, en in COLUMNS:
-        notes.append([vi, key, en])
-    notes.append(["Hạn khắc phục", "deadline", f"{history.deadline_working_days} ngày làm việc kể từ đêm phát hiện "
-                  "(không tính thứ Bảy, Chủ nhật, ngày lễ, Tết)"])
-    _widths(notes, [32, 22, 90])
-    keys = [key for key, _, _ in COLUMNS]
+    _header(notes, ["Cột", "Cách tính", "Column", "How it is computed"])
+    for key, title, how_vi, how_en in COLUMNS:
+        notes.append([title, how_vi, key, how_en])
+    days = history.deadline_working_days
+    notes.append(["Hạn khắc phục", f"{days} ngày làm việc kể từ ngày phát hiện (không tính thứ Bảy, Chủ nhật, "
+                  "ngày lễ, Tết)", "deadline", f"{days} working days after the finding was first seen (weekends, "
+                  "public holidays and Tết not counted)"])
+    _widths(notes, [32, 70, 22, 70])
+    keys = [key for key, _, _, _ in COLUMNS]
     for sheet, first in ((year_sheet, 3), (months, 4)):
         share = first + keys.index("compliant_share")
         median = first + keys.index("median_days_to_fix")

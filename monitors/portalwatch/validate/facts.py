@@ -100,6 +100,12 @@ def _phone_columns(frame: pd.DataFrame, fields: dict[str, str], ctx: NightContex
     return frame
 
 
+def _day(value: object) -> str | None:
+    """A date as messages give it (dd/mm/yyyy), whatever way the site wrote it: the site's own text
+    stays the finding's evidence."""
+    return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else None
+
+
 def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> pd.DataFrame:
     frame = units.copy()
     _phone_columns(frame, {"phone": "phone_raw", "fax": "fax_raw"}, ctx)
@@ -108,6 +114,7 @@ def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> p
                                   for fax, phones in zip(frame["fax"], frame["phones"])]
     frame["updated_age_wd"] = pd.Series([working_days_between(d, ctx.night) if isinstance(d, dt.date) else None
                                          for d in frame["updated_at"]], index=frame.index, dtype=object)
+    frame["updated_on"] = pd.Series([_day(d) for d in frame["updated_at"]], index=frame.index, dtype=object)
     listed: dict[str, set[str]] = defaultdict(set)
     for unit_id, person in zip(directory["unit_id"], directory["person_name"]):
         if unit_id and person:
@@ -185,7 +192,7 @@ def _roster(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.DataF
 
 def _schedules(sections: pd.DataFrame, ctx: NightContext) -> pd.DataFrame:
     """One row per weekly schedule read tonight: does its newest item reach this week?"""
-    columns = ["unit_id", "newest_raw", "current", "page_url"]
+    columns = ["unit_id", "newest_raw", "newest_on", "current", "page_url"]
     rows = []
     monday = ctx.night - dt.timedelta(days=ctx.night.weekday())
     for _, items in sections[sections["duty"] == "current_week"].groupby("section"):
@@ -193,20 +200,22 @@ def _schedules(sections: pd.DataFrame, ctx: NightContext) -> pd.DataFrame:
         if not dated:
             continue                                   # nothing readable: a layout problem, told to ops
         newest, raw = max(dated)
-        rows.append({"unit_id": items["unit_id"].iloc[0], "newest_raw": raw, "current": newest >= monday,
+        rows.append({"unit_id": items["unit_id"].iloc[0], "newest_raw": raw, "newest_on": _day(newest),
+                     "current": newest >= monday,
                      "page_url": items["page_url"].iloc[0]})
     return pd.DataFrame(rows, columns=columns).astype(object)
 
 
 def _drafts(sections: pd.DataFrame, rules: dict[str, tuple[str, ...]], ctx: NightContext) -> pd.DataFrame:
     """One row per draft for comment: is it still listed as open after its deadline?"""
-    columns = ["unit_id", "title", "deadline_raw", "status_raw", "open_past_deadline", "page_url"]
+    columns = ["unit_id", "title", "deadline_raw", "deadline_on", "status_raw", "open_past_deadline", "page_url"]
     rows = []
     for item in sections[sections["duty"] == "open_until_deadline"].itertuples():
         open_words = [name_key(w) for w in rules.get(item.section, ("Đang lấy ý kiến",))]
         is_open = bool(item.status_raw) and any(w in name_key(item.status_raw) for w in open_words)
         past = isinstance(item.deadline, dt.date) and item.deadline < ctx.night
         rows.append({"unit_id": item.unit_id, "title": item.title, "deadline_raw": item.deadline_raw,
+                     "deadline_on": _day(item.deadline),
                      "status_raw": item.status_raw, "open_past_deadline": is_open and past,
                      "page_url": item.page_url})
     return pd.DataFrame(rows, columns=columns).astype(object)
