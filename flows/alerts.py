@@ -50,15 +50,6 @@ def deliver_outbox(profiles: list[str], out: str = "out", db: str | None = None,
     inside the profile's quiet hours, or on a weekend or public holiday, stay pending for the next run. ``now`` (ISO date and time in
     the portal's time zone) replaces the clock for quiet hours, to replay a morning.
     """
-    clock = None
-    if now:
-        try:
-            clock = dt.datetime.fromisoformat(now)
-        except ValueError:
-            from portalwatch.errors import ConfigError
-
-            raise ConfigError(f"now: expected an ISO date and time such as 2022-06-13T07:05, got {now!r}") from None
-        if clock.tzinfo is None:
-            clock = clock.replace(tzinfo=stages.PORTAL_TZ)
+    clock = stages.clock_time(now, "now")
     secrets_to_env(slack_secret, smtp_password_secret)
     return [deliver_portal(profile, out, db, clock) for profile in profiles]

@@ -334,18 +334,9 @@ def alerts_send(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p",
     Exits 1 when a message could not be delivered (no Slack or SMTP configured for it, a server
     down, a refusal): a scheduler sees it. Messages held by quiet hours are not a failure."""
     with _user_errors():
-        import datetime as dt
-
         from . import night as stages
-        from .errors import ConfigError
 
-        clock = None
-        if now:
-            try:
-                clock = dt.datetime.fromisoformat(now)
-            except ValueError:
-                raise ConfigError(f"--now expects a date and time YYYY-MM-DDTHH:MM, found {now!r}") from None
-            clock = clock if clock.tzinfo else clock.replace(tzinfo=stages.PORTAL_TZ)
+        clock = stages.clock_time(now)
         config = stages.load_config(profile)
         store = _open_store(out, db)
         try:

@@ -28,7 +28,7 @@ __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise
            "make_findings", "run_notices", "night_date", "extract_sections", "kept_records", "write_outputs",
            "NightOutputs", "run_night", "gx_project", "phone_cache", "night_context", "coverage", "unit_hashes",
            "store_url", "record_night", "plan_and_queue", "deliver_alerts", "score_night", "night_problem",
-           "check_out_dir",
+           "check_out_dir", "clock_time",
            "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
@@ -85,6 +85,20 @@ def night_date(now: str | dt.date | dt.datetime | None = None, option: str = "--
     if not EARLIEST_NIGHT <= day <= LATEST_NIGHT:
         raise ConfigError(f"{option} expects a date from {EARLIEST_NIGHT} to {LATEST_NIGHT}, found {now!r}")
     return day
+
+
+def clock_time(now: str | None, option: str = "--now") -> dt.datetime | None:
+    """A date and time to replace the clock (quiet hours of a replayed morning), in the portal's time
+    zone unless it says otherwise; None for the real clock. ``option`` names where it was typed."""
+    if not now:
+        return None
+    from .errors import ConfigError
+
+    try:
+        clock = dt.datetime.fromisoformat(now)
+    except ValueError:
+        raise ConfigError(f"{option} expects a date and time YYYY-MM-DDTHH:MM, found {now!r}") from None
+    return clock if clock.tzinfo else clock.replace(tzinfo=PORTAL_TZ)
 
 
 #: The nights a date option may name: working days and snapshot ages are counted from them.
