@@ -307,7 +307,7 @@ def render_vp_slack(d: VpDigest) -> tuple[str, list[Block]]:
     """(fallback text, blocks) of the VP office's digest: counts by unit, then what is overdue."""
     t = d.totals
     summary = [f"*{slack_text(d.portal_title, escaped_limit=300, single_line=True)}*",
-               f"Mới: {t.new} · Chưa khắc phục: {t.open} · Đã khắc phục: {t.resolved} · Quá hạn: {t.escalated}"]
+               f"Mới: {t.new} · Chưa khắc phục (kể cả mới): {t.open} · Đã khắc phục: {t.resolved} · Quá hạn: {t.escalated}"]
     score = _score_line(d)
     if score:
         summary.append(score)

@@ -25,7 +25,7 @@ def write_index(folder: Path, history: History, portal_title: str, workbook: str
         runs.append({**run, "report": f"{night}/report.html" if exists else None,
                      "report_en": f"{night}/report.en.html" if exists else None})
     scores = [(r["night"], r["score"]) for r in reversed(runs)]      # a night not scored stays, as a gap
-    chart = line_chart(scores, top=12, label="Điểm nội dung qua các đêm", missing=LABELS["vi"]["night_not_scored"])
+    chart = line_chart(scores, top=12, label="Điểm nội dung qua các ngày kiểm tra", missing=LABELS["vi"]["night_not_scored"])
     path = folder / "index.html"
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(_ENV.get_template("index.html.j2").render(
