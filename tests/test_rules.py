@@ -222,3 +222,23 @@ def test_section_duties():
     findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, registry)
     assert sorted((f.subject, f.field, f.category) for f in findings) == [
         ("Hết hạn mà còn mở", "draft", "stale"), ("unit", "schedule", "stale")]
+
+
+def test_messages_name_the_portal_by_its_title():
+    """A ward's portal is a "Cổng thông tin điện tử": messages name it as the profile's title does."""
+    from portalwatch.validate.gx import Failure
+
+    suites = {s.name: s for s in load_suites(PROFILE)}
+    registry = Registry(units={"u1": Unit("u1", "Ủy ban nhân dân phường Một", "ward")})
+    row = {"unit_id": "u1", "page_url": "http://portal.test/u1", "phone_raw": None}
+    title = "Cổng thông tin điện tử phường Vũng Tàu"
+
+    def one(suite: str, rule: str, field: str):
+        spec = suites[suite]
+        index = next(i for i, r in enumerate(spec.rules) if r.rule == rule)
+        return build_findings([Failure(spec, index, field, row, None)], "p", registry, title)[0]
+
+    assert one("units_required", "unit_field_present", "phone").suggestion == \
+        f"Gửi số điện thoại của đơn vị cho Ban biên tập {title} để đăng tải."
+    assert one("registry_completeness", "unit_on_index", "page").message_vi == \
+        f"Ủy ban nhân dân phường Một không có trong danh sách đơn vị của {title}."

@@ -289,7 +289,7 @@ def _row_selectors(profile: Profile, page_type: str) -> list[str]:
 def make_findings(failures: list[Any], config: Config):
     from .findings.build import build_findings
 
-    return build_findings(failures, config.profile.name, config.registry)
+    return build_findings(failures, config.profile.name, config.registry, config.profile.title)
 
 
 def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: Any = None) -> list[dict[str, Any]]:

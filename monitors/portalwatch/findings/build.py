@@ -54,8 +54,12 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
-def build_findings(failures: "list[Failure]", portal: str, registry: Registry) -> list[Finding]:
-    """One finding per (unit, subject, field), the most specific when several rules failed."""
+def build_findings(failures: "list[Failure]", portal: str, registry: Registry,
+                   portal_title: str = "Trang thông tin điện tử") -> list[Finding]:
+    """One finding per (unit, subject, field), the most specific when several rules failed.
+
+    ``portal_title`` (the profile's title) names the portal in messages: a city's "Trang thông tin
+    điện tử" is a ward's "Cổng thông tin điện tử"."""
     best: dict[tuple[str, str, str], Finding] = {}
     for failure in failures:
         rule, row = failure.rule, failure.row
@@ -65,7 +69,8 @@ def build_findings(failures: "list[Failure]", portal: str, registry: Registry) -
         values = {k: _as_text(v) or "" for k, v in row.items()}
         values.update({"unit_name": unit.name, "subject": subject, "value": _as_text(failure.value) or "",
                        "suggested": _as_text(row.get(f"{failure.field}_suggestion")) or "",
-                       "field_vi": label(failure.field, "vi"), "field_en": label(failure.field, "en")})
+                       "field_vi": label(failure.field, "vi"), "field_en": label(failure.field, "en"),
+                       "portal_title": portal_title})
         finding = Finding(
             key=finding_key(portal, unit.id, subject, field, rule.rule), portal=portal, unit_id=unit.id,
             unit_name=unit.name, subject=subject, field=field, rule=rule.rule, category=rule.category,
