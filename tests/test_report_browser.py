@@ -131,6 +131,20 @@ def test_the_unit_filter_shows_only_that_units_rows_and_counts_them(report, nigh
     assert page.inner_text("#finding-count") == str(len(findings))
 
 
+def test_the_rule_filter_names_each_rule_in_vietnamese_and_shows_its_rows(report, nights, config):
+    page, _ = report
+    findings = nights[NIGHT].findings
+    titles = {r.rule: r.title_vi for s in config.suites for r in s.rules}
+    options = page.eval_on_selector_all("#filter-rule option", "opts => opts.map(o => [o.value, o.textContent])")
+    shown = {value: text for value, text in options if value}
+    assert shown == {f.rule: titles[f.rule] for f in findings}, "every rule of tonight's findings, by its title"
+    rule = max(sorted(shown), key=lambda r: sum(f.rule == r for f in findings))
+    page.select_option("#filter-rule", rule)
+    assert {r["key"] for r in _visible_rows(page)} == {f.key for f in findings if f.rule == rule}
+    page.select_option("#filter-rule", "")
+    assert len(_visible_rows(page)) == len(findings)
+
+
 def test_the_trend_charts_have_one_point_per_night_recorded(report, nights, scenario, config):
     page, _ = report
     charts = page.locator("svg.chart")

@@ -377,12 +377,14 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     report_args = dict(findings=findings, registry=config.registry, night=night, portal_title=config.profile.title,
                        pages=len(result.pages), notices=notices, score=score, history=history,
                        deadline_working_days=config.profile.policy.deadline_working_days)
+    titles = {lang: {rule.rule: rule.title(lang) for suite in config.suites for rule in suite.rules}
+              for lang in ("vi", "en")}
     with stopwatch.stage("outputs") if stopwatch is not None else contextlib.nullcontext():
-        report = write_nightly_report(folder / "report.html", **report_args)
+        report = write_nightly_report(folder / "report.html", rule_titles=titles["vi"], **report_args)
         # Chromium prints the PDF in its own process while this one writes the other files.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf") as printer:
             printing = printer.submit(_write_pdf, report, folder / "report.pdf")
-            write_nightly_report(folder / "report.en.html", lang="en", **report_args)
+            write_nightly_report(folder / "report.en.html", lang="en", rule_titles=titles["en"], **report_args)
             findings_path = write_findings(findings, folder / "findings.jsonl")
             for name, frame in (("units", frames.units), ("directory", frames.directory)):
                 tmp = folder / f"{name}.csv.tmp"

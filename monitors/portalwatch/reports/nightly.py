@@ -45,7 +45,10 @@ def _count(lang: str):
 
 def render_nightly_report(findings: list[Finding], registry: Registry, night: dt.date, portal_title: str,
                           pages: int, notices: list[dict[str, Any]], score: Any, history: History | None = None,
-                          lang: str = "vi", deadline_working_days: int = 5) -> str:
+                          lang: str = "vi", deadline_working_days: int = 5,
+                          rule_titles: dict[str, str] | None = None) -> str:
+    """The nightly report. ``rule_titles`` name the rules in the report's filter (a rule id without
+    one is shown as it is)."""
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         grouped[finding.unit_id].append(finding)
@@ -86,7 +89,8 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
     changes = changes_on(history, night) if history else {"opened": [], "reopened": [], "resolved": []}
     return _ENV.get_template("nightly.html.j2").render(
         lang=lang, t=LABELS[lang], num=_number(lang), findings=findings, items=items, by_unit=by_unit,
-        rules=sorted({f.rule for f in findings}), night=night, portal_title=portal_title, pages=pages,
+        rules=sorted(((rule, (rule_titles or {}).get(rule) or rule) for rule in {f.rule for f in findings}),
+                     key=lambda pair: pair[1]), night=night, portal_title=portal_title, pages=pages,
         notice_groups=group_notices(notices), notice_label=notice_label, notice_detail=notice_detail,
         count=_count(lang), unit_count=len(registry), score=score, scorecard=scorecard, changes=changes,
         trend_score=trend_score, trend_gaps=trend_gaps, trend_open=trend_open)

@@ -57,6 +57,12 @@ class RuleSpec:
     suggestion: str | None = None
     column: str | None = None       # the column checked, e.g. "{field}_status"; default: the field's value
     value: str | None = None        # the column shown as evidence; default: the field's value as written
+    title_vi: str | None = None     # what the rule checks, as the report's filter names it
+    title_en: str | None = None
+
+    def title(self, lang: str = "vi") -> str:
+        """The rule's name for people (the report's rule filter); its id when the suite gives none."""
+        return (self.title_vi if lang == "vi" else self.title_en) or self.rule
 
     def column_for(self, field_name: str, suite: "SuiteSpec") -> str:
         return self.column.format(field=field_name) if self.column else suite.column(field_name)
@@ -98,8 +104,8 @@ def _resolve(value: Any, params: dict[str, Any], reader: Reader, key: str) -> An
 
 
 def _rule(reader: Reader, params: dict[str, Any]) -> RuleSpec:
-    reader.check_keys(("rule", "expectation", "fields", "column", "value", "kwargs", "category", "severity",
-                       "legal_basis", "expected", "message_vi", "message_en", "suggestion"))
+    reader.check_keys(("rule", "title_vi", "title_en", "expectation", "fields", "column", "value", "kwargs",
+                       "category", "severity", "legal_basis", "expected", "message_vi", "message_en", "suggestion"))
     category = reader.get("category", str)
     if category not in CATEGORIES:
         raise reader.fail(f"expected one of {', '.join(CATEGORIES)}, found {category!r}", "category")
@@ -115,7 +121,8 @@ def _rule(reader: Reader, params: dict[str, Any]) -> RuleSpec:
                     legal_basis=reader.get("legal_basis", str), expected=reader.get("expected", str),
                     message_vi=reader.get("message_vi", str), message_en=reader.get("message_en", str),
                     suggestion=reader.get("suggestion", str, None), column=reader.get("column", str, None),
-                    value=reader.get("value", str, None))
+                    value=reader.get("value", str, None), title_vi=reader.get("title_vi", str, None),
+                    title_en=reader.get("title_en", str, None))
 
 
 def load_suite(path: Path, params: dict[str, Any]) -> SuiteSpec:
