@@ -47,8 +47,8 @@ def deliver_outbox(profiles: list[str], out: str = "out", db: str | None = None,
 
     ``slack_secret`` and ``smtp_password_secret`` name Prefect Secret blocks holding the Slack bot
     token and the SMTP password, for workers whose environment does not carry them. Messages found
-    inside the profile's quiet hours, or on a weekend or public holiday, stay pending for the next run. ``now`` (ISO date and time in
-    the portal's time zone) replaces the clock for quiet hours, to replay a morning.
+    inside the profile's quiet hours, or on a weekend or public holiday, stay pending for the next
+    run. ``now`` (ISO date and time in the portal's time zone) replaces the clock, to replay a morning.
     """
     clock = stages.clock_time(now, "now")
     secrets_to_env(slack_secret, smtp_password_secret)

@@ -144,11 +144,9 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
     with watch.stage("setup"):
         load_settings()                         # a mistyped PORTALWATCH_ variable fails before the night begins
         config = load_config(profile, base_url)
-        stages.check_out_dir(out, config)       # an output folder it cannot write fails it before the crawl
         if send:
             secrets_to_env(slack_secret, smtp_password_secret)
-            from portalwatch.alerts.outbox import senders_from_env
-            senders_from_env()                  # a malformed Slack or SMTP variable, before the crawl
+        stages.preflight(out, config, send)     # output folder, Slack and SMTP settings, before the crawl
     with one_audit_per_host(config.profile.base_url) as limit:
         get_run_logger().info("holding %s: no other audit of this site runs meanwhile", limit)
         summary = _audit(config, night, out, db, send, watch)

@@ -150,12 +150,8 @@ def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[s
     stages.night_date(now)
     load_settings()
     config = stages.load_config(profile, base_url=base_url)
-    if send:
-        from .alerts.outbox import senders_from_env
-
-        senders_from_env()
     open_store(stages.store_url(out, db)).dispose()
-    stages.check_out_dir(out, config)
+    stages.preflight(out, config, send)
     if prefect:
         from flows.nightly import nightly_audit
 
@@ -464,8 +460,6 @@ def report(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help
     with _user_errors():
         from . import night as stages
         from .reports.history import load_history
-        from .reports.index import write_index
-        from .reports.workbook import write_workbook
 
         config = stages.load_config(profile)
         portal = config.profile.name
@@ -482,9 +476,7 @@ def report(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help
         if year not in years:
             raise PortalwatchError(f"no night of {portal} is recorded in {year}; recorded years: "
                                    f"{', '.join(map(str, years))}")
-        folder = stages.check_out_dir(out, config)
-        workbook = write_workbook(folder / f"noi-vu-{year}.xlsx", history, config.registry, year)
-        index = write_index(folder, history, config.profile.title, workbook.name)
+        workbook, index = stages.write_year_files(stages.check_out_dir(out, config), config, history, year)
         typer.echo(f"Home Affairs' workbook for {year}: {workbook}")
         typer.echo(f"Index of nightly reports: {index}")
 

@@ -28,7 +28,7 @@ __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise
            "make_findings", "run_notices", "night_date", "extract_sections", "kept_records", "write_outputs",
            "NightOutputs", "run_night", "gx_project", "phone_cache", "night_context", "coverage", "unit_hashes",
            "store_url", "record_night", "plan_and_queue", "deliver_alerts", "score_night", "night_problem",
-           "check_out_dir", "clock_time",
+           "check_out_dir", "preflight", "write_year_files", "clock_time",
            "PORTAL_TZ"]
 
 logger = logging.getLogger(__name__)
@@ -121,6 +121,26 @@ def check_out_dir(out_dir: str | Path, config: Config) -> Path:
     except OSError as exc:
         raise ConfigError(f"the output folder {folder} cannot be written: {exc.strerror or exc}") from None
     return folder
+
+
+def preflight(out_dir: str | Path, config: Config, send: bool) -> None:
+    """What a night needs besides its configuration, checked before it fetches anything: an output
+    folder it can write, and with ``send`` well-formed Slack and SMTP settings (a mistake in either
+    would otherwise fail the night after the store recorded it)."""
+    if send:
+        from .alerts.outbox import senders_from_env
+
+        senders_from_env()
+    check_out_dir(out_dir, config)
+
+
+def write_year_files(portal_folder: Path, config: Config, history: Any, year: int) -> tuple[Path, Path]:
+    """Home Affairs' workbook for ``year`` and the index of nightly reports, beside the nights."""
+    from .reports.index import write_index
+    from .reports.workbook import write_workbook
+
+    workbook = write_workbook(portal_folder / f"noi-vu-{year}.xlsx", history, config.registry, year)
+    return workbook, write_index(portal_folder, history, config.profile.title, workbook.name)
 
 
 async def _render(profile: Profile, settings: Settings, store: Any, night: dt.date | None):
@@ -391,12 +411,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
                 frame.to_csv(tmp, index=False, encoding="utf-8")
                 tmp.replace(folder / f"{name}.csv")
             if history is not None:
-                from .reports.index import write_index
-                from .reports.workbook import write_workbook
-
-                workbook = write_workbook(folder.parent / f"noi-vu-{night.year}.xlsx", history, config.registry,
-                                          night.year)
-                write_index(folder.parent, history, config.profile.title, workbook.name)
+                write_year_files(folder.parent, config, history, night.year)
             alerts_dir = folder / "alerts"
             if plan is not None:
                 messages = write_dry_run(plan, config.registry, alerts_dir)
@@ -607,10 +622,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
     settings = settings or load_settings()
     with watch.stage("setup"):
         config = load_config(profile_path, base_url=base_url)
-        check_out_dir(out_dir, config)
-        if send:
-            from .alerts.outbox import senders_from_env
-            senders_from_env()           # a malformed Slack or SMTP variable is told before the night
+        preflight(out_dir, config, send)
         store = open_store(store_url(out_dir, db))
     try:
         with watch.stage("setup"):

@@ -17,7 +17,10 @@ from typing import Literal
 from ..findings.model import Finding
 from ..profile.registry import Unit
 
-__all__ = ["DigestItem", "UnitDigest", "VpRow", "VpDigest", "OpsNotice", "DigestKind"]
+__all__ = ["DigestItem", "UnitDigest", "VpRow", "VpDigest", "OpsNotice", "DigestKind", "FOLLOW_UP"]
+
+#: The office that chases the units, when the registry names no VP office.
+FOLLOW_UP = "Văn phòng HĐND và UBND"
 
 DigestKind = Literal["new", "reminder", "resolved"]
 
@@ -44,7 +47,7 @@ class UnitDigest:
     resolved: tuple[Finding, ...] = ()
     report_url: str | None = None
     #: The office that chases the units (the registry's VP office), named in every message.
-    follow_up: str = "Văn phòng HĐND và UBND"
+    follow_up: str = FOLLOW_UP
 
     @property
     def kind(self) -> DigestKind:
@@ -90,7 +93,7 @@ class VpDigest:
     #: (units scored, units in all) when tonight's score left units out, or could score none.
     score_units: tuple[int, int] | None = None
     report_url: str | None = None
-    follow_up: str = "Văn phòng HĐND và UBND"    # the registry's VP office: the digest's addressee
+    follow_up: str = FOLLOW_UP    # the registry's VP office: the digest's addressee
 
     @property
     def totals(self) -> VpRow:

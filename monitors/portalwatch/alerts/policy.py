@@ -22,7 +22,7 @@ from ..findings.model import Finding
 from ..profile.registry import Registry
 from ..profile.schema import PolicyRules
 from ..workdays import add_working_days
-from .digest import DigestItem, OpsNotice, UnitDigest, VpDigest, VpRow
+from .digest import FOLLOW_UP, DigestItem, OpsNotice, UnitDigest, VpDigest, VpRow
 
 __all__ = ["AlertPlan", "plan_alerts", "finding_from_row"]
 
@@ -62,7 +62,7 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
                 score: Any = None, report_url: str | None = None) -> AlertPlan:
     plan = AlertPlan()
     office = registry.units.get(registry.vp_office) if registry.vp_office else None
-    follow_up = office.name if office is not None else VpDigest.__dataclass_fields__["follow_up"].default
+    follow_up = office.name if office is not None else FOLLOW_UP
     if notices and any(n["kind"] == "portal_unreachable" for n in notices):
         # Nothing was seen tonight: units are not chased on the strength of an outage.
         rows = []

@@ -34,13 +34,16 @@ SLACK_FALLBACK_LIMIT = 3000
 #: an e-mail lists at most this many findings and says how many more
 EMAIL_MAX_ITEMS = 100
 SUBJECT_LIMIT = 250
+OPS_FOOTER = ("Thông báo kỹ thuật cho bộ phận vận hành, không gửi các đơn vị. "
+              "Ops only: never sent to units.")
+_MORE_RESERVE = 120  # room kept in a section for the "… và N nội dung khác" line
+
+
 def _footer(follow_up: str, slack: bool = False) -> str:
     """Who sent the message and who follows it up (the registry's VP office)."""
     what = "Tin nhắn này" if slack else "Thư này"
     return f"{what} do hệ thống portalwatch gửi tự động; đầu mối theo dõi: {one_line(follow_up, limit=200)}."
-OPS_FOOTER = ("Thông báo kỹ thuật cho bộ phận vận hành, không gửi các đơn vị. "
-              "Ops only: never sent to units.")
-_MORE_RESERVE = 120  # room kept in a section for the "… và N nội dung khác" line
+
 
 Block = dict[str, Any]
 
