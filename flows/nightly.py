@@ -79,7 +79,7 @@ def validate(frames: Any, config: stages.Config, night: str, result: Any, out: s
              records: dict[str, list] | None = None) -> tuple[list[Any], Any]:
     ctx = stages.night_context(result, frames, config, stages.night_date(night), previous, records)
     failures = stages.validate(frames, config, ctx, stages.gx_project(out, config))
-    return stages.make_findings(failures, config), ctx
+    return stages.make_findings(failures, config, ctx.night), ctx
 
 
 @task(name="record-night", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)

@@ -72,7 +72,7 @@ class Site:
                 frames = stages.normalise(units, rows, self.config,
                                           stages.extract_sections(crawl, self.config.profile))
                 ctx = stages.night_context(crawl, frames, self.config, date)
-                findings = stages.make_findings(stages.validate(frames, self.config, ctx), self.config)
+                findings = stages.make_findings(stages.validate(frames, self.config, ctx), self.config, ctx.night)
                 results[n] = Night(n, date, crawl, units, rows, frames, ctx, findings)
             self.portal.set_night(1)
             self._nights = results

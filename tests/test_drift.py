@@ -21,7 +21,7 @@ def _night(config, scenario, portal, night=1):
     units, rows = stages.extract_pages(result, config.profile)
     frames = stages.normalise(units, rows, config, stages.extract_sections(result, config.profile))
     ctx = stages.night_context(result, frames, config, scenario.night_date(night))
-    findings = stages.make_findings(stages.validate(frames, config, ctx), config)
+    findings = stages.make_findings(stages.validate(frames, config, ctx), config, ctx.night)
     return result, frames, ctx, findings, stages.run_notices(result, frames, config.profile, ctx)
 
 

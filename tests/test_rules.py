@@ -103,7 +103,7 @@ def outcome():
     entries.append(RosterEntry("u-dir", "Tạ Văn Sắp", "Phó Trưởng phòng", dt.date(2022, 7, 1), None))
     frames = build_frames(unit_records, people, PROFILE, registry)
     facts = derive_facts(frames.units, frames.directory, registry, Roster(entries), CTX)
-    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, registry)
+    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, registry, night=NIGHT)
     return findings, facts
 
 
@@ -219,7 +219,7 @@ def test_section_duties():
     assert dict(zip(facts["drafts"]["title"], facts["drafts"]["open_past_deadline"])) == {
         "Hết hạn mà còn mở": True, "Hết hạn, đã đóng": False, "Còn hạn": False}
     registry = Registry(units={"u-dir": Unit("u-dir", "Phòng Danh bạ", "office")})
-    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, registry)
+    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, registry, night=NIGHT)
     assert sorted((f.subject, f.field, f.category) for f in findings) == [
         ("Hết hạn mà còn mở", "draft", "stale"), ("unit", "schedule", "stale")]
 
@@ -236,7 +236,7 @@ def test_messages_name_the_portal_by_its_title():
     def one(suite: str, rule: str, field: str):
         spec = suites[suite]
         index = next(i for i, r in enumerate(spec.rules) if r.rule == rule)
-        return build_findings([Failure(spec, index, field, row, None)], "p", registry, title)[0]
+        return build_findings([Failure(spec, index, field, row, None)], "p", registry, title, night=NIGHT)[0]
 
     assert one("units_required", "unit_field_present", "phone").suggestion == \
         f"Gửi số điện thoại của đơn vị cho Ban biên tập {title} để đăng tải."

@@ -65,7 +65,7 @@ def facts():
 
 @pytest.fixture(scope="module")
 def findings(facts):
-    return build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY)
+    return build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY, night=dt.date(2022, 6, 13))
 
 
 def test_data_docs_list_the_last_nights_of_every_suite_and_keep_every_result(tmp_path, facts, monkeypatch):
@@ -221,7 +221,9 @@ def test_finding_carries_evidence_and_legal_basis(findings):
     assert fax.unit_name == "Ủy ban nhân dân Phường 7"   # the registry's name, not the page's
     assert fax.url == "http://portal.test/Ủy ban nhân dân Phường 7"
     assert fax.severity == "high"
-    assert "điểm e khoản 1 Điều 4 Nghị định số 42/2022/NĐ-CP" in fax.legal_basis
+    # 13/6/2022: Decree 43/2011 was in force (Decree 42/2022 only from 15/8/2022)
+    assert fax.legal_basis == ("khoản 1 Điều 10 Nghị định số 43/2011/NĐ-CP; "
+                               "điểm đ khoản 1 Điều 19 Luật Tiếp cận thông tin năm 2016")
     assert fax.message_vi == 'Trang giới thiệu của Ủy ban nhân dân Phường 7 chỉ ghi "Đang cập nhật" ở mục số fax.'
     assert "fax number" in fax.message_en
     assert "Ban biên tập" in fax.suggestion
@@ -235,7 +237,8 @@ def test_a_unit_missing_from_the_index_shows_no_value_seen():
                        email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
                        index_ok=True)
     facts = derive_facts(frames.units, frames.directory, REGISTRY, None, ctx)
-    missing = [f for f in build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY)
+    missing = [f for f in build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY,
+                                         night=ctx.night)
                if f.category == "unit_missing"]
     assert {f.unit_id for f in missing} == set(REGISTRY.units) - {"phuong-7"}
     assert all(f.value is None and "nan" not in f.message_vi + f.message_en + f.expected for f in missing)

@@ -306,10 +306,10 @@ def _row_selectors(profile: Profile, page_type: str) -> list[str]:
     return [f"{page_type}.rows: {spec.rows}"] if spec is not None and spec.rows else []
 
 
-def make_findings(failures: list[Any], config: Config):
+def make_findings(failures: list[Any], config: Config, night: dt.date):
     from .findings.build import build_findings
 
-    return build_findings(failures, config.profile.name, config.registry, config.profile.title)
+    return build_findings(failures, config.profile.name, config.registry, config.profile.title, night=night)
 
 
 def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: Any = None) -> list[dict[str, Any]]:
@@ -639,7 +639,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         with watch.stage("validate"):
             ctx = night_context(result, frames, config, night, store.last_counts(config.profile.name, before=night),
                                 records_by_type(units, rows))
-            findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config)
+            findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config, night)
         with watch.stage("record"):
             notices = run_notices(result, frames, config.profile, ctx)
             score = score_night(findings, config, night, ctx, frames)

@@ -8,6 +8,7 @@ also reported as an invalid phone): one problem, one message.
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -55,14 +56,19 @@ def _as_text(value: Any) -> str | None:
 
 
 def build_findings(failures: "list[Failure]", portal: str, registry: Registry,
-                   portal_title: str = "Trang thông tin điện tử") -> list[Finding]:
+                   portal_title: str = "Trang thông tin điện tử", *, night: dt.date) -> list[Finding]:
     """One finding per (unit, subject, field), the most specific when several rules failed.
 
     ``portal_title`` (the profile's title) names the portal in messages: a city's "Trang thông tin
-    điện tử" is a ward's "Cổng thông tin điện tử"."""
+    điện tử" is a ward's "Cổng thông tin điện tử". Each finding cites the law as it stood on
+    ``night`` (see validate/legal.py)."""
     best: dict[tuple[str, str, str], Finding] = {}
+    cited: dict[int, str] = {}
     for failure in failures:
         rule, row = failure.rule, failure.row
+        legal_basis = cited.get(id(rule))
+        if legal_basis is None:
+            legal_basis = cited[id(rule)] = rule.legal_basis.on(night)
         unit = registry.units[row["unit_id"]]
         subject = failure.subject
         field = FINDING_FIELD.get(failure.field, failure.field)
@@ -76,7 +82,7 @@ def build_findings(failures: "list[Failure]", portal: str, registry: Registry,
             unit_name=unit.name, subject=subject, field=field, rule=rule.rule, category=rule.category,
             severity=rule.severity, value=_as_text(failure.value), expected=_fill(rule.expected, values),
             suggestion=_fill(rule.suggestion, values) if rule.suggestion else None,
-            url=row.get("page_url") or "", legal_basis=rule.legal_basis,
+            url=row.get("page_url") or "", legal_basis=legal_basis,
             message_vi=_fill(rule.message_vi, values), message_en=_fill(rule.message_en, values))
         slot = (unit.id, subject, field)
         current = best.get(slot)

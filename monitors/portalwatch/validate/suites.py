@@ -19,6 +19,7 @@ from ..normalise.text import placeholder_pattern
 from ..profile.reader import Reader
 from ..profile.schema import Profile
 from ..profile.yamlio import load_yaml
+from .legal import BASES_FILE, Bases, LegalBasis, load_bases
 
 __all__ = ["RuleSpec", "SuiteSpec", "load_suites", "profile_parameters", "rule_names", "DEFAULT_SUITES_DIR",
            "FRAMES"]
@@ -50,7 +51,7 @@ class RuleSpec:
     kwargs: dict[str, Any]
     category: str
     severity: str
-    legal_basis: str
+    legal_basis: LegalBasis         # cited as it stood on the night: ``legal_basis.on(night)``
     expected: str
     message_vi: str
     message_en: str
@@ -103,7 +104,7 @@ def _resolve(value: Any, params: dict[str, Any], reader: Reader, key: str) -> An
     return value
 
 
-def _rule(reader: Reader, params: dict[str, Any]) -> RuleSpec:
+def _rule(reader: Reader, params: dict[str, Any], bases: Bases) -> RuleSpec:
     reader.check_keys(("rule", "title_vi", "title_en", "expectation", "fields", "column", "value", "kwargs",
                        "category", "severity", "legal_basis", "expected", "message_vi", "message_en", "suggestion"))
     category = reader.get("category", str)
@@ -118,14 +119,15 @@ def _rule(reader: Reader, params: dict[str, Any]) -> RuleSpec:
     kwargs = {k: _resolve(v, params, reader, f"kwargs.{k}") for k, v in reader.get("kwargs", dict, {}).items()}
     return RuleSpec(rule=reader.get("rule", str), expectation=reader.get("expectation", str),
                     fields=tuple(fields_value), kwargs=kwargs, category=category, severity=severity,
-                    legal_basis=reader.get("legal_basis", str), expected=reader.get("expected", str),
+                    legal_basis=bases.basis(reader.get("legal_basis", (str, list)), reader, "legal_basis"),
+                    expected=reader.get("expected", str),
                     message_vi=reader.get("message_vi", str), message_en=reader.get("message_en", str),
                     suggestion=reader.get("suggestion", str, None), column=reader.get("column", str, None),
                     value=reader.get("value", str, None), title_vi=reader.get("title_vi", str, None),
                     title_en=reader.get("title_en", str, None))
 
 
-def load_suite(path: Path, params: dict[str, Any]) -> SuiteSpec:
+def load_suite(path: Path, params: dict[str, Any], bases: Bases) -> SuiteSpec:
     top = Reader(load_yaml(path, SuiteError), path, "", SuiteError)
     top.check_keys(("suite", "frame", "rows", "rules"))
     frame = top.get("frame", str)
@@ -134,7 +136,7 @@ def load_suite(path: Path, params: dict[str, Any]) -> SuiteSpec:
     rows = top.get("rows", str, "all")
     if rows not in ROW_FILTERS:
         raise top.fail(f"expected one of {', '.join(ROW_FILTERS)}, found {rows!r}", "rows")
-    rules = tuple(_rule(Reader(raw, path, f"rules[{i}]", SuiteError, top.line), params)
+    rules = tuple(_rule(Reader(raw, path, f"rules[{i}]", SuiteError, top.line), params, bases)
                   for i, raw in enumerate(top.get("rules", list)))
     names = [r.rule for r in rules]
     duplicates = {n for n in names if names.count(n) > 1}
@@ -144,13 +146,16 @@ def load_suite(path: Path, params: dict[str, Any]) -> SuiteSpec:
 
 
 def load_suites(profile: Profile, directory: Path | None = None) -> list[SuiteSpec]:
-    """Every ``*.yaml`` suite of the directory, in file-name order, with profile values filled in."""
+    """Every ``*.yaml`` suite of the directory, in file-name order, with profile values filled in and
+    legal bases read from the directory's ``legal/bases.yaml`` (the bundled one when it has none)."""
     directory = directory or DEFAULT_SUITES_DIR
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise SuiteError("no suite file (*.yaml) found", path=str(directory))
     params = profile_parameters(profile)
-    suites = [load_suite(p, params) for p in files]
+    own = directory / BASES_FILE
+    bases = load_bases(own if own.is_file() else DEFAULT_SUITES_DIR / BASES_FILE)
+    suites = [load_suite(p, params, bases) for p in files]
     seen: dict[str, Path] = {}
     for suite in suites:
         for rule in suite.rules:
