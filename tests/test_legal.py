@@ -138,3 +138,18 @@ def test_plain_text_is_cited_on_every_night_and_bundled_duties_serve_a_folder_wi
 def test_mistakes_in_legal_bases_are_named(tmp_path, basis, bases, message):
     with pytest.raises(SuiteError, match=message):
         load_suites(PROFILE, _folder(tmp_path, basis, bases))
+
+
+def test_a_finding_keeps_its_key_across_a_changeover():
+    """The law changing is not a new problem: the finding's key (its history, its alerts) stays."""
+    from portalwatch.findings.build import build_findings
+    from portalwatch.profile.registry import Registry, Unit
+    from portalwatch.validate.gx import Failure
+
+    suite = next(s for s in load_suites(PROFILE) if s.name == "units_required")
+    registry = Registry(units={"u1": Unit("u1", "Ủy ban nhân dân Phường 1", "ward")})
+    failure = Failure(suite, 0, "phone", {"unit_id": "u1", "page_url": "http://portal.test/u1"}, None)
+    before, after = (build_findings([failure], "p", registry, night=day)[0]
+                     for day in (D(2026, 6, 30), D(2026, 7, 1)))
+    assert before.key == after.key
+    assert ND42 in before.legal_basis and ND42 not in after.legal_basis
