@@ -97,6 +97,13 @@ def test_minimal_profile_loads(tmp_path):
                  r"key 'render.revalidate': expected true or false, found str 'sometimes'", id="bad-revalidate"),
     pytest.param(lambda t: t + "render:\n  delay_s: -1\n",
                  r"key 'render.delay_s': expected seconds from 0 to 60 between two page requests", id="bad-delay"),
+    pytest.param(lambda t: t + "render:\n  auto_throttle: true\n  target_concurrency: 0\n",
+                 r"key 'render.target_concurrency': expected a number of requests from 0.1 to 64",
+                 id="bad-target-concurrency"),
+    pytest.param(lambda t: t + "render:\n  delay_s: 2\n  max_delay_s: 1\n",
+                 r"key 'render.max_delay_s': expected seconds from delay_s \(2\) to 600", id="bad-max-delay"),
+    pytest.param(lambda t: t + "render:\n  auto_throttle: yes please\n",
+                 r"key 'render.auto_throttle': expected true or false", id="bad-auto-throttle"),
     pytest.param(lambda t: t + "render:\n  http_concurrency: 0\n",
                  r"key 'render.http_concurrency': expected a whole number from 1 to 64", id="bad-http-concurrency"),
     pytest.param(lambda t: t + "render:\n  timeout_s: 0\n",
@@ -166,6 +173,10 @@ def test_render_pace_is_read_and_defaults_to_none(tmp_path):
     assert (paced.render.delay_s, paced.render.http_concurrency) == (0.5, 2)
     plain = load_profile(_write(tmp_path, MINIMAL))
     assert (plain.render.delay_s, plain.render.http_concurrency) == (0.0, None)
+    assert (plain.render.auto_throttle, plain.render.target_concurrency, plain.render.max_delay_s) == (False, 1.0, 10.0)
+    auto = load_profile(_write(tmp_path, MINIMAL + "render:\n  auto_throttle: true\n  target_concurrency: 2\n"
+                                                  "  max_delay_s: 30\n"))
+    assert (auto.render.auto_throttle, auto.render.target_concurrency, auto.render.max_delay_s) == (True, 2.0, 30.0)
 
 
 def test_quiet_hours_default_to_the_night_and_can_be_turned_off(tmp_path):

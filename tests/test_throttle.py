@@ -150,3 +150,56 @@ def test_delay_spaces_the_page_requests_of_http_and_the_browser_alike(faulty):
     # delay its arrival, so the span is the safe measure, and no two arrive together.
     assert arrived[-1] - arrived[0] >= 4 * delay - 0.15
     assert min(b - a for a, b in zip(arrived, arrived[1:])) >= delay / 3
+
+
+def test_auto_throttle_follows_the_servers_answers():
+    """Halfway towards latency / target_concurrency after each answer, within delay_s and max_delay_s;
+    an error never shortens the delay; without auto, answers change nothing."""
+    throttle = Throttle(0.1, auto=True, target_concurrency=2, max_delay_s=5)
+    assert throttle.delay_s == 1.0                        # before any answer: START_DELAY_S
+    delays = []
+    for latency, status in [(1.0, 200), (4.0, 200), (0.2, 200), (0.01, 500), (0.01, 0), (0.02, 304),
+                            (100.0, 0), (0.0, 200), (0.0, 200), (0.0, 200), (0.0, 200), (0.0, 200), (0.0, 200)]:
+        throttle.observe(latency, status)
+        delays.append(round(throttle.delay_s, 4))
+    assert delays == [0.75, 2.0, 1.05, 1.05, 1.05, 0.53, 5.0, 2.5, 1.25, 0.625, 0.3125, 0.1562, 0.1]
+    assert throttle.peak_delay_s == 5.0
+
+    fixed = Throttle(0.1)
+    fixed.observe(30.0, 200)
+    assert fixed.delay_s == 0.1 and fixed.peak_delay_s == 0.1
+
+
+def test_auto_throttle_spaces_the_requests_of_a_slow_portal(faulty):
+    """Six unit pages that each take 0.3 s to answer, four requests at once: without auto-throttle
+    they reach the server together; with it (target_concurrency 1), about 0.3 s apart."""
+    units = [f"/he-thong-chinh-tri/phuong-{n}" for n in (1, 2, 3, 4, 5, 7)]
+    faulty.faults.slow_ms["/he-thong-chinh-tri/"] = 300
+
+    def gaps(**render):
+        requests = [PageRequest(faulty.base_url + path[1:], "unit_page", render=False) for path in units]
+        before = len(faulty.request_log)
+        renderer = PortalRenderer(_profile(faulty, http_concurrency=4, **render), Settings())
+        pages = _render(renderer, *requests)
+        assert all(p.ok for p in pages), [(p.url, p.status, p.error) for p in pages]
+        arrived = sorted(_arrivals(faulty, before, set(units)))
+        return [b - a for a, b in zip(arrived, arrived[1:])], renderer.throttle
+
+    together, _ = gaps()
+    assert max(sorted(together)[:3]) < 0.2, together       # four in flight at once
+    apart, throttle = gaps(auto_throttle=True, target_concurrency=1.0)
+    assert min(apart) >= 0.25, apart
+    assert 0.25 <= throttle.delay_s < 1.0     # settled near the server's 0.3 s, from the 1 s start
+
+
+@pytest.mark.browser
+def test_a_night_with_auto_throttle_says_how_its_pace_went(faulty):
+    """The night's summary (summary.json, the CLI's table) gets the delay the crawl ended at and its
+    highest; a night without auto-throttle has none to tell."""
+    from portalwatch.night import render_portal
+
+    paced = render_portal(_profile(faulty, auto_throttle=True, target_concurrency=4.0), Settings())
+    assert paced.pages and all(p.ok for p in paced.pages)
+    end, peak = paced.pace
+    assert peak == 1.0 and end < 0.5          # from the 1 s start, down towards a loopback server's pace
+    assert render_portal(_profile(faulty), Settings()).pace is None

@@ -77,6 +77,10 @@ def _print_summary(summary: dict) -> None:
     table.add_column("Số / count", justify="right")
     table.add_row("Trang đã kiểm tra / pages rendered", str(summary["pages"]))
     table.add_row("Trang lỗi / pages failed", str(summary["pages_failed"]))
+    pace = summary.get("auto_throttle")
+    if pace:
+        table.add_row("Giãn cách yêu cầu / request delay",
+                      f"{pace['delay_s']:.2f} s (cao nhất / peak {pace['peak_delay_s']:.2f} s)")
     table.add_row("Đơn vị / unit pages", str(summary["units_seen"]))
     table.add_row("Dòng danh bạ / directory rows", str(summary["directory_rows"]))
     table.add_row("Nội dung cần cập nhật / findings", str(summary["findings"]))

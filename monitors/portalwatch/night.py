@@ -153,6 +153,11 @@ async def _render(profile: Profile, settings: Settings, store: Any, night: dt.da
     if renderer.not_modified:
         logger.info("%d of %d pages unchanged since the last night (HTTP 304), %d of them drawn by the browser "
                     "then and not drawn again", renderer.not_modified, len(result.pages), renderer.drawings_kept)
+    if renderer.throttle.auto:
+        result.pace = (renderer.throttle.delay_s, renderer.throttle.peak_delay_s)
+        logger.info("auto-throttle: %.2f s between requests at the end of the crawl, %.2f s at most (render.delay_s "
+                    "%.2f s, max_delay_s %.2f s)", *result.pace, renderer.throttle.min_delay_s,
+                    renderer.throttle.max_delay_s)
     return result
 
 
@@ -427,6 +432,8 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "portal": config.profile.name, "night": night.isoformat(), "base_url": config.profile.base_url,
         "pages": len(result.pages), "pages_failed": sum(not p.ok for p in result.pages),
         "pages_unchanged": sum(bool(p.meta.get("not_modified")) for p in result.pages),
+        "auto_throttle": ({"delay_s": round(result.pace[0], 3), "peak_delay_s": round(result.pace[1], 3)}
+                          if result.pace else None),
         "units_seen": int(len(frames.units)), "directory_rows": int(len(frames.directory)),
         "findings": len(findings), "by_category": dict(sorted(by_category.items())),
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,

@@ -301,7 +301,8 @@ def load_profile(path: str | Path) -> Profile:
         raise checks.fail("expected a whole number of at least 1", "unit_page_max_age_working_days")
 
     render = top.sub("render", {})
-    render.check_keys(("concurrency", "http_concurrency", "delay_s", "timeout_s", "block", "revalidate"))
+    render.check_keys(("concurrency", "http_concurrency", "delay_s", "timeout_s", "block", "revalidate",
+                       "auto_throttle", "target_concurrency", "max_delay_s"))
     block = tuple(render.str_list("block", ["image", "font", "media"]))
     for kind in block:
         if kind not in _BLOCKABLE:
@@ -315,6 +316,12 @@ def load_profile(path: str | Path) -> Profile:
     delay_s = render.get("delay_s", float, 0.0)
     if not 0 <= delay_s <= 60:
         raise render.fail("expected seconds from 0 to 60 between two page requests", "delay_s")
+    target_concurrency = render.get("target_concurrency", float, 1.0)
+    if not 0.1 <= target_concurrency <= 64:
+        raise render.fail("expected a number of requests from 0.1 to 64", "target_concurrency")
+    max_delay_s = render.get("max_delay_s", float, max(10.0, delay_s))
+    if not delay_s <= max_delay_s <= 600:
+        raise render.fail(f"expected seconds from delay_s ({delay_s:g}) to 600", "max_delay_s")
     timeout_s = render.get("timeout_s", float, 20.0)
     if not 0 < timeout_s <= 600:
         raise render.fail("expected seconds above 0, at most 600", "timeout_s")
@@ -339,7 +346,8 @@ def load_profile(path: str | Path) -> Profile:
                           min_rows_ratio=_ratio(checks)),
         render=RenderRules(concurrency=concurrency, timeout_s=timeout_s, block=block,
                            revalidate=render.get("revalidate", bool, True), http_concurrency=http_concurrency,
-                           delay_s=delay_s),
+                           delay_s=delay_s, auto_throttle=render.get("auto_throttle", bool, False),
+                           target_concurrency=target_concurrency, max_delay_s=max_delay_s),
         date_formats=date_formats,
         policy=policy,
         path=path,

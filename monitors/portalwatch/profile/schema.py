@@ -142,6 +142,11 @@ class RenderRules:
     http_concurrency: int | None = None
     #: least seconds between the start of two page requests: the portal's server is not rushed
     delay_s: float = 0.0
+    #: the delay follows the server's answers (render/throttle.py): about ``target_concurrency``
+    #: requests answered at once, the delay between ``delay_s`` and ``max_delay_s``
+    auto_throttle: bool = False
+    target_concurrency: float = 1.0
+    max_delay_s: float = 10.0
     block: tuple[str, ...] = ("image", "font", "media")
     #: a page drawn by the browser is drawn again only if its HTML, a script or its data changed
     revalidate: bool = True

@@ -26,6 +26,8 @@ class CrawlResult:
     skipped_links: list[str] = field(default_factory=list)   # outside allowed hosts
     truncated: bool = False                                    # max_total reached
     pagination_capped: list[tuple[str, str]] = field(default_factory=list)  # (page type, next URL not followed)
+    #: with ``render.auto_throttle``: seconds between requests at the end of the crawl, and at most
+    pace: tuple[float, float] | None = None
 
     def of_type(self, page_type: str) -> list[RenderedPage]:
         return [p for p in self.pages if p.page_type == page_type]

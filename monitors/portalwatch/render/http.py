@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -52,7 +53,10 @@ class HttpRenderer:
         # every queued request for each free connection, which is quadratic with thousands queued.
         async with self._slots:
             await self._throttle.wait()
-            return await self._render(request)
+            started = time.monotonic()
+            page = await self._render(request)
+            self._throttle.observe(time.monotonic() - started, page.status)
+            return page
 
     async def _render(self, request: PageRequest) -> RenderedPage:
         started = dt.datetime.now(dt.timezone.utc)

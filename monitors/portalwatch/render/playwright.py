@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -244,8 +245,14 @@ class PlaywrightRenderer:
             page.on("requestfailed", sources.failed)
             try:
                 await self._throttle.wait()
-                response = await page.goto(request.url, wait_until="domcontentloaded", timeout=self.timeout_ms)
+                asked = time.monotonic()
+                try:
+                    response = await page.goto(request.url, wait_until="domcontentloaded", timeout=self.timeout_ms)
+                except PlaywrightTimeout:
+                    self._throttle.observe(time.monotonic() - asked, 0)
+                    raise
                 status = response.status if response is not None else 0
+                self._throttle.observe(time.monotonic() - asked, status)
                 if response is not None:
                     meta.update(asked_pause(status, response.headers))
                 if request.wait_for and 200 <= status < 300:

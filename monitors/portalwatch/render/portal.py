@@ -77,7 +77,10 @@ class PortalRenderer:
         #: that every drawn page loads is asked for once a night, not once a page.
         self._unchanged: dict[tuple[str, str | None, str | None], bool] = {}
         rules = profile.render
-        throttle = Throttle(rules.delay_s)   # one pace for the portal, however a page is fetched
+        # one pace for the portal, however a page is fetched
+        self.throttle = throttle = Throttle(rules.delay_s, auto=rules.auto_throttle,
+                                            target_concurrency=rules.target_concurrency,
+                                            max_delay_s=rules.max_delay_s)
         self._browser = PlaywrightRenderer(
             allowed_hosts=profile.allowed_hosts, concurrency=rules.concurrency,
             timeout_s=rules.timeout_s, block=rules.block, throttle=throttle,
