@@ -13,12 +13,14 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def clean_text(value: object) -> str | None:
-    """NFC, zero-width characters removed, whitespace collapsed; None for absent or blank."""
+    """Zero-width characters removed, whitespace collapsed, then NFC; None for absent or blank.
+
+    NFC comes last: a zero-width character between a letter and its combining mark ("A", U+FEFF,
+    U+0300) keeps them apart until it is removed, and only then can they compose ("À")."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFC", str(value))
-    text = _WS.sub(" ", _INVISIBLE.sub("", text).replace("\u00a0", " ")).strip()
-    return text or None
+    text = _WS.sub(" ", _INVISIBLE.sub("", str(value)).replace("\u00a0", " ")).strip()
+    return unicodedata.normalize("NFC", text) or None
 
 
 @functools.lru_cache(maxsize=64)
