@@ -10,6 +10,8 @@ from portalwatch.profile import load_profile
 from portalwatch.validate.legal import Citation, Instrument, LegalBasis
 from portalwatch.validate.suites import load_suites
 
+from test_suites import GOOD
+
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = load_profile(ROOT / "profiles" / "vungtau-2022" / "profile.yaml")
 D = dt.date
@@ -75,21 +77,8 @@ def test_findings_of_a_sample_night_cite_the_law_of_that_night(nights):
     assert any(ND43 in f.legal_basis for f in findings)
 
 
-SUITE = """\
-suite: s
-frame: units
-rows: reachable
-rules:
-  - rule: r
-    expectation: expect_column_values_to_not_be_null
-    fields: [phone]
-    category: missing
-    severity: high
-    legal_basis: {basis}
-    expected: "x"
-    message_vi: "x"
-    message_en: "x"
-"""
+#: test_suites' minimal suite, its legal basis to be filled in (braces doubled for str.format)
+SUITE = GOOD.replace("{", "{{").replace("}", "}}").replace('legal_basis: "NĐ 42/2022/NĐ-CP"', "legal_basis: {basis}")
 
 BASES = """\
 instruments:

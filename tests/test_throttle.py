@@ -146,10 +146,13 @@ def test_delay_spaces_the_page_requests_of_http_and_the_browser_alike(faulty):
     assert all(p.ok for p in pages), [(p.url, p.status, p.error) for p in pages]
     arrived = sorted(_arrivals(faulty, before, {*units, "/danh-ba-dien-thoai"}))
     assert len(arrived) == 5
-    # Each request leaves at least `delay` after the one before; the browser's own start-up can only
-    # delay its arrival, so the span is the safe measure, and no two arrive together.
+    # Each request leaves at least `delay` after the one before. The browser's own start-up can only
+    # delay its page's arrival (on a busy machine, next to the following request's), so the span of
+    # all five is the safe measure; plain HTTP's arrivals follow their departures, give or take a
+    # connection being opened, so no two of them arrive together.
     assert arrived[-1] - arrived[0] >= 4 * delay - 0.15
-    assert min(b - a for a, b in zip(arrived, arrived[1:])) >= delay / 3
+    by_http = sorted(_arrivals(faulty, before, set(units)))
+    assert min(b - a for a, b in zip(by_http, by_http[1:])) >= delay / 2
 
 
 def test_auto_throttle_follows_the_servers_answers():
@@ -188,7 +191,7 @@ def test_auto_throttle_spaces_the_requests_of_a_slow_portal(faulty):
     together, _ = gaps()
     assert max(sorted(together)[:3]) < 0.2, together       # four in flight at once
     apart, throttle = gaps(auto_throttle=True, target_concurrency=1.0)
-    assert min(apart) >= 0.25, apart
+    assert min(apart) >= 0.2, apart            # about 0.3 s, give or take a connection being opened
     assert 0.25 <= throttle.delay_s < 1.0     # settled near the server's 0.3 s, from the 1 s start
 
 
