@@ -14,7 +14,7 @@ import unicodedata
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from portalwatch.alerts.escape import slack_text
+from portalwatch.alerts.escape import clean, slack_text
 from portalwatch.alerts.render import render_unit_html, render_unit_slack, render_unit_text
 from portalwatch.extract.processors import PROCESSORS, build_processor
 from portalwatch.extract.records import extract_records
@@ -50,6 +50,15 @@ def test_clean_text_never_raises_is_idempotent_and_nfc(text):
     once = clean_text(text)
     assert once is None or (_nfc(once) and once == once.strip() and not any(c in once for c in INVISIBLE))
     assert clean_text(once) == once
+
+
+@PROPERTY
+@given(ODD)
+@example("A\u200e\u0300")      # a direction mark between a letter and its mark: "À" once removed
+def test_message_text_is_nfc_without_invisible_characters(text):
+    out = clean(text)
+    assert _nfc(out) and not any(c in out for c in (*INVISIBLE, "\u202e", "\u2066", "\u200e"))
+    assert clean(out) == out
 
 
 @PROPERTY

@@ -39,8 +39,9 @@ def clean(text: object, *, limit: int | None = None) -> str:
     """
     if text is None:
         return ""
-    value = unicodedata.normalize("NFC", str(text))
-    value = _INVISIBLE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    # NFC after the invisible characters go: one between a letter and its mark kept them apart
+    value = _INVISIBLE.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    value = unicodedata.normalize("NFC", value)
     return truncate(value, limit) if limit is not None else value
 
 
