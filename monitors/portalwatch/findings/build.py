@@ -63,12 +63,8 @@ def build_findings(failures: "list[Failure]", portal: str, registry: Registry,
     điện tử" is a ward's "Cổng thông tin điện tử". Each finding cites the law as it stood on
     ``night`` (see validate/legal.py)."""
     best: dict[tuple[str, str, str], Finding] = {}
-    cited: dict[int, str] = {}
     for failure in failures:
         rule, row = failure.rule, failure.row
-        legal_basis = cited.get(id(rule))
-        if legal_basis is None:
-            legal_basis = cited[id(rule)] = rule.legal_basis.on(night)
         unit = registry.units[row["unit_id"]]
         subject = failure.subject
         field = FINDING_FIELD.get(failure.field, failure.field)
@@ -82,7 +78,7 @@ def build_findings(failures: "list[Failure]", portal: str, registry: Registry,
             unit_name=unit.name, subject=subject, field=field, rule=rule.rule, category=rule.category,
             severity=rule.severity, value=_as_text(failure.value), expected=_fill(rule.expected, values),
             suggestion=_fill(rule.suggestion, values) if rule.suggestion else None,
-            url=row.get("page_url") or "", legal_basis=legal_basis,
+            url=row.get("page_url") or "", legal_basis=rule.legal_basis.on(night),
             message_vi=_fill(rule.message_vi, values), message_en=_fill(rule.message_en, values))
         slot = (unit.id, subject, field)
         current = best.get(slot)
