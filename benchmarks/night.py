@@ -9,7 +9,9 @@ second night asks for every page read over plain HTTP with its ETag (a 304 reuse
 store, not parsed again when it was seen to hold the profile's `wait_for`), asks for the HTML,
 script and data of the JavaScript directory the same way (all 304: the drawing kept, no browser),
 takes from the store the records of every page whose content is unchanged (`kept_records`)
-instead of extracting them, and parses no phone number parsed the night before (`cache/phones.json`);
+instead of extracting them, parses no phone number parsed the night before (`cache/phones.json`),
+and runs no suite given the same columns as the night before (`cache/verdicts.json`: the two dates
+are working days, so the freshness suite, which reads working days since each update, runs);
 the drift check (`night_context`) reads the rows and fields from the records. One more pair is
 measured with every page type in the browser (`render: true` where the profile says `auto`), as
 a portal drawn by JavaScript throughout would be: its second night asks for each page's HTML and

@@ -13,7 +13,9 @@ night is 2022-06-13; no unit page is read, so the unit index checks stand aside 
 and the unit, registry, schedule and draft suites have no rows, which `run_suites` skips. The
 product path is `derive_facts` followed by `run_suites` with every suite of expectations/ and no
 project folder (an ephemeral Great Expectations context); `run_suites` is also timed with a fresh
-temporary project folder, as a nightly run keeps one (results stored, Data Docs rebuilt). The pandas
+temporary project folder and verdict cache, as a nightly run keeps them (results stored, Data Docs
+rebuilt), and once more on the same columns, as the next night of an unchanged directory would be
+(every suite's verdict kept, none run; the benchmark fails unless the failures are the same). The pandas
 side is one vectorised mask per rule and field of the directory and roster suites, over the same
 derived fact columns, turned into the same `Failure` rows; the benchmark fails unless the suites
 state exactly those rules and both sides report the same failing rows, with the same evidence, for
@@ -227,6 +229,21 @@ class Timing:
         return f"{self.median:.2f} s ({ROWS / self.median:,.0f} rows/s; CPU {self.median_cpu:.2f} s)"
 
 
+def _with_verdicts(suites: list[Any], derived: dict[str, pd.DataFrame], folder: Path) -> list[Any]:
+    """``run_suites`` as a night calls it: a project folder kept, verdicts loaded and saved beside it."""
+    from portalwatch.validate.gx import run_suites
+    from portalwatch.validate.verdicts import Verdicts
+
+    verdicts = Verdicts.load(folder / "verdicts.json")
+    failures = run_suites(suites, derived, folder / "gx", verdicts)
+    verdicts.save()
+    return failures
+
+
+def _row_key(failure: Any) -> tuple[str, int, str, str]:
+    return failure.suite.name, failure.rule_index, failure.field, repr(sorted(failure.row.items()))
+
+
 def run() -> list[tuple[str, str]]:
     from portalwatch.night import load_config, normalise
     from portalwatch.normalise.text import placeholder_pattern
@@ -246,14 +263,18 @@ def run() -> list[tuple[str, str]]:
         return derive_facts(frames.units, frames.directory, config.registry, config.roster, ctx,
                             frames.sections, open_status)
 
-    derive, gx, kept, hand = Timing(), Timing(), Timing(), Timing()
+    derive, gx, kept, hand, again = Timing(), Timing(), Timing(), Timing(), Timing()
     per_rule: Counter = Counter()
     for attempt in range(WARMUPS + RUNS):
         measured = attempt >= WARMUPS
         derived = derive(facts, measured)
         gx_failures = gx(lambda: run_suites(config.suites, derived, None), measured)
         with tempfile.TemporaryDirectory() as tmp:
-            kept_failures = kept(lambda: run_suites(config.suites, derived, Path(tmp) / "gx"), measured)
+            kept_failures = kept(lambda: _with_verdicts(config.suites, derived, Path(tmp)), measured)
+            # the next night given the same columns: every verdict kept, nothing run
+            again_failures = again(lambda: _with_verdicts(config.suites, derived, Path(tmp)), measured)
+            if sorted(map(_row_key, again_failures)) != sorted(map(_row_key, kept_failures)):
+                raise AssertionError("the verdicts kept gave other failures than running the suites")
         pandas_failures = hand(lambda: _pandas_failures(config.suites, derived, required, regex), measured)
         if not measured:
             _covered(config.suites, derived, required, regex)
@@ -267,8 +288,11 @@ def run() -> list[tuple[str, str]]:
         (f"validate: product path, derive_facts + run_suites ({ROWS:,} rows)", (derive + gx).text()),
         ("validate: of which derive_facts", derive.text()),
         ("validate: of which run_suites (Great Expectations, no project folder)", gx.text()),
-        ("validate: run_suites with a project folder as a night keeps (results and Data Docs written)",
+        ("validate: run_suites with a project folder and verdict cache as a night keeps them "
+         "(results and Data Docs written)",
          kept.text()),
+        ("validate: run_suites again on the same columns, with the verdicts the run before kept",
+         again.text()),
         ("validate: same rules hand-written in pandas, on the derived facts", hand.text()),
         (f"validate: ratio run_suites / pandas (target at most {TARGET_RATIO:.0f}x)",
          f"{ratio:.1f}x, CPU {ratio_cpu:.1f}x ({verdict})"),

@@ -78,7 +78,11 @@ def validate(frames: Any, config: stages.Config, night: str, result: Any, out: s
              previous: dict[str, int] | None = None,
              records: dict[str, list] | None = None) -> tuple[list[Any], Any]:
     ctx = stages.night_context(result, frames, config, stages.night_date(night), previous, records)
-    failures = stages.validate(frames, config, ctx, stages.gx_project(out, config))
+    verdicts = stages.load_verdicts(out, config)
+    failures = stages.validate(frames, config, ctx, stages.gx_project(out, config), verdicts)
+    if verdicts.reused:
+        get_run_logger().info("%d suites given the same columns as the last night, their verdicts reused "
+                              "(not run again): %s", len(verdicts.reused), ", ".join(verdicts.reused))
     return stages.make_findings(failures, config, ctx.night), ctx
 
 

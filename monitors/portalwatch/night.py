@@ -26,7 +26,8 @@ from .timing import Stopwatch
 
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate",
            "make_findings", "run_notices", "night_date", "extract_sections", "kept_records", "write_outputs",
-           "NightOutputs", "run_night", "gx_project", "phone_cache", "night_context", "coverage", "unit_hashes",
+           "NightOutputs", "run_night", "gx_project", "phone_cache", "verdict_cache", "load_verdicts",
+           "night_context", "coverage", "unit_hashes",
            "store_url", "record_night", "plan_and_queue", "deliver_alerts", "score_night", "night_problem",
            "check_out_dir", "preflight", "write_year_files", "clock_time",
            "PORTAL_TZ"]
@@ -287,18 +288,24 @@ def night_context(result: Any, frames: Any, config: Config, night: dt.date, prev
         directory_url=directory_pages[0].url if directory_pages else profile.base_url)
 
 
-def validate(frames: Any, config: Config, ctx: Any, project_dir: Path | None = None):
+def validate(frames: Any, config: Config, ctx: Any, project_dir: Path | None = None, verdicts: Any = None):
     """Derive the facts, then run every suite over them (failures, one per failing row).
 
     ``ctx`` is the :func:`night_context`. With ``project_dir`` the Great Expectations project there
-    keeps the runs and their Data Docs.
+    keeps the runs and their Data Docs. With ``verdicts`` (:func:`load_verdicts`), a suite given the
+    same columns as on the night that last saved them is not run again: its failing rows are those
+    kept (see :mod:`portalwatch.validate.verdicts`); tonight's are saved, and ``verdicts.reused``
+    names the suites not run.
     """
     from .validate.facts import derive_facts
     from .validate.gx import run_suites
 
     facts = derive_facts(frames.units, frames.directory, config.registry, config.roster, ctx, frames.sections,
                          {rule.page: rule.open_status for rule in config.profile.sections})
-    return run_suites(config.suites, facts, project_dir)
+    failures = run_suites(config.suites, facts, project_dir, verdicts)
+    if verdicts is not None:
+        verdicts.save()
+    return failures
 
 
 def _row_selectors(profile: Profile, page_type: str) -> list[str]:
@@ -468,6 +475,18 @@ def night_messages(store: Any, config: Config, night: dt.date) -> list[dict[str,
 def phone_cache(out_dir: str | Path, config: Config) -> Path:
     """Where a portal's parsed phone numbers are kept between nights, beside its nightly folders."""
     return Path(out_dir) / config.profile.name / "cache" / "phones.json"
+
+
+def verdict_cache(out_dir: str | Path, config: Config) -> Path:
+    """Where a portal's suite verdicts are kept between nights, beside its phone numbers."""
+    return Path(out_dir) / config.profile.name / "cache" / "verdicts.json"
+
+
+def load_verdicts(out_dir: str | Path, config: Config):
+    """The suite verdicts the portal's last night kept (a :class:`~portalwatch.validate.verdicts.Verdicts`)."""
+    from .validate.verdicts import Verdicts
+
+    return Verdicts.load(verdict_cache(out_dir, config))
 
 
 def gx_project(out_dir: str | Path, config: Config) -> Path:
@@ -646,7 +665,8 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         with watch.stage("validate"):
             ctx = night_context(result, frames, config, night, store.last_counts(config.profile.name, before=night),
                                 records_by_type(units, rows))
-            findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config)), config, night)
+            findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config),
+                                              load_verdicts(out_dir, config)), config, night)
         with watch.stage("record"):
             notices = run_notices(result, frames, config.profile, ctx)
             score = score_night(findings, config, night, ctx, frames)

@@ -17,6 +17,7 @@ import pandas as pd
 from ..errors import SuiteError
 from .lazy import deferred
 from .suites import FRAMES, SuiteSpec
+from .verdicts import Verdict, Verdicts
 
 __all__ = ["Failure", "run_suites", "rows_for", "data_docs_index"]
 
@@ -113,7 +114,7 @@ def _asset(source: Any, name: str) -> Any:
 
 
 def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
-               project_dir: Path | None = None) -> list[Failure]:
+               project_dir: Path | None = None, verdicts: Verdicts | None = None) -> list[Failure]:
     """Validate the frames: one validation definition and one checkpoint per suite.
 
     With ``project_dir``, the Great Expectations project there keeps every run, and its Data Docs
@@ -121,51 +122,70 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
     Great Expectations' own action rebuilds the index for every suite, and the index lists (and
     loads) the results of the last :data:`DOCS_NIGHTS` nights only, so a night does not cost more
     with each night already kept.
-    """
-    gx, gxe = _gx()
 
-    context = _context(gx, project_dir)
-    source = context.data_sources.add_or_update_pandas("portal")
+    With ``verdicts`` (:class:`~.verdicts.Verdicts`, loaded from last night), a suite given exactly
+    the columns it was given last night, unchanged itself, takes last night's failing rows instead
+    of being run (its last result stays the one in Data Docs); tonight's verdicts are put back in it
+    for the caller to save. Great Expectations is imported only if some suite runs.
+    """
     groups: dict[tuple[str, str], list[SuiteSpec]] = {}
     for suite in suites:
         groups.setdefault((suite.frame, suite.rows), []).append(suite)
 
     failures: list[Failure] = []
     documented: list[Any] = []
+    checked_suites = 0
+    gx = gxe = context = source = None
     for (frame_name, rows), members in groups.items():
         frame = rows_for(members[0], frames[frame_name]).reset_index(drop=True)
         if frame.empty:
             continue
-        batch = _asset(source, f"{frame_name}_{rows}")
         for suite in members:
-            gx_suite, checked = _suite(gx, gxe, suite, frame)
-            gx_suite = context.suites.add_or_update(gx_suite)
-            definition = context.validation_definitions.add_or_update(
-                gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
-            checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-                name=f"portalwatch_{suite.name}", validation_definitions=[definition], actions=[],
-                result_format=RESULT_FORMAT))
+            checked_suites += 1
+            columns = _checked_columns(suite, frame)
             # Great Expectations filters (and fingerprints) the frame it is given for every
             # expectation: each suite gets the columns it checks only, and its failures take their
             # rows from the whole frame.
-            result = checkpoint.run(batch_parameters={"dataframe": frame[checked]})
-            for identifier, outcome in result.run_results.items():
-                failures.extend(_failures(suite, outcome, frame))
+            given = frame[columns]
+            key = Verdicts.key(suite, given) if verdicts is not None else ""
+            verdict = verdicts.get(suite.name, key) if verdicts is not None else None
+            if verdict is None:
+                if context is None:
+                    gx, gxe = _gx()
+                    context = _context(gx, project_dir)
+                    source = context.data_sources.add_or_update_pandas("portal")
+                identifier, verdict = _validate(gx, gxe, context, source, suite, frame_name, rows, given)
                 documented.append(identifier)
+                if verdicts is not None:
+                    verdicts.put(suite.name, key, verdict)
+            failures.extend(_failures(suite, verdict, frame))
+    if verdicts is not None and verdicts.reused:
+        logger.info("%d suites given the same columns as the last night, their verdicts reused: %s",
+                    len(verdicts.reused), ", ".join(verdicts.reused))
     if project_dir is not None and documented:
-        _update_data_docs(context, documented)
+        _update_data_docs(context, documented, checked_suites)
     return failures
 
 
-def _suite(gx: Any, gxe: Any, suite: SuiteSpec, frame: pd.DataFrame) -> tuple[Any, list[str]]:
-    """The suite as Great Expectations states it, and the columns of ``frame`` it reads.
+def _validate(gx: Any, gxe: Any, context: Any, source: Any, suite: SuiteSpec, frame_name: str, rows: str,
+              given: pd.DataFrame) -> tuple[Any, Verdict]:
+    """Run one suite through its checkpoint: (the result's identifier, the failing rows)."""
+    batch = _asset(source, f"{frame_name}_{rows}")
+    gx_suite = context.suites.add_or_update(_suite(gx, gxe, suite))
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
+    checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+        name=f"portalwatch_{suite.name}", validation_definitions=[definition], actions=[],
+        result_format=RESULT_FORMAT))
+    result = checkpoint.run(batch_parameters={"dataframe": given})
+    (identifier, outcome), = result.run_results.items()
+    return identifier, _verdict(suite, outcome)
 
-    The expectations are given to the suite as it is built: adding them one by one asks the project's
-    store, for each, whether the suite was saved (a file read each, some 40 a night)."""
-    expectations = []
+
+def _checked_columns(suite: SuiteSpec, frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` a suite reads (all of them for a rule with a row condition)."""
     checked: dict[str, None] = {}
-    for index, rule in enumerate(suite.rules):
-        cls = _expectation_class(gxe, rule.expectation, suite)
+    for rule in suite.rules:
         for field_name in rule.fields:
             column = rule.column_for(field_name, suite)
             if column not in frame.columns:
@@ -174,19 +194,32 @@ def _suite(gx: Any, gxe: Any, suite: SuiteSpec, frame: pd.DataFrame) -> tuple[An
             checked[column] = None
             if "row_condition" in rule.kwargs:  # a condition may read any column: keep them all
                 checked.update(dict.fromkeys(frame.columns))
-            expectations.append(cls(column=column, **rule.kwargs,
+    return list(checked)
+
+
+def _suite(gx: Any, gxe: Any, suite: SuiteSpec) -> Any:
+    """The suite as Great Expectations states it.
+
+    The expectations are given to the suite as it is built: adding them one by one asks the project's
+    store, for each, whether the suite was saved (a file read each, some 40 a night)."""
+    expectations = []
+    for index, rule in enumerate(suite.rules):
+        cls = _expectation_class(gxe, rule.expectation, suite)
+        for field_name in rule.fields:
+            expectations.append(cls(column=rule.column_for(field_name, suite), **rule.kwargs,
                                     meta={"rule": rule.rule, "field": field_name, "index": index}))
-    return gx.ExpectationSuite(name=suite.name, expectations=expectations), list(checked)
+    return gx.ExpectationSuite(name=suite.name, expectations=expectations)
 
 
-def _update_data_docs(context: Any, results: list[Any]) -> None:
+def _update_data_docs(context: Any, results: list[Any], suites_checked: int) -> None:
     """Render tonight's validation results and their suites, and the index (of the last
-    :data:`DOCS_NIGHTS` nights' worth of results), in one pass."""
+    :data:`DOCS_NIGHTS` nights' worth of results of the ``suites_checked`` suites that had rows
+    tonight, run or reused), in one pass."""
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     site = (context.variables.data_docs_sites or {}).get(_SITE)
     index = dict((site or {}).get("site_index_builder") or {"class_name": "DefaultSiteIndexBuilder"})
-    limit = DOCS_NIGHTS * len(results)          # tonight's results, newest first, and as many nights before
+    limit = DOCS_NIGHTS * suites_checked        # a night's results, newest first, and as many nights before
     if site is not None and index.get("validation_results_limit") != limit:
         index["validation_results_limit"] = limit
         context.update_data_docs_site(_SITE, {**site, "site_index_builder": index})
@@ -195,8 +228,9 @@ def _update_data_docs(context: Any, results: list[Any]) -> None:
     context.build_data_docs(resource_identifiers=[*results, *suite_ids], build_index=True)
 
 
-def _failures(suite: SuiteSpec, validation: Any, frame: pd.DataFrame) -> list[Failure]:
-    found = []
+def _verdict(suite: SuiteSpec, validation: Any) -> Verdict:
+    """The failing rows of each failed expectation of a suite's result."""
+    verdict: Verdict = []
     for outcome in validation.results:
         if outcome.success:
             continue
@@ -204,11 +238,17 @@ def _failures(suite: SuiteSpec, validation: Any, frame: pd.DataFrame) -> list[Fa
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
             raise SuiteError(f"expectation failed to run: {outcome.exception_info.get('exception_message')}",
                              path=str(suite.path), key=f"rules.{meta.get('rule')}")
-        index = int(meta["index"])
-        column = suite.rules[index].value_for(meta["field"], suite)   # evidence: the value as the site wrote it
         hits = outcome.result.get("unexpected_index_list") or []      # row positions (a RangeIndex)
-        for row in frame.iloc[hits].to_dict("records"):               # one take per rule, not one per row
-            found.append(Failure(suite=suite, rule_index=index, field=meta["field"], row=row,
+        verdict.append((int(meta["index"]), str(meta["field"]), [int(row) for row in hits]))
+    return verdict
+
+
+def _failures(suite: SuiteSpec, verdict: Verdict, frame: pd.DataFrame) -> list[Failure]:
+    found = []
+    for index, field_name, hits in verdict:
+        column = suite.rules[index].value_for(field_name, suite)    # evidence: the value as the site wrote it
+        for row in frame.iloc[hits].to_dict("records"):             # one take per rule, not one per row
+            found.append(Failure(suite=suite, rule_index=index, field=field_name, row=row,
                                  value=row.get(column)))
     return found
 

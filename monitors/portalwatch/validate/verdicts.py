@@ -1,0 +1,127 @@
+"""Suite verdicts kept between nights: a suite given exactly last night's columns is not run again.
+
+What Great Expectations finds with a suite depends only on the suite (its expectations and their
+arguments), on the code that states it and runs it, and on the columns it is given. Night after
+night an unchanged portal gives most suites the same columns (the directory, the units' contacts,
+the registry); the suites that read the night's date through a derived column (working days since
+an update, the week of a schedule) get new columns and run. A suite whose key (all of the above,
+hashed) is the one kept from the last night gets last night's failing rows back, row for row: the
+columns are the same, so the rows are too. When every suite is unchanged, Great Expectations is
+not even imported.
+
+The file is a cache: a missing, unreadable or other version's file only means every suite runs.
+It keeps tonight's verdicts only, so it does not grow with the nights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Verdict", "Verdicts", "frame_digest"]
+
+logger = logging.getLogger(__name__)
+#: The failing rows of one expectation: (rule index, field, row positions in the suite's frame).
+Verdict = list[tuple[int, str, list[int]]]
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """A digest of the columns as given: names, types and every value, exactly.
+
+    Each column's values are pickled (``hash_pandas_object`` reads an object column as text, so a
+    missing value and the text "None" would hash alike; equal bytes are equal values), one column
+    at a time: a frame pickled whole also records how pandas happens to group its columns in
+    memory, which differs between equal frames."""
+    digest = hashlib.blake2b(digest_size=20)
+    for name in frame.columns:
+        column = frame[name]
+        digest.update(pickle.dumps((str(name), str(column.dtype), column.to_numpy()), protocol=5))
+    digest.update(pickle.dumps(frame.index, protocol=5))
+    return digest.hexdigest()
+
+
+def _version() -> str:
+    """This module's and the runner's code, and Great Expectations' version: a verdict kept by
+    other code is not reused."""
+    from importlib.metadata import version
+
+    here = Path(__file__).resolve().parent
+    code = (here / "verdicts.py").read_bytes() + (here / "gx.py").read_bytes()
+    return hashlib.sha256(code + version("great_expectations").encode()).hexdigest()[:16]
+
+
+@dataclass
+class Verdicts:
+    """Last night's verdicts (read from :attr:`path`) and tonight's (written back by :meth:`save`)."""
+
+    path: Path
+    version: str = field(default_factory=_version)
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tonight: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: suites whose verdict was reused tonight
+    reused: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Verdicts:
+        verdicts = cls(Path(path))
+        try:
+            data = json.loads(verdicts.path.read_text(encoding="utf-8"))
+            if data.get("version") == verdicts.version:
+                suites = data["suites"]
+                if not all(isinstance(v, dict) and isinstance(v.get("key"), str) for v in suites.values()):
+                    raise ValueError("a suite's entry has no key")
+                verdicts.kept = suites
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            if not isinstance(exc, FileNotFoundError):
+                logger.warning("verdict cache %s not read (%s): every suite is validated", path, exc)
+        return verdicts
+
+    @staticmethod
+    def key(suite: Any, frame: pd.DataFrame) -> str:
+        """What a suite's verdict depends on: its frame and rows, its rules' expectations, fields,
+        columns and arguments (the profile's values already in them), and the columns it is given.
+        Stated from the suite as declared, so that no Great Expectations import is needed to know."""
+        stated = json.dumps([suite.name, suite.frame, suite.rows,
+                             [[rule.expectation, rule.kwargs, [[f, rule.column_for(f, suite)] for f in rule.fields]]
+                              for rule in suite.rules]],
+                            sort_keys=True, default=repr, ensure_ascii=False)
+        return hashlib.sha256(f"{stated}\0{frame_digest(frame)}".encode("utf-8")).hexdigest()
+
+    def get(self, name: str, key: str) -> Verdict | None:
+        """Last night's verdict of the suite if its key is ``key``, else None."""
+        entry = self.kept.get(name)
+        if entry is None or entry.get("key") != key:
+            return None
+        try:
+            verdict = [(int(index), str(field_name), [int(row) for row in rows])
+                       for index, field_name, rows in entry["failing"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+        self.tonight[name] = entry
+        self.reused.append(name)
+        return verdict
+
+    def put(self, name: str, key: str, verdict: Verdict) -> None:
+        self.tonight[name] = {"key": key, "failing": [[i, f, list(rows)] for i, f, rows in verdict]}
+
+    def save(self) -> None:
+        """Keep tonight's verdicts (written to a temporary name and renamed); a failure to write is
+        logged, never the night's end: the next night validates every suite."""
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"version": self.version, "suites": self.tonight}), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError as exc:
+            logger.warning("verdict cache %s not written (%s): the next night validates every suite",
+                           self.path, exc)
+        finally:
+            tmp.unlink(missing_ok=True)

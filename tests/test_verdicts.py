@@ -1,0 +1,150 @@
+"""Suite verdicts kept between nights: a suite given last night's columns is not run again, and
+finds exactly what running it would."""
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from portalwatch import night as stages
+from portalwatch.validate.gx import run_suites
+from portalwatch.validate.suites import load_suites
+from portalwatch.validate.verdicts import Verdicts, frame_digest
+
+from test_validate import PROFILE, facts  # noqa: F401 - the facts fixture, reused
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE_PATH = ROOT / "profiles" / "vungtau-2022" / "profile.yaml"
+
+
+@pytest.fixture
+def checkpoints(monkeypatch):
+    """The names of the checkpoints Great Expectations runs."""
+    import great_expectations as gx
+
+    ran: list[str] = []
+    run = gx.Checkpoint.run
+
+    def spy(self, *args, **kwargs):
+        ran.append(self.name.removeprefix("portalwatch_"))
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(gx.Checkpoint, "run", spy)
+    return ran
+
+
+def _found(failures):
+    return sorted((f.suite.name, f.rule_index, f.field, json.dumps(f.row, default=str, sort_keys=True),
+                   str(f.value)) for f in failures)
+
+
+def _run(suites, facts, project, path):
+    verdicts = Verdicts.load(path)
+    failures = run_suites(suites, facts, project, verdicts)
+    verdicts.save()
+    return failures, verdicts
+
+
+def test_the_same_columns_give_last_nights_failures_without_running_a_suite(tmp_path, facts, checkpoints):  # noqa: F811
+    suites = load_suites(PROFILE)
+    checked = {s.name for s in suites if len(facts[s.frame])}
+    path, project = tmp_path / "cache" / "verdicts.json", tmp_path / "gx"
+    first, _ = _run(suites, facts, project, path)
+    assert set(checkpoints) == checked and first
+    checkpoints.clear()
+
+    second, verdicts = _run(suites, facts, project, path)
+    assert checkpoints == [], "every suite was given last night's columns"
+    assert set(verdicts.reused) == checked
+    assert _found(second) == _found(first)
+    for name in checked:                       # nothing ran, so no result was added to the project
+        assert len(list((project / "gx" / "uncommitted" / "validations" / name).rglob("*.json"))) == 1
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    assert set(kept["suites"]) == checked      # tonight's verdicts, carried on for the next night
+
+
+def test_a_changed_column_runs_the_suites_that_read_it_and_finds_the_change(tmp_path, facts, checkpoints):  # noqa: F811
+    suites = load_suites(PROFILE)
+    path, project = tmp_path / "verdicts.json", tmp_path / "gx"
+    first, _ = _run(suites, facts, project, path)
+    checkpoints.clear()
+    directory = facts["directory"].copy()
+    directory.loc[2, "email_raw"] = directory.loc[2, "email"] = None     # the leader's e-mail removed
+    changed = {**facts, "directory": directory}
+    second, verdicts = _run(suites, changed, project, path)
+
+    readers = {s.name for s in suites if len(facts[s.frame]) and s.frame == "directory"
+               and any(r.column_for(f, s) in ("email_raw", "email") or "row_condition" in r.kwargs
+                       for r in s.rules for f in r.fields)}
+    assert readers and set(checkpoints) == readers
+    assert set(verdicts.reused) == {s.name for s in suites if len(facts[s.frame])} - readers
+    fresh = run_suites(suites, changed)                                   # the same night, nothing kept
+    assert _found(second) == _found(fresh) != _found(first)
+    assert any(f.rule.rule == "leader_field_present" and f.field == "email" for f in second)
+
+
+def test_a_changed_rule_is_run_again(tmp_path, facts, checkpoints):  # noqa: F811
+    suites = load_suites(PROFILE)
+    path = tmp_path / "verdicts.json"
+    _run(suites, facts, None, path)
+    checkpoints.clear()
+    target = next(s for s in suites if s.name == "directory_required")
+    rules = tuple(dataclasses.replace(r, fields=r.fields[:-1]) if i == 0 else r for i, r in enumerate(target.rules))
+    edited = [dataclasses.replace(s, rules=rules) if s is target else s for s in suites]
+    _, verdicts = _run(edited, facts, None, path)
+    assert checkpoints == ["directory_required"]
+    assert "directory_required" not in verdicts.reused
+
+
+def test_the_digest_tells_a_missing_value_from_its_text_and_a_number_from_its_digits():
+    assert frame_digest(pd.DataFrame({"a": [None]}, dtype=object)) != frame_digest(pd.DataFrame({"a": ["None"]}))
+    assert frame_digest(pd.DataFrame({"a": [1]}, dtype=object)) != frame_digest(pd.DataFrame({"a": ["1"]}))
+    assert frame_digest(pd.DataFrame({"a": ["x"]})) != frame_digest(pd.DataFrame({"b": ["x"]}))
+    assert frame_digest(pd.DataFrame({"a": ["x", "y"]})) == frame_digest(pd.DataFrame({"a": ["x", "y"]}))
+
+
+def test_a_file_unread_or_of_another_version_only_means_every_suite_runs(tmp_path, facts, checkpoints,  # noqa: F811
+                                                                         caplog):
+    suites = load_suites(PROFILE)
+    checked = {s.name for s in suites if len(facts[s.frame])}
+    path = tmp_path / "verdicts.json"
+    path.write_text("{not json", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="portalwatch.validate.verdicts"):
+        first, _ = _run(suites, facts, None, path)
+    assert set(checkpoints) == checked
+    assert "verdict cache" in caplog.text and str(path) in caplog.text
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    kept["version"] = "another"
+    path.write_text(json.dumps(kept), encoding="utf-8")
+    checkpoints.clear()
+    again, verdicts = _run(suites, facts, None, path)
+    assert set(checkpoints) == checked and verdicts.reused == []
+    assert _found(again) == _found(first)
+
+
+def test_an_unchanged_night_runs_only_the_suites_that_read_the_date_and_finds_what_a_full_night_does(
+        portal, scenario, tmp_path, checkpoints):
+    """The second of two nights of an unchanged portal: the directory and contact suites take the
+    first night's verdicts; the freshness suite, whose working days since an update moved on, runs.
+    Its findings are those of the same night audited into a fresh folder."""
+    portal.set_night(1)
+    night = scenario.night_date(1)
+    nxt = (night + dt.timedelta(days=1)).isoformat()
+    assert dt.date.fromisoformat(nxt).weekday() < 5, "the next day must be a working day"
+    out = tmp_path / "out"
+    stages.run_night(PROFILE_PATH, out, now=night.isoformat(), base_url=portal.base_url)
+    first_ran = set(checkpoints)
+    checkpoints.clear()
+    second = stages.run_night(PROFILE_PATH, out, now=nxt, base_url=portal.base_url)
+    assert "units_freshness" in checkpoints
+    assert {"directory_required", "directory_contacts", "units_contacts"} <= first_ran - set(checkpoints)
+    full = stages.run_night(PROFILE_PATH, tmp_path / "fresh", now=nxt, base_url=portal.base_url)
+
+    def findings(outputs):
+        return sorted(outputs.findings.read_text(encoding="utf-8").splitlines())
+
+    assert findings(second) == findings(full) and findings(second)
