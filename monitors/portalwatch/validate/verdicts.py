@@ -49,13 +49,14 @@ def frame_digest(frame: pd.DataFrame) -> str:
 
 
 def _version() -> str:
-    """This module's and the runner's code, and Great Expectations' version: a verdict kept by
-    other code is not reused."""
+    """This module's and the runner's code, and the versions of Great Expectations and of pandas
+    (which computes its metrics): a verdict kept by other code is not reused."""
     from importlib.metadata import version
 
     here = Path(__file__).resolve().parent
     code = (here / "verdicts.py").read_bytes() + (here / "gx.py").read_bytes()
-    return hashlib.sha256(code + version("great_expectations").encode()).hexdigest()[:16]
+    versions = f"{version('great_expectations')}\0{pd.__version__}".encode()
+    return hashlib.sha256(code + versions).hexdigest()[:16]
 
 
 @dataclass
