@@ -76,14 +76,14 @@ def extract_and_normalise(result: Any, config: stages.Config, out: str, kept: An
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(frames: Any, config: stages.Config, night: str, result: Any, out: str,
              previous: dict[str, int] | None = None,
-             records: dict[str, list] | None = None) -> tuple[list[Any], Any]:
+             records: dict[str, list] | None = None) -> tuple[list[Any], Any, list[str]]:
     ctx = stages.night_context(result, frames, config, stages.night_date(night), previous, records)
     verdicts = stages.load_verdicts(out, config)
     failures = stages.validate(frames, config, ctx, stages.gx_project(out, config), verdicts)
     if verdicts.reused:
         get_run_logger().info("%d suites given the same columns as the last night, their verdicts reused "
                               "(not run again): %s", len(verdicts.reused), ", ".join(verdicts.reused))
-    return stages.make_findings(failures, config, ctx.night), ctx
+    return stages.make_findings(failures, config, ctx.night), ctx, verdicts.reused
 
 
 @task(name="record-night", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
@@ -111,7 +111,7 @@ def deliver_alerts(store: Any, config: stages.Config, send: bool) -> Any:
 @task(name="write-outputs", cache_policy=NO_CACHE)
 def write_outputs(out: str, config: stages.Config, night: str, result: Any, frames: Any, findings: list[Any],
                   notices: list, score: Any, changes: Any, store: Any, plan: Any, delivery: Any,
-                  stopwatch: Stopwatch) -> dict[str, Any]:
+                  stopwatch: Stopwatch, suites_reused: list[str] | None = None) -> dict[str, Any]:
     from portalwatch.reports.history import load_history
 
     with stopwatch.stage("outputs"):
@@ -119,7 +119,8 @@ def write_outputs(out: str, config: stages.Config, night: str, result: Any, fram
     outputs = stages.write_outputs(Path(out), config, stages.night_date(night), result, frames, findings, notices,
                                    score, changes, history, plan, delivery, stopwatch,
                                    kept_messages=(stages.night_messages(store, config, stages.night_date(night))
-                                                  if plan is None else None))
+                                                  if plan is None else None),
+                                   suites_reused=suites_reused)
     return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
             "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
 
@@ -181,8 +182,8 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
             units, rows, frames = extract_and_normalise(quote(result), config, out, kept)
         with watch.stage("validate"):
             previous = store.last_counts(config.profile.name, before=stages.night_date(night))
-            findings, ctx = validate(frames, config, night, quote(result), out, previous,
-                                     quote(stages.records_by_type(units, rows)))
+            findings, ctx, reused = validate(frames, config, night, quote(result), out, previous,
+                                             quote(stages.records_by_type(units, rows)))
         with watch.stage("record"):
             notices = stages.run_notices(result, frames, config.profile, ctx)
             score = stages.score_night(findings, config, stages.night_date(night), ctx, frames)
@@ -194,7 +195,7 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
             plan = queue_alerts(store, config, night, changes, notices, score, report_url, send)
             delivery = deliver_alerts(store, config, send)
         summary = write_outputs(out, config, night, quote(result), frames, quote(findings), notices, score, changes,
-                                store, plan, delivery, quote(watch))
+                                store, plan, delivery, quote(watch), reused)
     except BaseException as exc:
         if run_id is not None:
             store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
@@ -231,7 +232,9 @@ def _publish_artifacts(summary: dict[str, Any], out: str) -> None:
              f"- run notices for ops: {len(summary['notices'])}",
              f"- time: {describe(summary['seconds'])}" if summary.get("seconds") else "- time: —",
              f"- report: `{summary['report']}`", f"- findings: `{summary['findings_file']}`",
-             f"- Great Expectations Data Docs: `{summary['data_docs']}`"]
+             f"- Great Expectations Data Docs: `{summary['data_docs']}`"
+             + (f" (suites not run again, their columns unchanged since the last night, show their last run: "
+                f"{', '.join(summary['suites_reused'])})" if summary.get("suites_reused") else "")]
     create_markdown_artifact("\n".join(lines), key=artifact_key(portal, "nightly-summary"),
                              description=f"portalwatch: tóm tắt đêm {night} / nightly summary")
 

@@ -78,7 +78,7 @@ def night(tmp_path):
         "findings": len(findings), "by_category": {"missing": 1, "old_numbering": 1, "placeholder": 1},
         "units_with_findings": 2, "notices": [{"kind": "page_failed", "url": "http://127.0.0.1:8000/x",
                                                "status": 503, "error": "HTTP 503"}],
-        "unit_messages": 2, "data_docs": str(docs),
+        "unit_messages": 2, "data_docs": str(docs), "suites_reused": ["directory_required", "units_contacts"],
         "score": {"points": score.total, "out_of": 12, "percent": score.percent,
                   "units": {u.unit_id: u.total for u in score.units}, "units_scored": len(score.scored),
                   "not_scored": {u.unit_id: u.not_read for u in score.not_scored}},
@@ -132,6 +132,8 @@ def test_artifacts_show_the_summary_unit_scores_and_links(prefect_server, night)
     assert "- findings: 3 in 2 units" in markdown.data and "- run notices for ops: 1" in markdown.data
     assert ("- time: 8.02 s (setup 0.05 s, render 2.50 s, extract 0.10 s, validate 3.25 s, record 0.08 s, "
             "alerts 0.20 s, outputs 1.75 s)") in markdown.data
+    assert ("(suites not run again, their columns unchanged since the last night, show their last run: "
+            "directory_required, units_contacts)") in markdown.data
 
     table = artifacts[f"{portal}-unit-scores"]
     assert table.type == "table"
@@ -176,3 +178,15 @@ def test_links_point_at_the_published_output_folder_when_there_is_one(prefect_se
     docs = re.fullmatch(r"\[(.+)\]\((\S+)\)", artifacts[f"{portal}-data-docs"].data)
     assert docs and docs.group(2) == (f"https://intranet.example.gov.vn/portalwatch/{portal}/"
                                       "gx/uncommitted/data_docs/local_site/index.html")
+
+
+def test_the_run_table_counts_the_suites_not_run_again(night, capsys, monkeypatch):
+    from portalwatch.cli import _print_summary
+
+    summary, _ = night
+    monkeypatch.setenv("COLUMNS", "200")
+    _print_summary(summary)
+    row = next(line for line in capsys.readouterr().out.splitlines() if "suites not run again" in line)
+    assert "Bộ kiểm tra dùng lại kết quả đêm trước" in row and row.rstrip(" │|").endswith("2")
+    _print_summary({**summary, "suites_reused": []})
+    assert "suites not run again" not in capsys.readouterr().out

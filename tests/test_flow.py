@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -63,6 +64,13 @@ def test_nightly_flow_writes_findings_report_and_alerts(prefect_server, portal, 
     assert list(saved["seconds"]) == [*STAGES, "total"] and saved["seconds"] == summary["seconds"]
     assert all(seconds > 0 for seconds in saved["seconds"].values())
     assert sum(v for k, v in saved["seconds"].items() if k != "total") <= saved["seconds"]["total"] + 0.1
+
+    # the next night of the unchanged portal: suites whose columns did not move are not run again
+    following = (scenario.night_date(1) + dt.timedelta(days=1)).isoformat()
+    again = nightly_audit(profile=str(PROFILE_PATH), out=str(tmp_path), now=following, base_url=portal.base_url)
+    assert "directory_required" in again["suites_reused"] and "units_freshness" not in again["suites_reused"]
+    kept = json.loads((tmp_path / "vungtau-2022" / following / "summary.json").read_text(encoding="utf-8"))
+    assert kept["suites_reused"] == again["suites_reused"] and saved["suites_reused"] == []
 
 
 def test_flow_reports_a_bad_profile_as_a_config_error(prefect_server, tmp_path):

@@ -136,15 +136,18 @@ def test_an_unchanged_night_runs_only_the_suites_that_read_the_date_and_finds_wh
     nxt = (night + dt.timedelta(days=1)).isoformat()
     assert dt.date.fromisoformat(nxt).weekday() < 5, "the next day must be a working day"
     out = tmp_path / "out"
-    stages.run_night(PROFILE_PATH, out, now=night.isoformat(), base_url=portal.base_url)
+    first = stages.run_night(PROFILE_PATH, out, now=night.isoformat(), base_url=portal.base_url)
     first_ran = set(checkpoints)
+    assert first.summary["suites_reused"] == []
     checkpoints.clear()
     second = stages.run_night(PROFILE_PATH, out, now=nxt, base_url=portal.base_url)
     assert "units_freshness" in checkpoints
     assert {"directory_required", "directory_contacts", "units_contacts"} <= first_ran - set(checkpoints)
+    assert second.summary["suites_reused"] == sorted(first_ran - set(checkpoints))
     full = stages.run_night(PROFILE_PATH, tmp_path / "fresh", now=nxt, base_url=portal.base_url)
 
     def findings(outputs):
         return sorted(outputs.findings.read_text(encoding="utf-8").splitlines())
 
     assert findings(second) == findings(full) and findings(second)
+    assert full.summary["suites_reused"] == []

@@ -385,15 +385,16 @@ def _write_pdf(report: Path, pdf: Path) -> Path | None:
 def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, frames: Any,
                   findings: list[Any], notices: list[dict[str, Any]], score: Any, changes: Any = None,
                   history: Any = None, plan: Any = None, delivery: Any = None,
-                  stopwatch: Stopwatch | None = None, kept_messages: list[dict[str, Any]] | None = None
-                  ) -> NightOutputs:
+                  stopwatch: Stopwatch | None = None, kept_messages: list[dict[str, Any]] | None = None,
+                  suites_reused: list[str] | None = None) -> NightOutputs:
     """The night's folder: findings.jsonl, frames as CSV, notices, the report and the alert texts.
 
     Files are written to temporary names and renamed, so a crash never leaves half a file. With
     ``stopwatch``, writing them is timed as its ``outputs`` stage, and summary.json gives the
     seconds of every stage the stopwatch timed (``seconds``). A night recorded before has no plan:
     if its alert files are missing (its first run could not write them), they are written from the
-    outbox's ``kept_messages`` of the night.
+    outbox's ``kept_messages`` of the night. ``suites_reused`` names the suites that took the last
+    night's verdicts instead of running (summary.json ``suites_reused``).
     """
     import concurrent.futures
     import contextlib
@@ -442,6 +443,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "auto_throttle": ({"delay_s": round(result.pace[0], 3), "peak_delay_s": round(result.pace[1], 3)}
                           if result.pace else None),
         "units_seen": int(len(frames.units)), "directory_rows": int(len(frames.directory)),
+        "suites_reused": sorted(suites_reused or ()),
         "findings": len(findings), "by_category": dict(sorted(by_category.items())),
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
         "unit_messages": sum(p.stem not in ("vp-office", "ops") for p in messages),
@@ -665,8 +667,9 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         with watch.stage("validate"):
             ctx = night_context(result, frames, config, night, store.last_counts(config.profile.name, before=night),
                                 records_by_type(units, rows))
-            findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config),
-                                              load_verdicts(out_dir, config)), config, night)
+            verdicts = load_verdicts(out_dir, config)
+            findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config), verdicts),
+                                     config, night)
         with watch.stage("record"):
             notices = run_notices(result, frames, config.profile, ctx)
             score = score_night(findings, config, night, ctx, frames)
@@ -681,7 +684,8 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
             history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
         outputs = write_outputs(Path(out_dir), config, night, result, frames, findings, notices, score, changes,
                                 history, plan, delivery, stopwatch=watch,
-                                kept_messages=night_messages(store, config, night) if plan is None else None)
+                                kept_messages=night_messages(store, config, night) if plan is None else None,
+                                suites_reused=verdicts.reused)
         failpoints.hit("after_outputs")
         return outputs
     except BaseException as exc:
