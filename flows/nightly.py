@@ -81,7 +81,7 @@ def validate(frames: Any, config: stages.Config, night: str, result: Any, out: s
     verdicts = stages.load_verdicts(out, config)
     failures = stages.validate(frames, config, ctx, stages.gx_project(out, config), verdicts)
     if verdicts.reused:
-        get_run_logger().info("%d suites given the same columns as the last night, their verdicts reused "
+        get_run_logger().info("%d suites given the same columns as the last run, their verdicts reused "
                               "(not run again): %s", len(verdicts.reused), ", ".join(verdicts.reused))
     return stages.make_findings(failures, config, ctx.night), ctx, verdicts.reused
 
@@ -233,7 +233,7 @@ def _publish_artifacts(summary: dict[str, Any], out: str) -> None:
              f"- time: {describe(summary['seconds'])}" if summary.get("seconds") else "- time: —",
              f"- report: `{summary['report']}`", f"- findings: `{summary['findings_file']}`",
              f"- Great Expectations Data Docs: `{summary['data_docs']}`"
-             + (f" (suites not run again, their columns unchanged since the last night, show their last run: "
+             + (f" (suites not run again, their columns unchanged since the last run, show that run: "
                 f"{', '.join(summary['suites_reused'])})" if summary.get("suites_reused") else "")]
     create_markdown_artifact("\n".join(lines), key=artifact_key(portal, "nightly-summary"),
                              description=f"portalwatch: tóm tắt đêm {night} / nightly summary")

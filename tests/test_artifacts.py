@@ -132,7 +132,7 @@ def test_artifacts_show_the_summary_unit_scores_and_links(prefect_server, night)
     assert "- findings: 3 in 2 units" in markdown.data and "- run notices for ops: 1" in markdown.data
     assert ("- time: 8.02 s (setup 0.05 s, render 2.50 s, extract 0.10 s, validate 3.25 s, record 0.08 s, "
             "alerts 0.20 s, outputs 1.75 s)") in markdown.data
-    assert ("(suites not run again, their columns unchanged since the last night, show their last run: "
+    assert ("(suites not run again, their columns unchanged since the last run, show that run: "
             "directory_required, units_contacts)") in markdown.data
 
     table = artifacts[f"{portal}-unit-scores"]
@@ -187,6 +187,6 @@ def test_the_run_table_counts_the_suites_not_run_again(night, capsys, monkeypatc
     monkeypatch.setenv("COLUMNS", "200")
     _print_summary(summary)
     row = next(line for line in capsys.readouterr().out.splitlines() if "suites not run again" in line)
-    assert "Bộ kiểm tra dùng lại kết quả đêm trước" in row and row.rstrip(" │|").endswith("2")
+    assert "Bộ kiểm tra dùng lại kết quả lần chạy trước" in row and row.rstrip(" │|").endswith("2")
     _print_summary({**summary, "suites_reused": []})
     assert "suites not run again" not in capsys.readouterr().out

@@ -84,7 +84,7 @@ def _print_summary(summary: dict) -> None:
     table.add_row("Đơn vị / unit pages", str(summary["units_seen"]))
     table.add_row("Dòng danh bạ / directory rows", str(summary["directory_rows"]))
     if summary.get("suites_reused"):
-        table.add_row("Bộ kiểm tra dùng lại kết quả đêm trước / suites not run again (same columns)",
+        table.add_row("Bộ kiểm tra dùng lại kết quả lần chạy trước / suites not run again (same columns)",
                       str(len(summary["suites_reused"])))
     table.add_row("Nội dung cần cập nhật / findings", str(summary["findings"]))
     for category, count in summary["by_category"].items():

@@ -160,7 +160,7 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
                     verdicts.put(suite.name, key, verdict)
             failures.extend(_failures(suite, verdict, frame))
     if verdicts is not None and verdicts.reused:
-        logger.info("%d suites given the same columns as the last night, their verdicts reused: %s",
+        logger.info("%d suites given the same columns as the last run, their verdicts reused: %s",
                     len(verdicts.reused), ", ".join(verdicts.reused))
     if project_dir is not None and documented:
         _update_data_docs(context, documented, checked_suites)
