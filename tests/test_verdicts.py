@@ -67,6 +67,22 @@ def test_the_same_columns_give_last_nights_failures_without_running_a_suite(tmp_
     assert set(kept["suites"]) == checked      # tonight's verdicts, carried on for the next night
 
 
+def test_a_project_folder_removed_has_every_suite_run_again_for_its_data_docs(tmp_path, facts,  # noqa: F811
+                                                                              checkpoints):
+    import shutil
+
+    suites = load_suites(PROFILE)
+    checked = {s.name for s in suites if len(facts[s.frame])}
+    path, project = tmp_path / "verdicts.json", tmp_path / "gx"
+    _run(suites, facts, project, path)
+    shutil.rmtree(project)
+    checkpoints.clear()
+    _, verdicts = _run(suites, facts, project, path)
+    assert set(checkpoints) == checked and verdicts.reused == []
+    index = (project / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").read_text(encoding="utf-8")
+    assert all(f"validations/{name}/" in index for name in checked)
+
+
 def test_a_changed_column_runs_the_suites_that_read_it_and_finds_the_change(tmp_path, facts, checkpoints):  # noqa: F811
     suites = load_suites(PROFILE)
     path, project = tmp_path / "verdicts.json", tmp_path / "gx"

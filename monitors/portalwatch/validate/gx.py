@@ -125,8 +125,9 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
 
     With ``verdicts`` (:class:`~.verdicts.Verdicts`, loaded from last night), a suite given exactly
     the columns it was given last night, unchanged itself, takes last night's failing rows instead
-    of being run (its last result stays the one in Data Docs); tonight's verdicts are put back in it
-    for the caller to save. Great Expectations is imported only if some suite runs.
+    of being run (its last result stays the one in Data Docs: a suite with no result in the project
+    runs); tonight's verdicts are put back in it for the caller to save. Great Expectations is
+    imported only if some suite runs.
     """
     groups: dict[tuple[str, str], list[SuiteSpec]] = {}
     for suite in suites:
@@ -148,7 +149,8 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
             # rows from the whole frame.
             given = frame[columns]
             key = Verdicts.key(suite, given) if verdicts is not None else ""
-            verdict = verdicts.get(suite.name, key) if verdicts is not None else None
+            verdict = (verdicts.get(suite.name, key) if verdicts is not None and _kept_in(project_dir, suite)
+                       else None)
             if verdict is None:
                 if context is None:
                     gx, gxe = _gx()
@@ -165,6 +167,15 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
     if project_dir is not None and documented:
         _update_data_docs(context, documented, checked_suites)
     return failures
+
+
+def _kept_in(project_dir: Path | None, suite: SuiteSpec) -> bool:
+    """Whether the project holds a result of the suite, so that Data Docs can show its last run; a
+    project folder removed (to start its Data Docs afresh) has every suite run again."""
+    if project_dir is None:
+        return True
+    results = project_dir / "gx" / "uncommitted" / "validations" / suite.name
+    return results.is_dir() and any(results.rglob("*.json"))
 
 
 def _validate(gx: Any, gxe: Any, context: Any, source: Any, suite: SuiteSpec, frame_name: str, rows: str,
