@@ -240,10 +240,6 @@ def _with_verdicts(suites: list[Any], derived: dict[str, pd.DataFrame], folder: 
     return failures
 
 
-def _row_key(failure: Any) -> tuple[str, int, str, str]:
-    return failure.suite.name, failure.rule_index, failure.field, repr(sorted(failure.row.items()))
-
-
 def run() -> list[tuple[str, str]]:
     from portalwatch.night import load_config, normalise
     from portalwatch.normalise.text import placeholder_pattern
@@ -273,7 +269,7 @@ def run() -> list[tuple[str, str]]:
             kept_failures = kept(lambda: _with_verdicts(config.suites, derived, Path(tmp)), measured)
             # the next night given the same columns: every verdict kept, nothing run
             again_failures = again(lambda: _with_verdicts(config.suites, derived, Path(tmp)), measured)
-            if sorted(map(_row_key, again_failures)) != sorted(map(_row_key, kept_failures)):
+            if _tally(again_failures) != _tally(kept_failures):
                 raise AssertionError("the verdicts kept gave other failures than running the suites")
         pandas_failures = hand(lambda: _pandas_failures(config.suites, derived, required, regex), measured)
         if not measured:
