@@ -13,7 +13,7 @@ import pytest
 from portalwatch import night as stages
 from portalwatch.validate.gx import run_suites
 from portalwatch.validate.suites import load_suites
-from portalwatch.validate.verdicts import Verdicts, frame_digest
+from portalwatch.validate.verdicts import Verdicts, as_seen, frame_digest
 
 from test_validate import PROFILE, facts  # noqa: F401 - the facts fixture, reused
 
@@ -116,6 +116,52 @@ def test_a_changed_rule_is_run_again(tmp_path, facts, checkpoints):  # noqa: F81
     assert "directory_required" not in verdicts.reused
 
 
+def _aged(facts, ages):  # noqa: F811
+    units = facts["units"].copy()
+    units["updated_age_wd"] = pd.Series(ages, index=units.index, dtype=object)
+    return {**facts, "units": units}
+
+
+def test_a_bound_check_runs_again_only_when_a_value_crosses_its_bound(tmp_path, facts, checkpoints):  # noqa: F811
+    """Working days since an update grow every night; the freshness suite (at most 120) is not run
+    again until a page crosses the limit, and a kept verdict quotes tonight's count."""
+    suites = load_suites(PROFILE)
+    path, project = tmp_path / "verdicts.json", tmp_path / "gx"
+    rows = len(facts["units"])
+    assert rows >= 3
+    first = _aged(facts, [130, 10, None] + [11] * (rows - 3))
+    _run(suites, first, project, path)
+    checkpoints.clear()
+
+    older = _aged(facts, [131, 119, None] + [120] * (rows - 3))        # every page a day older; none crossed
+    kept, verdicts = _run(suites, older, project, path)
+    assert "units_freshness" not in checkpoints and "units_freshness" in verdicts.reused
+    stale = [f for f in kept if f.suite.name == "units_freshness"]
+    assert [f.row["updated_age_wd"] for f in stale] == [131]             # tonight's count, not last night's
+    assert _found(kept) == _found(run_suites(suites, older))
+
+    crossed = _aged(facts, [132, 121, None] + [120] * (rows - 3))      # the second page is now past the limit
+    ran, verdicts = _run(suites, crossed, project, path)
+    assert "units_freshness" in checkpoints and "units_freshness" not in verdicts.reused
+    assert sorted(f.row["updated_age_wd"] for f in ran if f.suite.name == "units_freshness") == [121, 132]
+    assert _found(ran) == _found(run_suites(suites, crossed))
+
+
+def test_only_columns_read_by_numeric_bounds_alone_are_seen_as_sides(facts):  # noqa: F811
+    suites = {s.name: s for s in load_suites(PROFILE)}
+    freshness, required = suites["units_freshness"], suites["directory_required"]
+    ages = pd.DataFrame({"updated_age_wd": pd.Series([5, None, 121, 120], dtype=object)})
+    assert as_seen(freshness, ages)["updated_age_wd"].tolist() == ["=", None, ">", "="]
+    assert Verdicts.key(freshness, ages) == Verdicts.key(freshness, ages.assign(updated_age_wd=[6, None, 300, 0]))
+    assert Verdicts.key(freshness, ages) != Verdicts.key(freshness, ages.assign(updated_age_wd=[6, None, 3, 0]))
+    assert Verdicts.key(freshness, ages) != Verdicts.key(freshness, ages.iloc[:3])
+    text = pd.DataFrame({"updated_age_wd": ["5", None, "121", "120"]})   # not numbers: the values themselves
+    assert as_seen(freshness, text) is text
+    directory = facts["directory"]
+    given = directory[[c for c in directory.columns if c in ("person_name", "position", "email", "mobile")]]
+    assert as_seen(required, given) is given                             # no bound check in it
+
+
 def test_the_digest_tells_a_missing_value_from_its_text_and_a_number_from_its_digits():
     assert frame_digest(pd.DataFrame({"a": [None]}, dtype=object)) != frame_digest(pd.DataFrame({"a": ["None"]}))
     assert frame_digest(pd.DataFrame({"a": [1]}, dtype=object)) != frame_digest(pd.DataFrame({"a": ["1"]}))
@@ -142,11 +188,11 @@ def test_a_file_unread_or_of_another_version_only_means_every_suite_runs(tmp_pat
     assert _found(again) == _found(first)
 
 
-def test_an_unchanged_night_runs_only_the_suites_that_read_the_date_and_finds_what_a_full_night_does(
-        portal, scenario, tmp_path, checkpoints):
-    """The second of two nights of an unchanged portal: the directory and contact suites take the
-    first night's verdicts; the freshness suite, whose working days since an update moved on, runs.
-    Its findings are those of the same night audited into a fresh folder."""
+def test_an_unchanged_night_runs_no_suite_and_finds_what_a_full_night_does(portal, scenario, tmp_path, checkpoints):
+    """The second of two nights of an unchanged portal: every suite takes the first night's verdict,
+    the freshness suite too, since no page crossed its limit overnight (the working days since each
+    update moved on, their side of the limit did not). Its findings, which quote tonight's count of
+    working days, are those of the same night audited into a fresh folder."""
     portal.set_night(1)
     night = scenario.night_date(1)
     nxt = (night + dt.timedelta(days=1)).isoformat()
@@ -154,16 +200,16 @@ def test_an_unchanged_night_runs_only_the_suites_that_read_the_date_and_finds_wh
     out = tmp_path / "out"
     first = stages.run_night(PROFILE_PATH, out, now=night.isoformat(), base_url=portal.base_url)
     first_ran = set(checkpoints)
-    assert first.summary["suites_reused"] == []
+    assert first.summary["suites_reused"] == [] and {"units_freshness", "directory_required"} <= first_ran
     checkpoints.clear()
     second = stages.run_night(PROFILE_PATH, out, now=nxt, base_url=portal.base_url)
-    assert "units_freshness" in checkpoints
-    assert {"directory_required", "directory_contacts", "units_contacts"} <= first_ran - set(checkpoints)
-    assert second.summary["suites_reused"] == sorted(first_ran - set(checkpoints))
+    assert checkpoints == []
+    assert second.summary["suites_reused"] == sorted(first_ran)
     full = stages.run_night(PROFILE_PATH, tmp_path / "fresh", now=nxt, base_url=portal.base_url)
 
     def findings(outputs):
         return sorted(outputs.findings.read_text(encoding="utf-8").splitlines())
 
-    assert findings(second) == findings(full) and findings(second)
+    assert findings(second) == findings(full)
+    assert any('"unit_page_updated_recently"' in line for line in findings(second))
     assert full.summary["suites_reused"] == []

@@ -4,10 +4,17 @@ What Great Expectations finds with a suite depends only on the suite (its expect
 arguments), on the code that states it and runs it, and on the columns it is given. Night after
 night an unchanged portal gives most suites the same columns (the directory, the units' contacts,
 the registry); the suites that read the night's date through a derived column (working days since
-an update, the week of a schedule) get new columns and run. A suite whose key (all of the above,
-hashed) is the one kept from the last night gets last night's failing rows back, row for row: the
-columns are the same, so the rows are too. When every suite is unchanged, Great Expectations is
-not even imported.
+an update, the week of a schedule) get new columns. A suite whose key (all of the above, hashed) is
+the one kept from the last night gets last night's failing rows back, row for row: the columns are
+the same, so the rows are too. When every suite is unchanged, Great Expectations is not even
+imported.
+
+A column that only bounds are checked on (``expect_column_values_to_be_between``: working days
+since an update, how many others share a phone) enters the key as what those bounds can tell of
+each value: missing, below, within or above. A page updated 12 working days ago tonight and 11 last
+night is within a limit of 20 both nights, and the freshness suite is not run again until some page
+crosses the limit (or is updated past it); its findings still quote tonight's count, since a
+failure takes its row from tonight's frame.
 
 The file is a cache: a missing, unreadable or other version's file only means every suite runs.
 It keeps tonight's verdicts only, so it does not grow with the nights.
@@ -18,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
+import numbers
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -26,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Verdict", "Verdicts", "frame_digest"]
+__all__ = ["Verdict", "Verdicts", "frame_digest", "as_seen"]
 
 logger = logging.getLogger(__name__)
 #: The failing rows of one expectation: (rule index, field, row positions in the suite's frame).
@@ -46,6 +55,57 @@ def frame_digest(frame: pd.DataFrame) -> str:
         digest.update(pickle.dumps((str(name), str(column.dtype), column.to_numpy()), protocol=5))
     digest.update(pickle.dumps(frame.index, protocol=5))
     return digest.hexdigest()
+
+
+#: Expectations whose verdict on a value is which side of their bounds the value lies on, and the
+#: arguments they may be given for that to hold (``strict_min``, ``mostly`` and the like are not).
+BOUNDS = {"expect_column_values_to_be_between": frozenset({"min_value", "max_value"})}
+
+
+def as_seen(suite: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns as the suite's expectations can tell their values apart.
+
+    A column read only by bound checks (:data:`BOUNDS`) with numeric bounds, holding numbers and
+    missing values only, becomes each value's side of each rule's bounds; every other column is
+    kept as it is. Two frames equal as seen get the same failing rows, row for row."""
+    if any("row_condition" in rule.kwargs for rule in suite.rules):   # a condition may read any column
+        return frame
+    readers: dict[str, list[Any]] = {}
+    for rule in suite.rules:
+        for field_name in rule.fields:
+            readers.setdefault(rule.column_for(field_name, suite), []).append(rule)
+    seen = frame
+    for column, rules in readers.items():
+        if column not in frame.columns or not all(
+                rule.expectation in BOUNDS and set(rule.kwargs) <= BOUNDS[rule.expectation] for rule in rules):
+            continue
+        bounds = [(rule.kwargs.get("min_value"), rule.kwargs.get("max_value")) for rule in rules]
+        sides = _sides(frame[column], bounds)
+        if sides is not None:
+            seen = seen.assign(**{column: pd.Series(sides, index=frame.index, dtype=object)})
+    return seen
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _sides(values: pd.Series, bounds: list[tuple[Any, Any]]) -> list[str | None] | None:
+    """For each value, None if missing, else its side of each (min, max): "<", "=" or ">"
+    (inclusive bounds, as Great Expectations checks them); None for the whole column if a value or
+    a bound is not a plain number, since then only the value itself says what the check sees."""
+    if not all(bound is None or _number(bound) for pair in bounds for bound in pair):
+        return None
+    sides: list[str | None] = []
+    for value in values.tolist():
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            sides.append(None)
+        elif not _number(value):
+            return None
+        else:
+            sides.append("".join("<" if lo is not None and value < lo else ">" if hi is not None and value > hi
+                                 else "=" for lo, hi in bounds))
+    return sides
 
 
 def _version() -> str:
@@ -88,13 +148,14 @@ class Verdicts:
     @staticmethod
     def key(suite: Any, frame: pd.DataFrame) -> str:
         """What a suite's verdict depends on: its frame and rows, its rules' expectations, fields,
-        columns and arguments (the profile's values already in them), and the columns it is given.
-        Stated from the suite as declared, so that no Great Expectations import is needed to know."""
+        columns and arguments (the profile's values already in them), and the columns it is given,
+        as its expectations can tell them apart (:func:`as_seen`). Stated from the suite as
+        declared, so that no Great Expectations import is needed to know."""
         stated = json.dumps([suite.name, suite.frame, suite.rows,
                              [[rule.expectation, rule.kwargs, [[f, rule.column_for(f, suite)] for f in rule.fields]]
                               for rule in suite.rules]],
                             sort_keys=True, default=repr, ensure_ascii=False)
-        return hashlib.sha256(f"{stated}\0{frame_digest(frame)}".encode("utf-8")).hexdigest()
+        return hashlib.sha256(f"{stated}\0{frame_digest(as_seen(suite, frame))}".encode("utf-8")).hexdigest()
 
     def get(self, name: str, key: str) -> Verdict | None:
         """Last night's verdict of the suite if its key is ``key``, else None."""
