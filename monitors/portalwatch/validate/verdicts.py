@@ -12,7 +12,7 @@ imported.
 A column that only bounds are checked on (``expect_column_values_to_be_between``: working days
 since an update, how many others share a phone) enters the key as what those bounds can tell of
 each value: missing, below, within or above. A page updated 12 working days ago tonight and 11 last
-night is within a limit of 20 both nights, and the freshness suite is not run again until some page
+night is within a limit of 120 both nights, and the freshness suite is not run again until some page
 crosses the limit (or is updated past it); its findings still quote tonight's count, since a
 failure takes its row from tonight's frame.
 
