@@ -13,8 +13,8 @@ instead of extracting them, parses no phone number parsed the night before (`cac
 and runs no suite given the same columns as the night before, as its expectations can tell them
 apart (`cache/verdicts.json`: the two dates are working days, so the working days since each update
 move on, but the freshness suite sees only which side of its limit each page is on; the table says
-whether any suite ran and whether Great Expectations was imported); the drift check (`night_context`) reads the rows and fields from the records. One more pair is
-measured with every page type in the browser (`render: true` where the profile says `auto`), as
+whether any suite ran and whether Great Expectations was imported); the drift check
+(`night_context`) reads the rows and fields from the records. One more pair is measured with every page type in the browser (`render: true` where the profile says `auto`), as
 a portal drawn by JavaScript throughout would be: its second night asks for each page's HTML and
 what it loaded instead of drawing it. Stages are timed by wrapping the functions `run_night`
 calls; each night runs in a fresh process, as a scheduled night does. One untimed crawl first
@@ -206,7 +206,8 @@ def run() -> list[tuple[str, str]]:
 def _suites(night: dict) -> str:
     """What the night's validation ran, as the table says it."""
     kept = f"{night['reused']} suites' verdicts kept"
-    return f"{kept}, Great Expectations imported" if night["gx"] else f"{kept}, none run, Great Expectations not imported"
+    return f"{kept}, Great Expectations imported" if night["gx"] else \
+        f"{kept}, none run, Great Expectations not imported"
 
 
 if __name__ == "__main__":
