@@ -111,7 +111,7 @@ def deliver_alerts(store: Any, config: stages.Config, send: bool) -> Any:
 @task(name="write-outputs", cache_policy=NO_CACHE)
 def write_outputs(out: str, config: stages.Config, night: str, result: Any, frames: Any, findings: list[Any],
                   notices: list, score: Any, changes: Any, store: Any, plan: Any, delivery: Any,
-                  stopwatch: Stopwatch, suites_reused: list[str] | None = None) -> dict[str, Any]:
+                  stopwatch: Stopwatch, suites_reused: list[str] | None = None, printer: Any = None) -> dict[str, Any]:
     from portalwatch.reports.history import load_history
 
     with stopwatch.stage("outputs"):
@@ -120,7 +120,7 @@ def write_outputs(out: str, config: stages.Config, night: str, result: Any, fram
                                    score, changes, history, plan, delivery, stopwatch,
                                    kept_messages=(stages.night_messages(store, config, stages.night_date(night))
                                                   if plan is None else None),
-                                   suites_reused=suites_reused)
+                                   suites_reused=suites_reused, printer=printer)
     return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
             "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
 
@@ -171,12 +171,13 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
 
     with watch.stage("setup"):
         store = open_store(stages.store_url(out, db))
-    run_id = None
+    run_id = printer = None
     try:
         with watch.stage("setup"):
             run_id = begin_run(store, config, night)
         with watch.stage("render"):
             result = render_portal(config, store, night)
+        printer = stages.start_printer()    # its Chromium starts while the pages are checked
         with watch.stage("extract"):
             kept = stages.kept_records(store, config.profile, stages.night_date(night))
             units, rows, frames = extract_and_normalise(quote(result), config, out, kept)
@@ -195,12 +196,14 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
             plan = queue_alerts(store, config, night, changes, notices, score, report_url, send)
             delivery = deliver_alerts(store, config, send)
         summary = write_outputs(out, config, night, quote(result), frames, quote(findings), notices, score, changes,
-                                store, plan, delivery, quote(watch), reused)
+                                store, plan, delivery, quote(watch), reused, quote(printer))
     except BaseException as exc:
         if run_id is not None:
             store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
         raise
     finally:
+        if printer is not None:
+            printer.close()
         store.dispose()
     return summary
 

@@ -211,3 +211,31 @@ def test_a_store_of_an_earlier_version_is_upgraded_and_reuses_nothing_it_cannot_
         assert store.unit_scores("p") == [], "a night kept before unit scores has none (it counts for every unit)"
     finally:
         store.dispose()
+
+
+def test_the_head_revision_named_in_the_code_is_the_migrations_head():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from portalwatch.store.store import _MIGRATIONS, HEAD_REVISION
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_heads() == [HEAD_REVISION], \
+        "a new migration: set HEAD_REVISION in store.py to its revision"
+
+
+def test_a_store_already_at_the_head_opens_without_loading_alembic(store_url):
+    """Every night after the first opens a store that needs no migration: Alembic is not loaded."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from portalwatch.store import open_store; store = open_store(sys.argv[1]); "
+            "print(len(store.runs('p')), 'alembic' in sys.modules); store.dispose()")
+
+    def opened() -> str:
+        return subprocess.run([sys.executable, "-c", code, store_url], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    assert opened() == "0 True", "a new store is made by Alembic"
+    assert opened() == "0 False", "a store at the head is opened as it is"

@@ -370,12 +370,23 @@ class NightOutputs:
     summary: dict[str, Any]
 
 
-def _write_pdf(report: Path, pdf: Path) -> Path | None:
-    """The report as PDF through Chromium; a browser problem costs the PDF, never the night."""
+def start_printer(settings: Settings | None = None) -> Any:
+    """A :class:`~portalwatch.reports.pdf.Printer` whose Chromium starts now, on a thread of its
+    own, for the report :func:`write_outputs` will write; a night starts it once the portal is read."""
+    from .reports.pdf import Printer
+
+    return Printer((settings or load_settings()).chromium_path)
+
+
+def _write_pdf(report: Path, pdf: Path, printer: Any = None) -> Path | None:
+    """The report as PDF through Chromium (``printer``'s, started earlier, else one started now); a
+    browser problem costs the PDF, never the night."""
     from .errors import BrowserUnavailable
     from .reports.pdf import write_pdf
 
     try:
+        if printer is not None:
+            return printer.print(report, pdf)
         return write_pdf(report, pdf, load_settings().chromium_path)
     except BrowserUnavailable as exc:
         logger.warning("no PDF of the report: %s", exc)
@@ -386,7 +397,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
                   findings: list[Any], notices: list[dict[str, Any]], score: Any, changes: Any = None,
                   history: Any = None, plan: Any = None, delivery: Any = None,
                   stopwatch: Stopwatch | None = None, kept_messages: list[dict[str, Any]] | None = None,
-                  suites_reused: list[str] | None = None) -> NightOutputs:
+                  suites_reused: list[str] | None = None, printer: Any = None) -> NightOutputs:
     """The night's folder: findings.jsonl, frames as CSV, notices, the report and the alert texts.
 
     Files are written to temporary names and renamed, so a crash never leaves half a file. With
@@ -394,7 +405,9 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     seconds of every stage the stopwatch timed (``seconds``). A night recorded before has no plan:
     if its alert files are missing (its first run could not write them), they are written from the
     outbox's ``kept_messages`` of the night. ``suites_reused`` names the suites that took the last
-    night's verdicts instead of running (summary.json ``suites_reused``).
+    night's verdicts instead of running (summary.json ``suites_reused``). ``printer`` (from
+    :func:`start_printer`) prints the PDF with a browser already started; without it one is started
+    here.
     """
     import concurrent.futures
     import contextlib
@@ -415,8 +428,8 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     with stopwatch.stage("outputs") if stopwatch is not None else contextlib.nullcontext():
         report = write_nightly_report(folder / "report.html", rule_titles=titles["vi"], **report_args)
         # Chromium prints the PDF in its own process while this one writes the other files.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf") as printer:
-            printing = printer.submit(_write_pdf, report, folder / "report.pdf")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf") as printing_thread:
+            printing = printing_thread.submit(_write_pdf, report, folder / "report.pdf", printer)
             write_nightly_report(folder / "report.en.html", lang="en", rule_titles=titles["en"], **report_args)
             findings_path = write_findings(findings, folder / "findings.jsonl")
             for name, frame in (("units", frames.units), ("directory", frames.directory)):
@@ -652,6 +665,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         config = load_config(profile_path, base_url=base_url)
         preflight(out_dir, config, send)
         store = open_store(store_url(out_dir, db))
+    printer = None
     try:
         with watch.stage("setup"):
             failpoints.hit("before_run")
@@ -659,6 +673,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
             failpoints.hit("after_run_started")
         with watch.stage("render"):
             result = render_portal(config.profile, settings, store, night)
+        printer = start_printer(settings)    # its Chromium starts while the pages are checked
         failpoints.hit("after_render")
         with watch.stage("extract"):
             units, rows = extract_pages(result, config.profile, kept_records(store, config.profile, night))
@@ -685,7 +700,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
         outputs = write_outputs(Path(out_dir), config, night, result, frames, findings, notices, score, changes,
                                 history, plan, delivery, stopwatch=watch,
                                 kept_messages=night_messages(store, config, night) if plan is None else None,
-                                suites_reused=verdicts.reused)
+                                suites_reused=verdicts.reused, printer=printer)
         failpoints.hit("after_outputs")
         return outputs
     except BaseException as exc:
@@ -698,4 +713,6 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
                 logger.warning("could not mark run %s failed: %s", run_id, again)
         raise
     finally:
+        if printer is not None:
+            printer.close()
         store.dispose()
