@@ -20,9 +20,9 @@ JavaScript throughout would be: its second night asks for each page's HTML and w
 instead of drawing it. Three more pairs are measured on the bundled sample portal as shipped
 (vungtau-2022 with its own profile, registry and roster: the size of the real portal). Stages are
 timed by wrapping the functions `run_night` calls; each night runs in a fresh process, as a
-scheduled night does. One untimed crawl first
-fills the sample portal's page cache (as in Rendering); then three pairs of nights are measured,
-each into a fresh store, and the stages shown are those of the pair whose ratio is the median.
+scheduled night does. One untimed crawl first fills the sample portal's page cache (as in
+Rendering); then three pairs of nights are measured, each into a fresh store, and the stages shown
+are those of the pair whose ratio is the median.
 The floor of a night is measured beside them: importing Great Expectations in a fresh
 interpreter (as `validate` does on its first use, SciPy and Altair deferred; median of 3, in turn
 with the same import deferring nothing), paid by a night that runs a suite, and printing the PDF of
@@ -177,13 +177,10 @@ def run() -> list[tuple[str, str]]:
         drawn_first, drawn_second, drawn_requests = _pair(in_the_browser(profile), portal)
     with SamplePortal("vungtau-2022", night=1) as bundled:        # the real portal's size, as shipped
         _warm(bundled.base_url)
-        small = sorted((_pair(SOURCE / "profile.yaml", bundled) for _ in range(REPEATS)),
-                       key=lambda pair: pair[1]["total"] / pair[0]["total"])
+        small = [_pair(SOURCE / "profile.yaml", bundled) for _ in range(REPEATS)]
     importing, eager = gx_import_seconds()
-    pairs.sort(key=lambda pair: pair[1]["total"] / pair[0]["total"])
-    first, second, second_requests = pairs[len(pairs) // 2]          # the pair of the median ratio
-    ratios = ", ".join(f"{b['total']:.1f} s / {a['total']:.1f} s = {b['total'] / a['total']:.0%}" for a, b, _ in pairs)
-    rows = [(f"night: each of {REPEATS} pairs (second / first)", ratios),
+    first, second, second_requests = _median(pairs)
+    rows = [(f"night: each of {REPEATS} pairs (second / first)", _ratios(pairs)),
             ("night: first night (the pair of the median ratio)",
              f"{first['total']:.1f} s ({first['pages']:,} pages, {first['units']:,} units checked, "
              f"{first['findings']} findings)"),
@@ -204,12 +201,10 @@ def run() -> list[tuple[str, str]]:
     rows.append(("night: of write_outputs, printing the PDF (a thread beside the other files; Chromium "
                  "started once the portal was read)",
                  f"{a:.1f} s, then {b:.1f} s"))
-    small_first, small_second, _ = small[len(small) // 2]
+    small_first, small_second, _ = _median(small)
     rows.append((f"night: the bundled sample portal as shipped (vungtau-2022, {small_first['units']} units, "
                  f"{small_first['pages']} pages), each of {REPEATS} pairs (second / first)",
-                 ", ".join(f"{b['total']:.1f} s / {a['total']:.1f} s = {b['total'] / a['total']:.0%}"
-                           for a, b, _ in small)
-                 + f"; the median pair's PDF {small_first['stages'].get(PDF, 0.0):.1f} s, then "
+                 _ratios(small) + f"; the median pair's PDF {small_first['stages'].get(PDF, 0.0):.1f} s, then "
                    f"{small_second['stages'].get(PDF, 0.0):.1f} s ({_suites(small_second)})"))
     rows.append(("night: importing Great Expectations (fresh interpreter, median of 3), within validate",
                  f"{importing:.2f} s; {eager:.2f} s with SciPy and Altair run as they are imported"))
@@ -217,6 +212,21 @@ def run() -> list[tuple[str, str]]:
     rows.append((f"night: floor of the unchanged night ({'that import and ' if second['gx'] else ''}the PDF) "
                  "against 10% of the first night", f"{floor:.1f} s against {first['total'] / 10:.1f} s"))
     return rows
+
+
+def _ratio(pair: tuple[dict, dict, int]) -> float:
+    return pair[1]["total"] / pair[0]["total"]
+
+
+def _median(pairs: list[tuple[dict, dict, int]]) -> tuple[dict, dict, int]:
+    """The pair of nights whose ratio (second / first) is the median."""
+    return sorted(pairs, key=_ratio)[len(pairs) // 2]
+
+
+def _ratios(pairs: list[tuple[dict, dict, int]]) -> str:
+    """Every pair as the table says it, lowest ratio first."""
+    return ", ".join(f"{b['total']:.1f} s / {a['total']:.1f} s = {_ratio((a, b, n)):.0%}"
+                     for a, b, n in sorted(pairs, key=_ratio))
 
 
 def _suites(night: dict) -> str:

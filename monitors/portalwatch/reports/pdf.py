@@ -69,11 +69,9 @@ class Printer:
             raise RuntimeError("this printer has already printed or been closed")
         self._report.set_result(html_path)
         try:
-            data = self._printed.result()
+            data = self._printed.result()    # bytes: the session prints whenever it is given a report
         finally:
             self._thread.join()
-        if data is None:
-            raise RuntimeError("the printer was closed before printing")
         pdf_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = pdf_path.with_name(pdf_path.name + ".tmp")
         try:
