@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import files
 from .errors import LayoutDrift, PortalUnreachable, PortalwatchError, StoreError
 from .profile.loader import load_profile
 from .profile.registry import Registry, load_registry
@@ -433,9 +434,8 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
             write_nightly_report(folder / "report.en.html", lang="en", rule_titles=titles["en"], **report_args)
             findings_path = write_findings(findings, folder / "findings.jsonl")
             for name, frame in (("units", frames.units), ("directory", frames.directory)):
-                tmp = folder / f"{name}.csv.tmp"
-                frame.to_csv(tmp, index=False, encoding="utf-8")
-                tmp.replace(folder / f"{name}.csv")
+                with files.replacing(folder / f"{name}.csv") as tmp:
+                    frame.to_csv(tmp, index=False, encoding="utf-8")
             if history is not None:
                 write_year_files(folder.parent, config, history, night.year)
             alerts_dir = folder / "alerts"
@@ -476,9 +476,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     }
     if stopwatch is not None:
         summary["seconds"] = stopwatch.seconds()
-    tmp = folder / "summary.json.tmp"
-    tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(folder / "summary.json")
+    files.write_text(folder / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2))
     return NightOutputs(folder=folder, findings=findings_path, report=report, alerts=alerts_dir, summary=summary)
 
 

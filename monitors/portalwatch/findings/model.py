@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from .. import files
+
 __all__ = ["Finding", "CATEGORIES", "SEVERITIES", "finding_key", "write_findings", "read_findings"]
 
 CATEGORIES = ("missing", "placeholder", "invalid_phone", "old_numbering", "unofficial_email", "invalid_email",
@@ -48,15 +50,12 @@ class Finding:
 
 def write_findings(findings: list[Finding], path: Path) -> Path:
     """findings.jsonl: one JSON object a line, UTF-8, NFC, sorted by unit then key (stable diffs)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     ordered = sorted(findings, key=lambda f: (f.unit_id, f.subject, f.field, f.rule))
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
+    with files.replacing(path) as tmp, tmp.open("w", encoding="utf-8") as handle:
         for finding in ordered:
             record = {k: (unicodedata.normalize("NFC", v) if isinstance(v, str) else v)
                       for k, v in finding.to_dict().items()}
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    tmp.replace(path)
     return path
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import phonenumbers
+
+from .. import files
 
 __all__ = ["PhoneField", "PhoneCache", "PHONES", "parse_phones", "suggest_new_number", "OLD_MOBILE_PREFIXES",
            "to_e164"]
@@ -191,18 +192,10 @@ class PhoneCache:
 
     def save(self, path: Path) -> None:
         """Keep tonight's numbers in ``path`` (written to a temporary name and renamed)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         regions: dict[str, dict[str, str]] = {}
         for (text, region), field in self._fields.items():
             regions.setdefault(region, {})[text] = _pack(field)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps({"version": self.version, "regions": regions}, ensure_ascii=False),
-                           encoding="utf-8")
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        files.write_text(path, json.dumps({"version": self.version, "regions": regions}, ensure_ascii=False))
 
 
 def _pack(field: PhoneField) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from .. import files
 from .charts import line_chart
 from .history import History
 from .labels import LABELS
@@ -27,9 +28,6 @@ def write_index(folder: Path, history: History, portal_title: str, workbook: str
     scores = [(r["night"], r["score"]) for r in reversed(runs)]      # a night not scored stays, as a gap
     chart = line_chart(scores, top=12, label="Điểm nội dung qua các ngày kiểm tra", missing=LABELS["vi"]["night_not_scored"])
     path = folder / "index.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(_ENV.get_template("index.html.j2").render(
+    return files.write_text(path, _ENV.get_template("index.html.j2").render(
         portal_title=portal_title, runs=runs, chart=chart, workbook=workbook,
-        gaps=LABELS["vi"]["trend_gaps"] if any(s is None for _, s in scores) else ""), encoding="utf-8")
-    tmp.replace(path)
-    return path
+        gaps=LABELS["vi"]["trend_gaps"] if any(s is None for _, s in scores) else ""))

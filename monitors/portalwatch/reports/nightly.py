@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from .. import files
 from ..findings.model import Finding
 from ..profile.registry import Registry
 from .charts import line_chart, sparkline
@@ -97,8 +98,4 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
 
 
 def write_nightly_report(path: Path, **kwargs: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(render_nightly_report(**kwargs), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return files.write_text(path, render_nightly_report(**kwargs))

@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
+from .. import files
 from ..errors import BrowserUnavailable
 from ..render.browser import find_chromium
 from ..settings import CHROMIUM_FLAGS
@@ -72,14 +73,7 @@ class Printer:
             data = self._printed.result()    # bytes: the session prints whenever it is given a report
         finally:
             self._thread.join()
-        pdf_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = pdf_path.with_name(pdf_path.name + ".tmp")
-        try:
-            tmp.write_bytes(data)
-            tmp.replace(pdf_path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return pdf_path
+        return files.write_bytes(pdf_path, data)
 
     def close(self) -> None:
         """Stop the browser without printing (nothing happens after :meth:`print`); waits for it."""

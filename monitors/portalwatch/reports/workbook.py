@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .. import files
 from ..profile.registry import Registry
 from .history import History, month_figures
 
@@ -100,8 +101,6 @@ def write_workbook(path: Path, history: History, registry: Registry, year: int) 
             row[share - 1].number_format = "0.0%"
             row[median - 1].number_format = "0.0"
             row[score - 1].number_format = "0.00"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.xlsx")
-    book.save(tmp)
-    tmp.replace(path)
+    with files.replacing(path, suffix=".xlsx") as tmp:
+        book.save(tmp)
     return path

@@ -26,7 +26,6 @@ import hashlib
 import json
 import logging
 import numbers
-import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .. import files
 
 __all__ = ["Verdict", "Verdicts", "frame_digest", "as_seen"]
 
@@ -181,13 +182,8 @@ class Verdicts:
     def save(self) -> None:
         """Keep tonight's verdicts (written to a temporary name and renamed); a failure to write is
         logged, never the night's end: the next night validates every suite."""
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"version": self.version, "suites": self.tonight}), encoding="utf-8")
-            tmp.replace(self.path)
+            files.write_text(self.path, json.dumps({"version": self.version, "suites": self.tonight}))
         except OSError as exc:
             logger.warning("verdict cache %s not written (%s): the next night validates every suite",
                            self.path, exc)
-        finally:
-            tmp.unlink(missing_ok=True)
