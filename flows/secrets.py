@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from portalwatch.errors import DeliveryError
+
 SLACK_TOKEN_ENV = "PORTALWATCH_SLACK_TOKEN"
 SMTP_PASSWORD_ENV = "PORTALWATCH_SMTP_PASSWORD"
 
@@ -17,19 +19,37 @@ SMTP_PASSWORD_ENV = "PORTALWATCH_SMTP_PASSWORD"
 def secrets_to_env(slack_secret: str | None, smtp_password_secret: str | None) -> None:
     """Fill the senders' environment from the named Secret blocks, unless it is already set."""
     if slack_secret and not os.environ.get(SLACK_TOKEN_ENV):
-        from portalwatch.alerts.slack import redact_slack_logs, slack_token_from_prefect_secret
+        from portalwatch.alerts.slack import redact_slack_logs
 
-        token = slack_token_from_prefect_secret(slack_secret)
+        token = secret_value(slack_secret, "token Slack", "Slack token").strip()
         redact_slack_logs(token)
         os.environ[SLACK_TOKEN_ENV] = token
     if smtp_password_secret and not os.environ.get(SMTP_PASSWORD_ENV):
-        from prefect.blocks.system import Secret
+        os.environ[SMTP_PASSWORD_ENV] = secret_value(smtp_password_secret, "mật khẩu SMTP", "SMTP password")
 
-        from portalwatch.errors import DeliveryError
 
-        try:
-            value = Secret.load(smtp_password_secret, _sync=True).get()
-        except Exception as exc:
-            raise DeliveryError(f"Không đọc được Secret '{smtp_password_secret}' của Prefect chứa mật khẩu SMTP "
-                                f"(Prefect Secret block could not be loaded: {type(exc).__name__})") from None
-        os.environ[SMTP_PASSWORD_ENV] = str(value)
+def secret_value(block_name: str, what_vi: str, what_en: str) -> str:
+    """The text kept in the Prefect Secret block ``block_name``.
+
+    A block that cannot be loaded (no such block, the server unreachable) or that holds no text is a
+    :class:`DeliveryError` naming the block and what it should hold, never its value, and not
+    retryable: a person has to save the block before anything can be sent.
+    """
+    from prefect.blocks.system import Secret
+
+    try:
+        value = Secret.load(block_name, _sync=True).get()
+    except Exception as exc:
+        raise _not_retryable(f"Không đọc được Secret '{block_name}' của Prefect chứa {what_vi} "
+                             f"(Prefect Secret block '{block_name}' holding the {what_en} could not be loaded: "
+                             f"{type(exc).__name__})") from None
+    if not isinstance(value, str) or not value.strip():
+        raise _not_retryable(f"Secret '{block_name}' của Prefect không chứa {what_vi} "
+                             f"(Prefect Secret block '{block_name}' holds no {what_en})")
+    return value
+
+
+def _not_retryable(message: str) -> DeliveryError:
+    error = DeliveryError(message)
+    error.retryable = False
+    return error

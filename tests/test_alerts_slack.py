@@ -15,7 +15,7 @@ import pytest
 
 from portalwatch.alerts.digest import DigestItem, UnitDigest
 from portalwatch.alerts.render import render_unit_slack
-from portalwatch.alerts.slack import TOKEN_ENV, SlackSender, slack_token_from_prefect_secret
+from portalwatch.alerts.slack import TOKEN_ENV, SlackSender
 from portalwatch.errors import DeliveryError
 from portalwatch.findings.model import Finding
 from portalwatch.profile.registry import Routes, Unit
@@ -201,17 +201,3 @@ def test_the_token_comes_from_the_environment(api, clock, monkeypatch):
     with pytest.raises(DeliveryError, match=TOKEN_ENV) as caught:
         SlackSender(base_url=api.base_url)
     assert caught.value.retryable is False
-
-
-def test_the_token_can_come_from_a_prefect_secret_block(monkeypatch):
-    from prefect.blocks.system import Secret
-
-    loaded: list[str] = []
-
-    def load(name, **kwargs):
-        loaded.append(name)
-        return Secret(value=TOKEN)
-
-    monkeypatch.setattr(Secret, "load", load)
-    assert slack_token_from_prefect_secret("portalwatch-slack") == TOKEN
-    assert loaded == ["portalwatch-slack"]

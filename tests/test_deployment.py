@@ -202,6 +202,48 @@ def test_deployments_run_through_a_process_worker(prefect_server, tmp_path):
         portal.stop()
 
 
+def test_senders_take_their_secrets_from_prefect_secret_blocks(prefect_server, monkeypatch):
+    """A worker whose environment lacks the Slack token or the SMTP password takes them from Secret
+    blocks on the Prefect server; the environment wins; a missing or empty block is one clear error
+    naming the block and what it should hold, never a value."""
+    from prefect.blocks.system import Secret
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.secrets import SLACK_TOKEN_ENV, SMTP_PASSWORD_ENV, secrets_to_env
+    from portalwatch.errors import DeliveryError
+
+    password = "mật khẩu thử 0000 "
+    for name in (SLACK_TOKEN_ENV, SMTP_PASSWORD_ENV):     # restored as they were when the test ends
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server["url"]}):
+        Secret(value=f" {TOKEN}\n").save("test-slack-token", overwrite=True)
+        Secret(value=password).save("test-smtp-password", overwrite=True)
+        Secret(value="  ").save("test-empty", overwrite=True)
+
+        secrets_to_env("test-slack-token", "test-smtp-password")
+        assert os.environ[SLACK_TOKEN_ENV] == TOKEN, "the token as Slack expects it, without spaces"
+        assert os.environ[SMTP_PASSWORD_ENV] == password, "a password is kept exactly"
+
+        secrets_to_env("no-such-block", "no-such-block")  # the environment wins: the blocks are not read
+        assert (os.environ[SLACK_TOKEN_ENV], os.environ[SMTP_PASSWORD_ENV]) == (TOKEN, password)
+
+        monkeypatch.delenv(SMTP_PASSWORD_ENV)
+        with pytest.raises(DeliveryError) as missing:
+            secrets_to_env(None, "no-such-block")
+        message = str(missing.value)
+        assert "Không đọc được Secret 'no-such-block' của Prefect chứa mật khẩu SMTP" in message
+        assert "Prefect Secret block 'no-such-block' holding the SMTP password could not be loaded" in message
+        assert missing.value.retryable is False and SMTP_PASSWORD_ENV not in os.environ
+
+        monkeypatch.delenv(SLACK_TOKEN_ENV)
+        with pytest.raises(DeliveryError) as empty:
+            secrets_to_env("test-empty", None)
+        assert str(empty.value) == ("Secret 'test-empty' của Prefect không chứa token Slack "
+                                    "(Prefect Secret block 'test-empty' holds no Slack token)")
+        assert SLACK_TOKEN_ENV not in os.environ
+
+
 def test_make_serve_schedules_each_portal_nightly_and_the_delivery_on_working_day_mornings(tmp_path):
     """`make serve` (python -m flows.serve) serves what prefect.yaml deploys, without a work pool."""
     from flows.serve import deployments

@@ -34,7 +34,7 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from ..errors import DeliveryError
 
-__all__ = ["SlackSender", "slack_token_from_env", "slack_token_from_prefect_secret", "TOKEN_ENV",
+__all__ = ["SlackSender", "slack_token_from_env", "TOKEN_ENV",
            "redact_slack_logs", "NOT_RETRYABLE_ERRORS"]
 
 TOKEN_ENV = "PORTALWATCH_SLACK_TOKEN"
@@ -112,20 +112,6 @@ def slack_token_from_env() -> str | None:
     """The bot token from PORTALWATCH_SLACK_TOKEN, or None."""
     value = os.environ.get(TOKEN_ENV, "").strip()
     return value or None
-
-
-def slack_token_from_prefect_secret(block_name: str) -> str:
-    """The bot token kept in a Prefect Secret block (Prefect is imported only when this is called)."""
-    from prefect.blocks.system import Secret
-
-    try:
-        value = Secret.load(block_name, _sync=True).get()
-    except Exception as exc:
-        raise _failure(f"Không đọc được Secret '{block_name}' của Prefect chứa token Slack "
-                       f"(Prefect Secret block could not be loaded: {type(exc).__name__})", retryable=False) from None
-    if not isinstance(value, str) or not value.strip():
-        raise _failure(f"Secret '{block_name}' của Prefect không chứa token Slack", retryable=False)
-    return value.strip()
 
 
 def _failure(message: str, *, retryable: bool) -> DeliveryError:
