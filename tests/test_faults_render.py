@@ -93,6 +93,28 @@ def test_page_size_limit_is_a_setting():
         load_settings({"PORTALWATCH_MAX_PAGE_BYTES": "lots"})
 
 
+def test_retries_and_their_backoff_are_settings():
+    settings = load_settings({"PORTALWATCH_RENDER_RETRIES": "0", "PORTALWATCH_RETRY_BACKOFF_S": "0.5"})
+    assert (settings.render_retries, settings.retry_backoff_s) == (0, 0.5)
+    assert (Settings().render_retries, Settings().retry_backoff_s) != (0, 0.5), "not the defaults by chance"
+
+
+@pytest.mark.parametrize("name, value, expected", [
+    ("PORTALWATCH_RENDER_RETRIES", "21", "expected a whole number from 0 to 20"),
+    ("PORTALWATCH_RENDER_RETRIES", "ba", "expected a whole number from 0 to 20"),
+    ("PORTALWATCH_RETRY_BACKOFF_S", "-1", "expected seconds between 0 and 300"),
+    ("PORTALWATCH_RETRY_BACKOFF_S", "nan", "expected seconds between 0 and 300"),
+    ("PORTALWATCH_RETRY_BACKOFF_S", "5 phút", "expected seconds between 0 and 300"),
+])
+def test_a_mistyped_retry_setting_is_told_at_start(name, value, expected):
+    """Named with its value when the settings are read, not by the first page that fails."""
+    from portalwatch.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings({name: value})
+    assert str(caught.value) == f"environment variable {name}={value!r}: {expected}"
+
+
 def test_endless_pagination_stops_at_the_profile_bound_and_ops_are_told():
     with SamplePortal("phuong-vung-tau-2025") as portal:
         portal.faults.endless_pagination = True
