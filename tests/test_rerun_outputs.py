@@ -1,6 +1,6 @@
 """A night whose files were lost after the store recorded it (a folder it could not write, a disk
 that filled up) is run again: its report and its alert texts are written again, the alerts from
-the outbox, since the night's messages are planned and queued once."""
+the outbox, since the night's messages are planned and queued once; texts already there are kept."""
 
 from __future__ import annotations
 
@@ -40,3 +40,16 @@ def test_running_a_recorded_night_again_writes_its_lost_alert_texts(tmp_path, po
     third = stages.run_night(PROFILE_PATH, out, now=night, base_url=portal.base_url)
     assert {p.name: p.read_text(encoding="utf-8") for p in sorted(third.alerts.iterdir())} == rebuilt, \
         "files that are there are left as they are"
+
+    # a night cut short while writing its alert texts: one unit's files missing, the rest there
+    unit_txt = unit.replace(".html", ".txt")
+    lost = sorted(n for n in rebuilt if n.split(".")[0] == unit.split(".")[0])
+    kept = {p.name: p.stat().st_mtime_ns for p in third.alerts.iterdir() if p.name not in lost}
+    assert unit_txt in lost and kept
+    for name in lost:
+        (third.alerts / name).unlink()
+    fourth = stages.run_night(PROFILE_PATH, out, now=night, base_url=portal.base_url)
+    assert {p.name: p.read_text(encoding="utf-8") for p in sorted(fourth.alerts.iterdir())} == rebuilt, \
+        "the missing unit's texts written again, as queued"
+    assert {p.name: p.stat().st_mtime_ns for p in fourth.alerts.iterdir() if p.name not in lost} == kept, \
+        "the others left as they were"

@@ -430,6 +430,8 @@ def findings_export(path: Path = typer.Argument(..., help="CSV file to write (UT
         import csv
         import errno
 
+        from . import files
+
         wanted = _finding_status(status)
         store = _open_store(out, db)
         try:
@@ -441,17 +443,16 @@ def findings_export(path: Path = typer.Argument(..., help="CSV file to write (UT
                    "status", "first_seen", "last_seen", "resolved_at", "times_seen", "reopened", "value",
                    "suggestion", "url", "legal_basis", "message_vi", "message_en"]
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8-sig", newline="") as handle:   # BOM: Excel reads UTF-8
-                writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+            with files.replacing(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")   # BOM: Excel reads UTF-8
                 writer.writeheader()
                 writer.writerows(rows)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise                            # told as a full disk by _user_errors
+            elsewhere = exc.filename and not str(exc.filename).startswith(str(path))   # not path or its temporary
             raise PortalwatchError(f"cannot write {path}: {exc.strerror or exc}"
-                                   + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else "")
-                                   ) from None
+                                   + (f" ({exc.filename})" if elsewhere else "")) from None
         typer.echo(f"{len(rows)} findings written to {path}")
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import files
 from ..errors import DeliveryError
 from ..profile.registry import Registry, Routes
 from ..profile.schema import PolicyRules
@@ -98,13 +99,11 @@ def write_dry_run(plan: AlertPlan, registry: Registry, folder: Path) -> list[Pat
             old.unlink()
     paths = []
     for item in _rendered(plan, registry):
-        path = folder / f"{item.recipient}.txt"
-        path.write_text(f"Tiêu đề: {item.subject}\n\n{item.text}", encoding="utf-8")
-        (folder / f"{item.recipient}.html").write_text(item.html, encoding="utf-8")
-        (folder / f"{item.recipient}.slack.json").write_text(
-            json.dumps({"text": item.slack_text, "blocks": item.blocks}, ensure_ascii=False, indent=1),
-            encoding="utf-8")
-        paths.append(path)
+        # the .txt last: a night run again after a failure takes a .txt as a complete set
+        files.write_text(folder / f"{item.recipient}.html", item.html)
+        files.write_text(folder / f"{item.recipient}.slack.json",
+                         json.dumps({"text": item.slack_text, "blocks": item.blocks}, ensure_ascii=False, indent=1))
+        paths.append(files.write_text(folder / f"{item.recipient}.txt", f"Tiêu đề: {item.subject}\n\n{item.text}"))
     return paths
 
 
@@ -121,15 +120,14 @@ def write_kept(rows: list[dict[str, Any]], folder: Path) -> list[Path]:
     for recipient, channels in by_recipient.items():
         email, slack = channels.get("email"), channels.get("slack")
         first = email or slack
-        path = folder / f"{recipient}.txt"
-        path.write_text(f"Tiêu đề: {first['subject'] or ''}\n\n{first['body_text']}", encoding="utf-8")
         if email is not None and email["body_html"]:
-            (folder / f"{recipient}.html").write_text(email["body_html"], encoding="utf-8")
+            files.write_text(folder / f"{recipient}.html", email["body_html"])
         if slack is not None:
-            (folder / f"{recipient}.slack.json").write_text(
-                json.dumps({"text": slack["body_text"], "blocks": json.loads(slack["blocks"] or "[]")},
-                           ensure_ascii=False, indent=1), encoding="utf-8")
-        paths.append(path)
+            files.write_text(folder / f"{recipient}.slack.json",
+                             json.dumps({"text": slack["body_text"], "blocks": json.loads(slack["blocks"] or "[]")},
+                                        ensure_ascii=False, indent=1))
+        paths.append(files.write_text(folder / f"{recipient}.txt",
+                                      f"Tiêu đề: {first['subject'] or ''}\n\n{first['body_text']}"))
     return paths
 
 
