@@ -40,16 +40,10 @@ def secret_value(block_name: str, what_vi: str, what_en: str) -> str:
     try:
         value = Secret.load(block_name, _sync=True).get()
     except Exception as exc:
-        raise _not_retryable(f"Không đọc được Secret '{block_name}' của Prefect chứa {what_vi} "
-                             f"(Prefect Secret block '{block_name}' holding the {what_en} could not be loaded: "
-                             f"{type(exc).__name__})") from None
+        raise DeliveryError(f"Không đọc được Secret '{block_name}' của Prefect chứa {what_vi} "
+                            f"(Prefect Secret block '{block_name}' holding the {what_en} could not be loaded: "
+                            f"{type(exc).__name__})", retryable=False) from None
     if not isinstance(value, str) or not value.strip():
-        raise _not_retryable(f"Secret '{block_name}' của Prefect không chứa {what_vi} "
-                             f"(Prefect Secret block '{block_name}' holds no {what_en})")
+        raise DeliveryError(f"Secret '{block_name}' của Prefect không chứa {what_vi} "
+                            f"(Prefect Secret block '{block_name}' holds no {what_en})", retryable=False)
     return value
-
-
-def _not_retryable(message: str) -> DeliveryError:
-    error = DeliveryError(message)
-    error.retryable = False
-    return error

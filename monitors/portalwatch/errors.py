@@ -102,7 +102,9 @@ class DeliveryError(PortalwatchError):
     """An alert could not be delivered; it stays in the outbox. ``retryable`` says whether a later
     attempt may succeed (a network failure) or not (invalid credentials, an unknown channel)."""
 
-    retryable: bool = True
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class StoreError(PortalwatchError):

@@ -441,9 +441,8 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
             alerts_dir = folder / "alerts"
             if plan is not None:
                 messages = write_dry_run(plan, config.registry, alerts_dir)
-            elif kept_messages:   # a recipient's .txt is written last: one that is there is complete
-                messages = write_kept([m for m in kept_messages if not (alerts_dir / f"{m['recipient']}.txt").is_file()],
-                                      alerts_dir)
+            elif kept_messages:
+                messages = write_kept(kept_messages, alerts_dir)
             else:
                 messages = []
             pdf = printing.result()

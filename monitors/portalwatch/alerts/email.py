@@ -35,11 +35,6 @@ _SECURITIES = ("starttls", "ssl", "none")
 log = logging.getLogger(__name__)
 
 
-def _failure(message: str, *, retryable: bool) -> DeliveryError:
-    error = DeliveryError(message)
-    error.retryable = retryable  # type: ignore[attr-defined]
-    return error
-
 
 def _domain_of(sender: str) -> str:
     address = email.utils.parseaddr(sender)[1]
@@ -58,10 +53,10 @@ def _check_recipients(to: Sequence[str]) -> list[str]:
         to = [to]
     addresses = [a.strip() for a in to if a and a.strip()]
     if not addresses:
-        raise _failure("Không có địa chỉ người nhận (no recipient)", retryable=False)
+        raise DeliveryError("Không có địa chỉ người nhận (no recipient)", retryable=False)
     for address in addresses:
         if "\r" in address or "\n" in address or "@" not in address or email.utils.parseaddr(address)[1] != address:
-            raise _failure(f"Địa chỉ người nhận không hợp lệ: {address!r}", retryable=False)
+            raise DeliveryError(f"Địa chỉ người nhận không hợp lệ: {address!r}", retryable=False)
     return addresses
 
 
@@ -169,8 +164,8 @@ class EmailSender:
                     smtp.ehlo()
                 if self.username:
                     if not self._password:
-                        raise _failure(f"Chưa có mật khẩu SMTP cho {self.username} (set {PASSWORD_ENV})",
-                                       retryable=False)
+                        raise DeliveryError(f"Chưa có mật khẩu SMTP cho {self.username} (set {PASSWORD_ENV})",
+                                            retryable=False)
                     smtp.login(self.username, self._password)
                 refused = smtp.send_message(message, to_addrs=recipients)
         except DeliveryError:
@@ -178,26 +173,28 @@ class EmailSender:
         except smtplib.SMTPRecipientsRefused as exc:
             codes = {addr: code for addr, (code, _) in exc.recipients.items()}
             temporary = any(400 <= code < 500 for code in codes.values())
-            raise _failure(f"Máy chủ thư {where} từ chối người nhận: "
-                           + ", ".join(f"{a} ({c})" for a, c in codes.items()), retryable=temporary) from None
+            raise DeliveryError(f"Máy chủ thư {where} từ chối người nhận: "
+                                + ", ".join(f"{a} ({c})" for a, c in codes.items()), retryable=temporary) from None
         except smtplib.SMTPNotSupportedError as exc:
-            raise _failure(f"Máy chủ thư {where} không hỗ trợ chức năng cần dùng ({one_line(exc, limit=200)})",
-                           retryable=False) from None
+            raise DeliveryError(f"Máy chủ thư {where} không hỗ trợ chức năng cần dùng ({one_line(exc, limit=200)})",
+                                retryable=False) from None
         except smtplib.SMTPResponseException as exc:
             code = int(exc.smtp_code)
             raw = exc.smtp_error
             reply = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-            raise _failure(f"Máy chủ thư {where} trả lời {code}: {one_line(reply, limit=200)}",
-                           retryable=not 500 <= code < 600) from None
+            raise DeliveryError(f"Máy chủ thư {where} trả lời {code}: {one_line(reply, limit=200)}",
+                                retryable=not 500 <= code < 600) from None
         except smtplib.SMTPServerDisconnected as exc:
-            raise _failure(f"Máy chủ thư {where} ngắt kết nối ({exc})", retryable=True) from None
+            raise DeliveryError(f"Máy chủ thư {where} ngắt kết nối ({exc})", retryable=True) from None
         except smtplib.SMTPException as exc:  # e.g. no authentication method in common: configuration
-            raise _failure(f"Lỗi SMTP với máy chủ thư {where}: {one_line(exc, limit=200)}", retryable=False) from None
+            raise DeliveryError(f"Lỗi SMTP với máy chủ thư {where}: {one_line(exc, limit=200)}",
+                                retryable=False) from None
         except ssl.SSLError as exc:  # a certificate that does not verify will not verify on retry
-            raise _failure(f"Lỗi TLS với máy chủ thư {where}: {type(exc).__name__} ({exc.reason})",
-                           retryable=False) from None
+            raise DeliveryError(f"Lỗi TLS với máy chủ thư {where}: {type(exc).__name__} ({exc.reason})",
+                                retryable=False) from None
         except OSError as exc:  # refused, reset, timed out: the server may be back later
-            raise _failure(f"Không kết nối được máy chủ thư {where} ({type(exc).__name__})", retryable=True) from exc
+            raise DeliveryError(f"Không kết nối được máy chủ thư {where} ({type(exc).__name__})",
+                                retryable=True) from exc
         if refused:
             log.warning("Thư %s: máy chủ %s từ chối một số người nhận: %s", message["Message-ID"], where,
                         ", ".join(f"{a} ({c})" for a, (c, _) in refused.items()))

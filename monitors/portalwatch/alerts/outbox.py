@@ -111,11 +111,14 @@ def write_kept(rows: list[dict[str, Any]], folder: Path) -> list[Path]:
     """A night's messages as the outbox kept them (``rows``, one per recipient and channel), written
     as :func:`write_dry_run` writes them: for a night run again after its files were lost (a folder
     it could not write, a disk that filled up after the store recorded it), whose plan is not made
-    twice. A recipient with no route (ops, with a registry sheet) has no row, and so no file."""
+    twice. A recipient with no route (ops, with a registry sheet) has no row, and so no file. A
+    recipient whose ``.txt`` is there is left as it is: its ``.txt``, written last, is there only
+    once the recipient's files are complete."""
     folder.mkdir(parents=True, exist_ok=True)
     by_recipient: dict[str, dict[str, dict[str, Any]]] = {}
     for row in rows:
-        by_recipient.setdefault(row["recipient"], {})[row["channel"]] = row
+        if not (folder / f"{row['recipient']}.txt").is_file():
+            by_recipient.setdefault(row["recipient"], {})[row["channel"]] = row
     paths = []
     for recipient, channels in by_recipient.items():
         email, slack = channels.get("email"), channels.get("slack")

@@ -114,11 +114,6 @@ def slack_token_from_env() -> str | None:
     return value or None
 
 
-def _failure(message: str, *, retryable: bool) -> DeliveryError:
-    error = DeliveryError(message)
-    error.retryable = retryable  # type: ignore[attr-defined]
-    return error
-
 
 # ----------------------------------------------------------------------------------------- retries
 class _PacedRetry(RetryHandler):
@@ -205,8 +200,8 @@ class SlackSender:
                  ssl_context: ssl.SSLContext | None = None) -> None:
         token = (token or "").strip() or slack_token_from_env()
         if not token:
-            raise _failure(f"Chưa cấu hình token Slack: đặt biến môi trường {TOKEN_ENV} "
-                           f"(no Slack token: set {TOKEN_ENV})", retryable=False)
+            raise DeliveryError(f"Chưa cấu hình token Slack: đặt biến môi trường {TOKEN_ENV} "
+                                f"(no Slack token: set {TOKEN_ENV})", retryable=False)
         redact_slack_logs(token)
         self._token = token
         self.min_interval_s = float(min_interval_s)
@@ -246,11 +241,11 @@ class SlackSender:
             raise self._api_failure(channel, exc) from None
         except (URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", None) or exc
-            raise _failure(f"Không kết nối được tới Slack để gửi tới kênh {channel} "
-                           f"(connection failed: {type(reason).__name__})", retryable=True) from exc
+            raise DeliveryError(f"Không kết nối được tới Slack để gửi tới kênh {channel} "
+                                f"(connection failed: {type(reason).__name__})", retryable=True) from exc
         except SlackClientError as exc:
-            raise _failure(f"Không gửi được tin Slack tới kênh {channel} ({type(exc).__name__})",
-                           retryable=False) from None
+            raise DeliveryError(f"Không gửi được tin Slack tới kênh {channel} ({type(exc).__name__})",
+                                retryable=False) from None
         finally:
             with self._lock:
                 self._last_post[channel] = self._clock()
@@ -271,4 +266,5 @@ class SlackSender:
             retryable = False
         else:
             retryable = status >= 400 and status not in (400, 401, 403, 404)
-        return _failure(f"Slack từ chối tin gửi tới kênh {channel}: {error} (HTTP {status})", retryable=retryable)
+        return DeliveryError(f"Slack từ chối tin gửi tới kênh {channel}: {error} (HTTP {status})",
+                             retryable=retryable)
