@@ -104,6 +104,38 @@ def test_data_docs_list_the_last_nights_of_every_suite_and_keep_every_result(tmp
     assert {s.name for s in reopened.suites.all()} >= set(checked)
 
 
+def test_directory_facts_count_other_people_sharing_a_contact_and_place_each_person_on_the_roster():
+    """A contact is shared when another person shows it (the same person listed twice for two posts
+    is not); a person's roster status comes from the entries of the same name in the same unit only."""
+    from portalwatch.profile.roster import Roster, RosterEntry
+
+    people = [
+        _person("UBND Phường 7", "Trần Thị Bình", 1, mobile="0912 555 001"),
+        _person("UBND Phường 7", "Trần Thị  BÌNH", 1, position="Bí thư", mobile="0912.555.001"),  # herself again
+        _person("UBND Phường 7", "Lê Văn Cường", 2, mobile="0912 555 001"),            # her mobile
+        _person("UBND Phường 8", "Phạm Văn Dũng", 3, mobile="0912 555 001",            # hers, and Cường's e-mail
+                email="p2@vungtau.baria-vungtau.gov.vn"),
+        _person("UBND Phường 8", "Võ Thị Em", 4),                                       # left office
+        _person("UBND Phường 8", "Đỗ Văn Giang", 5),                                    # takes office later
+        _person("UBND Phường 9", "Lê Văn Cường", 6),                                    # a namesake elsewhere
+    ]
+    roster = Roster([
+        RosterEntry("phuong-7", "Trần Thị Bình", "Chủ tịch", dt.date(2020, 1, 1), None),
+        RosterEntry("phuong-7", "Lê Văn Cường", "Phó Chủ tịch", dt.date(2020, 1, 1), None),
+        RosterEntry("phuong-8", "Võ Thị Em", "Phó Chủ tịch", dt.date(2019, 1, 1), dt.date(2022, 5, 31)),
+        RosterEntry("phuong-8", "Đỗ Văn Giang", "Chủ tịch", dt.date(2022, 7, 1), None),
+    ])
+    frames = build_frames([], people, PROFILE, REGISTRY)
+    ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
+                       email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
+                       index_ok=False)
+    directory = derive_facts(frames.units, frames.directory, REGISTRY, roster, ctx)["directory"]
+    assert list(directory["mobile_shared"]) == [2, 2, 2, 2, 0, 0, 0]
+    assert list(directory["email_shared"]) == [0, 0, 1, 1, 0, 0, 0]
+    assert list(directory["roster_status"]) == ["active", "active", "active", "unknown", "left", "not_yet",
+                                                "unknown"]
+
+
 def test_a_night_parses_each_phone_number_once_however_big_the_directory():
     """Deriving the facts reads every number the night normalised: none is parsed again, also
     when the directory holds more numbers than a cache of fixed size would keep (70,000 here)."""

@@ -51,9 +51,6 @@ class Roster:
     def active(self, day: dt.date) -> list[RosterEntry]:
         return [e for e in self.entries if e.active_on(day)]
 
-    def of_unit(self, unit_id: str) -> list[RosterEntry]:
-        return [e for e in self.entries if e.unit_id == unit_id]
-
 
 def _date(value: object, path: Path, row: int, column: str) -> dt.date | None:
     if value in (None, ""):

@@ -133,34 +133,45 @@ def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> p
     return frame
 
 
-def _shared(values: pd.Series, people: pd.Series) -> list[int]:
-    """For each row, how many *other* people show the same value."""
+def _shared(values: pd.Series, keys: list[str | None]) -> list[int]:
+    """For each row, how many *other* people (by ``keys``, their name keys) show the same value."""
     owners: dict[str, set[str]] = defaultdict(set)
-    for value, person in zip(values, people):
-        if value and person:
-            owners[value].add(name_key(person))
-    return [len(owners[v] - {name_key(p)}) if v and p else 0 for v, p in zip(values, people)]
+    for value, key in zip(values, keys):
+        if value and key:
+            owners[value].add(key)
+    return [len(owners[v]) - 1 if v and k else 0 for v, k in zip(values, keys)]   # the row's own key is among them
+
+
+def _roster_status(unit_ids: pd.Series, keys: list[str | None], roster: Any, night: dt.date) -> list[str]:
+    """Each row's person against the roster: "active", "left", "not_yet" or "unknown".
+
+    The roster is indexed by (unit, name key) once: looking each row's person up among all the
+    entries of its unit made a directory of 100,000 rows cost seconds."""
+    entries: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for entry in (roster.entries if roster else ()):
+        entries[(entry.unit_id, entry.key)].append(entry)
+    status = []
+    for unit_id, key in zip(unit_ids, keys):
+        found = entries.get((unit_id, key), ()) if unit_id and key else ()
+        if not found:
+            status.append("unknown")
+        elif any(e.active_on(night) for e in found):
+            status.append("active")
+        elif all(e.effective_to is not None and e.effective_to < night for e in found):
+            status.append("left")
+        else:
+            status.append("not_yet")
+    return status
 
 
 def _directory(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.DataFrame:
     frame = directory.copy()
     _phone_columns(frame, {"office_phone": "office_phone_raw", "mobile": "mobile_raw"}, ctx)
     frame["email_status"] = [email_status(v, ctx) for v in frame["email_raw"]]
-    frame["mobile_shared"] = _shared(frame["mobile"], frame["person_name"])
-    frame["email_shared"] = _shared(frame["email"], frame["person_name"])
-    status = []
-    for unit_id, person in zip(frame["unit_id"], frame["person_name"]):
-        entries = [e for e in (roster.of_unit(unit_id) if roster and unit_id else [])
-                   if person and e.key == name_key(person)]
-        if not entries:
-            status.append("unknown")
-        elif any(e.active_on(ctx.night) for e in entries):
-            status.append("active")
-        elif all(e.effective_to is not None and e.effective_to < ctx.night for e in entries):
-            status.append("left")
-        else:
-            status.append("not_yet")
-    frame["roster_status"] = status
+    keys = [name_key(person) if person else None for person in frame["person_name"]]
+    frame["mobile_shared"] = _shared(frame["mobile"], keys)
+    frame["email_shared"] = _shared(frame["email"], keys)
+    frame["roster_status"] = _roster_status(frame["unit_id"], keys, roster, ctx.night)
     return frame
 
 

@@ -24,7 +24,7 @@ __all__ = ["Failure", "run_suites", "rows_for", "data_docs_index"]
 logger = logging.getLogger(__name__)
 #: What the failures need: every failing row's position; not the values, counts or a query string.
 RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False,
-                 "partial_unexpected_count": 0}
+                 "partial_unexpected_count": 0, "exclude_unexpected_values": True}
 
 
 @dataclass(frozen=True, slots=True)
