@@ -116,8 +116,9 @@ def test_directory_facts_count_other_people_sharing_a_contact_and_place_each_per
         _person("UBND Phường 8", "Phạm Văn Dũng", 3, mobile="0912 555 001",            # hers, and Cường's e-mail
                 email="p2@vungtau.baria-vungtau.gov.vn"),
         _person("UBND Phường 8", "Võ Thị Em", 4),                                       # left office
-        _person("UBND Phường 8", "Đỗ Văn Giang", 5),                                    # takes office later
+        _person("UBND Phường 8", "Đỗ Văn Giang", 5, mobile="0912 555 005"),            # takes office later
         _person("UBND Phường 9", "Lê Văn Cường", 6),                                    # a namesake elsewhere
+        _person("UBND Phường 9", "...", 7, mobile="0912 555 005"),      # a placeholder name: still someone else
     ]
     roster = Roster([
         RosterEntry("phuong-7", "Trần Thị Bình", "Chủ tịch", dt.date(2020, 1, 1), None),
@@ -130,10 +131,10 @@ def test_directory_facts_count_other_people_sharing_a_contact_and_place_each_per
                        email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
                        index_ok=False)
     directory = derive_facts(frames.units, frames.directory, REGISTRY, roster, ctx)["directory"]
-    assert list(directory["mobile_shared"]) == [2, 2, 2, 2, 0, 0, 0]
-    assert list(directory["email_shared"]) == [0, 0, 1, 1, 0, 0, 0]
+    assert list(directory["mobile_shared"]) == [2, 2, 2, 2, 0, 1, 0, 1]
+    assert list(directory["email_shared"]) == [0, 0, 1, 1, 0, 0, 0, 0]
     assert list(directory["roster_status"]) == ["active", "active", "active", "unknown", "left", "not_yet",
-                                                "unknown"]
+                                                "unknown", "unknown"]
 
 
 def test_a_night_parses_each_phone_number_once_however_big_the_directory():

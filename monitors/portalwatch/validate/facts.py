@@ -137,22 +137,23 @@ def _shared(values: pd.Series, keys: list[str | None]) -> list[int]:
     """For each row, how many *other* people (by ``keys``, their name keys) show the same value."""
     owners: dict[str, set[str]] = defaultdict(set)
     for value, key in zip(values, keys):
-        if value and key:
+        if value and key is not None:
             owners[value].add(key)
-    return [len(owners[v]) - 1 if v and k else 0 for v, k in zip(values, keys)]   # the row's own key is among them
+    # the row's own key is among the value's owners
+    return [len(owners[v]) - 1 if v and k is not None else 0 for v, k in zip(values, keys)]
 
 
 def _roster_status(unit_ids: pd.Series, keys: list[str | None], roster: Any, night: dt.date) -> list[str]:
     """Each row's person against the roster: "active", "left", "not_yet" or "unknown".
 
-    The roster is indexed by (unit, name key) once: looking each row's person up among all the
-    entries of its unit made a directory of 100,000 rows cost seconds."""
+    The roster is indexed by (unit, name key) once: scanning the roster's entries for each row was
+    some 15-20% of deriving the facts of a directory of 100,000 rows."""
     entries: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for entry in (roster.entries if roster else ()):
         entries[(entry.unit_id, entry.key)].append(entry)
     status = []
     for unit_id, key in zip(unit_ids, keys):
-        found = entries.get((unit_id, key), ()) if unit_id and key else ()
+        found = entries.get((unit_id, key), ()) if unit_id and key is not None else ()
         if not found:
             status.append("unknown")
         elif any(e.active_on(night) for e in found):
