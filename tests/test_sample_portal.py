@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
-import html
 import http.client
 import json
 import re
@@ -26,6 +25,8 @@ import yaml
 from sample_portal import SCENARIOS_DIR, Faults, SamplePortal, Scenario, load_scenario
 from sample_portal.roster import HEADER, read_roster_csv, read_roster_xlsx, write_roster_xlsx
 from sample_portal.scenario import ScenarioError
+from sample_reading import digits, get, text, valid_mobile, valid_numbers
+from sample_reading import portal_left_healthy, served_portal  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "profiles" / "vungtau-2022"
@@ -38,24 +39,6 @@ DIRECTORY_KEYS = {"unit_id", "unit_name", "person_name", "position", "office_pho
 @pytest.fixture(scope="module")
 def sc() -> Scenario:
     return load_scenario("vungtau-2022")
-
-
-def digits(number: str) -> str:
-    """National digits of one written number: '+84 254 3900 104' / '(84-254) 3900.103' -> '02543900104'."""
-    d = re.sub(r"\D", "", number)
-    if number.strip().startswith(("+84", "(84")):
-        d = "0" + d[2:]
-    return d
-
-
-def valid_numbers(text: str) -> bool:
-    """Every number of a field (several are joined by ' - ') is a current landline or mobile."""
-    parts = [p for p in text.split(" - ")]
-    return all(re.fullmatch(r"0254\d{7}|0[35789]\d{8}", digits(p)) for p in parts)
-
-
-def valid_mobile(text: str) -> bool:
-    return re.fullmatch(r"0[35789]\d{8}", digits(text)) is not None
 
 
 # ---------------------------------------------------------------------------- scenario
@@ -282,37 +265,6 @@ def test_cli_ground_truth() -> None:
 
 
 # ---------------------------------------------------------------------------- server
-@pytest.fixture(scope="module")
-def portal(sc: Scenario):
-    with SamplePortal(sc, night=1) as p:
-        yield p
-
-
-@pytest.fixture(autouse=True)
-def _healthy(request):
-    yield
-    if "portal" in request.fixturenames:
-        p = request.getfixturevalue("portal")
-        p.faults.reset()
-        p.set_night(1)
-
-
-def get(portal: SamplePortal, path: str, headers: dict | None = None, timeout: float = 10):
-    """(status, headers, body) of one GET on a fresh connection."""
-    host, port = portal.base_url.split("//")[1].rstrip("/").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-    try:
-        conn.request("GET", path, headers=headers or {})
-        r = conn.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-    finally:
-        conn.close()
-
-
-def text(fragment: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
-
-
 def parse_unit_page(body: str) -> dict:
     """The fields of a unit page, read back with the contract's selectors."""
     art = re.search(r'<article class="don-vi-chi-tiet">(.*?)</article>', body, re.S).group(1)
