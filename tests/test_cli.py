@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -220,55 +219,3 @@ def test_a_base_url_with_a_query_is_refused():
     assert "--base-url expects an http(s) URL such as http://127.0.0.1:8000/, found 'http://127.0.0.1:9/?a=1' " \
            "(no query or fragment)" in " ".join(result.stderr.split())
 
-
-def _commands_in(block: str) -> list[tuple[tuple[str, ...], set[str]]]:
-    """The commands a shell block of README shows: (command path, options it names).
-    ``list|show|export`` stands for three commands; a word in capitals or ``...`` ends the path."""
-    commands = []
-    for line in block.splitlines():
-        words = line.split("#", 1)[0].split()
-        if not words or words[0] != "portalwatch":
-            continue
-        paths: list[tuple[str, ...]] = [()]
-        for word in words[1:]:
-            if not re.fullmatch(r"[a-z][a-z-]*(\|[a-z][a-z-]*)*", word):
-                break
-            paths = [(*path, choice) for path in paths for choice in word.split("|")]
-        options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", " ".join(words)))
-        commands.extend((path, options) for path in paths)
-    return commands
-
-
-def _cli_commands() -> dict[tuple[str, ...], set[str]]:
-    """Every command of the CLI, by path, with the options it accepts."""
-    import typer.main
-
-    from portalwatch.cli import app
-
-    found: dict[tuple[str, ...], set[str]] = {}
-
-    def walk(command, path: tuple[str, ...]) -> None:
-        if hasattr(command, "commands"):     # a group (typer brings its own click)
-            for name, sub in command.commands.items():
-                walk(sub, (*path, name))
-        else:
-            found[path] = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
-
-    walk(typer.main.get_command(app), ())
-    return found
-
-
-def test_the_readme_shows_every_command_and_only_real_options():
-    """README is where a new user looks first: its command-line block names every top-level command,
-    and every command and option its shell blocks show exists."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = [part.split("```", 1)[0] for part in text.split("```sh")[1:]]
-    overview = text.split("## The command line", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
-    real = _cli_commands()
-    shown = [command for block in blocks for command in _commands_in(block)]
-    assert len(shown) > len(_commands_in(overview)) > 0
-    for path, options in shown:
-        assert path in real, f"README shows `portalwatch {' '.join(path)}`, which the CLI does not have"
-        assert options <= real[path], f"`portalwatch {' '.join(path)}` has no {sorted(options - real[path])}"
-    left_out = {path[0] for path in real} - {path[0] for path, _ in _commands_in(overview)}
-    assert not left_out, f"README's command-line block leaves out {sorted(left_out)}"
