@@ -83,3 +83,26 @@ def test_the_environment_table_names_every_variable_the_code_reads():
     assert len(read) > 10
     assert not read - NOT_FOR_USERS - documented, f"not in README's Environment table: {sorted(read - NOT_FOR_USERS - documented)}"
     assert not documented - read, f"README documents variables nothing reads: {sorted(documented - read)}"
+
+
+def test_the_worked_example_profile_loads_and_its_clean_ups_are_the_real_ones(tmp_path):
+    """A new portal starts from README's worked example: it must load as written (a key the loader no
+    longer knows would be refused with the file and line), and the clean-ups README lists must be
+    exactly those a field may use."""
+    import textwrap
+
+    from portalwatch.extract.processors import PARAMETRISED, PROCESSORS
+    from portalwatch.profile.loader import load_profile
+
+    section = _section("Monitoring another portal: writing a profile")
+    example = textwrap.dedent(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+    (tmp_path / "profile.yaml").write_text(example, encoding="utf-8")
+    profile = load_profile(tmp_path / "profile.yaml")
+    assert profile.name == "phuong-7"
+    assert {"unit_index", "unit_page", "directory"} <= set(profile.pages)
+    assert profile.pages["directory"].rows == "table.danh-ba tbody tr"
+    assert profile.roster_path == tmp_path / "roster.csv"
+
+    listed = section.split("applies its `clean` steps in\n", 1)[1].split(". Pages are parsed", 1)[0]
+    named = set(re.findall(r"`\{?(\w+)", listed))
+    assert named == set(PROCESSORS) | set(PARAMETRISED)
