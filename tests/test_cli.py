@@ -218,4 +218,3 @@ def test_a_base_url_with_a_query_is_refused():
     assert result.returncode == 2
     assert "--base-url expects an http(s) URL such as http://127.0.0.1:8000/, found 'http://127.0.0.1:9/?a=1' " \
            "(no query or fragment)" in " ".join(result.stderr.split())
-

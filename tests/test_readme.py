@@ -13,6 +13,11 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 NOT_FOR_USERS = {"PORTALWATCH_FAILPOINT"}
 
 
+def _section(title: str) -> str:
+    """The text of README's section ``## title``, up to the next section."""
+    return README.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
 def _commands_in(block: str) -> list[tuple[tuple[str, ...], set[str]]]:
     """The commands a shell block of README shows: (command path, options it names).
     ``list|show|export`` stands for three commands; a word in capitals or ``...`` ends the path."""
@@ -53,9 +58,8 @@ def _cli_commands() -> dict[tuple[str, ...], set[str]]:
 def test_the_readme_shows_every_command_and_only_real_options():
     """README is where a new user looks first: its command-line block names every top-level command,
     and every command and option its shell blocks show exists."""
-    text = README
-    blocks = [part.split("```", 1)[0] for part in text.split("```sh")[1:]]
-    overview = text.split("## The command line", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    blocks = [part.split("```", 1)[0] for part in README.split("```sh")[1:]]
+    overview = _section("The command line").split("```sh", 1)[1].split("```", 1)[0]
     real = _cli_commands()
     shown = [command for block in blocks for command in _commands_in(block)]
     assert len(shown) > len(_commands_in(overview)) > 0
@@ -65,10 +69,6 @@ def test_the_readme_shows_every_command_and_only_real_options():
     left_out = {path[0] for path in real} - {path[0] for path, _ in _commands_in(overview)}
     assert not left_out, f"README's command-line block leaves out {sorted(left_out)}"
 
-
-
-def _section(title: str) -> str:
-    return README.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
 
 
 def test_the_environment_table_names_every_variable_the_code_reads():
@@ -81,7 +81,8 @@ def test_the_environment_table_names_every_variable_the_code_reads():
     rows = [line for line in _section("Environment").splitlines() if line.startswith("| `")]
     documented = {name for row in rows for name in re.findall(r"`(PORTALWATCH_[A-Z_]+)`", row.split(" | ")[0])}
     assert len(read) > 10
-    assert not read - NOT_FOR_USERS - documented, f"not in README's Environment table: {sorted(read - NOT_FOR_USERS - documented)}"
+    missing = read - NOT_FOR_USERS - documented
+    assert not missing, f"not in README's Environment table: {sorted(missing)}"
     assert not documented - read, f"README documents variables nothing reads: {sorted(documented - read)}"
 
 
