@@ -60,15 +60,14 @@ def test_the_readme_shows_every_command_and_only_real_options():
     and every command and option its shell blocks show exists."""
     blocks = [part.split("```", 1)[0] for part in README.split("```sh")[1:]]
     overview = _section("The command line").split("```sh", 1)[1].split("```", 1)[0]
-    real = _cli_commands()
+    real, listed = _cli_commands(), _commands_in(overview)
     shown = [command for block in blocks for command in _commands_in(block)]
-    assert len(shown) > len(_commands_in(overview)) > 0
+    assert len(shown) > len(listed) > 0
     for path, options in shown:
         assert path in real, f"README shows `portalwatch {' '.join(path)}`, which the CLI does not have"
         assert options <= real[path], f"`portalwatch {' '.join(path)}` has no {sorted(options - real[path])}"
-    left_out = {path[0] for path in real} - {path[0] for path, _ in _commands_in(overview)}
+    left_out = {path[0] for path in real} - {path[0] for path, _ in listed}
     assert not left_out, f"README's command-line block leaves out {sorted(left_out)}"
-
 
 
 def test_the_environment_table_names_every_variable_the_code_reads():
