@@ -190,3 +190,19 @@ def test_the_run_table_counts_the_suites_not_run_again(night, capsys, monkeypatc
     assert "Bộ kiểm tra dùng lại kết quả lần chạy trước" in row and row.rstrip(" │|").endswith("2")
     _print_summary({**summary, "suites_reused": []})
     assert "suites not run again" not in capsys.readouterr().out
+
+
+def test_the_run_summary_says_a_night_recorded_before_planned_its_messages_once(night, capsys, monkeypatch):
+    from portalwatch.cli import _print_summary
+
+    summary, _ = night
+    monkeypatch.setenv("COLUMNS", "200")
+    dry = {"sent": 0, "waiting": 0, "failed": 0, "problems": [], "dry_run": True}
+    _print_summary({**summary, "delivery": {**dry, "written": 3}})
+    assert "Alerts:      dry run: 3 messages written, none sent" in capsys.readouterr().out
+    _print_summary({**summary, "store": {"already_recorded": True}, "delivery": {**dry, "written": 0}})
+    line = next(row for row in capsys.readouterr().out.splitlines() if row.startswith("Alerts:"))
+    assert "night recorded before, its messages not planned again (2 to units, in alerts/)" in line
+    assert "0 messages" not in line
+    _print_summary({**summary, "store": {"already_recorded": True}, "delivery": {**dry, "written": 1}})
+    assert "(2 to units, in alerts/; 1 missing written again)" in capsys.readouterr().out

@@ -24,6 +24,9 @@ def test_running_a_recorded_night_again_writes_its_lost_alert_texts(tmp_path, po
 
     again = stages.run_night(PROFILE_PATH, out, now=night, base_url=portal.base_url)
     assert again.summary["store"] == {"already_recorded": True}, "nothing planned or queued twice"
+    assert first.summary["unit_messages"] > 0
+    assert again.summary["unit_messages"] == first.summary["unit_messages"], \
+        "the night's messages to units are those its first run planned, not the files written again"
     assert again.report.is_file()
     rebuilt = {p.name: p.read_text(encoding="utf-8") for p in sorted(again.alerts.iterdir())}
     routed = {name for name in written if name.split(".")[0] != "ops"}   # ops has no route in this registry
@@ -40,6 +43,8 @@ def test_running_a_recorded_night_again_writes_its_lost_alert_texts(tmp_path, po
     third = stages.run_night(PROFILE_PATH, out, now=night, base_url=portal.base_url)
     assert {p.name: p.read_text(encoding="utf-8") for p in sorted(third.alerts.iterdir())} == rebuilt, \
         "files that are there are left as they are"
+    assert third.summary["delivery"]["written"] == 0
+    assert third.summary["unit_messages"] == first.summary["unit_messages"]
 
     # a night cut short while writing its alert texts: one unit's files missing, the rest there
     unit_txt = unit.replace(".html", ".txt")

@@ -112,7 +112,14 @@ def _print_summary(summary: dict) -> None:
     if delivery.get("dry_run"):
         waiting = (f"; {delivery['waiting']} queued by nights run with --send wait in the outbox "
                    f"(portalwatch alerts send)" if delivery["waiting"] else "")
-        console.print(f"Alerts:      dry run: {delivery.get('written', 0)} messages written, none sent{waiting}")
+        if summary.get("store", {}).get("already_recorded"):
+            # planned and queued once, by the night's first run: say so rather than "0 written"
+            again = delivery.get("written", 0)
+            console.print(f"Alerts:      dry run: night recorded before, its messages not planned again "
+                          f"({summary.get('unit_messages', 0)} to units, in alerts/"
+                          f"{f'; {again} missing written again' if again else ''}), none sent{waiting}")
+        else:
+            console.print(f"Alerts:      dry run: {delivery.get('written', 0)} messages written, none sent{waiting}")
     elif delivery:
         console.print(f"Alerts:      {delivery['sent']} delivered, {delivery['waiting']} waiting, "
                       f"{delivery['failed']} refused")

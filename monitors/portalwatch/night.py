@@ -441,10 +441,13 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
             alerts_dir = folder / "alerts"
             if plan is not None:
                 messages = write_dry_run(plan, config.registry, alerts_dir)
+                recipients = {path.stem for path in messages}
             elif kept_messages:
                 messages = write_kept(kept_messages, alerts_dir)
+                # the night's messages are those planned once, not the files written again now
+                recipients = {row["recipient"] for row in kept_messages}
             else:
-                messages = []
+                messages, recipients = [], set()
             pdf = printing.result()
     by_category: dict[str, int] = {}
     for finding in findings:
@@ -459,7 +462,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "suites_reused": sorted(suites_reused or ()),
         "findings": len(findings), "by_category": dict(sorted(by_category.items())),
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
-        "unit_messages": sum(p.stem not in ("vp-office", "ops") for p in messages),
+        "unit_messages": sum(recipient not in ("vp-office", "ops") for recipient in recipients),
         "data_docs": str(data_docs_index(Path(out_dir) / config.profile.name)),
         "report_pdf": str(pdf) if pdf else None,
         "score": {"points": score.total, "out_of": 12, "percent": score.percent,
