@@ -21,6 +21,7 @@ from prefect.utilities.annotations import quote
 from flows.limits import one_audit_per_host
 from flows.secrets import secrets_to_env
 from portalwatch import night as stages
+from portalwatch.alerts.outbox import describe_delivery
 from portalwatch.errors import PortalUnreachable
 from portalwatch.reports.score import score_line
 from portalwatch.settings import load_settings
@@ -233,6 +234,7 @@ def _publish_artifacts(summary: dict[str, Any], out: str) -> None:
              f"- findings: {summary['findings']} in {summary['units_with_findings']} units",
              f"- content score: {score_line(summary['score'])}",
              f"- run notices for ops: {len(summary['notices'])}",
+             f"- alerts: {describe_delivery(summary) or '—'}",
              f"- time: {describe(summary['seconds'])}" if summary.get("seconds") else "- time: —",
              f"- report: `{summary['report']}`", f"- findings: `{summary['findings_file']}`",
              f"- Great Expectations Data Docs: `{summary['data_docs']}`"

@@ -82,7 +82,8 @@ def night(tmp_path):
         "score": {"points": score.total, "out_of": 12, "percent": score.percent,
                   "units": {u.unit_id: u.total for u in score.units}, "units_scored": len(score.scored),
                   "not_scored": {u.unit_id: u.not_read for u in score.not_scored}},
-        "delivery": None, "store": {"already_recorded": False, "run_id": 9, "opened": 3, "reopened": 0,
+        "delivery": {"sent": 0, "waiting": 0, "failed": 0, "problems": [], "dry_run": True, "written": 3},
+        "store": {"already_recorded": False, "run_id": 9, "opened": 3, "reopened": 0,
                                     "resolved": 0, "still_open": 3},
         "folder": str(folder), "findings_file": str(folder / "findings.jsonl"),
         "report": str(folder / "report.html"), "alerts_dir": str(folder / "alerts"),
@@ -130,6 +131,7 @@ def test_artifacts_show_the_summary_unit_scores_and_links(prefect_server, night)
     markdown = artifacts[f"{portal}-nightly-summary"]
     assert markdown.type == "markdown"
     assert "- findings: 3 in 2 units" in markdown.data and "- run notices for ops: 1" in markdown.data
+    assert "- alerts: dry run: 3 messages written, none sent" in markdown.data
     assert ("- time: 8.02 s (setup 0.05 s, render 2.50 s, extract 0.10 s, validate 3.25 s, record 0.08 s, "
             "alerts 0.20 s, outputs 1.75 s)") in markdown.data
     assert ("(suites not run again, their columns unchanged since the last run, show that run: "
@@ -192,7 +194,7 @@ def test_the_run_table_counts_the_suites_not_run_again(night, capsys, monkeypatc
     assert "suites not run again" not in capsys.readouterr().out
 
 
-def test_the_run_summary_says_a_night_recorded_before_planned_its_messages_once(night, capsys, monkeypatch):
+def test_the_run_summary_says_what_became_of_the_alerts_and_that_a_rerun_planned_none(night, capsys, monkeypatch):
     from portalwatch.cli import _print_summary
 
     summary, _ = night
@@ -206,3 +208,7 @@ def test_the_run_summary_says_a_night_recorded_before_planned_its_messages_once(
     assert "0 messages" not in line
     _print_summary({**summary, "store": {"already_recorded": True}, "delivery": {**dry, "written": 1}})
     assert "(2 to units, in alerts/; 1 missing written again)" in capsys.readouterr().out
+    _print_summary({**summary, "delivery": {**dry, "dry_run": False, "sent": 4, "waiting": 1, "failed": 0}})
+    assert "Alerts:      4 delivered, 1 waiting, 0 refused" in capsys.readouterr().out
+    _print_summary({**summary, "delivery": None})
+    assert "Alerts:" not in capsys.readouterr().out

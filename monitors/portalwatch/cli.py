@@ -108,21 +108,11 @@ def _print_summary(summary: dict) -> None:
                                                            if summary.get("report_pdf") else ""))
     console.print(f"Alert texts: {summary['alerts_dir']}/")
     console.print(f"Data Docs:   {summary['data_docs']}")
-    delivery = summary.get("delivery") or {}
-    if delivery.get("dry_run"):
-        waiting = (f"; {delivery['waiting']} queued by nights run with --send wait in the outbox "
-                   f"(portalwatch alerts send)" if delivery["waiting"] else "")
-        if summary.get("store", {}).get("already_recorded"):
-            # planned and queued once, by the night's first run: say so rather than "0 written"
-            again = delivery.get("written", 0)
-            console.print(f"Alerts:      dry run: night recorded before, its messages not planned again "
-                          f"({summary.get('unit_messages', 0)} to units, in alerts/"
-                          f"{f'; {again} missing written again' if again else ''}), none sent{waiting}")
-        else:
-            console.print(f"Alerts:      dry run: {delivery.get('written', 0)} messages written, none sent{waiting}")
-    elif delivery:
-        console.print(f"Alerts:      {delivery['sent']} delivered, {delivery['waiting']} waiting, "
-                      f"{delivery['failed']} refused")
+    from .alerts.outbox import describe_delivery
+
+    alerts = describe_delivery(summary)
+    if alerts:
+        console.print(f"Alerts:      {alerts}")
     if summary.get("seconds"):
         from .timing import describe
 

@@ -28,7 +28,8 @@ from .policy import AlertPlan
 from .render import (render_ops_html, render_ops_slack, render_ops_text, render_unit_html, render_unit_slack,
                      render_unit_text, render_vp_html, render_vp_slack, render_vp_text)
 
-__all__ = ["outbox_messages", "write_dry_run", "write_kept", "deliver", "DeliveryReport", "senders_from_env", "in_quiet_time"]
+__all__ = ["outbox_messages", "write_dry_run", "write_kept", "deliver", "DeliveryReport", "senders_from_env", "in_quiet_time",
+           "describe_delivery"]
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +154,27 @@ class DeliveryReport:
     problems: list[str] = field(default_factory=list)
     dry_run: bool = False     # nothing was sent: tonight's messages are the files of the night's alerts/
     held: str | None = None   # why nothing was tried: quiet hours, a maintenance window, a day off
+
+
+def describe_delivery(summary: dict[str, Any]) -> str | None:
+    """What became of a night's alerts, in one line, from its summary.json (``delivery``), for the
+    CLI's summary and Prefect's; None when the night delivered nothing at all.
+
+    A night run again after it was recorded planned and queued its messages on its first run only:
+    the line says so, rather than "0 messages written", which would read as alerts lost."""
+    delivery = summary.get("delivery")
+    if not delivery:
+        return None
+    if not delivery.get("dry_run"):
+        return f"{delivery['sent']} delivered, {delivery['waiting']} waiting, {delivery['failed']} refused"
+    waiting = (f"; {delivery['waiting']} queued by nights run with --send wait in the outbox "
+               f"(portalwatch alerts send)" if delivery.get("waiting") else "")
+    written = delivery.get("written", 0)
+    if (summary.get("store") or {}).get("already_recorded"):
+        again = f"; {written} missing written again" if written else ""
+        return (f"dry run: night recorded before, its messages not planned again "
+                f"({summary.get('unit_messages', 0)} to units, in alerts/{again}), none sent{waiting}")
+    return f"dry run: {written} messages written, none sent{waiting}"
 
 
 def senders_from_env(environ: dict[str, str] | None = None) -> tuple[Any, Any]:
