@@ -52,4 +52,19 @@ def deliver_outbox(profiles: list[str], out: str = "out", db: str | None = None,
     """
     clock = stages.clock_time(now, "now")
     secrets_to_env(slack_secret, smtp_password_secret)
-    return [deliver_portal(profile, out, db, clock) for profile in profiles]
+    results = [deliver_portal(profile, out, db, clock) for profile in profiles]
+    _publish_delivery(results)
+    return results
+
+
+def _publish_delivery(results: list[dict[str, Any]]) -> None:
+    """This morning's delivery as one Prefect table artifact, a row per portal: in Prefect's UI ops see
+    at a glance a portal whose messages keep waiting (Slack or SMTP down, quiet hours) or were refused,
+    without reading the run's logs."""
+    from prefect.artifacts import create_table_artifact
+
+    rows = [{"Cổng (portal)": r["portal"], "Đã gửi (delivered)": r["sent"], "Đang chờ (waiting)": r["waiting"],
+             "Bị từ chối (refused)": r["failed"], "Giữ lại vì (held)": r["held"] or "—",
+             "Sự cố (problems)": "; ".join(r["problems"]) or "—"} for r in results]
+    create_table_artifact(rows, key="deliver-alerts",
+                          description="Tin nhắn gửi sáng nay, theo từng cổng / this morning's delivery, per portal")

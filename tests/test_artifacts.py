@@ -212,3 +212,29 @@ def test_the_run_summary_says_what_became_of_the_alerts_and_that_a_rerun_planned
     assert "Alerts:      4 delivered, 1 waiting, 0 refused" in capsys.readouterr().out
     _print_summary({**summary, "delivery": None})
     assert "Alerts:" not in capsys.readouterr().out
+
+
+def test_the_morning_delivery_publishes_a_table_of_each_portals_outbox(prefect_server):
+    from prefect import flow
+    from prefect.context import get_run_context
+
+    from flows.alerts import _publish_delivery
+
+    @flow(name="publish-delivery")
+    def publish(results: list) -> str:
+        _publish_delivery(results)
+        return str(get_run_context().flow_run.id)
+
+    run_id = publish([
+        {"portal": "vungtau-2022", "sent": 5, "waiting": 2, "failed": 1, "held": None,
+         "problems": ["slack #phuong-7: channel_not_found", "smtp: 421 try later"]},
+        {"portal": "phuong-vung-tau-2025", "sent": 0, "waiting": 3, "failed": 0,
+         "held": "06/06/2022 is not a working day", "problems": []}])
+    table = _artifacts_of(run_id)["deliver-alerts"]
+    assert table.type == "table"
+    rows = {row["Cổng (portal)"]: row for row in json.loads(table.data)}
+    assert rows["vungtau-2022"] == {
+        "Cổng (portal)": "vungtau-2022", "Đã gửi (delivered)": 5, "Đang chờ (waiting)": 2, "Bị từ chối (refused)": 1,
+        "Giữ lại vì (held)": "—", "Sự cố (problems)": "slack #phuong-7: channel_not_found; smtp: 421 try later"}
+    assert rows["phuong-vung-tau-2025"]["Giữ lại vì (held)"] == "06/06/2022 is not a working day"
+    assert rows["phuong-vung-tau-2025"]["Sự cố (problems)"] == "—"

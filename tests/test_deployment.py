@@ -7,6 +7,7 @@ point the audit at the sample portal and at temporary folders.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -186,6 +187,8 @@ def test_deployments_run_through_a_process_worker(prefect_server, tmp_path):
                 finished = client.read_flow_run(delivery.id)
                 assert finished.state is not None and finished.state.is_completed(), (
                     f"delivery ended {finished.state}:\n{_tail(log)}")
+                morning = client.read_artifacts(
+                    artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[delivery.id])))
             posted = slack.messages
         store = open_store(db)
         try:
@@ -197,6 +200,14 @@ def test_deployments_run_through_a_process_worker(prefect_server, tmp_path):
         assert all(after[m["id"]]["status"] == "pending" for m in queued if m["channel"] == "email"), (
             "no SMTP server configured: e-mails keep waiting in the outbox")
         assert TOKEN not in log.read_text(encoding="utf-8", errors="replace")
+        # The morning's table artifact says the same as the outbox, portal by portal.
+        table = next((a for a in morning if a.key == "deliver-alerts"), None)
+        assert table is not None and table.type == "table", [a.key for a in morning]
+        (row,) = json.loads(table.data)
+        assert row["Cổng (portal)"] == "vungtau-2022"
+        assert row["Đã gửi (delivered)"] == len(slack_rows)
+        assert row["Đang chờ (waiting)"] == sum(m["channel"] == "email" for m in queued)
+        assert row["Bị từ chối (refused)"] == 0
     finally:
         _stop(worker)
         portal.stop()
