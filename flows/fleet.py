@@ -100,14 +100,47 @@ def fleet_audit(portals: list[dict[str, Any]], audits: int | None = None) -> lis
     logger.info("%d portals on %d hosts, at most %d audits at once", len(portals), len(set(hosts)), size)
 
     futures = [audit_portal.submit(p) for p in portals]
-    summaries, failed = [], []
+    summaries, failed, outcomes = [], [], []
     for portal, future in zip(portals, futures):
         future.wait()
         if future.state.is_completed():
             summaries.append(future.result())
+            outcomes.append(summaries[-1])
         else:
-            failed.append(f"{portal['profile']} ({portal.get('base_url') or 'profile base_url'}): "
-                          f"{future.state.message or future.state.name}")
+            outcomes.append(future.state.message or future.state.name)
+            failed.append(f"{portal['profile']} ({portal.get('base_url') or 'profile base_url'}): {outcomes[-1]}")
+    _publish_fleet(fleet_rows(portals, outcomes))
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(portals)} audits failed: " + "; ".join(failed))
     return summaries
+
+
+def fleet_rows(portals: list[dict[str, Any]], outcomes: list[dict[str, Any] | str]) -> list[dict[str, Any]]:
+    """One row per portal of a fleet run: its night's figures, or why its audit failed (``outcomes``:
+    the audit's summary, or the failure's text). With hundreds of portals ops look for the failed
+    first, then the lowest scores, so the rows come in that order."""
+    ranked = []
+    for portal, outcome in zip(portals, outcomes):
+        summary = outcome if isinstance(outcome, dict) else {}
+        points = (summary.get("score") or {}).get("points")
+        row = {
+            "Hồ sơ (profile)": portal["profile"],
+            "Địa chỉ (base URL)": summary.get("base_url") or portal.get("base_url") or "—",
+            "Đêm (night)": summary.get("night") or portal.get("now") or "—",
+            "Kết quả (outcome)": "xong / completed" if summary else f"lỗi / failed: {outcome}",
+            "Trang lỗi (pages failed)": f"{summary['pages_failed']}/{summary['pages']}" if summary else "—",
+            "Nội dung cần cập nhật (findings)": summary["findings"] if summary else "—",
+            "Điểm /12 (score)": "—" if points is None else points,
+        }
+        ranked.append(((bool(summary), points is not None, points or 0), row))
+    return [row for _, row in sorted(ranked, key=lambda pair: pair[0])]
+
+
+def _publish_fleet(rows: list[dict[str, Any]]) -> None:
+    """The fleet run's table artifact (``fleet-audit``), beside each audit's own artifacts."""
+    from prefect.artifacts import create_table_artifact
+
+    failed = sum(row["Kết quả (outcome)"].startswith("lỗi") for row in rows)
+    create_table_artifact(rows, key="fleet-audit",
+                          description=f"Kết quả kiểm tra {len(rows)} cổng, {failed} lỗi / "
+                                      f"{len(rows)} portals audited, {failed} failed")

@@ -74,10 +74,32 @@ def test_a_mistyped_portal_key_is_refused_before_anything_runs():
         check_portals([])
 
 
+def test_the_fleet_table_puts_failed_audits_first_then_the_lowest_scores():
+    from flows.fleet import fleet_rows
+
+    def summary(url: str, points: float | None, findings: int) -> dict:
+        return {"base_url": url, "night": "2022-06-13", "pages": 34, "pages_failed": 1, "findings": findings,
+                "score": {"points": points}}
+
+    portals = [{"profile": f"profiles/p{i}/profile.yaml", "base_url": f"http://127.0.0.1:800{i}/",
+                "now": "2022-06-13"} for i in range(4)]
+    rows = fleet_rows(portals, [summary("http://127.0.0.1:8000/", 11.5, 2), "no page answered (HTTP 503)",
+                                summary("http://127.0.0.1:8002/", 7.25, 9), summary("http://127.0.0.1:8003/", None, 0)])
+    assert [row["Hồ sơ (profile)"] for row in rows] == [
+        "profiles/p1/profile.yaml", "profiles/p3/profile.yaml", "profiles/p2/profile.yaml", "profiles/p0/profile.yaml"]
+    assert rows[0] == {"Hồ sơ (profile)": "profiles/p1/profile.yaml", "Địa chỉ (base URL)": "http://127.0.0.1:8001/",
+                       "Đêm (night)": "2022-06-13", "Kết quả (outcome)": "lỗi / failed: no page answered (HTTP 503)",
+                       "Trang lỗi (pages failed)": "—", "Nội dung cần cập nhật (findings)": "—",
+                       "Điểm /12 (score)": "—"}
+    assert rows[1]["Điểm /12 (score)"] == "—" and rows[1]["Kết quả (outcome)"] == "xong / completed"
+    assert rows[2]["Điểm /12 (score)"] == 7.25 and rows[2]["Nội dung cần cập nhật (findings)"] == 9
+    assert rows[2]["Trang lỗi (pages failed)"] == "1/34"
+
+
 def test_fleet_audits_every_portal_and_one_portal_at_a_time(prefect_server, three_portals, tmp_path):
     from prefect import get_client
-    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
-    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import ArtifactSort, FlowRunSort
 
     from flows.fleet import fleet_audit
     from flows.limits import AUDITS_LIMIT, host_limit_name
@@ -92,6 +114,15 @@ def test_fleet_audits_every_portal_and_one_portal_at_a_time(prefect_server, thre
     portals.append({**portals[0], "now": second.isoformat()})
 
     summaries = fleet_audit(portals)
+
+    with get_client(sync_client=True) as client:
+        tables = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["fleet-audit"])),
+                                       sort=ArtifactSort.CREATED_DESC, limit=1)
+    assert tables, "the fleet run publishes its table"
+    rows = json.loads(tables[0].data)
+    assert len(rows) == len(portals) and all(row["Kết quả (outcome)"] == "xong / completed" for row in rows)
+    assert sorted((row["Địa chỉ (base URL)"], row["Đêm (night)"], row["Nội dung cần cập nhật (findings)"])
+                  for row in rows) == sorted((s["base_url"], s["night"], s["findings"]) for s in summaries)
 
     assert [(s["base_url"], s["night"]) for s in summaries] == [(p["base_url"], p["now"]) for p in portals]
     for portal in portals:
