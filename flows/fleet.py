@@ -100,19 +100,19 @@ def fleet_audit(portals: list[dict[str, Any]], audits: int | None = None) -> lis
     logger.info("%d portals on %d hosts, at most %d audits at once", len(portals), len(set(hosts)), size)
 
     futures = [audit_portal.submit(p) for p in portals]
-    summaries, failed, outcomes = [], [], []
+    outcomes: list[dict[str, Any] | str] = []    # each audit's summary, or why it failed
+    failed = []
     for portal, future in zip(portals, futures):
         future.wait()
         if future.state.is_completed():
-            summaries.append(future.result())
-            outcomes.append(summaries[-1])
+            outcomes.append(future.result())
         else:
             outcomes.append(future.state.message or future.state.name)
             failed.append(f"{portal['profile']} ({portal.get('base_url') or 'profile base_url'}): {outcomes[-1]}")
-    _publish_fleet(fleet_rows(portals, outcomes))
+    _publish_fleet(fleet_rows(portals, outcomes), failed=len(failed))
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(portals)} audits failed: " + "; ".join(failed))
-    return summaries
+    return [outcome for outcome in outcomes if isinstance(outcome, dict)]
 
 
 def fleet_rows(portals: list[dict[str, Any]], outcomes: list[dict[str, Any] | str]) -> list[dict[str, Any]]:
@@ -136,11 +136,10 @@ def fleet_rows(portals: list[dict[str, Any]], outcomes: list[dict[str, Any] | st
     return [row for _, row in sorted(ranked, key=lambda pair: pair[0])]
 
 
-def _publish_fleet(rows: list[dict[str, Any]]) -> None:
+def _publish_fleet(rows: list[dict[str, Any]], failed: int) -> None:
     """The fleet run's table artifact (``fleet-audit``), beside each audit's own artifacts."""
     from prefect.artifacts import create_table_artifact
 
-    failed = sum(row["Kết quả (outcome)"].startswith("lỗi") for row in rows)
     create_table_artifact(rows, key="fleet-audit",
                           description=f"Kết quả kiểm tra {len(rows)} cổng, {failed} lỗi / "
                                       f"{len(rows)} portals audited, {failed} failed")

@@ -83,8 +83,8 @@ def night(tmp_path):
                   "units": {u.unit_id: u.total for u in score.units}, "units_scored": len(score.scored),
                   "not_scored": {u.unit_id: u.not_read for u in score.not_scored}},
         "delivery": {"sent": 0, "waiting": 0, "failed": 0, "problems": [], "dry_run": True, "written": 3},
-        "store": {"already_recorded": False, "run_id": 9, "opened": 3, "reopened": 0,
-                                    "resolved": 0, "still_open": 3},
+        "store": {"already_recorded": False, "run_id": 9, "opened": 3, "reopened": 0, "resolved": 0,
+                  "still_open": 3},
         "folder": str(folder), "findings_file": str(folder / "findings.jsonl"),
         "report": str(folder / "report.html"), "alerts_dir": str(folder / "alerts"),
         "seconds": {"setup": 0.05, "render": 2.5, "extract": 0.1, "validate": 3.25, "record": 0.08, "alerts": 0.2,
@@ -92,19 +92,24 @@ def night(tmp_path):
     }, {"first": first, "second": second, "unread": unread, "names": {u.id: u.name for u in units}}
 
 
-def _publish_in_a_flow(summary: dict) -> str:
-    """Publish the artifacts of ``summary``, whose output folder holds the portal's folder."""
+def _in_a_flow(publish, *args) -> str:
+    """Call ``publish(*args)`` inside a flow run, as the flows do; the run's id."""
     from prefect import flow
     from prefect.context import get_run_context
 
-    from flows.nightly import _publish_artifacts
-
     @flow(name="publish-artifacts")
-    def publish(summary: dict) -> str:
-        _publish_artifacts(summary, str(Path(summary["folder"]).parents[1]))
+    def publishing() -> str:
+        publish(*args)
         return str(get_run_context().flow_run.id)
 
-    return publish(summary)
+    return publishing()
+
+
+def _publish_in_a_flow(summary: dict) -> str:
+    """Publish the artifacts of ``summary``, whose output folder holds the portal's folder."""
+    from flows.nightly import _publish_artifacts
+
+    return _in_a_flow(_publish_artifacts, summary, str(Path(summary["folder"]).parents[1]))
 
 
 def _artifacts_of(flow_run_id: str) -> dict[str, object]:
@@ -215,17 +220,9 @@ def test_the_run_summary_says_what_became_of_the_alerts_and_that_a_rerun_planned
 
 
 def test_the_morning_delivery_publishes_a_table_of_each_portals_outbox(prefect_server):
-    from prefect import flow
-    from prefect.context import get_run_context
-
     from flows.alerts import _publish_delivery
 
-    @flow(name="publish-delivery")
-    def publish(results: list) -> str:
-        _publish_delivery(results)
-        return str(get_run_context().flow_run.id)
-
-    run_id = publish([
+    run_id = _in_a_flow(_publish_delivery, [
         {"portal": "vungtau-2022", "sent": 5, "waiting": 2, "failed": 1, "held": None,
          "problems": ["slack #phuong-7: channel_not_found", "smtp: 421 try later"]},
         {"portal": "phuong-vung-tau-2025", "sent": 0, "waiting": 3, "failed": 0,
