@@ -33,6 +33,24 @@ def test_help_does_not_import_the_heavy_libraries():
     assert result.stdout.strip() == "[]"
 
 
+
+def _commands(command, path=()):
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+def test_no_help_text_breaks_a_sentence_across_lines():
+    """typer shows a docstring's line breaks as they are: a line must end where a sentence or clause does."""
+    import typer
+
+    from portalwatch.cli import app
+
+    for path, command in _commands(typer.main.get_command(app)):
+        for paragraph in (command.help or "").split("\n\n")[1:]:
+            for line in paragraph.strip().splitlines():
+                assert line.rstrip().endswith((".", ":", ";")), (" ".join(path), line)
+
 def test_missing_profile_is_one_line_and_exit_2(tmp_path):
     result = _cli("run", "--no-prefect", "--profile", str(tmp_path / "nope.yaml"), "--out", str(tmp_path))
     assert result.returncode == 2

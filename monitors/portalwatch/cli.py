@@ -187,8 +187,9 @@ def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="P
         prefect: bool = typer.Option(True, "--prefect/--no-prefect", help="Run through Prefect (default).")) -> None:
     """Run one night's audit of a portal: findings, history, alerts and reports.
 
-    Exits 3 when no page of the portal answered, 4 on layout drift: the night is recorded and ops are
-    told all the same, but a scheduler watching the exit status sees a night that needs a person."""
+    Exits 3 when no page of the portal answered, 4 on layout drift.
+    The night is recorded and ops are told all the same; the exit status shows a scheduler a night that needs a person.
+    """
     with _user_errors():
         from . import night as stages
 
@@ -331,8 +332,9 @@ def alerts_send(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p",
                                                   "morning (YYYY-MM-DDTHH:MM, the portal's time zone).")) -> None:
     """Deliver what waits in the outbox (after quiet hours, or once Slack or SMTP is back).
 
-    Exits 1 when a message could not be delivered (no Slack or SMTP configured for it, a server
-    down, a refusal): a scheduler sees it. Messages held by quiet hours are not a failure."""
+    Exits 1 when a message could not be delivered (no Slack or SMTP configured for it, a server down, a refusal).
+    Messages held by quiet hours are not a failure.
+    """
     with _user_errors():
         from . import night as stages
 
@@ -460,8 +462,9 @@ def report(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help
            out: Path = _OUT, db: Optional[str] = _DB) -> None:
     """Build, from the store, Home Affairs' workbook for a year and the index of nightly reports.
 
-    Each night writes both; this builds them again for any recorded year (the year-end scoring, a
-    workbook lost with the output folder, a store moved to PostgreSQL), without auditing anything."""
+    Each night writes both; this builds them again for any recorded year, without auditing anything:
+    for the year-end scoring, a workbook lost with the output folder, a store moved to PostgreSQL.
+    """
     with _user_errors():
         from . import night as stages
         from .reports.history import load_history
