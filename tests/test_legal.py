@@ -47,6 +47,12 @@ def test_articles_of_one_decree_are_cited_together(rules):
         f"khoản 1 Điều 10 {ND43} (thư điện tử chính thức); điểm đ khoản 1 Điều 19 {LAW}"
 
 
+def test_articles_of_one_decree_are_cited_together_though_another_instrument_comes_between(rules):
+    # unit_information cites Decree 43 Art. 10(1) and the Law's Art. 19; kept_current Decree 43 Art. 17
+    assert rules["unit_phone_current_plan"].legal_basis.on(D(2022, 6, 17)) == \
+        f"khoản 1 Điều 10, Điều 17 {ND43}; điểm đ khoản 1 Điều 19 {LAW}"
+
+
 @pytest.mark.parametrize("day", [D(2021, 2, 4), D(2022, 8, 14), D(2022, 8, 15), D(2025, 9, 8), D(2026, 6, 30),
                                  D(2026, 7, 1), D(2026, 12, 1), D(2031, 1, 1)])
 def test_no_bundled_rule_cites_a_decree_out_of_force(rules, day):

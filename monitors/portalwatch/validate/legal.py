@@ -92,11 +92,13 @@ class LegalBasis:
 
 def _join(citations: list[Citation]) -> str:
     """Citations of one instrument merged ("điểm e khoản 1 Điều 4, khoản 2 Điều 7 Nghị định …"),
-    a repeated article cited once, notes kept in parentheses."""
+    wherever they come in the list, in the order each instrument is first cited; a repeated article
+    cited once, notes kept in parentheses."""
     groups: list[tuple[Instrument | None, list[str], list[str]]] = []
     for citation in citations:
-        if citation.instrument is not None and groups and groups[-1][0] == citation.instrument:
-            _, cites, notes = groups[-1]
+        same = [g for g in groups if citation.instrument is not None and g[0] == citation.instrument]
+        if same:
+            _, cites, notes = same[0]
         else:
             cites, notes = [], []
             groups.append((citation.instrument, cites, notes))
