@@ -150,7 +150,8 @@ def test_unit_message_wording_is_vietnamese_nfc_with_deadlines():
     assert "1. Trang giới thiệu của Phường 5 chưa có số fax." in text
     assert "Hạn khắc phục: 27/06/2022" in text and "Hạn khắc phục: 08/06/2022 (đã quá hạn)" in text
     assert "Phát hiện từ ngày: 01/06/2022" in text
-    assert "ĐÃ KHẮC PHỤC (1):\n- Trang giới thiệu của Phường 5 chưa có địa chỉ thư điện tử." in text
+    assert ("ĐÃ KHẮC PHỤC (1) – nội dung đã thông báo trước đây, nay đã được cập nhật:\n"
+            "- Trước đây: Trang giới thiệu của Phường 5 chưa có địa chỉ thư điện tử.") in text
     assert "Căn cứ: NĐ 42/2022/NĐ-CP, Điều 4 khoản 1 điểm e" in text
     assert "Hạn khắc phục: 27/06/2022" in slack and "Hạn khắc phục: 08/06/2022 (đã quá hạn)" in slack
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "emoji": False,
@@ -179,6 +180,68 @@ def test_reminder_and_resolved_kinds():
     assert digest().is_empty
 
 
+def test_every_version_of_a_message_says_what_is_required():
+    """Slack, plain text and HTML each give the "Yêu cầu" line: a unit reading only Slack learns the right form."""
+    d = digest(new=[item(finding(1))], still_open=[item(finding(2), first_seen=dt.date(2022, 6, 1))])
+    required = "Yêu cầu: Trang đơn vị công bố số fax"
+    slack = "\n".join(slack_texts(render_unit_slack(d)[1]))
+    assert render_unit_text(d)[1].count(required) == 2
+    assert render_unit_html(d).count(required) == 2
+    assert slack.count(required) == 2
+    assert "/ the unit page publishes" not in slack     # the Vietnamese half only
+
+
+def test_a_scraped_value_cannot_end_the_bold_of_a_slack_item():
+    """Slack's mrkdwn has no escape for "*": only the item's number is bold, never the quoted site text."""
+    f = finding(1, value="*", message='Trang giới thiệu của Phường 5 chỉ ghi "*" ở mục số fax.')
+    texts = slack_texts(render_unit_slack(digest(new=[item(f)]))[1])
+    line = next(t for t in texts if t.startswith("*1.*"))
+    assert line.split("\n")[0] == '*1.* Trang giới thiệu của Phường 5 chỉ ghi "*" ở mục số fax.'
+
+
+def test_plain_text_sections_are_one_blank_line_apart():
+    for d in (digest(new=[item(finding(1))], still_open=[item(finding(2))], resolved=[finding(3)]),
+              digest(still_open=[item(finding(2))], resolved=[finding(3)]), digest(resolved=[finding(3)])):
+        text = render_unit_text(d)[1]
+        assert "\n\n\n" not in text
+        for heading in ("NỘI DUNG MỚI", "NHẮC LẠI:", "ĐÃ KHẮC PHỤC", "Đề nghị đơn vị", "Cảm ơn đơn vị"):
+            if heading in text:
+                assert f"\n\n{heading}" in text, (d.kind, heading)
+
+
+def test_a_note_of_fixes_says_what_is_still_open_rather_than_thanking_for_everything():
+    left = item(finding(4), first_seen=dt.date(2022, 6, 14), deadline=dt.date(2022, 6, 27))
+    d = UnitDigest(unit=UNIT, night=NIGHT, portal_title=PORTAL_TITLE, resolved=(finding(3),),
+                   unlisted_open=(left, item(finding(5), deadline=dt.date(2022, 6, 30))))
+    assert d.kind == "resolved" and d.next_deadline == dt.date(2022, 6, 27)
+    closing = ("Cảm ơn đơn vị đã khắc phục. Đơn vị còn 2 nội dung đã được thông báo nhưng chưa khắc phục "
+               "(hạn gần nhất: 27/06/2022); đề nghị tiếp tục cập nhật.")
+    assert closing in render_unit_text(d)[1] and closing in render_unit_html(d)
+    assert closing in "\n".join(slack_texts(render_unit_slack(d)[1]))
+    assert "Cảm ơn đơn vị đã phối hợp" not in render_unit_text(d)[1]
+
+
+def test_the_plan_counts_what_is_left_in_a_note_of_fixes():
+    from portalwatch.alerts.policy import plan_alerts
+    from portalwatch.profile.registry import Registry
+    from portalwatch.profile.schema import PolicyRules
+
+    def row(key, status, **dates):
+        f = finding(key, unit=UNIT)
+        return {**{name: getattr(f, name) for name in ("key", "portal", "unit_id", "unit_name", "subject", "field",
+                                                      "rule", "category", "severity", "value", "expected",
+                                                      "suggestion", "url", "legal_basis", "message_vi",
+                                                      "message_en")},
+                "status": status, "first_seen": dt.date(2022, 6, 14), "opened_at": dt.date(2022, 6, 14),
+                "notified_at": dt.date(2022, 6, 14), "resolved_at": None, "escalated_at": None, **dates}
+
+    rows = [row(1, "resolved", resolved_at=NIGHT), row(2, "notified", notified_at=dt.date(2022, 6, 17))]
+    plan = plan_alerts(rows, NIGHT, PolicyRules(), Registry(units={UNIT.id: UNIT}), PORTAL_TITLE)
+    (note,) = plan.units
+    assert note.kind == "resolved" and [i.finding.key for i in note.unlisted_open] == [rows[1]["key"]]
+    assert note.next_deadline == dt.date(2022, 6, 21)
+
+
 def test_long_values_are_truncated():
     long_value = "0254 3852 361 " * 400
     d = digest(new=[item(finding(1, value=long_value)), item(finding(2, value="&" * 2000))])
@@ -201,10 +264,10 @@ def test_many_items_are_listed_up_to_slack_limits_and_counted():
     assert len(blocks) <= 50
     assert_slack_safe(fallback, blocks, {PAGE, REPORT})
     texts = slack_texts(blocks)
-    shown_items = sum(1 for t in texts if re.match(r"\*\d+\. ", t))
+    shown_items = sum(1 for t in texts if re.match(r"\*\d+\.\* ", t))
     assert 30 <= shown_items < 150
     assert any(t.startswith(f"… và {150 - shown_items} nội dung khác") for t in texts)
-    assert any(re.search(r"… và \d+ nội dung khác$", t) and t.startswith("*Đã khắc phục (60):*") for t in texts)
+    assert any(re.search(r"… và \d+ nội dung khác$", t) and t.startswith("*Đã khắc phục (60)* – ") for t in texts)
 
     subject, text = render_unit_text(d)
     assert subject.startswith("[Trang thông tin điện tử thành phố Vũng Tàu] 150 nội dung cần cập nhật")
@@ -246,6 +309,11 @@ def test_vp_digest_counts_escalations_and_score():
     assert "• Quá hạn: *Phòng Tư pháp &lt;!here&gt;* – Trang giới thiệu của Phòng Tư pháp chưa có số fax. " \
            "(hạn 08/06/2022, phát hiện 01/06/2022)" in slack
     assert "Điểm nội dung ước tính của Trang: 9,25/12 (77,1%)" in slack
+    # the total counts every finding overdue; the list, those that became overdue tonight
+    assert "- Nội dung quá hạn khắc phục: 1 (1 mới quá hạn đêm nay, liệt kê dưới đây)" in text
+    assert "MỚI QUÁ HẠN KHẮC PHỤC ĐÊM NAY (1):" in text
+    assert "Mới quá hạn khắc phục đêm nay (1)" in page
+    assert "*Mới quá hạn đêm nay (1):*" in slack
 
 
 def test_vp_digest_says_when_units_were_not_scored():

@@ -45,6 +45,9 @@ class UnitDigest:
     new: tuple[DigestItem, ...] = ()
     still_open: tuple[DigestItem, ...] = ()
     resolved: tuple[Finding, ...] = ()
+    #: Findings still open that tonight's note of fixes does not list (told before, no reminder due
+    #: yet): counted in it, so a unit is not thanked as if nothing were left.
+    unlisted_open: tuple[DigestItem, ...] = ()
     report_url: str | None = None
     #: The office that chases the units (the registry's VP office), named in every message.
     follow_up: str = FOLLOW_UP
@@ -62,6 +65,11 @@ class UnitDigest:
     def open_count(self) -> int:
         """How many findings the unit still has to fix (new ones included)."""
         return len(self.new) + len(self.still_open)
+
+    @property
+    def next_deadline(self) -> dt.date | None:
+        """The nearest deadline of the findings still open but not listed tonight."""
+        return min((i.deadline for i in self.unlisted_open if i.deadline is not None), default=None)
 
     @property
     def is_empty(self) -> bool:

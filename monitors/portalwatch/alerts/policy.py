@@ -4,7 +4,8 @@
   about (new or reopened); it then lists those and every other finding still open.
 - Otherwise a reminder goes out when the last message about an open finding is
   ``reminder_every_working_days`` working days old (not nightly: noise gets monitors muted).
-- A finding fixed since the unit was told gets a short "resolved" note, the night the fix is seen.
+- A finding fixed since the unit was told gets a short "resolved" note, the night the fix is seen;
+  it says how many findings are still open (and the nearest deadline), so it never reads as "all done".
 - A finding past its deadline (``deadline_working_days`` after it was opened) is escalated once to
   the VP office, which also gets a digest every night.
 - Ops get the run notices (crawler and layout problems); units never do. On a night the portal
@@ -83,6 +84,7 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
             plan.notified += [r["key"] for r in mine]
         elif resolved:
             digest = UnitDigest(unit=unit, night=night, portal_title=portal_title, resolved=tuple(resolved),
+                                unlisted_open=tuple(_item(r, policy, night) for r in mine),
                                 report_url=report_url, follow_up=follow_up)
         else:
             digest = None

@@ -9,6 +9,7 @@ autoescape; Slack text is escaped entity by entity and kept within Slack's limit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -113,6 +114,32 @@ def _unit_headline(d: UnitDigest) -> str:
     return f"Đã khắc phục: {len(d.resolved)} nội dung – {name}"
 
 
+#: Heading of the fixes in a unit's message: the lines under it quote each finding as it was told,
+#: so they are marked as the past ("Trước đây") rather than read as still wrong.
+RESOLVED_HEAD = "Đã khắc phục ({count})"
+RESOLVED_LEAD = "nội dung đã thông báo trước đây, nay đã được cập nhật"
+RESOLVED_ITEM = "Trước đây: {message}"
+
+
+def _closing(d: UnitDigest, portal: str) -> str:
+    """The last sentence: a request while findings are open, else thanks, and what is left if anything.
+
+    ``portal`` comes escaped for the medium (Slack) or as plain text (e-mail)."""
+    if d.open_count:
+        return (f"Đề nghị đơn vị kịp thời cung cấp thông tin cho Ban biên tập {portal} để đăng tải, "
+                "cập nhật theo quy định.")
+    if not d.unlisted_open:
+        return "Cảm ơn đơn vị đã phối hợp cập nhật thông tin."
+    due = vn_date(d.next_deadline)
+    return (f"Cảm ơn đơn vị đã khắc phục. Đơn vị còn {len(d.unlisted_open)} nội dung đã được thông báo nhưng "
+            f"chưa khắc phục{f' (hạn gần nhất: {due})' if due else ''}; đề nghị tiếp tục cập nhật.")
+
+
+def _one_blank_line(text: str) -> str:
+    """Sections of a plain-text message apart by exactly one blank line, whichever are present."""
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
 def _subject(portal_title: str, headline: str) -> str:
     return one_line(f"[{one_line(portal_title, limit=100)}] {headline}", limit=SUBJECT_LIMIT)
 
@@ -127,6 +154,8 @@ def _unit_context(d: UnitDigest) -> dict[str, Any]:
         "new": shown_new, "new_total": len(d.new), "still_open": shown_open, "open_total": len(d.still_open),
         "hidden": d.open_count - len(shown_new) - len(shown_open),
         "resolved": resolved, "resolved_hidden": len(d.resolved) - len(resolved),
+        "resolved_head": RESOLVED_HEAD.format(count=len(d.resolved)), "resolved_lead": RESOLVED_LEAD,
+        "resolved_item": RESOLVED_ITEM, "closing": _closing(d, one_line(d.portal_title, limit=200)),
         "report_url": one_line(d.report_url, limit=500) if d.report_url else None,
         "report_href": safe_url(d.report_url), "follow_up": one_line(d.follow_up, limit=200),
         "footer": _footer(d.follow_up),
@@ -137,7 +166,7 @@ def _unit_context(d: UnitDigest) -> dict[str, Any]:
 def render_unit_text(d: UnitDigest) -> tuple[str, str]:
     """(subject, plain-text body) of a unit's message: plain, but cleaned of invisible characters."""
     body = _TEXT_ENV.get_template("unit_digest.txt.j2").render(**_unit_context(d))
-    return _subject(d.portal_title, _unit_headline(d)), clean(body)
+    return _subject(d.portal_title, _unit_headline(d)), clean(_one_blank_line(body))
 
 
 def render_unit_html(d: UnitDigest) -> str:
@@ -149,9 +178,12 @@ def render_unit_html(d: UnitDigest) -> str:
 
 def _item_section(number: int, view: ItemView, *, reminder: bool) -> Block:
     """One finding as a Block Kit section; each part is bounded so the section stays under 3000."""
-    lines = [f"*{number}. {slack_text(view.message, escaped_limit=600)}*"]
+    # Only the number is bold: the message quotes the site, and a "*" in a scraped value would
+    # end a bold span early (Slack's mrkdwn has no escape for it).
+    lines = [f"*{number}.* {slack_text(view.message, escaped_limit=600)}"]
     if view.value is not None:
         lines.append(f"• Nội dung đang hiển thị: “{slack_text(view.value, escaped_limit=600)}”")
+    lines.append(f"• Yêu cầu: {slack_text(view.expected, escaped_limit=400)}")
     if view.suggestion:
         lines.append(f"• Đề nghị: {slack_text(view.suggestion, escaped_limit=500)}")
     lines.append(f"• Trang: {slack_link(view.href or view.url, view.url, label_limit=60)}")
@@ -220,10 +252,10 @@ def render_unit_slack(d: UnitDigest) -> tuple[str, list[Block]]:
     ]
     tail: list[Block] = []
     if d.resolved:
-        lines = [f"• {slack_text(one_line(f.message_vi, limit=300), escaped_limit=600)}" for f in d.resolved]
-        tail += _pack(lines, max_sections=1, title=f"*Đã khắc phục ({len(d.resolved)}):*")
-    closing = f"Đề nghị đơn vị kịp thời cung cấp thông tin cho Ban biên tập {portal} để đăng tải, " \
-              "cập nhật theo quy định." if d.open_count else "Cảm ơn đơn vị đã phối hợp cập nhật thông tin."
+        lines = ["• " + RESOLVED_ITEM.format(message=slack_text(one_line(f.message_vi, limit=300),
+                                                                escaped_limit=600)) for f in d.resolved]
+        tail += _pack(lines, max_sections=1, title=f"*{RESOLVED_HEAD.format(count=len(d.resolved))}* – {RESOLVED_LEAD}:")
+    closing = _closing(d, portal)
     if d.report_url:
         closing += f"\nBáo cáo chi tiết: {slack_link(d.report_url, 'Xem báo cáo')}"
     tail += [_section(closing), _context(slack_escape(_footer(d.follow_up, slack=True)))]
@@ -310,7 +342,8 @@ def render_vp_slack(d: VpDigest) -> tuple[str, list[Block]]:
     """(fallback text, blocks) of the VP office's digest: counts by unit, then what is overdue."""
     t = d.totals
     summary = [f"*{slack_text(d.portal_title, escaped_limit=300, single_line=True)}*",
-               f"Mới: {t.new} · Chưa khắc phục (kể cả mới): {t.open} · Đã khắc phục: {t.resolved} · Quá hạn: {t.escalated}"]
+               f"Mới: {t.new} · Chưa khắc phục (kể cả mới): {t.open} · Đã khắc phục: {t.resolved} · Quá hạn: {t.escalated}"
+               + (f" ({len(d.escalations)} mới quá hạn đêm nay)" if d.escalations else "")]
     score = _score_line(d)
     if score:
         summary.append(score)
@@ -324,7 +357,7 @@ def render_vp_slack(d: VpDigest) -> tuple[str, list[Block]]:
                  f"chưa khắc phục {r.open} · đã khắc phục {r.resolved} · quá hạn {r.escalated}" for r in d.rows]
     rows = _pack(row_lines, max_sections=max(1, room // 3), title="*Theo đơn vị:*") if row_lines else []
     escalations = _pack([_escalation_line(item_view(i)) for i in d.escalations],
-                        max_sections=room - len(rows), title=f"*Quá hạn ({len(d.escalations)}):*") \
+                        max_sections=room - len(rows), title=f"*Mới quá hạn đêm nay ({len(d.escalations)}):*") \
         if d.escalations else []
     blocks += rows + escalations + tail
     return _fallback(f"[{one_line(d.portal_title, limit=100)}] {_vp_headline(d)}"), blocks
