@@ -242,3 +242,50 @@ def test_messages_name_the_portal_by_its_title():
         f"Gửi số điện thoại của đơn vị cho Ban biên tập {title} để đăng tải."
     assert one("registry_completeness", "unit_on_index", "page").message_vi == \
         f"Ủy ban nhân dân phường Một không có trong danh sách đơn vị của {title}."
+
+
+def test_what_is_required_is_said_in_the_portals_own_terms():
+    """A unit told a number or an address is wrong learns the area code, the mail domain, the age limit
+    and the kind of stand-in text it must replace, as the profile sets them."""
+    from portalwatch.findings.build import message_hints
+    from portalwatch.validate.gx import Failure
+
+    suites = {s.name: s for s in load_suites(PROFILE)}
+    registry = Registry(units={"u1": Unit("u1", "Phòng Một", "office")})
+    row = {"unit_id": "u1", "page_url": "http://portal.test/u1", "person_name": "Nguyễn Văn A"}
+
+    def expected(suite: str, rule: str, field: str, hints=message_hints(PROFILE)) -> str:
+        spec = suites[suite]
+        index = next(i for i, r in enumerate(spec.rules) if r.rule == rule)
+        finding = build_findings([Failure(spec, index, field, row, "x")], "p", registry, night=NIGHT, hints=hints)[0]
+        return finding.expected.split(" / ")[0]
+
+    assert expected("units_contacts", "unit_phone_valid", "phone") == \
+        "Một số điện thoại hợp lệ của địa phương: số cố định mã vùng 0254 hoặc số di động 10 chữ số"
+    assert expected("directory_contacts", "leader_email_official", "email") == \
+        "Thư điện tử công vụ trên tên miền baria-vungtau.gov.vn"
+    assert expected("units_required", "unit_field_not_placeholder", "fax") == \
+        "Số fax cụ thể, không ghi tạm như “Đang cập nhật”"
+    assert expected("units_freshness", "unit_page_updated_recently", "updated") == \
+        "Trang được rà soát, cập nhật ít nhất một lần trong 120 ngày làm việc"
+    # without a profile's values, the same texts are worded in general terms, never left as "{...}"
+    generic = expected("units_contacts", "unit_email_official", "email", hints=None)
+    assert generic == "Thư điện tử công vụ trên tên miền chính thức của cơ quan nhà nước" and "{" not in generic
+
+
+@pytest.mark.parametrize("title, named", [("Quy định về bãi tắm", 'Dự thảo "Quy định về bãi tắm"'),
+                                          ("Dự thảo Quy định về bãi tắm", '"Dự thảo Quy định về bãi tắm"'),
+                                          ("DỰ THẢO Kế hoạch", '"DỰ THẢO Kế hoạch"')])
+def test_a_drafts_title_that_says_du_thao_is_not_prefixed_again(title, named):
+    from portalwatch.normalise.frames import SECTION_COLUMNS
+
+    sections = pd.DataFrame([{**{c: None for c in SECTION_COLUMNS}, "unit_id": "u-dir", "section": "du-thao",
+                              "duty": "open_until_deadline", "title": title, "deadline": NIGHT - dt.timedelta(days=1),
+                              "deadline_raw": "x", "status_raw": "Đang lấy ý kiến", "page_url": "http://portal.test/s"}],
+                            columns=SECTION_COLUMNS).astype(object)
+    empty = build_frames([], [], PROFILE, Registry(units={}))
+    facts = derive_facts(empty.units, empty.directory, Registry(units={}), None, CTX, sections,
+                         {"du-thao": ("Đang lấy ý kiến",)})
+    registry = Registry(units={"u-dir": Unit("u-dir", "Phòng Danh bạ", "office")})
+    (finding,) = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, registry, night=NIGHT)
+    assert finding.message_vi.startswith(f"{named} đã hết hạn góp ý ngày")

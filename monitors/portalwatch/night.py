@@ -320,9 +320,10 @@ def _row_selectors(profile: Profile, page_type: str) -> list[str]:
 
 
 def make_findings(failures: list[Any], config: Config, night: dt.date):
-    from .findings.build import build_findings
+    from .findings.build import build_findings, message_hints
 
-    return build_findings(failures, config.profile.name, config.registry, config.profile.title, night=night)
+    return build_findings(failures, config.profile.name, config.registry, config.profile.title, night=night,
+                          hints=message_hints(config.profile))
 
 
 def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: Any = None) -> list[dict[str, Any]]:

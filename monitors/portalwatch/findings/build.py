@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..profile.registry import Registry
+from ..profile.schema import Profile
 from .labels import label
 from .model import CATEGORIES, Finding, finding_key
 
 if TYPE_CHECKING:  # validate/ comes before findings/; only its type is needed here
     from ..validate.gx import Failure
 
-__all__ = ["build_findings", "FINDING_FIELD"]
+__all__ = ["build_findings", "message_hints", "FINDING_FIELD", "GENERIC_HINTS"]
 
 #: Profile field names that findings spell differently (DESIGN.md: "updated_at").
 FINDING_FIELD = {"updated": "updated_at"}
@@ -32,6 +33,38 @@ PRECEDENCE = ("page_unreachable", "unit_missing", "missing", "placeholder", "old
               "invalid_email", "unofficial_email", "leader_left", "leader_missing", "duplicate_contact",
               "inconsistent", "stale")
 assert set(PRECEDENCE) == set(CATEGORIES)
+
+
+#: What a suite's texts may say of the portal's own rules (``{local_numbers_vi}``, ...), worded
+#: without them when no profile is given: the profile's values come from :func:`message_hints`.
+GENERIC_HINTS = {
+    "local_numbers_vi": "số cố định có mã vùng của địa phương hoặc số di động 10 chữ số",
+    "local_numbers_en": "a landline with the local area code or a 10-digit mobile number",
+    "official_domains_vi": "tên miền chính thức của cơ quan nhà nước",
+    "official_domains_en": "the government's official domain",
+    "max_age_working_days": "120",
+    "placeholder_example": "Đang cập nhật",
+}
+
+
+def message_hints(profile: Profile) -> dict[str, str]:
+    """The portal's rules in words, for the "Yêu cầu" (expected) line of a finding.
+
+    A unit told its number is "not valid" needs to know what a valid one looks like here: the area
+    code(s), the official mail domain(s) and the page age limit all come from the profile."""
+    hints = dict(GENERIC_HINTS)
+    codes = [f"0{code}" for code in profile.contacts.area_codes]
+    if codes:
+        hints["local_numbers_vi"] = f"số cố định mã vùng {' hoặc '.join(codes)} hoặc số di động 10 chữ số"
+        hints["local_numbers_en"] = f"a landline with area code {' or '.join(codes)} or a 10-digit mobile number"
+    domains = list(profile.contacts.email_domains)
+    if domains:
+        hints["official_domains_vi"] = f"tên miền {' hoặc '.join(domains)}"
+        hints["official_domains_en"] = f"the domain {' or '.join(domains)}"
+    hints["max_age_working_days"] = str(profile.checks.unit_page_max_age_working_days)
+    if profile.checks.placeholders:
+        hints["placeholder_example"] = profile.checks.placeholders[0]
+    return hints
 
 
 class _Defaulting(dict):
@@ -56,12 +89,14 @@ def _as_text(value: Any) -> str | None:
 
 
 def build_findings(failures: "list[Failure]", portal: str, registry: Registry,
-                   portal_title: str = "Trang thông tin điện tử", *, night: dt.date) -> list[Finding]:
+                   portal_title: str = "Trang thông tin điện tử", *, night: dt.date,
+                   hints: dict[str, str] | None = None) -> list[Finding]:
     """One finding per (unit, subject, field), the most specific when several rules failed.
 
     ``portal_title`` (the profile's title) names the portal in messages: a city's "Trang thông tin
     điện tử" is a ward's "Cổng thông tin điện tử". Each finding cites the law as it stood on
-    ``night`` (see validate/legal.py)."""
+    ``night`` (see validate/legal.py). ``hints`` (:func:`message_hints`) word the portal's own rules."""
+    hints = {**GENERIC_HINTS, **(hints or {})}
     best: dict[tuple[str, str, str], Finding] = {}
     for failure in failures:
         rule, row = failure.rule, failure.row
@@ -72,7 +107,7 @@ def build_findings(failures: "list[Failure]", portal: str, registry: Registry,
         values.update({"unit_name": unit.name, "subject": subject, "value": _as_text(failure.value) or "",
                        "suggested": _as_text(row.get(f"{failure.field}_suggestion")) or "",
                        "field_vi": label(failure.field, "vi"), "field_en": label(failure.field, "en"),
-                       "portal_title": portal_title})
+                       "portal_title": portal_title, **hints})
         finding = Finding(
             key=finding_key(portal, unit.id, subject, field, rule.rule), portal=portal, unit_id=unit.id,
             unit_name=unit.name, subject=subject, field=field, rule=rule.rule, category=rule.category,

@@ -218,15 +218,23 @@ def _schedules(sections: pd.DataFrame, ctx: NightContext) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).astype(object)
 
 
+def _draft_named(title: str | None) -> str:
+    """How a message names a draft: Dự thảo "…", unless its title already begins with "Dự thảo"."""
+    title = title or ""
+    return f"\"{title}\"" if name_key(title).startswith(name_key("Dự thảo")) else f"Dự thảo \"{title}\""
+
+
 def _drafts(sections: pd.DataFrame, rules: dict[str, tuple[str, ...]], ctx: NightContext) -> pd.DataFrame:
     """One row per draft for comment: is it still listed as open after its deadline?"""
-    columns = ["unit_id", "title", "deadline_raw", "deadline_on", "status_raw", "open_past_deadline", "page_url"]
+    columns = ["unit_id", "title", "named_vi", "deadline_raw", "deadline_on", "status_raw", "open_past_deadline",
+               "page_url"]
     rows = []
     for item in sections[sections["duty"] == "open_until_deadline"].itertuples():
         open_words = [name_key(w) for w in rules.get(item.section, ("Đang lấy ý kiến",))]
         is_open = bool(item.status_raw) and any(w in name_key(item.status_raw) for w in open_words)
         past = isinstance(item.deadline, dt.date) and item.deadline < ctx.night
-        rows.append({"unit_id": item.unit_id, "title": item.title, "deadline_raw": item.deadline_raw,
+        rows.append({"unit_id": item.unit_id, "title": item.title, "named_vi": _draft_named(item.title),
+                     "deadline_raw": item.deadline_raw,
                      "deadline_on": _day(item.deadline),
                      "status_raw": item.status_raw, "open_past_deadline": is_open and past,
                      "page_url": item.page_url})
