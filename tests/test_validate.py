@@ -137,6 +137,38 @@ def test_directory_facts_count_other_people_sharing_a_contact_and_place_each_per
                                                 "unknown", "unknown"]
 
 
+def test_a_contact_the_roster_gives_as_a_persons_own_is_not_their_fault():
+    """Two people list one mobile: when the roster says whose it is, that person's row is right
+    (compared as numbers: the roster's "0912 555 001" is the site's "0912.555.001"; e-mails in any
+    case) and only the others are counted; without the roster's word every row counts the others."""
+    from portalwatch.profile.roster import Roster, RosterEntry
+
+    people = [
+        _person("UBND Phường 7", "Trần Thị Bình", 1, mobile="0912.555.001", email="Binh@Vungtau.Baria-Vungtau.gov.vn"),
+        _person("UBND Phường 7", "Lê Văn Cường", 2, mobile="0912 555 001",               # copied her mobile
+                email="binh@vungtau.baria-vungtau.gov.vn"),                               # and her e-mail
+        _person("UBND Phường 8", "Phạm Văn Dũng", 3, mobile="0912 555 003"),
+        _person("UBND Phường 8", "Võ Thị Em", 4, mobile="0912 555 003"),                 # nobody's own per roster
+    ]
+    roster = Roster([
+        RosterEntry("phuong-7", "Trần Thị Bình", "Chủ tịch", dt.date(2020, 1, 1), None,
+                    mobile="0912 555 001", email="binh@vungtau.baria-vungtau.gov.vn"),
+        RosterEntry("phuong-7", "Lê Văn Cường", "Phó Chủ tịch", dt.date(2020, 1, 1), None, mobile="0912 555 002"),
+        RosterEntry("phuong-8", "Phạm Văn Dũng", "Chủ tịch", dt.date(2020, 1, 1), None),
+    ])
+    frames = build_frames([], people, PROFILE, REGISTRY)
+    ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
+                       email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
+                       index_ok=False)
+    facts = derive_facts(frames.units, frames.directory, REGISTRY, roster, ctx)
+    directory = facts["directory"]
+    assert list(directory["mobile_shared"]) == [0, 1, 1, 1]
+    assert list(directory["email_shared"]) == [0, 1, 0, 0]
+    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY, night=ctx.night)
+    assert {(f.subject, f.field) for f in findings if f.category == "duplicate_contact"} == {
+        ("Lê Văn Cường", "mobile"), ("Lê Văn Cường", "email"), ("Phạm Văn Dũng", "mobile"), ("Võ Thị Em", "mobile")}
+
+
 def test_a_night_parses_each_phone_number_once_however_big_the_directory():
     """Deriving the facts reads every number the night normalised: none is parsed again, also
     when the directory holds more numbers than a cache of fixed size would keep (70,000 here)."""

@@ -133,14 +133,38 @@ def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> p
     return frame
 
 
-def _shared(values: pd.Series, keys: list[str | None]) -> list[int]:
-    """For each row, how many *other* people (by ``keys``, their name keys) show the same value."""
+def _own_contacts(roster: Any, field: str, ctx: NightContext) -> dict[tuple[str, str], set[str]]:
+    """(unit, name key) -> the person's own ``field`` (mobile or e-mail) per the roster, normalised as
+    the directory's columns are (E.164 numbers, lower-case addresses), so "0912 000 107" in the roster
+    is the "0912.000.107" on the site. It is what says, of two people listing one number, whose it is."""
+    own: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for entry in (roster.entries if roster else ()):
+        raw = getattr(entry, field, "")
+        if not raw:
+            continue
+        values = parse_phones(raw, ctx.region).numbers if field == "mobile" else parse_emails(raw)
+        own[(entry.unit_id, entry.key)].update(values)
+    return own
+
+
+def _shared(values: pd.Series, keys: list[str | None], units: pd.Series,
+            own: dict[tuple[str, str], set[str]]) -> list[int]:
+    """For each row, how many *other* people (by ``keys``, their name keys) show the same value.
+
+    A row whose person the roster gives this very value (``own``) is not at fault: the number is
+    theirs, and only the others who copied it are counted (so the owner's leaders score is not
+    docked). Without that knowledge every row listing the value counts the others, as each may be
+    the wrong one."""
     owners: dict[str, set[str]] = defaultdict(set)
     for value, key in zip(values, keys):
         if value and key is not None:
             owners[value].add(key)
-    # the row's own key is among the value's owners
-    return [len(owners[v]) - 1 if v and k is not None else 0 for v, k in zip(values, keys)]
+    counts: list[int] = []
+    for value, key, unit in zip(values, keys, units):
+        # the row's own key is among the value's owners
+        others = len(owners[value]) - 1 if value and key is not None else 0
+        counts.append(0 if others and value in own.get((unit, key), ()) else others)
+    return counts
 
 
 def _roster_status(unit_ids: pd.Series, keys: list[str | None], roster: Any, night: dt.date) -> list[str]:
@@ -170,8 +194,8 @@ def _directory(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.Da
     _phone_columns(frame, {"office_phone": "office_phone_raw", "mobile": "mobile_raw"}, ctx)
     frame["email_status"] = [email_status(v, ctx) for v in frame["email_raw"]]
     keys = [name_key(person) if person else None for person in frame["person_name"]]
-    frame["mobile_shared"] = _shared(frame["mobile"], keys)
-    frame["email_shared"] = _shared(frame["email"], keys)
+    for field in ("mobile", "email"):
+        frame[f"{field}_shared"] = _shared(frame[field], keys, frame["unit_id"], _own_contacts(roster, field, ctx))
     frame["roster_status"] = _roster_status(frame["unit_id"], keys, roster, ctx.night)
     return frame
 
