@@ -133,6 +133,11 @@ def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> p
     return frame
 
 
+#: How many of the others listing the same contact a row names (``{field}_shared_with``); the
+#: rest are only counted, so a number copied onto many rows does not make every message a list.
+SHARED_NAMED = 3
+
+
 def _own_contacts(roster: Any, field: str, ctx: NightContext) -> dict[tuple[str, str], set[str]]:
     """(unit, name key) -> the person's own ``field`` (mobile or e-mail) per the roster, normalised as
     the directory's columns are (E.164 numbers, lower-case addresses), so "0912 000 107" in the roster
@@ -147,24 +152,33 @@ def _own_contacts(roster: Any, field: str, ctx: NightContext) -> dict[tuple[str,
     return own
 
 
-def _shared(values: pd.Series, keys: list[str | None], units: pd.Series,
-            own: dict[tuple[str, str], set[str]]) -> list[int]:
-    """For each row, how many *other* people (by ``keys``, their name keys) show the same value.
+def _shared(values: pd.Series, keys: list[str | None], names: pd.Series, units: pd.Series,
+            own: dict[tuple[str, str], set[str]]) -> tuple[list[int], list[tuple[str, ...] | None]]:
+    """For each row, how many *other* people (by ``keys``, their name keys) show the same value, and
+    the first :data:`SHARED_NAMED` of them by name (None when the row is not at fault).
 
     A row whose person the roster gives this very value (``own``) is not at fault: the number is
     theirs, and only the others who copied it are counted (so the owner's leaders score is not
     docked). Without that knowledge every row listing the value counts the others, as each may be
-    the wrong one."""
+    the wrong one. One pass builds, per value, its people (names kept for the first few only); a
+    second reads each row's count and names from it."""
     owners: dict[str, set[str]] = defaultdict(set)
-    for value, key in zip(values, keys):
-        if value and key is not None:
+    first: dict[str, list[tuple[str, str]]] = defaultdict(list)   # value -> (key, name), directory order
+    for value, key, name in zip(values, keys, names):
+        if value and key is not None and key not in owners[value]:
             owners[value].add(key)
+            if len(first[value]) <= SHARED_NAMED:                 # one may be the row's own person
+                first[value].append((key, name))
     counts: list[int] = []
+    named: list[tuple[str, ...] | None] = []
     for value, key, unit in zip(values, keys, units):
         # the row's own key is among the value's owners
         others = len(owners[value]) - 1 if value and key is not None else 0
-        counts.append(0 if others and value in own.get((unit, key), ()) else others)
-    return counts
+        if others and value in own.get((unit, key), ()):
+            others = 0
+        counts.append(others)
+        named.append(tuple(n for k, n in first[value] if k != key)[:SHARED_NAMED] if others else None)
+    return counts, named
 
 
 def _roster_status(unit_ids: pd.Series, keys: list[str | None], roster: Any, night: dt.date) -> list[str]:
@@ -195,7 +209,10 @@ def _directory(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.Da
     frame["email_status"] = [email_status(v, ctx) for v in frame["email_raw"]]
     keys = [name_key(person) if person else None for person in frame["person_name"]]
     for field in ("mobile", "email"):
-        frame[f"{field}_shared"] = _shared(frame[field], keys, frame["unit_id"], _own_contacts(roster, field, ctx))
+        counts, named = _shared(frame[field], keys, frame["person_name"], frame["unit_id"],
+                                _own_contacts(roster, field, ctx))
+        frame[f"{field}_shared"] = counts
+        frame[f"{field}_shared_with"] = pd.Series(named, index=frame.index, dtype=object)
     frame["roster_status"] = _roster_status(frame["unit_id"], keys, roster, ctx.night)
     return frame
 
