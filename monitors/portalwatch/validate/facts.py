@@ -8,7 +8,7 @@ thresholds on those columns, and every failure still points at the row that caus
 
 Frames produced:
     units       unit pages + phone/fax/email status, fax = phone, age in working days, leaders mismatch
-    directory   directory rows + phone/email status, shared contacts, roster status
+    directory   directory rows + phone/email status, shared contacts, roster status, the row as shown
     registry    one row per registry unit: listed on the index, what its page answered
     roster      one row per person in office per the roster: listed in the directory or not
     schedules   one row per leaders' weekly schedule: does it show the current week
@@ -203,6 +203,13 @@ def _roster_status(unit_ids: pd.Series, keys: list[str | None], roster: Any, nig
     return status
 
 
+def _shown(names: pd.Series, positions: pd.Series) -> list[str | None]:
+    """Each directory row as a reader sees it, "Bùi Hữu Quang – Phó Chủ tịch UBND phường": the
+    evidence of a finding about the person listed (one who left office), rather than the position
+    alone, which is not what is wrong."""
+    return [" – ".join(part for part in (name, position) if part) or None for name, position in zip(names, positions)]
+
+
 def _directory(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.DataFrame:
     frame = directory.copy()
     _phone_columns(frame, {"office_phone": "office_phone_raw", "mobile": "mobile_raw"}, ctx)
@@ -214,6 +221,8 @@ def _directory(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.Da
         frame[f"{field}_shared"] = counts
         frame[f"{field}_shared_with"] = pd.Series(named, index=frame.index, dtype=object)
     frame["roster_status"] = _roster_status(frame["unit_id"], keys, roster, ctx.night)
+    frame["person_shown"] = pd.Series(_shown(frame["person_name"], frame["position"]), index=frame.index,
+                                      dtype=object)
     return frame
 
 
