@@ -127,13 +127,13 @@ def _context(config: Any) -> Any:
 
 
 def _masks(facts: dict[str, pd.DataFrame], required: list[str],
-           placeholder_regex: str) -> dict[Key, tuple[pd.DataFrame, pd.Series, str]]:
+           placeholder_regex: str) -> dict[Key, tuple[pd.DataFrame, pd.Series, str | None]]:
     """The rules of the directory and roster suites, by hand: (rule, field) -> (rows, failing, evidence)."""
     d = facts["directory"]
     d = d[d["unit_id"].notna()].reset_index(drop=True)
     r = facts["roster"]
     r = r[r["unit_id"].notna()].reset_index(drop=True)
-    out: dict[Key, tuple[pd.DataFrame, pd.Series, str]] = {}
+    out: dict[Key, tuple[pd.DataFrame, pd.Series, str | None]] = {}
     # directory_required
     for name in required:
         column = d[RAW[name]]
@@ -151,9 +151,9 @@ def _masks(facts: dict[str, pd.DataFrame], required: list[str],
         shared = d[f"{name}_shared"]
         out["leader_contact_not_shared", name] = (d, shared.notna() & shared.gt(0), RAW[name])
     # directory_roster
-    out["leader_still_in_office", "person"] = (d, d["roster_status"].eq("left"), "position")
-    # roster_listed
-    out["leader_listed", "person"] = (r, r["listed"].notna() & r["listed"].ne(True), "position")
+    out["leader_still_in_office", "person"] = (d, d["roster_status"].eq("left"), "person_shown")
+    # roster_listed: nothing of a person not listed is on the site, so no evidence
+    out["leader_listed", "person"] = (r, r["listed"].notna() & r["listed"].ne(True), None)
     return out
 
 
@@ -166,7 +166,8 @@ def _pandas_failures(suites: list[Any], facts: dict[str, pd.DataFrame], required
     failures = []
     for (rule, name), (rows, failing, evidence) in _masks(facts, required, placeholder_regex).items():
         suite, index = where[rule, name]
-        failures.extend(Failure(suite=suite, rule_index=index, field=name, row=row, value=row.get(evidence))
+        failures.extend(Failure(suite=suite, rule_index=index, field=name, row=row,
+                                value=row.get(evidence) if evidence else None)
                         for row in rows.loc[failing].to_dict("records"))
     return failures
 

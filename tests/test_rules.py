@@ -129,6 +129,26 @@ def test_roster_person_not_listed_is_leader_missing_but_not_before_taking_office
     assert _got(findings, "u-dir", "Tạ Văn Sắp") == set()
 
 
+def test_leader_findings_quote_what_the_directory_shows_of_them(outcome):
+    """A leader who left is quoted as the directory shows the row ("name – position"); one in
+    office who is missing shows nothing, since nothing of theirs is displayed. The messages still
+    name the position, and the keys (history) are those of the same person, field and rule."""
+    from portalwatch.findings.model import finding_key
+
+    findings, _ = outcome
+    left = next(f for f in findings if f.subject == "Võ Văn Nghỉ")
+    assert left.value == "Võ Văn Nghỉ – Phó Trưởng phòng"
+    assert left.message_vi == ("Danh bạ vẫn ghi Võ Văn Nghỉ (Phó Trưởng phòng, Phòng Danh bạ), người đã thôi giữ "
+                               "chức vụ theo danh sách nhân sự chủ chốt.")
+    assert left.key == finding_key(PROFILE.name, "u-dir", "Võ Văn Nghỉ", "person", "leader_still_in_office")
+    missing = next(f for f in findings if f.subject == "Đặng Văn Mới")
+    assert missing.value is None
+    assert missing.message_vi == ("Danh bạ điện thoại chưa có Đặng Văn Mới (Trưởng phòng, Phòng Danh bạ) theo danh "
+                                  "sách nhân sự chủ chốt.")
+    assert "(Trưởng phòng, Phòng Danh bạ)" in missing.message_en
+    assert missing.key == finding_key(PROFILE.name, "u-dir", "Đặng Văn Mới", "person", "leader_listed")
+
+
 def test_completeness(outcome):
     findings, _ = outcome
     assert _got(findings, "u-unlisted") == {("page", "unit_missing")}

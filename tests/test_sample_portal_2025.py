@@ -265,8 +265,9 @@ def test_ground_truth_per_night(sc: Scenario) -> None:
     assert {(g["subject"], g["category"]) for g in left} == {("Đoàn Quang Vinh", "leader_left"),
                                                             ("Phạm Minh Khôi", "leader_missing")}
     dup = [g for g in sc.ground_truth(5) if g["category"] == "duplicate_contact"]
-    assert {(g["subject"], g["field"]) for g in dup} == {("Dương Thị Mỹ Hạnh", "email"), ("Lý Văn Sang", "email")}
-    assert [len(sc.ground_truth(n)) for n in range(1, 15)] == [4, 6, 7, 8, 9, 9, 9, 7, 6, 6, 5, 4, 2, 2]
+    # the roster says the address is Dương Thị Mỹ Hạnh's: only the row that copied it is at fault
+    assert {(g["subject"], g["field"]) for g in dup} == {("Lý Văn Sang", "email")}
+    assert [len(sc.ground_truth(n)) for n in range(1, 15)] == [4, 6, 7, 8, 8, 8, 8, 6, 5, 5, 4, 3, 2, 2]
 
 
 def test_source_views_follow_the_defects(sc: Scenario) -> None:

@@ -85,3 +85,37 @@ def test_score_line_says_what_was_scored():
     assert partial.startswith("10.5/12 (87.5%), chấm 2 đơn vị, 2 đơn vị chưa chấm được") and "2 units not scored" in partial
     assert score_line({"points": None, "percent": None, "units_scored": 0, "not_scored": {"a": "page"}}).startswith(
         "chưa chấm được")
+
+
+def test_a_leader_whose_own_mobile_was_copied_onto_another_row_keeps_her_leaders_share():
+    """The head's own mobile (per the roster) copied onto her deputy's row: only the deputy's row is
+    wrong, so the unit's leaders criterion counts her as listed with valid contacts (1 of 2, 1.5),
+    not both of them as wrong (0), through the checks as a night runs them."""
+    from pathlib import Path
+
+    from portalwatch.findings.build import build_findings
+    from portalwatch.normalise.frames import build_frames
+    from portalwatch.profile import load_profile
+    from portalwatch.validate.facts import NightContext, derive_facts
+    from portalwatch.validate.gx import run_suites
+    from portalwatch.validate.suites import load_suites
+
+    profile = load_profile(Path(__file__).resolve().parents[1] / "profiles" / "vungtau-2022" / "profile.yaml")
+    registry = Registry(units={"phong-noi-vu": Unit("phong-noi-vu", "Phòng Nội vụ", "office")})
+    roster = Roster([
+        RosterEntry("phong-noi-vu", "Đặng Ngọc Hoa", "Trưởng phòng", dt.date(2021, 7, 1), None,
+                    "0254 3 901 107", "0912 000 107", "hoadn.pnv@vungtau.baria-vungtau.gov.vn"),
+        RosterEntry("phong-noi-vu", "Đinh Đức Phong", "Phó Trưởng phòng", dt.date(2021, 8, 16), None,
+                    "0254 3 901 108", "0912 000 108", "phongdd.pnv@vungtau.baria-vungtau.gov.vn")])
+    rows = [{"unit_name": "Phòng Nội vụ", "person_name": e.person_name, "position": e.position,
+             "office_phone": e.office_phone, "mobile": "0912.000.107", "email": e.email,
+             "page_url": "http://portal.test/danh-ba"} for e in roster.entries]
+    frames = build_frames([], rows, profile, registry)
+    ctx = NightContext(night=NIGHT, area_codes=("254",), old_area_codes={"64": "254"},
+                       email_domains=("baria-vungtau.gov.vn",), placeholders=profile.checks.placeholders,
+                       index_ok=False)
+    failures = run_suites(load_suites(profile), derive_facts(frames.units, frames.directory, registry, roster, ctx))
+    findings = build_findings(failures, profile.name, registry, night=NIGHT)
+    assert [(f.subject, f.field, f.category) for f in findings] == [("Đinh Đức Phong", "mobile", "duplicate_contact")]
+    unit, = score_portal(findings, registry, roster, NIGHT).units
+    assert unit.leaders == 1.5

@@ -51,6 +51,40 @@ def test_malformed_suites_are_named(tmp_path, edit, message):
         load_suites(PROFILE, tmp_path)
 
 
+@pytest.mark.parametrize("value", ['""', "null", "true", "3", "[a, b]"])
+def test_a_rules_evidence_is_a_column_or_false(tmp_path, value):
+    """``value:`` names the column a finding quotes, or is false for a rule that quotes nothing; an
+    empty or null one is refused rather than read as "the field's value", which false exists to avoid."""
+    (tmp_path / "s.yaml").write_text(GOOD.replace("    category:", f"    value: {value}\n    category:", 1),
+                                     encoding="utf-8")
+    with pytest.raises(SuiteError, match=r"key 'rules\[0\]\.value': expected the name of the column shown as "
+                                         r"evidence .*, or false for a rule that shows no value seen"):
+        load_suites(PROFILE, tmp_path)
+
+
+def test_a_rule_with_value_false_shows_no_evidence_and_a_missing_column_is_named(tmp_path):
+    """A failure of a ``value: false`` rule has no value even where the row holds the field's column;
+    a ``value`` column the frame lacks is refused when the suite runs, naming the rule."""
+    import pandas as pd
+
+    from portalwatch.validate.gx import run_suites
+
+    frame = pd.DataFrame({"unit_id": ["u1"], "phone_raw": ["0254 3852 361"], "phone": [None],
+                          "http_status": [200]}).astype(object)
+    checked = "    column: phone\n"                  # the number as parsed (none), while the site shows one
+    (tmp_path / "s.yaml").write_text(GOOD.replace("    category:", f"{checked}    value: false\n    category:", 1),
+                                     encoding="utf-8")
+    suite, = load_suites(PROFILE, tmp_path)
+    assert suite.rules[0].value_for("phone", suite) is None
+    failure, = run_suites([suite], {"units": frame})
+    assert failure.value is None and failure.row["phone_raw"] == "0254 3852 361"
+    (tmp_path / "s.yaml").write_text(
+        GOOD.replace("    category:", f"{checked}    value: \"{{field}}_shown\"\n    category:", 1), encoding="utf-8")
+    with pytest.raises(SuiteError, match=r"value: column 'phone_shown', shown as evidence of field 'phone', "
+                                         r"is not in the units frame"):
+        run_suites(load_suites(PROFILE, tmp_path), {"units": frame})
+
+
 def test_empty_suites_folder(tmp_path):
     with pytest.raises(SuiteError, match="no suite file"):
         load_suites(PROFILE, tmp_path)

@@ -137,6 +137,93 @@ def test_directory_facts_count_other_people_sharing_a_contact_and_place_each_per
                                                 "unknown", "unknown"]
 
 
+def test_a_contact_the_roster_gives_as_a_persons_own_is_not_their_fault():
+    """Two people list one mobile: when the roster says whose it is, that person's row is right
+    (compared as numbers: the roster's "0912 555 001" is the site's "0912.555.001"; e-mails in any
+    case) and only the others are counted; without the roster's word every row counts the others."""
+    from portalwatch.profile.roster import Roster, RosterEntry
+
+    people = [
+        _person("UBND Phường 7", "Trần Thị Bình", 1, mobile="0912.555.001", email="Binh@Vungtau.Baria-Vungtau.gov.vn"),
+        _person("UBND Phường 7", "Lê Văn Cường", 2, mobile="0912 555 001",               # copied her mobile
+                email="binh@vungtau.baria-vungtau.gov.vn"),                               # and her e-mail
+        _person("UBND Phường 8", "Phạm Văn Dũng", 3, mobile="0912 555 003"),
+        _person("UBND Phường 8", "Võ Thị Em", 4, mobile="0912 555 003"),                 # nobody's own per roster
+    ]
+    roster = Roster([
+        RosterEntry("phuong-7", "Trần Thị Bình", "Chủ tịch", dt.date(2020, 1, 1), None,
+                    mobile="0912 555 001", email="binh@vungtau.baria-vungtau.gov.vn"),
+        RosterEntry("phuong-7", "Lê Văn Cường", "Phó Chủ tịch", dt.date(2020, 1, 1), None, mobile="0912 555 002"),
+        RosterEntry("phuong-8", "Phạm Văn Dũng", "Chủ tịch", dt.date(2020, 1, 1), None),
+    ])
+    frames = build_frames([], people, PROFILE, REGISTRY)
+    ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
+                       email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
+                       index_ok=False)
+    facts = derive_facts(frames.units, frames.directory, REGISTRY, roster, ctx)
+    directory = facts["directory"]
+    assert list(directory["mobile_shared"]) == [0, 1, 1, 1]
+    assert list(directory["email_shared"]) == [0, 1, 0, 0]
+    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY, night=ctx.night)
+    assert {(f.subject, f.field) for f in findings if f.category == "duplicate_contact"} == {
+        ("Lê Văn Cường", "mobile"), ("Lê Văn Cường", "email"), ("Phạm Văn Dũng", "mobile"), ("Võ Thị Em", "mobile")}
+
+
+def test_a_shared_contact_names_who_else_lists_it_three_at_most_then_a_count():
+    """A duplicate's message says with whom the value is shared (so the unit knows which rows to
+    compare) in a sentence with its noun ("trùng với số điện thoại di động của ..."): the others in
+    directory order, three at most, then how many more."""
+    from portalwatch.profile.roster import Roster, RosterEntry
+
+    people = [
+        _person("UBND Phường 7", "Trần Thị Bình", 1, mobile="0912.555.001", email="binh@vungtau.baria-vungtau.gov.vn"),
+        _person("UBND Phường 7", "Lê Văn Cường", 2, mobile="0912 555 001", email="binh@vungtau.baria-vungtau.gov.vn"),
+    ] + [_person("UBND Phường 9", f"Người {n}", 2 + n, mobile="0912 555 009") for n in range(1, 6)]
+    roster = Roster([RosterEntry("phuong-7", "Trần Thị Bình", "Chủ tịch", dt.date(2020, 1, 1), None,
+                                 mobile="0912 555 001")])
+    frames = build_frames([], people, PROFILE, REGISTRY)
+    ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
+                       email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
+                       index_ok=False)
+    facts = derive_facts(frames.units, frames.directory, REGISTRY, roster, ctx)
+    directory = facts["directory"]
+    assert list(directory["mobile_shared_with"]) == [
+        None, ("Trần Thị Bình",), ("Người 2", "Người 3", "Người 4"), ("Người 1", "Người 3", "Người 4"),
+        ("Người 1", "Người 2", "Người 4"), ("Người 1", "Người 2", "Người 3"), ("Người 1", "Người 2", "Người 3")]
+    assert list(directory["email_shared_with"][:2]) == [("Lê Văn Cường",), ("Trần Thị Bình",)]
+
+    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY, night=ctx.night)
+    shared = {(f.subject, f.field): f for f in findings if f.category == "duplicate_contact"}
+    copied = shared["Lê Văn Cường", "mobile"]
+    assert copied.message_vi == ('Số điện thoại di động của Lê Văn Cường (Ủy ban nhân dân Phường 7), "0912 555 001", '
+                                 'trùng với số điện thoại di động của Trần Thị Bình trong danh bạ.')
+    assert copied.message_en == ('The mobile number of Lê Văn Cường (Ủy ban nhân dân Phường 7), "0912 555 001", '
+                                 'is also listed for Trần Thị Bình.')
+    assert copied.suggestion == ("Kiểm tra số điện thoại di động của Lê Văn Cường và của Trần Thị Bình, rồi gửi "
+                                 "số điện thoại di động đúng của Lê Văn Cường cho Ban biên tập.")
+    email = shared["Trần Thị Bình", "email"]          # the roster gives no e-mail: both rows are told
+    assert email.message_vi == ('Địa chỉ thư điện tử của Trần Thị Bình (Ủy ban nhân dân Phường 7), '
+                                '"binh@vungtau.baria-vungtau.gov.vn", trùng với địa chỉ thư điện tử của Lê Văn Cường '
+                                'trong danh bạ.')
+    many = shared["Người 1", "mobile"]
+    assert many.message_vi.endswith(
+        '"0912 555 009", trùng với số điện thoại di động của Người 2, Người 3, Người 4 và 1 người khác trong danh bạ.')
+    assert many.message_en.endswith("is also listed for Người 2, Người 3, Người 4 and 1 other.")
+
+
+@pytest.mark.parametrize("names, total, vi, en", [
+    (("An",), 1, "An", "An"),
+    (("An", "Bình"), 2, "An và Bình", "An and Bình"),
+    (("An", "Bình", "Chi"), 3, "An, Bình và Chi", "An, Bình and Chi"),
+    (("An", "Bình", "Chi"), 5, "An, Bình, Chi và 2 người khác", "An, Bình, Chi and 2 others"),
+    (None, 0, "", ""),
+])
+def test_the_others_sharing_a_contact_are_named_then_counted(names, total, vi, en):
+    from portalwatch.findings.build import named_people
+
+    assert (named_people(names, total, "vi"), named_people(names, total, "en")) == (vi, en)
+
+
 def test_a_night_parses_each_phone_number_once_however_big_the_directory():
     """Deriving the facts reads every number the night normalised: none is parsed again, also
     when the directory holds more numbers than a cache of fixed size would keep (70,000 here)."""

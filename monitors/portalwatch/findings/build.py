@@ -9,6 +9,7 @@ also reported as an invalid phone): one problem, one message.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import string
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from .model import CATEGORIES, Finding, finding_key
 if TYPE_CHECKING:  # validate/ comes before findings/; only its type is needed here
     from ..validate.gx import Failure
 
-__all__ = ["build_findings", "message_hints", "FINDING_FIELD", "GENERIC_HINTS"]
+__all__ = ["build_findings", "message_hints", "named_people", "FINDING_FIELD", "GENERIC_HINTS"]
 
 #: Profile field names that findings spell differently (DESIGN.md: "updated_at").
 FINDING_FIELD = {"updated": "updated_at"}
@@ -88,6 +89,22 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
+def named_people(names: Any, total: Any, lang: str = "vi") -> str:
+    """Who else lists a shared contact, for a message: "Đặng Ngọc Hoa", "A, B và C", or the first
+    names and a count of the rest ("A, B, C và 2 người khác"), so the unit knows which rows to
+    compare. ``names`` is the facts' ``{field}_shared_with`` (the first few others), ``total`` their
+    ``{field}_shared`` (how many others in all)."""
+    shown = [str(n) for n in names] if isinstance(names, (list, tuple)) else []
+    if not shown:
+        return ""
+    rest = int(total) - len(shown) if isinstance(total, numbers.Real) and not pd.isna(total) else 0
+    word = " và " if lang == "vi" else " and "
+    if rest > 0:
+        more = f"{rest} người khác" if lang == "vi" else f"{rest} other{'s' if rest > 1 else ''}"
+        return ", ".join(shown) + word + more
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + word + shown[-1]
+
+
 def build_findings(failures: "list[Failure]", portal: str, registry: Registry,
                    portal_title: str = "Trang thông tin điện tử", *, night: dt.date,
                    hints: dict[str, str] | None = None) -> list[Finding]:
@@ -106,6 +123,10 @@ def build_findings(failures: "list[Failure]", portal: str, registry: Registry,
         values = {k: _as_text(v) or "" for k, v in row.items()}
         values.update({"unit_name": unit.name, "subject": subject, "value": _as_text(failure.value) or "",
                        "suggested": _as_text(row.get(f"{failure.field}_suggestion")) or "",
+                       "shared_with": named_people(row.get(f"{failure.field}_shared_with"),
+                                                   row.get(f"{failure.field}_shared"), "vi"),
+                       "shared_with_en": named_people(row.get(f"{failure.field}_shared_with"),
+                                                      row.get(f"{failure.field}_shared"), "en"),
                        "field_vi": label(failure.field, "vi"), "field_en": label(failure.field, "en"),
                        "portal_title": portal_title, **hints})
         finding = Finding(

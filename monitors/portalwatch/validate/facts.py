@@ -8,7 +8,7 @@ thresholds on those columns, and every failure still points at the row that caus
 
 Frames produced:
     units       unit pages + phone/fax/email status, fax = phone, age in working days, leaders mismatch
-    directory   directory rows + phone/email status, shared contacts, roster status
+    directory   directory rows + phone/email status, shared contacts, roster status, the row as shown
     registry    one row per registry unit: listed on the index, what its page answered
     roster      one row per person in office per the roster: listed in the directory or not
     schedules   one row per leaders' weekly schedule: does it show the current week
@@ -133,14 +133,52 @@ def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> p
     return frame
 
 
-def _shared(values: pd.Series, keys: list[str | None]) -> list[int]:
-    """For each row, how many *other* people (by ``keys``, their name keys) show the same value."""
+#: How many of the others listing the same contact a row names (``{field}_shared_with``); the
+#: rest are only counted, so a number copied onto many rows does not make every message a list.
+SHARED_NAMED = 3
+
+
+def _own_contacts(roster: Any, field: str, ctx: NightContext) -> dict[tuple[str, str], set[str]]:
+    """(unit, name key) -> the person's own ``field`` (mobile or e-mail) per the roster, normalised as
+    the directory's columns are (E.164 numbers, lower-case addresses), so "0912 000 107" in the roster
+    is the "0912.000.107" on the site. It is what says, of two people listing one number, whose it is."""
+    own: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for entry in (roster.entries if roster else ()):
+        raw = getattr(entry, field, "")
+        if not raw:
+            continue
+        values = parse_phones(raw, ctx.region).numbers if field == "mobile" else parse_emails(raw)
+        own[(entry.unit_id, entry.key)].update(values)
+    return own
+
+
+def _shared(values: pd.Series, keys: list[str | None], names: pd.Series, units: pd.Series,
+            own: dict[tuple[str, str], set[str]]) -> tuple[list[int], list[tuple[str, ...] | None]]:
+    """For each row, how many *other* people (by ``keys``, their name keys) show the same value, and
+    the first :data:`SHARED_NAMED` of them by name (None when the row is not at fault).
+
+    A row whose person the roster gives this very value (``own``) is not at fault: the number is
+    theirs, and only the others who copied it are counted (so the owner's leaders score is not
+    docked). Without that knowledge every row listing the value counts the others, as each may be
+    the wrong one. One pass builds, per value, its people (names kept for the first few only); a
+    second reads each row's count and names from it."""
     owners: dict[str, set[str]] = defaultdict(set)
-    for value, key in zip(values, keys):
-        if value and key is not None:
+    first: dict[str, list[tuple[str, str]]] = defaultdict(list)   # value -> (key, name), directory order
+    for value, key, name in zip(values, keys, names):
+        if value and key is not None and key not in owners[value]:
             owners[value].add(key)
-    # the row's own key is among the value's owners
-    return [len(owners[v]) - 1 if v and k is not None else 0 for v, k in zip(values, keys)]
+            if len(first[value]) <= SHARED_NAMED:                 # one may be the row's own person
+                first[value].append((key, name))
+    counts: list[int] = []
+    named: list[tuple[str, ...] | None] = []
+    for value, key, unit in zip(values, keys, units):
+        # the row's own key is among the value's owners
+        others = len(owners[value]) - 1 if value and key is not None else 0
+        if others and value in own.get((unit, key), ()):
+            others = 0
+        counts.append(others)
+        named.append(tuple(n for k, n in first[value] if k != key)[:SHARED_NAMED] if others else None)
+    return counts, named
 
 
 def _roster_status(unit_ids: pd.Series, keys: list[str | None], roster: Any, night: dt.date) -> list[str]:
@@ -165,14 +203,26 @@ def _roster_status(unit_ids: pd.Series, keys: list[str | None], roster: Any, nig
     return status
 
 
+def _shown(names: pd.Series, positions: pd.Series) -> list[str | None]:
+    """Each directory row as a reader sees it, "Bùi Hữu Quang – Phó Chủ tịch UBND phường": the
+    evidence of a finding about the person listed (one who left office), rather than the position
+    alone, which is not what is wrong."""
+    return [" – ".join(part for part in (name, position) if part) or None for name, position in zip(names, positions)]
+
+
 def _directory(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.DataFrame:
     frame = directory.copy()
     _phone_columns(frame, {"office_phone": "office_phone_raw", "mobile": "mobile_raw"}, ctx)
     frame["email_status"] = [email_status(v, ctx) for v in frame["email_raw"]]
     keys = [name_key(person) if person else None for person in frame["person_name"]]
-    frame["mobile_shared"] = _shared(frame["mobile"], keys)
-    frame["email_shared"] = _shared(frame["email"], keys)
+    for field in ("mobile", "email"):
+        counts, named = _shared(frame[field], keys, frame["person_name"], frame["unit_id"],
+                                _own_contacts(roster, field, ctx))
+        frame[f"{field}_shared"] = counts
+        frame[f"{field}_shared_with"] = pd.Series(named, index=frame.index, dtype=object)
     frame["roster_status"] = _roster_status(frame["unit_id"], keys, roster, ctx.night)
+    frame["person_shown"] = pd.Series(_shown(frame["person_name"], frame["position"]), index=frame.index,
+                                      dtype=object)
     return frame
 
 

@@ -203,6 +203,10 @@ def _checked_columns(suite: SuiteSpec, frame: pd.DataFrame) -> list[str]:
                 raise SuiteError(f"field '{field_name}' (column '{column}') is not in the {suite.frame} frame",
                                  path=str(suite.path), key=f"rules.{rule.rule}")
             checked[column] = None
+            shown = rule.value_for(field_name, suite)
+            if shown is not None and shown not in frame.columns:
+                raise SuiteError(f"value: column '{shown}', shown as evidence of field '{field_name}', is not in "
+                                 f"the {suite.frame} frame", path=str(suite.path), key=f"rules.{rule.rule}.value")
             if "row_condition" in rule.kwargs:  # a condition may read any column: keep them all
                 checked.update(dict.fromkeys(frame.columns))
     return list(checked)
@@ -260,7 +264,7 @@ def _failures(suite: SuiteSpec, verdict: Verdict, frame: pd.DataFrame) -> list[F
         column = suite.rules[index].value_for(field_name, suite)    # evidence: the value as the site wrote it
         for row in frame.iloc[hits].to_dict("records"):             # one take per rule, not one per row
             found.append(Failure(suite=suite, rule_index=index, field=field_name, row=row,
-                                 value=row.get(column)))
+                                 value=row.get(column) if column is not None else None))
     return found
 
 

@@ -58,6 +58,8 @@ class RuleSpec:
     suggestion: str | None = None
     column: str | None = None       # the column checked, e.g. "{field}_status"; default: the field's value
     value: str | None = None        # the column shown as evidence; default: the field's value as written
+    shows_value: bool = True        # False (``value: false``): nothing of the site is evidence, e.g. a person
+                                    # missing from the directory, so the finding's value is None
     title_vi: str | None = None     # what the rule checks, as the report's filter names it
     title_en: str | None = None
 
@@ -68,7 +70,12 @@ class RuleSpec:
     def column_for(self, field_name: str, suite: "SuiteSpec") -> str:
         return self.column.format(field=field_name) if self.column else suite.column(field_name)
 
-    def value_for(self, field_name: str, suite: "SuiteSpec") -> str:
+    def value_for(self, field_name: str, suite: "SuiteSpec") -> str | None:
+        """The column whose value a failure shows as what the site says; None for a rule that shows
+        nothing (``value: false``): quoting another column there would tell a unit the site shows
+        something it does not."""
+        if not self.shows_value:
+            return None
         return self.value.format(field=field_name) if self.value else suite.column(field_name)
 
 
@@ -104,6 +111,20 @@ def _resolve(value: Any, params: dict[str, Any], reader: Reader, key: str) -> An
     return value
 
 
+def _evidence(reader: Reader) -> str | bool | None:
+    """A rule's ``value``: the column shown as what the site says (``{field}`` allowed), ``false`` for
+    a rule whose failure shows nothing of the site, or None (absent) for the field's value as
+    written. An empty or null ``value:`` is refused rather than read as either: it would silently
+    quote the field's column, which is what ``false`` exists to prevent."""
+    if "value" not in reader.data:
+        return None
+    value = reader.data["value"]
+    if value is False or (isinstance(value, str) and value.strip()):
+        return value
+    raise reader.fail(f"expected the name of the column shown as evidence (e.g. \"{{field}}_raw\"), or false "
+                      f"for a rule that shows no value seen, found {value!r}", "value")
+
+
 def _rule(reader: Reader, params: dict[str, Any], bases: Bases) -> RuleSpec:
     reader.check_keys(("rule", "title_vi", "title_en", "expectation", "fields", "column", "value", "kwargs",
                        "category", "severity", "legal_basis", "expected", "message_vi", "message_en", "suggestion"))
@@ -117,13 +138,14 @@ def _rule(reader: Reader, params: dict[str, Any], bases: Bases) -> RuleSpec:
     if not isinstance(fields_value, list) or not all(isinstance(f, str) for f in fields_value):
         raise reader.fail("expected a list of field names", "fields")
     kwargs = {k: _resolve(v, params, reader, f"kwargs.{k}") for k, v in reader.get("kwargs", dict, {}).items()}
+    value = _evidence(reader)
     return RuleSpec(rule=reader.get("rule", str), expectation=reader.get("expectation", str),
                     fields=tuple(fields_value), kwargs=kwargs, category=category, severity=severity,
                     legal_basis=bases.basis(reader.get("legal_basis", (str, list)), reader, "legal_basis"),
                     expected=reader.get("expected", str),
                     message_vi=reader.get("message_vi", str), message_en=reader.get("message_en", str),
                     suggestion=reader.get("suggestion", str, None), column=reader.get("column", str, None),
-                    value=reader.get("value", str, None), title_vi=reader.get("title_vi", str, None),
+                    value=value or None, shows_value=value is not False, title_vi=reader.get("title_vi", str, None),
                     title_en=reader.get("title_en", str, None))
 
 
