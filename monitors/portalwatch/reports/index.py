@@ -8,7 +8,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from .. import files
 from .charts import line_chart
-from .history import History
+from .history import History, night_counts
 from .labels import LABELS
 
 __all__ = ["write_index"]
@@ -23,7 +23,9 @@ def write_index(folder: Path, history: History, portal_title: str, workbook: str
                       reverse=True):
         night = run["night"].isoformat()
         exists = (folder / night / "report.html").exists()
-        runs.append({**run, "report": f"{night}/report.html" if exists else None,
+        # Every finding open that night, those its pages could not show again included, as in its report.
+        runs.append({**run, "open": night_counts(history, run["night"])["open"],
+                     "report": f"{night}/report.html" if exists else None,
                      "report_en": f"{night}/report.en.html" if exists else None})
     scores = [(r["night"], r["score"]) for r in reversed(runs)]      # a night not scored stays, as a gap
     chart = line_chart(scores, top=12, label="Điểm nội dung qua các ngày kiểm tra", missing=LABELS["vi"]["night_not_scored"])

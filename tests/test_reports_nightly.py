@@ -1,0 +1,118 @@
+"""The nightly report and the index read from the store's history: what was open each night, what was
+new, how old, in which order, in the words and numbers a Vietnamese reader expects.
+
+The history is built by hand (runs, findings, events as the store returns them), so each case states
+exactly the nights it needs; no portal is crawled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+
+from portalwatch.findings.model import Finding, finding_key
+from portalwatch.profile.loader import load_profile
+from portalwatch.profile.registry import load_registry
+from portalwatch.reports.history import History
+from portalwatch.reports.index import write_index
+from portalwatch.reports.nightly import render_nightly_report
+from portalwatch.reports.score import score_portal
+from portalwatch.store.lifecycle import Coverage
+
+from conftest import PROFILE_PATH
+
+#: Monday 20 to Wednesday 22 June 2022, then Tuesday 28 June.
+D = [dt.date(2022, 6, 20), dt.date(2022, 6, 21), dt.date(2022, 6, 22), dt.date(2022, 6, 28)]
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry(load_profile(PROFILE_PATH).registry_path)
+
+
+def _finding(unit_id: str, name: str, n: int, severity: str = "high") -> Finding:
+    return Finding(key=finding_key("vungtau-2022", unit_id, "unit", f"fax{n}", "unit_field_not_placeholder"),
+                   portal="vungtau-2022", unit_id=unit_id, unit_name=name, subject="unit", field="fax",
+                   rule="unit_field_not_placeholder", category="placeholder", severity=severity,
+                   value=f"Đang cập nhật {n}", expected="số fax", suggestion="Gửi số fax của đơn vị.",
+                   url=f"http://127.0.0.1:8765/he-thong-chinh-tri/{unit_id}",
+                   legal_basis="khoản 1 Điều 10 Nghị định số 43/2011/NĐ-CP",
+                   message_vi=f"Trang của {name} ghi số fax là nội dung tạm (mục {n}).",
+                   message_en=f"The page of {name} shows a placeholder fax (item {n}).")
+
+
+def _row(f: Finding, first_seen: dt.date, opened_at: dt.date | None = None, status: str = "open") -> dict:
+    return {**f.to_dict(), "status": status, "first_seen": first_seen, "opened_at": opened_at or first_seen}
+
+
+def _history(nights, rows, events) -> History:
+    return History(portal="vungtau-2022", runs=[{"night": n, "status": "completed", "score": 10.0} for n in nights],
+                   findings=rows, events=[{"key": k, "night": n, "event": e} for k, n, e in events])
+
+
+THANG_NHAT = ("phuong-thang-nhat", "Ủy ban nhân dân Phường Thắng Nhất")
+PHUONG_1 = ("phuong-1", "Ủy ban nhân dân Phường 1")
+
+
+def _rows(report: str) -> dict[str, str]:
+    """The findings table's rows by key: the row's opening tag and cells."""
+    table = report.split('<table id="findings">', 1)[1].split("</table>", 1)[0]
+    return dict(re.findall(r'<tr [^>]*data-key="(\w+)"(.*?)</tr>', table, flags=re.S))
+
+
+def test_findings_of_a_page_not_read_tonight_stay_in_the_report_count_and_table(registry, tmp_path):
+    """Thắng Nhất's page answers 500 tonight: its three findings are open in the store, unknown, not
+    fixed. The report counts and lists them, with their deadline, marked as not checked again."""
+    mine = [_finding(*THANG_NHAT, n) for n in (1, 2, 3)]
+    other = _finding(*PHUONG_1, 4)
+    history = _history(D[:3], [_row(f, D[0]) for f in [*mine, other]],
+                       [(f.key, D[0], "opened") for f in [*mine, other]])
+    seen = Coverage(units_read=frozenset(set(registry.units) - {THANG_NHAT[0]}), index_ok=True, directory_ok=True)
+    score = score_portal([other], registry, None, D[2], seen=seen)
+
+    report = render_nightly_report([other], registry, D[2], "Cổng", pages=31, notices=[], score=score,
+                                   history=history)
+
+    assert 'id="finding-count">4</strong>' in report
+    assert "Đơn vị có nội dung cần cập nhật: 2/" in report
+    rows = _rows(report)
+    assert set(rows) == {f.key for f in [*mine, other]}
+    for f in mine:
+        assert 'data-unchecked="page"' in rows[f.key], "marked as not checked again tonight"
+        assert "Chưa kiểm tra lại đêm nay: trang của đơn vị không tải được" in rows[f.key]
+        assert html.escape(f.message_vi) in rows[f.key] and f.legal_basis in rows[f.key]
+        assert "27/06/2022" in rows[f.key], "the deadline: 5 working days from 20/06"
+    assert "data-unchecked" not in rows[other.key] and "Chưa kiểm tra lại" not in rows[other.key]
+    assert "(3 chưa kiểm tra lại đêm nay)" in report
+
+
+def test_the_portal_down_night_lists_every_finding_still_open(registry, tmp_path):
+    found = [_finding(*THANG_NHAT, 1), _finding(*PHUONG_1, 2)]
+    history = _history(D[:4], [_row(f, D[0]) for f in found], [(f.key, D[0], "opened") for f in found])
+    seen = Coverage()                                                # nothing read
+    score = score_portal([], registry, None, D[3], seen=seen)
+    notices = [{"kind": "portal_unreachable", "url": "http://127.0.0.1:8765/", "error": "connection refused"}]
+
+    report = render_nightly_report([], registry, D[3], "Cổng", pages=4, notices=notices, score=score,
+                                   history=history)
+
+    assert "Không có nội dung cần cập nhật" not in report
+    assert 'id="finding-count">2</strong>' in report
+    rows = _rows(report)
+    assert set(rows) == {f.key for f in found}
+    assert all('data-unchecked="portal"' in row and "Trang không trả lời" in row for row in rows.values())
+    assert all('class="overdue">27/06/2022 (quá hạn)' in row for row in rows.values()), "opened 20/06, due 27/06"
+
+
+def test_the_index_counts_what_was_open_each_night_not_only_what_the_night_found(registry, tmp_path):
+    found = [_finding(*THANG_NHAT, 1), _finding(*PHUONG_1, 2)]
+    history = _history(D[:3], [_row(f, D[0]) for f in found], [(f.key, D[0], "opened") for f in found])
+    # The night of 22/06 found only Phường 1's (Thắng Nhất's page failed): the run kept 1.
+    history.runs[2]["findings"] = 1
+    for run in history.runs:
+        run.update({"findings": run.get("findings", 2), "opened": 0, "resolved": 0, "pages_failed": 0})
+    index = write_index(tmp_path, history, "Cổng", "noi-vu-2022.xlsx").read_text(encoding="utf-8")
+    row = re.search(r"<tr><td>22/06/2022</td>(.*?)</tr>", index, flags=re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row)[1] == "2"
