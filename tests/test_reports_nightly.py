@@ -116,3 +116,59 @@ def test_the_index_counts_what_was_open_each_night_not_only_what_the_night_found
     index = write_index(tmp_path, history, "Cổng", "noi-vu-2022.xlsx").read_text(encoding="utf-8")
     row = re.search(r"<tr><td>22/06/2022</td>(.*?)</tr>", index, flags=re.S).group(1)
     assert re.findall(r'<td class="num">([^<]*)</td>', row)[1] == "2"
+
+
+# -- "mới" means found for the first time, everywhere ------------------------------------------------
+
+def _reopened_history() -> tuple[History, Finding, Finding]:
+    """Thắng Tam's finding, first seen 20/06, fixed 21/06, back 22/06; Phường 1's, new on 22/06."""
+    back, new = _finding("phuong-thang-tam", "Ủy ban nhân dân Phường Thắng Tam", 1), _finding(*PHUONG_1, 2)
+    history = _history(D[:3], [_row(back, D[0], D[2]), _row(new, D[2])],
+                       [(back.key, D[0], "opened"), (back.key, D[1], "resolved"), (back.key, D[2], "reopened"),
+                        (new.key, D[2], "opened")])
+    for run in history.runs:        # the runs table adds the reopened finding into "opened": not read from there
+        run.update({"findings": 2, "opened": 2, "resolved": 0, "pages_failed": 0})
+    return history, back, new
+
+
+def test_the_index_shows_new_and_reopened_apart(tmp_path):
+    history, _, _ = _reopened_history()
+    index = write_index(tmp_path, history, "Cổng", "noi-vu-2022.xlsx").read_text(encoding="utf-8")
+    head = re.findall(r"<th>([^<]*)</th>", index)
+    row = re.search(r"<tr><td>22/06/2022</td>(.*?)</tr>", index, flags=re.S).group(1)
+    cells = dict(zip(head[1:], re.findall(r'<td class="num">([^<]*)</td>', row)))
+    assert cells["Mới phát hiện"] == "1" and cells["Phát sinh lại"] == "1" and cells["Đã khắc phục"] == "0"
+    row = re.search(r"<tr><td>21/06/2022</td>(.*?)</tr>", index, flags=re.S).group(1)
+    cells = dict(zip(head[1:], re.findall(r'<td class="num">([^<]*)</td>', row)))
+    assert cells["Mới phát hiện"] == "0" and cells["Đã khắc phục"] == "1"
+
+
+def test_the_vp_digest_counts_a_finding_back_after_a_fix_as_open_not_new(registry):
+    from portalwatch.alerts.policy import plan_alerts
+
+    history, back, new = _reopened_history()
+    profile = load_profile(PROFILE_PATH)
+    rows = [{**row, "notified_at": None, "escalated_at": None, "resolved_at": None, "last_seen": D[2]}
+            for row in history.findings]
+    plan = plan_alerts(rows, D[2], profile.policy, registry, profile.title)
+    by_unit = {row.unit_name: row for row in plan.vp.rows}
+    thang_tam = by_unit["Ủy ban nhân dân Phường Thắng Tam"]
+    assert thang_tam.new == 0 and thang_tam.open == 1
+    assert by_unit["Ủy ban nhân dân Phường 1"].new == 1
+
+
+def test_the_run_summary_prints_new_and_reopened_on_their_own_lines(tmp_path, capsys, monkeypatch):
+    from portalwatch.cli import _print_summary
+
+    monkeypatch.setenv("COLUMNS", "200")
+    (tmp_path / "findings.jsonl").write_text("", encoding="utf-8")
+    _print_summary({"portal": "vungtau-2022", "night": "2022-06-22", "pages": 31, "pages_failed": 0, "units_seen": 30,
+                    "directory_rows": 120, "findings": 2, "by_category": {}, "notices": [],
+                    "store": {"already_recorded": False, "opened": 1, "reopened": 1, "resolved": 0, "take": 1},
+                    "score": {"points": 11.5, "percent": 95.8, "units_scored": 30, "not_scored": {}},
+                    "findings_file": str(tmp_path / "findings.jsonl"), "report": "report.html",
+                    "alerts_dir": "alerts", "data_docs": "gx"})
+    lines = capsys.readouterr().out.splitlines()
+    opened = next(line for line in lines if "Mới phát hiện / opened" in line)
+    reopened = next(line for line in lines if "Phát sinh lại / reopened" in line)
+    assert opened.rstrip(" │|").endswith(" 1") and reopened.rstrip(" │|").endswith(" 1")

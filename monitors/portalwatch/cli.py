@@ -96,7 +96,8 @@ def _print_summary(summary: dict) -> None:
     elif store:
         if store.get("take", 1) > 1:
             table.add_row("Lịch sử / store", "kiểm tra lại đêm Trang không trả lời / night audited again")
-        table.add_row("Mới phát hiện / opened", str(store["opened"] + store["reopened"]))
+        table.add_row("Mới phát hiện / opened", str(store["opened"]))
+        table.add_row("Phát sinh lại / reopened", str(store["reopened"]))
         table.add_row("Đã khắc phục / resolved", str(store["resolved"]))
     from .reports.score import score_line
 

@@ -23,8 +23,9 @@ def write_index(folder: Path, history: History, portal_title: str, workbook: str
                       reverse=True):
         night = run["night"].isoformat()
         exists = (folder / night / "report.html").exists()
-        # Every finding open that night, those its pages could not show again included, as in its report.
-        runs.append({**run, "open": night_counts(history, run["night"])["open"],
+        # Counted from the events, as the night's report counts them: every finding open that night (those
+        # its pages could not show again included), new (found for the first time) apart from reopened.
+        runs.append({**run, **night_counts(history, run["night"]),
                      "report": f"{night}/report.html" if exists else None,
                      "report_en": f"{night}/report.en.html" if exists else None})
     scores = [(r["night"], r["score"]) for r in reversed(runs)]      # a night not scored stays, as a gap
