@@ -172,3 +172,23 @@ def test_the_run_summary_prints_new_and_reopened_on_their_own_lines(tmp_path, ca
     opened = next(line for line in lines if "Mới phát hiện / opened" in line)
     reopened = next(line for line in lines if "Phát sinh lại / reopened" in line)
     assert opened.rstrip(" │|").endswith(" 1") and reopened.rstrip(" │|").endswith(" 1")
+
+
+def test_the_oldest_open_finding_is_as_old_as_its_current_opening(registry):
+    """Thắng Tam's finding, first seen 20/06, fixed 21/06 and back 22/06, is 0 days old on 22/06 (its
+    deadline runs from 22/06 too), not 2; Phường 1's, found 20/06 and open since, is 2 days old."""
+    history, back, _ = _reopened_history()
+    old = _finding(*PHUONG_1, 3)
+    history.findings.append(_row(old, D[0]))
+    history.events.append({"key": old.key, "night": D[0], "event": "opened"})
+    score = score_portal([back], registry, None, D[2])
+    report = render_nightly_report([back], registry, D[2], "Cổng", pages=31, notices=[], score=score,
+                                   history=history)
+    head = re.findall(r"<th>([^<]*)</th>", report.split('<table class="scorecard">', 1)[1].split("</thead>")[0])
+    assert "Tồn lâu nhất (ngày, kể từ khi phát hiện hoặc phát sinh lại)" in head
+
+    def oldest(unit_id: str) -> str:
+        row = re.search(rf'<tr data-unit="{unit_id}">(.*?)</tr>', report, flags=re.S).group(1)
+        return re.findall(r'<td class="num">([^<]*)</td>', row)[-2]      # before the median days to fix
+
+    assert oldest("phuong-thang-tam") == "0" and oldest("phuong-1") == "2"

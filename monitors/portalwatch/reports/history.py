@@ -118,7 +118,11 @@ class UnitFigures:
 
 def unit_figures(history: History, unit_ids: list[str], as_of: dt.date) -> dict[str, UnitFigures]:
     """Per unit: findings open on ``as_of`` by severity, age of the oldest, median days to fix, and
-    its trend. Open on ``as_of`` by the events, as the report lists them, not by today's status."""
+    its trend. Open on ``as_of`` by the events, as the report lists them, not by today's status.
+
+    The age counts from the current spell's opening, as the deadline does: a finding fixed and back
+    again is as old as its reappearance, else a unit could show the oldest finding of the portal and
+    have nothing overdue."""
     out = {u: UnitFigures(u, {"high": 0, "medium": 0, "low": 0}) for u in unit_ids}
     fix_days: dict[str, list[int]] = defaultdict(list)
     kept = {f["key"]: f for f in history.findings}
@@ -128,7 +132,7 @@ def unit_figures(history: History, unit_ids: list[str], as_of: dt.date) -> dict[
         if figures is None:
             continue
         figures.open_by_severity[f["severity"]] = figures.open_by_severity.get(f["severity"], 0) + 1
-        figures.oldest_open_days = max(figures.oldest_open_days or 0, (as_of - f["first_seen"]).days)
+        figures.oldest_open_days = max(figures.oldest_open_days or 0, (as_of - opened).days)
     for key, spells in _spells(history).items():
         finding = kept.get(key)
         if finding is None or finding["unit_id"] not in out:
