@@ -192,3 +192,15 @@ def test_the_oldest_open_finding_is_as_old_as_its_current_opening(registry):
         return re.findall(r'<td class="num">([^<]*)</td>', row)[-2]      # before the median days to fix
 
     assert oldest("phuong-thang-tam") == "0" and oldest("phuong-1") == "2"
+
+
+def test_units_with_the_same_score_keep_the_registrys_order(registry):
+    """Phường 2 before Phường 10, the city People's Committee first: the registry's order, not the ids'.
+    The worst scores still come first."""
+    worst = _finding("phuong-10", "Ủy ban nhân dân Phường 10", 1)
+    score = score_portal([worst], registry, None, D[0])
+    report = render_nightly_report([worst], registry, D[0], "Cổng", pages=31, notices=[], score=score)
+    shown = re.findall(r'<tr data-unit="([\w-]+)">', report.split('<table class="scorecard">', 1)[1])
+    others = [unit.id for unit in registry if unit.id != "phuong-10"]
+    assert shown == ["phuong-10", *others]
+    assert shown.index("phuong-2") < shown.index("phuong-11") and shown[1] == "ubnd-thanh-pho"

@@ -94,11 +94,18 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for finding, _ in listed:
         grouped[finding.unit_id].append(finding)
+    # Units in the registry's order, as the office lists them (Phường 2 before Phường 10; the People's
+    # Committee first): their ids sort neither way. A unit the registry no longer has comes last.
+    place = {unit_id: i for i, unit_id in enumerate(registry.units)}
+
+    def order(unit_id: str) -> tuple[int, str]:
+        return place.get(unit_id, len(place)), unit_id
+
     by_unit = [{"unit_id": u, "name": registry.units[u].name if u in registry.units else items[0].unit_name,
                 "count": len(items)}
-               for u, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+               for u, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), order(kv[0])))]
     items = []
-    for finding, unchecked in sorted(listed, key=lambda pair: (pair[0].unit_id, "high medium low".split().index(
+    for finding, unchecked in sorted(listed, key=lambda pair: (order(pair[0].unit_id), "high medium low".split().index(
             pair[0].severity), pair[0].key)):
         # The deadline runs from the current spell's opening, as in the unit's own message: a finding
         # that comes back after a fix gets a new deadline, it is not overdue the night it reappears.
@@ -107,8 +114,8 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
         items.append({"finding": finding, "deadline": due, "overdue": due < night, "unchecked": unchecked})
     figures = unit_figures(history, list(registry.units), night) if history else {}
     scorecard = []
-    # Worst first; units not scored tonight (page or directory not read) last.
-    for unit in sorted(registry, key=lambda u: (not scores[u.id].scored, scores[u.id].total or 0, u.id)):
+    # Worst first, ties in the registry's order; units not scored tonight (page or directory not read) last.
+    for unit in sorted(registry, key=lambda u: (not scores[u.id].scored, scores[u.id].total or 0, order(u.id))):
         fig = figures.get(unit.id)
         open_counts = fig.open_by_severity if fig else {"high": 0, "medium": 0, "low": 0}
         if not fig:
