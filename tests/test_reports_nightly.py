@@ -204,3 +204,21 @@ def test_units_with_the_same_score_keep_the_registrys_order(registry):
     others = [unit.id for unit in registry if unit.id != "phuong-10"]
     assert shown == ["phuong-10", *others]
     assert shown.index("phuong-2") < shown.index("phuong-11") and shown[1] == "ubnd-thanh-pho"
+
+
+def test_chart_tooltips_write_numbers_as_the_tables_beside_them(registry, tmp_path):
+    found = [_finding(*PHUONG_1, 1)]
+    history = _history(D[:3], [_row(f, D[0]) for f in found], [(f.key, D[0], "opened") for f in found])
+    for run, points in zip(history.runs, (11.81, None, 11.5)):
+        run.update({"score": points, "findings": 1, "opened": 0, "resolved": 0, "pages_failed": 0})
+    score = score_portal(found, registry, None, D[2])
+    vi = render_nightly_report(found, registry, D[2], "Cổng", pages=31, notices=[], score=score, history=history)
+    en = render_nightly_report(found, registry, D[2], "Cổng", pages=31, notices=[], score=score, history=history,
+                               lang="en")
+    index = write_index(tmp_path, history, "Cổng", "noi-vu-2022.xlsx").read_text(encoding="utf-8")
+    for page in (vi, index):
+        assert "<title>20/06/2022: 11,81</title>" in page and "<title>22/06/2022: 11,50</title>" in page
+        assert "11.81" not in page
+    assert "<title>20/06/2022: 1</title>" in vi, "the open findings' chart: a count"
+    assert "<title>20/06/2022: 11.81</title>" in en, "ops read the English report with a decimal point"
+    assert re.search(r"<td>20/06/2022</td><td class=\"num\">11,81</td>", index)

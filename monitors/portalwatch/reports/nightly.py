@@ -21,6 +21,7 @@ from .charts import line_chart, sparkline
 from .history import History, active_by_night, active_on, changes_on, deadline, unit_figures
 from .labels import LABELS
 from .notices import group_notices, notice_detail, notice_label
+from .numbers import decimal, whole
 
 __all__ = ["render_nightly_report", "write_nightly_report"]
 
@@ -30,17 +31,13 @@ _ENV = Environment(loader=PackageLoader("portalwatch.reports", "templates"),
 
 def _number(lang: str):
     def num(value: float | None, digits: int = 2) -> str:
-        if value is None:                       # not scored tonight, or nothing to show
-            return "—"
-        text = f"{value:.{digits}f}"
-        return text.replace(".", ",") if lang == "vi" else text
+        return decimal(value, lang, digits)
     return num
 
 
 def _count(lang: str):
     def count(value: int) -> str:
-        text = f"{value:,}"
-        return text.replace(",", ".") if lang == "vi" else text
+        return whole(value, lang)
     return count
 
 
@@ -131,9 +128,11 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
         # Every night recorded, a night not scored (None) kept in its place as a gap.
         scores_by_night = [(r["night"], r["score"]) for r in history.runs if r["status"] == "completed"]
         trend_gaps = any(s is None for _, s in scores_by_night)
+        # Each point's tooltip writes its number as the tables beside the chart do.
         trend_score = line_chart(scores_by_night, top=12, label=LABELS[lang]["trend_score"],
-                                 missing=LABELS[lang]["night_not_scored"])
-        trend_open = line_chart([(n, float(c)) for n, c in active_by_night(history)], label=LABELS[lang]["trend_open"])
+                                 missing=LABELS[lang]["night_not_scored"], number=_number(lang))
+        trend_open = line_chart([(n, float(c)) for n, c in active_by_night(history)], label=LABELS[lang]["trend_open"],
+                                number=lambda value: whole(int(value), lang))
     changes = changes_on(history, night) if history else {"opened": [], "reopened": [], "resolved": []}
     return _ENV.get_template("nightly.html.j2").render(
         lang=lang, t=LABELS[lang], num=_number(lang), items=items, by_unit=by_unit,
