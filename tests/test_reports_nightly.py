@@ -222,3 +222,53 @@ def test_chart_tooltips_write_numbers_as_the_tables_beside_them(registry, tmp_pa
     assert "<title>20/06/2022: 1</title>" in vi, "the open findings' chart: a count"
     assert "<title>20/06/2022: 11.81</title>" in en, "ops read the English report with a decimal point"
     assert re.search(r"<td>20/06/2022</td><td class=\"num\">11,81</td>", index)
+
+
+# -- run notices read in Vietnamese ---------------------------------------------------------------
+
+def test_a_failed_page_is_told_in_vietnamese_naming_its_unit(registry):
+    url = "http://127.0.0.1:8765/he-thong-chinh-tri/phuong-thang-nhat"
+    notices = [{"kind": "page_failed", "url": url, "status": 500, "error": "HTTP 500", "attempts": 3}]
+    score = score_portal([], registry, None, D[0])
+    vi = render_nightly_report([], registry, D[0], "Cổng", pages=31, pages_failed=1, notices=notices, score=score,
+                               page_units={url: "phuong-thang-nhat"})
+    table = vi.split('<table id="notices">', 1)[1]
+    assert (f"Trang của Ủy ban nhân dân Phường Thắng Nhất không tải được (HTTP 500, đã thử 3 lần): {url}"
+            in html.unescape(table))
+    shown = re.sub(r'title="[^"]*"', "", table)                     # the raw fields stay, for ops, as a title
+    assert "status=500" not in shown and "attempts=3" not in shown and "status=500" in table
+    assert "Số trang đã kiểm tra: 31 <span id=\"pages-failed\">(đọc được 30, không tải được 1)</span>" in vi
+    en = render_nightly_report([], registry, D[0], "Cổng", pages=31, pages_failed=1, notices=notices, score=score,
+                               page_units={url: "phuong-thang-nhat"}, lang="en")
+    assert "status=500" in en and "(30 read, 1 failed)" in en
+
+
+def test_the_night_every_page_failed_says_none_was_read(registry):
+    notices = [{"kind": "portal_unreachable", "pages": 4, "error": "net::ERR_CONNECTION_REFUSED"}]
+    score = score_portal([], registry, None, D[0], seen=Coverage())
+    vi = render_nightly_report([], registry, D[0], "Cổng", pages=4, pages_failed=4, notices=notices, score=score)
+    assert "(đọc được 0, không tải được 4)" in vi
+    assert "Trang không trả lời: không tải được trang nào trong 4 trang (net::ERR_CONNECTION_REFUSED)" in vi
+
+
+def test_every_kind_of_notice_reads_as_a_vietnamese_sentence():
+    from portalwatch.reports.notices import NOTICE_LABELS, notice_text
+
+    samples = {
+        "portal_unreachable": {"pages": 4, "error": "timeout"},
+        "layout_drift": {"selectors": ["unit_page.intro: div.gt"]},
+        "rows_dropped": {"page_type": "directory", "previous": 120, "tonight": 12, "selectors": ["tr"], "note": "x"},
+        "page_failed": {"url": "http://p/x", "status": 0, "error": "timed out", "attempts": 3},
+        "selector_timeout": {"url": "http://p/x", "selector": "div.main"},
+        "unmatched_name": {"source": "directory", "name": "Phường Mười Ba", "url": "http://p/danh-ba"},
+        "link_outside_allowed_hosts": {"url": "http://other/x"},
+        "pagination_capped": {"page_type": "directory", "max_pages": 50, "next_url": "http://p/?page=51", "note": "x"},
+        "crawl_truncated": {"pages": 500, "note": "x"},
+    }
+    assert set(samples) == set(NOTICE_LABELS)
+    for kind, fields in samples.items():
+        text = notice_text({"kind": kind, **fields})
+        assert "=" not in text.split("http")[0] and kind not in text, text
+    assert notice_text({"kind": "page_failed", **samples["page_failed"]}) == (
+        "Một trang không tải được (không trả lời: timed out, đã thử 3 lần): http://p/x")
+    assert "danh bạ điện thoại" in notice_text({"kind": "unmatched_name", **samples["unmatched_name"]})

@@ -3,6 +3,7 @@
 LABELS = {
     "vi": {
         "title": "Báo cáo giám sát chất lượng thông tin", "night": "Ngày kiểm tra", "pages": "Số trang đã kiểm tra",
+        "pages_failed": "đọc được {}, không tải được {}",
         "findings": "Số nội dung cần cập nhật", "units_with": "Đơn vị có nội dung cần cập nhật",
         "score": "Điểm nội dung", "score_est": "Điểm ước tính của Trang", "trend": "Diễn biến",
         "trend_score": "Điểm nội dung qua các ngày kiểm tra (/12)", "trend_open": "Số nội dung chưa khắc phục qua các ngày kiểm tra",
@@ -51,6 +52,7 @@ LABELS = {
     },
     "en": {
         "title": "Data-quality report", "night": "Night", "pages": "Pages rendered", "findings": "Findings",
+        "pages_failed": "{} read, {} failed",
         "units_with": "Units with findings", "score": "Content score", "score_est": "Estimated portal score",
         "trend": "Trend", "trend_score": "Content score by night (/12)", "trend_open": "Open findings by night",
         "scorecard": "Unit scorecard", "unit": "Unit", "total": "Total (/12)", "open": "Open", "high": "High",

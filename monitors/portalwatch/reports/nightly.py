@@ -20,7 +20,7 @@ from ..profile.registry import Registry
 from .charts import line_chart, sparkline
 from .history import History, active_by_night, active_on, changes_on, deadline, unit_figures
 from .labels import LABELS
-from .notices import group_notices, notice_detail, notice_label
+from .notices import group_notices, notice_detail, notice_label, notice_text
 from .numbers import decimal, whole
 
 __all__ = ["render_nightly_report", "write_nightly_report"]
@@ -72,9 +72,11 @@ def _why_not_checked(row: dict[str, Any], notices: list[dict[str, Any]], unit_sc
 def render_nightly_report(findings: list[Finding], registry: Registry, night: dt.date, portal_title: str,
                           pages: int, notices: list[dict[str, Any]], score: Any, history: History | None = None,
                           lang: str = "vi", deadline_working_days: int = 5,
-                          rule_titles: dict[str, str] | None = None) -> str:
+                          rule_titles: dict[str, str] | None = None, pages_failed: int = 0,
+                          page_units: dict[str, str] | None = None) -> str:
     """The nightly report. ``rule_titles`` name the rules in the report's filter (a rule id without
-    one is shown as it is).
+    one is shown as it is). ``pages_failed`` of the ``pages`` did not answer; ``page_units`` gives the
+    unit id behind a page's URL, so a run notice about a page names its unit.
 
     With ``history``, the findings listed and counted are every finding open in the store that
     night, not only those tonight's crawl built: a unit whose page (or the whole portal) was not read
@@ -101,6 +103,12 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
     by_unit = [{"unit_id": u, "name": registry.units[u].name if u in registry.units else items[0].unit_name,
                 "count": len(items)}
                for u, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), order(kv[0])))]
+    # Whose page a notice's URL is: tonight's unit pages, else a unit page its listed findings were seen on
+    # (not the index a missing unit is reported on, nor a section of the portal's).
+    whose = {f.url: f.unit_id for f, _ in listed if f.subject == "unit" and f.url and f.category != "unit_missing"
+             and f.field not in ("schedule", "draft")}
+    whose.update(page_units or {})
+    unit_names = {url: registry.units[u].name for url, u in whose.items() if u in registry.units}
     items = []
     for finding, unchecked in sorted(listed, key=lambda pair: (order(pair[0].unit_id), "high medium low".split().index(
             pair[0].severity), pair[0].key)):
@@ -140,6 +148,7 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
         rules=sorted(((rule, (rule_titles or {}).get(rule) or rule) for rule in {f.rule for f, _ in listed}),
                      key=lambda pair: pair[1]), night=night, portal_title=portal_title, pages=pages,
         notice_groups=group_notices(notices), notice_label=notice_label, notice_detail=notice_detail,
+        notice_text=notice_text, page_units=unit_names, pages_failed=pages_failed,
         count=_count(lang), unit_count=len(registry), score=score, scorecard=scorecard, changes=changes,
         trend_score=trend_score, trend_gaps=trend_gaps, trend_open=trend_open)
 
