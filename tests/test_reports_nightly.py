@@ -272,3 +272,42 @@ def test_every_kind_of_notice_reads_as_a_vietnamese_sentence():
     assert notice_text({"kind": "page_failed", **samples["page_failed"]}) == (
         "Một trang không tải được (không trả lời: timed out, đã thử 3 lần): http://p/x")
     assert "danh bạ điện thoại" in notice_text({"kind": "unmatched_name", **samples["unmatched_name"]})
+
+
+# -- the score line and the export ----------------------------------------------------------------
+
+def test_the_portal_score_says_how_many_units_were_scored_every_night(registry):
+    score = score_portal([], registry, None, D[0])
+    vi = render_nightly_report([], registry, D[0], "Cổng", pages=31, notices=[], score=score)
+    en = render_nightly_report([], registry, D[0], "Cổng", pages=31, notices=[], score=score, lang="en")
+    assert f"(100,0%), chấm trên {len(registry)} / {len(registry)} đơn vị." in vi
+    assert f"(100.0%), on {len(registry)} of {len(registry)} units." in en
+
+
+def test_the_export_gives_each_finding_its_deadline_from_its_current_opening(tmp_path):
+    """Phường 1's finding, found Monday 20/06, is due 27/06; Thắng Tam's, found 20/06, fixed 21/06 and
+    back 22/06, is due 29/06, as the report and its unit's message say."""
+    import csv
+
+    from typer.testing import CliRunner
+
+    from portalwatch.cli import app
+    from portalwatch.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    first, back = _finding(*PHUONG_1, 1), _finding("phuong-thang-tam", "Ủy ban nhân dân Phường Thắng Tam", 2)
+    read = Coverage(units_read=frozenset({"phuong-1", "phuong-thang-tam"}), index_ok=True, directory_ok=True)
+    store = open_store(url)
+    try:
+        for night, tonight in ((D[0], [first, back]), (D[1], [first]), (D[2], [first, back])):
+            run_id = store.begin_run("vungtau-2022", night)
+            store.commit_night(run_id, "vungtau-2022", night, pages=[], unit_records=[], directory_records=[],
+                               findings_tonight=tonight, coverage=read, notices=[])
+    finally:
+        store.dispose()
+    target = tmp_path / "findings.csv"
+    result = CliRunner().invoke(app, ["findings", "export", str(target), "--db", url])
+    assert result.exit_code == 0, result.output
+    rows = {r["key"]: r for r in csv.DictReader(target.read_text(encoding="utf-8-sig").splitlines())}
+    assert rows[first.key]["deadline"] == "2022-06-27"
+    assert rows[back.key]["deadline"] == "2022-06-29" and rows[back.key]["first_seen"] == "2022-06-20"
