@@ -8,7 +8,8 @@ LABELS = {
         "score": "Điểm nội dung", "score_est": "Điểm ước tính của Trang", "trend": "Diễn biến",
         "trend_score": "Điểm nội dung qua các ngày kiểm tra (/12)", "trend_open": "Số nội dung chưa khắc phục qua các ngày kiểm tra",
         "scorecard": "Bảng theo dõi từng đơn vị", "unit": "Đơn vị", "total": "Tổng (/12)",
-        "open": "Đang mở", "high": "Cao", "medium": "Trung bình", "low": "Thấp", "oldest": "Tồn lâu nhất (ngày, kể từ khi phát hiện hoặc phát sinh lại)",
+        "open": "Đang mở", "high": "Cao", "medium": "Trung bình", "low": "Thấp",
+        "oldest": "Tồn lâu nhất (ngày, kể từ khi phát hiện hoặc phát sinh lại)",
         "median_fix": "Số ngày khắc phục (trung vị, ngày theo lịch)", "fixed": "Đã khắc phục", "nights": "Theo ngày",
         "changes": "Thay đổi so với lần kiểm tra trước", "opened": "Mới phát hiện", "reopened": "Phát sinh lại",
         "resolved": "Đã khắc phục", "none": "Không có.", "details": "Các nội dung cần cập nhật",
@@ -56,7 +57,8 @@ LABELS = {
         "units_with": "Units with findings", "score": "Content score", "score_est": "Estimated portal score",
         "trend": "Trend", "trend_score": "Content score by night (/12)", "trend_open": "Open findings by night",
         "scorecard": "Unit scorecard", "unit": "Unit", "total": "Total (/12)", "open": "Open", "high": "High",
-        "medium": "Medium", "low": "Low", "oldest": "Oldest open (days since found or reopened)", "median_fix": "Median days to fix",
+        "medium": "Medium", "low": "Low",
+        "oldest": "Oldest open (days since found or reopened)", "median_fix": "Median days to fix",
         "fixed": "Fixed", "nights": "By night", "changes": "Changes since the previous night", "opened": "New",
         "reopened": "Reopened", "resolved": "Resolved", "none": "None.", "details": "Open findings",
         "filter_unit": "Filter by unit", "filter_rule": "Filter by rule", "all": "All", "severity": "Severity",
@@ -75,7 +77,8 @@ LABELS = {
                       "directory": "Not checked again tonight: the phone directory could not be read",
                       "index": "Not checked again tonight: the list of units could not be read",
                       "section": "Not checked again tonight: this section of the portal could not be read",
-                      "other": "Not checked again tonight: the part of the portal showing it could not be read"}, "overdue": "overdue", "score_help": (
+                      "other": "Not checked again tonight: the part of the portal showing it could not be read"},
+        "overdue": "overdue", "score_help": (
             "Each unit gets four criteria of 3 points (after the Decree 43/2011 content self-scoring sheets and "
             "Decree 42/2022 Art. 4(1)(e)): introduction; unit contacts (address, phone, fax, e-mail, 0.75 each); "
             "leaders listed with complete, valid contacts per the roster; kept up to date (minus 1 per stale "
