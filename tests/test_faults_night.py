@@ -83,6 +83,15 @@ def test_failing_pages_leave_their_units_unknown(tmp_path, portal, scenario):
     report = (second.folder / "report.html").read_text(encoding="utf-8")
     assert f"chấm trên {len(scored)} / {len(score['units'])} đơn vị" in report
     assert report.count("Chưa chấm: không đọc được trang của đơn vị trong đêm") == 2
+    # The report tells, in Vietnamese, whose page failed and how many pages were read.
+    down_name = by_unit[down_unit][0]["unit_name"]
+    assert (f"Trang của {down_name} không tải được (HTTP 503, đã thử 3 lần): {failed[down_path]['url']}"
+            in html.unescape(report))
+    pages = second.summary["pages"]
+    assert f"(đọc được {pages - 2}, không tải được 2)" in report
+    # Their findings stay open in the store, so the report still lists them, marked as not checked again.
+    for f in by_unit[down_unit] + by_unit[hung_unit]:
+        assert f'data-key="{f["key"]}" data-unchecked="page">' in report
     english = html.unescape((second.folder / "report.en.html").read_text(encoding="utf-8"))
     assert english.count("Not scored: the unit's page could not be read tonight") == 2
 

@@ -57,15 +57,17 @@ def test_the_report_shows_each_kind_once_with_its_count_and_the_first_examples()
     vi = render_nightly_report([], registry, NIGHT, "Cổng", pages=4003, notices=NOTICES, score=score)
     rows = _notice_rows(vi)
     assert list(rows) == ["unmatched_name", "page_failed"]
-    shown = re.findall(r"Phường thử nghiệm \d{4}", html.unescape(rows["unmatched_name"]))
+    visible = re.sub(r' title="[^"]*"', "", rows["unmatched_name"])    # the raw fields, for ops, are a title
+    shown = re.findall(r"Phường thử nghiệm \d{4}", html.unescape(visible))
     assert shown == [f"Phường thử nghiệm {i:04d}" for i in range(1, EXAMPLES + 1)]
     assert "Tên không có trong danh mục đơn vị" in rows["unmatched_name"]
     assert ">4.000<" in rows["unmatched_name"] and "… và 3.990 ghi chú khác cùng loại" in rows["unmatched_name"]
-    assert rows["page_failed"].count("HTTP 503") == 3 and "ghi chú khác" not in rows["page_failed"]
+    assert rows["page_failed"].count("không tải được (HTTP 503, đã thử 3 lần)") == 3
+    assert "ghi chú khác" not in rows["page_failed"]
     drift = render_nightly_report([], registry, NIGHT, "Cổng", pages=1, score=score, notices=[
         {"kind": "layout_drift", "selectors": ["directory.rows: table.danh-ba tbody tr", "unit_page.intro: div.gt"]}])
-    assert "selectors=directory.rows: table.danh-ba tbody tr; unit_page.intro: div.gt" in _notice_rows(drift)[
-        "layout_drift"], "a list reads as its items, not as Python"
+    assert ("Bộ chọn của hồ sơ không còn khớp với Trang: directory.rows: table.danh-ba tbody tr; unit_page.intro: "
+            "div.gt") in _notice_rows(drift)["layout_drift"], "a list reads as its items, not as Python"
     en = render_nightly_report([], registry, NIGHT, "Cổng", pages=4003, notices=NOTICES, score=score, lang="en")
     assert "… and 3,990 more of this kind" in _notice_rows(en)["unmatched_name"]
     assert "Số trang đã kiểm tra: 4.003 ·" in vi and "Pages rendered: 4,003 ·" in en, "counts as each language writes them"

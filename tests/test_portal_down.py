@@ -45,6 +45,13 @@ def test_portal_down_all_night(tmp_path, portal, scenario, nights, config):
     report = (outputs.folder / "report.html").read_text(encoding="utf-8")
     assert 'id="portal-score">—</strong>' in report and "Đêm nay chưa chấm được" in report
     assert "12,00/12" not in report
+    # Night 1's findings are still open (unknown, not fixed): the report counts and lists every one.
+    still_open = [f for f in before if f["status"] != "resolved"]
+    assert still_open and "Không có nội dung cần cập nhật" not in report
+    assert f'id="finding-count">{len(still_open)}</strong>' in report
+    assert report.count('data-unchecked="portal"') == len(still_open)
+    pages = outputs.summary["pages"]
+    assert outputs.summary["pages_failed"] == pages and f"(đọc được 0, không tải được {pages})" in report
     # The score's trend keeps the night in its place, unscored, instead of joining night 1 to nothing.
     down = f"{nights[2].date:%d/%m/%Y}: chưa chấm được"
     assert 'id="trend-gaps"' in report and f"<title>{down}" in report

@@ -156,7 +156,9 @@ def test_the_trend_charts_have_one_point_per_night_recorded(report, nights, scen
     assert [p.split(":")[0] for p in score_points] == dates == [p.split(":")[0] for p in open_points]
     expected_scores = [score_portal(nights[n].findings, config.registry, config.roster, nights[n].date).total
                        for n in range(1, NIGHT + 1)]
-    assert [float(p.split(": ")[1]) for p in score_points] == pytest.approx(expected_scores)
+    shown = [p.split(": ")[1] for p in score_points]
+    assert all(re.fullmatch(r"\d+,\d\d", value) for value in shown), "written as the tables write them"
+    assert [float(value.replace(",", ".")) for value in shown] == pytest.approx(expected_scores)
     assert [int(p.split(": ")[1]) for p in open_points] == \
         [len(scenario.ground_truth(n)) for n in range(1, NIGHT + 1)], "open findings night by night"
 

@@ -96,7 +96,8 @@ def _print_summary(summary: dict) -> None:
     elif store:
         if store.get("take", 1) > 1:
             table.add_row("Lịch sử / store", "kiểm tra lại đêm Trang không trả lời / night audited again")
-        table.add_row("Mới phát hiện / opened", str(store["opened"] + store["reopened"]))
+        table.add_row("Mới phát hiện / opened", str(store["opened"]))
+        table.add_row("Phát sinh lại / reopened", str(store["reopened"]))
         table.add_row("Đã khắc phục / resolved", str(store["resolved"]))
     from .reports.score import score_line
 
@@ -423,14 +424,20 @@ def findings_show(key: str = typer.Argument(..., help="A finding key (or its fir
 def findings_export(path: Path = typer.Argument(..., help="CSV file to write (UTF-8, opens in Excel)."),
                     portal: Optional[str] = typer.Option(None, help="Only this portal."),
                     status: str = typer.Option("all", help="active, open, resolved, ... or all (default)."),
+                    profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p",
+                                                 help="Portal profile whose policy gives the deadline."),
                     out: Path = _OUT, db: Optional[str] = _DB) -> None:
-    """Export findings and their lifecycle as CSV."""
+    """Export findings and their lifecycle as CSV, each with its deadline (hạn khắc phục) as the
+    report gives it: the profile's deadline_working_days from the current opening."""
     with _user_errors():
         import csv
         import errno
 
         from . import files
+        from .profile.loader import load_profile
+        from .reports.history import deadline
 
+        working_days = load_profile(profile).policy.deadline_working_days
         wanted = _finding_status(status)
         store = _open_store(out, db)
         try:
@@ -439,8 +446,11 @@ def findings_export(path: Path = typer.Argument(..., help="CSV file to write (UT
         finally:
             store.dispose()
         columns = ["portal", "key", "unit_id", "unit_name", "subject", "field", "rule", "category", "severity",
-                   "status", "first_seen", "last_seen", "resolved_at", "times_seen", "reopened", "value",
+                   "status", "first_seen", "last_seen", "resolved_at", "deadline", "times_seen", "reopened", "value",
                    "suggestion", "url", "legal_basis", "message_vi", "message_en"]
+        # The office asks "by when": the deadline of the current spell, as the report and the messages
+        # count it (a finding back after a fix has a new one).
+        rows = [{**row, "deadline": deadline(row["opened_at"], working_days)} for row in rows]
         try:
             with files.replacing(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as handle:
                 writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")   # BOM: Excel reads UTF-8

@@ -424,7 +424,10 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     folder.mkdir(parents=True, exist_ok=True)
     report_args = dict(findings=findings, registry=config.registry, night=night, portal_title=config.profile.title,
                        pages=len(result.pages), notices=notices, score=score, history=history,
-                       deadline_working_days=config.profile.policy.deadline_working_days)
+                       deadline_working_days=config.profile.policy.deadline_working_days,
+                       pages_failed=sum(not p.ok for p in result.pages),
+                       page_units={url: unit for url, unit in zip(frames.units["page_url"], frames.units["unit_id"])
+                                   if unit})
     titles = {lang: {rule.rule: rule.title(lang) for suite in config.suites for rule in suite.rules}
               for lang in ("vi", "en")}
     with stopwatch.stage("outputs") if stopwatch is not None else contextlib.nullcontext():

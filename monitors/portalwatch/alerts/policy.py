@@ -93,7 +93,8 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
         if policy.escalate_after_deadline:
             plan.escalated += [r["key"] for r in mine if r["escalated_at"] is None
                                and add_working_days(r["opened_at"], policy.deadline_working_days) < night]
-        opened_tonight = sum(r["opened_at"] == night for r in mine)
+        # New means found for the first time tonight, as in the report; a finding back after a fix is not.
+        opened_tonight = sum(r["first_seen"] == night for r in mine)
         fixed = sum(r["unit_id"] == unit.id for r in fixed_tonight)
         if mine or fixed:
             vp_rows.append(VpRow(unit.name, opened_tonight, len(mine), fixed,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape
+from typing import Callable
 
 __all__ = ["sparkline", "line_chart"]
 
@@ -27,9 +28,17 @@ def sparkline(values: list[int], width: int = 120, height: int = 28, label: str 
             f'points="{path}"/><circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2" fill="#b3261e"/></svg>')
 
 
+def _plain(value: float) -> str:
+    return f"{value:g}"
+
+
 def line_chart(series: list[tuple[dt.date, float | None]], *, top: float | None = None, width: int = 640,
-               height: int = 180, label: str = "", unit: str = "", missing: str = "") -> str:
+               height: int = 180, label: str = "", unit: str = "", missing: str = "",
+               number: Callable[[float], str] = _plain) -> str:
     """A labelled line chart of one series over the nights (the portal's score or open findings).
+
+    ``number`` writes a night's value in its tooltip: a Vietnamese report passes its own (decimal
+    comma), so the chart reads "11,81" beside a table that says "11,81".
 
     A night without a value (``None``: the portal or its pages were not read, so nothing was scored)
     keeps its place on the axis as a hollow grey mark on the baseline titled ``missing``, and the line
@@ -63,7 +72,7 @@ def line_chart(series: list[tuple[dt.date, float | None]], *, top: float | None 
                          f'</circle>')
         else:
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#1d4f91"><title>{night:%d/%m/%Y}: '
-                         f'{value:g}</title></circle>')
+                         f'{escape(number(value))}</title></circle>')
     first, last = series[0][0], series[-1][0]
     parts.append(f'<text x="{pad}" y="{height - 8}" font-size="10">{first:%d/%m}</text>')
     parts.append(f'<text x="{width - pad}" y="{height - 8}" font-size="10" text-anchor="end">{last:%d/%m}</text>')

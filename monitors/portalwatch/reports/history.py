@@ -15,7 +15,8 @@ from typing import Any
 
 from ..workdays import add_working_days
 
-__all__ = ["History", "load_history", "active_by_night", "UnitFigures", "unit_figures", "month_figures"]
+__all__ = ["History", "load_history", "active_by_night", "active_on", "night_counts", "UnitFigures", "unit_figures",
+           "month_figures"]
 
 _OPENING = ("opened", "reopened")
 
@@ -70,8 +71,39 @@ def active_by_night(history: History, unit_id: str | None = None) -> list[tuple[
     return series
 
 
-def deadline(first_seen: dt.date, working_days: int) -> dt.date:
-    return add_working_days(first_seen, working_days)
+def active_on(history: History, night: dt.date) -> dict[str, dt.date]:
+    """The findings active on ``night``, each with the night its current spell opened.
+
+    Read from the events, not from the findings' status today: a night shown again after later
+    nights were recorded lists what was open then. A finding the night could not check again (its
+    page, the directory or the portal not read) stays active, since "unknown" is not "fixed"; so this
+    is every finding open that night, not only those the night's crawl found. The spell's start is
+    where its deadline and its age count from: a finding that came back after a fix starts again."""
+    active = {}
+    for key, items in _spells(history).items():
+        for start, end in items:
+            if start <= night and (end is None or night < end):
+                active[key] = start
+    return active
+
+
+def night_counts(history: History, night: dt.date) -> dict[str, int]:
+    """What a night changed, as counted in every output: ``opened`` (found for the first time),
+    ``reopened`` (came back after a fix), ``resolved``, and ``open`` (active that night).
+
+    Counted from the events, because the runs table's ``opened`` column adds the reopened findings
+    in: "mới" in one output and "phát sinh lại" in another would describe the same finding."""
+    counts = {"opened": 0, "reopened": 0, "resolved": 0}
+    for event in history.events:
+        if event["night"] == night and event["event"] in counts:
+            counts[event["event"]] += 1
+    counts["open"] = len(active_on(history, night))
+    return counts
+
+
+def deadline(opened: dt.date, working_days: int) -> dt.date:
+    """The deadline of a finding opened (or reopened) on ``opened``, in working days."""
+    return add_working_days(opened, working_days)
 
 
 @dataclass(slots=True)
@@ -85,19 +117,24 @@ class UnitFigures:
 
 
 def unit_figures(history: History, unit_ids: list[str], as_of: dt.date) -> dict[str, UnitFigures]:
-    """Per unit: open findings by severity, age of the oldest, median days to fix, and its trend."""
+    """Per unit: findings open on ``as_of`` by severity, age of the oldest, median days to fix, and
+    its trend. Open on ``as_of`` by the events, as the report lists them, not by today's status.
+
+    The age counts from the current spell's opening, as the deadline does: a finding fixed and back
+    again is as old as its reappearance, else a unit could show the oldest finding of the portal and
+    have nothing overdue."""
     out = {u: UnitFigures(u, {"high": 0, "medium": 0, "low": 0}) for u in unit_ids}
     fix_days: dict[str, list[int]] = defaultdict(list)
-    for f in history.findings:
-        figures = out.get(f["unit_id"])
+    kept = {f["key"]: f for f in history.findings}
+    for key, opened in active_on(history, as_of).items():
+        f = kept.get(key)
+        figures = out.get(f["unit_id"]) if f is not None else None
         if figures is None:
             continue
-        if f["status"] != "resolved":
-            figures.open_by_severity[f["severity"]] = figures.open_by_severity.get(f["severity"], 0) + 1
-            age = (as_of - f["first_seen"]).days
-            figures.oldest_open_days = max(figures.oldest_open_days or 0, age)
+        figures.open_by_severity[f["severity"]] = figures.open_by_severity.get(f["severity"], 0) + 1
+        figures.oldest_open_days = max(figures.oldest_open_days or 0, (as_of - opened).days)
     for key, spells in _spells(history).items():
-        finding = history.finding(key)
+        finding = kept.get(key)
         if finding is None or finding["unit_id"] not in out:
             continue
         for start, end in spells:

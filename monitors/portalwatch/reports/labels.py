@@ -3,11 +3,13 @@
 LABELS = {
     "vi": {
         "title": "Báo cáo giám sát chất lượng thông tin", "night": "Ngày kiểm tra", "pages": "Số trang đã kiểm tra",
+        "pages_failed": "đọc được {}, không tải được {}",
         "findings": "Số nội dung cần cập nhật", "units_with": "Đơn vị có nội dung cần cập nhật",
         "score": "Điểm nội dung", "score_est": "Điểm ước tính của Trang", "trend": "Diễn biến",
         "trend_score": "Điểm nội dung qua các ngày kiểm tra (/12)", "trend_open": "Số nội dung chưa khắc phục qua các ngày kiểm tra",
         "scorecard": "Bảng theo dõi từng đơn vị", "unit": "Đơn vị", "total": "Tổng (/12)",
-        "open": "Đang mở", "high": "Cao", "medium": "Trung bình", "low": "Thấp", "oldest": "Tồn lâu nhất (ngày)",
+        "open": "Đang mở", "high": "Cao", "medium": "Trung bình", "low": "Thấp",
+        "oldest": "Tồn lâu nhất (ngày, kể từ khi phát hiện hoặc phát sinh lại)",
         "median_fix": "Số ngày khắc phục (trung vị, ngày theo lịch)", "fixed": "Đã khắc phục", "nights": "Theo ngày",
         "changes": "Thay đổi so với lần kiểm tra trước", "opened": "Mới phát hiện", "reopened": "Phát sinh lại",
         "resolved": "Đã khắc phục", "none": "Không có.", "details": "Các nội dung cần cập nhật",
@@ -17,6 +19,16 @@ LABELS = {
         "kind": "Loại", "detail": "Chi tiết", "count": "Số lượng",
         "more_notices": "… và {} ghi chú khác cùng loại (danh sách đầy đủ trong tệp summary.json của đêm).",
         "no_findings": "Không có nội dung cần cập nhật.",
+        "unchecked_count": "{} chưa kiểm tra lại đêm nay",
+        "unchecked_help": ("Các nội dung ghi “chưa kiểm tra lại đêm nay” vẫn đang mở: hệ thống không đọc được trang "
+                           "chứa chúng trong đêm nên chưa biết đã được khắc phục hay chưa. Giá trị đang hiển thị và "
+                           "căn cứ là của lần gần nhất đọc được trang; hạn khắc phục vẫn tính từ ngày phát hiện."),
+        "unchecked": {"portal": "Chưa kiểm tra lại đêm nay: Trang không trả lời",
+                      "page": "Chưa kiểm tra lại đêm nay: trang của đơn vị không tải được",
+                      "directory": "Chưa kiểm tra lại đêm nay: không đọc được danh bạ điện thoại",
+                      "index": "Chưa kiểm tra lại đêm nay: không đọc được danh mục đơn vị",
+                      "section": "Chưa kiểm tra lại đêm nay: không đọc được mục này của Trang",
+                      "other": "Chưa kiểm tra lại đêm nay: không đọc được phần Trang chứa nội dung này"},
         "overdue": "quá hạn", "score_help": (
             "Mỗi đơn vị được chấm 4 tiêu chí, mỗi tiêu chí 3 điểm (theo phiếu tự chấm điểm nội dung Trang thông tin "
             "điện tử theo Nghị định số 43/2011/NĐ-CP và điểm e khoản 1 Điều 4 Nghị định số 42/2022/NĐ-CP): Giới thiệu (có phần giới "
@@ -41,10 +53,12 @@ LABELS = {
     },
     "en": {
         "title": "Data-quality report", "night": "Night", "pages": "Pages rendered", "findings": "Findings",
+        "pages_failed": "{} read, {} failed",
         "units_with": "Units with findings", "score": "Content score", "score_est": "Estimated portal score",
         "trend": "Trend", "trend_score": "Content score by night (/12)", "trend_open": "Open findings by night",
         "scorecard": "Unit scorecard", "unit": "Unit", "total": "Total (/12)", "open": "Open", "high": "High",
-        "medium": "Medium", "low": "Low", "oldest": "Oldest open (days)", "median_fix": "Median days to fix",
+        "medium": "Medium", "low": "Low",
+        "oldest": "Oldest open (days since found or reopened)", "median_fix": "Median days to fix",
         "fixed": "Fixed", "nights": "By night", "changes": "Changes since the previous night", "opened": "New",
         "reopened": "Reopened", "resolved": "Resolved", "none": "None.", "details": "Open findings",
         "filter_unit": "Filter by unit", "filter_rule": "Filter by rule", "all": "All", "severity": "Severity",
@@ -52,7 +66,19 @@ LABELS = {
         "deadline": "Deadline", "page": "Page", "notices": "Run notices", "kind": "Kind", "detail": "Detail",
         "count": "Count",
         "more_notices": "… and {} more of this kind: all of them are in the night's summary.json.",
-        "no_findings": "No findings.", "overdue": "overdue", "score_help": (
+        "no_findings": "No findings.",
+        "unchecked_count": "{} not checked again tonight",
+        "unchecked_help": ("Findings marked \"not checked again tonight\" are still open: their page could not be "
+                           "read tonight, so whether they were fixed is unknown. The value and legal basis shown are "
+                           "those of the last night the page was read; the deadline still runs from when they were "
+                           "found."),
+        "unchecked": {"portal": "Not checked again tonight: the portal did not answer",
+                      "page": "Not checked again tonight: the unit's page could not be read",
+                      "directory": "Not checked again tonight: the phone directory could not be read",
+                      "index": "Not checked again tonight: the list of units could not be read",
+                      "section": "Not checked again tonight: this section of the portal could not be read",
+                      "other": "Not checked again tonight: the part of the portal showing it could not be read"},
+        "overdue": "overdue", "score_help": (
             "Each unit gets four criteria of 3 points (after the Decree 43/2011 content self-scoring sheets and "
             "Decree 42/2022 Art. 4(1)(e)): introduction; unit contacts (address, phone, fax, e-mail, 0.75 each); "
             "leaders listed with complete, valid contacts per the roster; kept up to date (minus 1 per stale "

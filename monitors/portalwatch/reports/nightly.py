@@ -18,9 +18,10 @@ from .. import files
 from ..findings.model import Finding
 from ..profile.registry import Registry
 from .charts import line_chart, sparkline
-from .history import History, active_by_night, changes_on, deadline, unit_figures
+from .history import History, active_by_night, active_on, changes_on, deadline, unit_figures
 from .labels import LABELS
-from .notices import group_notices, notice_detail, notice_label
+from .notices import group_notices, notice_detail, notice_label, notice_text
+from .numbers import decimal, whole
 
 __all__ = ["render_nightly_report", "write_nightly_report"]
 
@@ -30,45 +31,96 @@ _ENV = Environment(loader=PackageLoader("portalwatch.reports", "templates"),
 
 def _number(lang: str):
     def num(value: float | None, digits: int = 2) -> str:
-        if value is None:                       # not scored tonight, or nothing to show
-            return "—"
-        text = f"{value:.{digits}f}"
-        return text.replace(".", ",") if lang == "vi" else text
+        return decimal(value, lang, digits)
     return num
 
 
 def _count(lang: str):
     def count(value: int) -> str:
-        text = f"{value:,}"
-        return text.replace(",", ".") if lang == "vi" else text
+        return whole(value, lang)
     return count
+
+
+_FINDING_FIELDS = ("key", "portal", "unit_id", "unit_name", "subject", "field", "rule", "category", "severity",
+                   "value", "expected", "suggestion", "url", "legal_basis", "message_vi", "message_en")
+
+
+def _kept_finding(row: dict[str, Any]) -> Finding:
+    """A finding as the store keeps it (its evidence as last seen), for one tonight did not build."""
+    return Finding(**{name: row.get(name) if row.get(name) is not None or name in ("value", "suggestion") else ""
+                      for name in _FINDING_FIELDS})
+
+
+def _why_not_checked(row: dict[str, Any], notices: list[dict[str, Any]], unit_score: Any) -> str:
+    """Why a finding still open was not checked again tonight, as a key of ``LABELS[lang]["unchecked"]``.
+
+    The store resolves a finding only when tonight's crawl could have seen it; one that is open and
+    not among tonight's was therefore out of the crawl's sight, and the reader is told which part was
+    not read, so a missing row is never taken for a fix nor the row for tonight's evidence."""
+    if any(n.get("kind") == "portal_unreachable" for n in notices):
+        return "portal"
+    if row.get("field") in ("schedule", "draft"):
+        return "section"
+    if row.get("category") in ("unit_missing", "page_unreachable"):
+        return "index"
+    not_read = getattr(unit_score, "not_read", None)
+    if not_read in ("page", "directory"):
+        return not_read
+    return "directory" if row.get("subject") != "unit" else "other"
 
 
 def render_nightly_report(findings: list[Finding], registry: Registry, night: dt.date, portal_title: str,
                           pages: int, notices: list[dict[str, Any]], score: Any, history: History | None = None,
                           lang: str = "vi", deadline_working_days: int = 5,
-                          rule_titles: dict[str, str] | None = None) -> str:
+                          rule_titles: dict[str, str] | None = None, pages_failed: int = 0,
+                          page_units: dict[str, str] | None = None) -> str:
     """The nightly report. ``rule_titles`` name the rules in the report's filter (a rule id without
-    one is shown as it is)."""
-    grouped: dict[str, list[Finding]] = defaultdict(list)
-    for finding in findings:
-        grouped[finding.unit_id].append(finding)
-    by_unit = [{"unit_id": u, "name": registry.units[u].name, "count": len(items)}
-               for u, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    one is shown as it is). ``pages_failed`` of the ``pages`` did not answer; ``page_units`` gives the
+    unit id behind a page's URL, so a run notice about a page names its unit.
+
+    With ``history``, the findings listed and counted are every finding open in the store that
+    night, not only those tonight's crawl built: a unit whose page (or the whole portal) was not read
+    keeps its findings open ("unknown", not "fixed"), and they are listed with their evidence as last
+    seen, marked as not checked again tonight and why."""
+    scores = {u.unit_id: u for u in score.units}
+    working_days = history.deadline_working_days if history else deadline_working_days
+    active = active_on(history, night) if history else {}
     kept = {f["key"]: f for f in history.findings} if history else {}
+    tonight = {f.key for f in findings}
+    listed = [(f, None) for f in findings]
+    listed += [(_kept_finding(kept[key]), _why_not_checked(kept[key], notices, scores.get(kept[key]["unit_id"])))
+               for key in sorted(active) if key not in tonight and key in kept]
+    grouped: dict[str, list[Finding]] = defaultdict(list)
+    for finding, _ in listed:
+        grouped[finding.unit_id].append(finding)
+    # Units in the registry's order, as the office lists them (Phường 2 before Phường 10; the People's
+    # Committee first): their ids sort neither way. A unit the registry no longer has comes last.
+    place = {unit_id: i for i, unit_id in enumerate(registry.units)}
+
+    def order(unit_id: str) -> tuple[int, str]:
+        return place.get(unit_id, len(place)), unit_id
+
+    by_unit = [{"unit_id": u, "name": registry.units[u].name if u in registry.units else items[0].unit_name,
+                "count": len(items)}
+               for u, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), order(kv[0])))]
+    # Whose page a notice's URL is: tonight's unit pages, else a unit page its listed findings were seen on
+    # (not the index a missing unit is reported on, nor a section of the portal's).
+    whose = {f.url: f.unit_id for f, _ in listed if f.subject == "unit" and f.url and f.category != "unit_missing"
+             and f.field not in ("schedule", "draft")}
+    whose.update(page_units or {})
+    unit_names = {url: registry.units[u].name for url, u in whose.items() if u in registry.units}
     items = []
-    for finding in sorted(findings, key=lambda f: (f.unit_id, "high medium low".split().index(f.severity), f.key)):
+    for finding, unchecked in sorted(listed, key=lambda pair: (order(pair[0].unit_id), "high medium low".split().index(
+            pair[0].severity), pair[0].key)):
         # The deadline runs from the current spell's opening, as in the unit's own message: a finding
         # that comes back after a fix gets a new deadline, it is not overdue the night it reappears.
-        row = kept.get(finding.key, {})
-        opened = row.get("opened_at") or row.get("first_seen") or night
-        due = deadline(opened, history.deadline_working_days if history else deadline_working_days)
-        items.append({"finding": finding, "deadline": due, "overdue": due < night})
-    scores = {u.unit_id: u for u in score.units}
+        opened = active.get(finding.key) or night
+        due = deadline(opened, working_days)
+        items.append({"finding": finding, "deadline": due, "overdue": due < night, "unchecked": unchecked})
     figures = unit_figures(history, list(registry.units), night) if history else {}
     scorecard = []
-    # Worst first; units not scored tonight (page or directory not read) last.
-    for unit in sorted(registry, key=lambda u: (not scores[u.id].scored, scores[u.id].total or 0, u.id)):
+    # Worst first, ties in the registry's order; units not scored tonight (page or directory not read) last.
+    for unit in sorted(registry, key=lambda u: (not scores[u.id].scored, scores[u.id].total or 0, order(u.id))):
         fig = figures.get(unit.id)
         open_counts = fig.open_by_severity if fig else {"high": 0, "medium": 0, "low": 0}
         if not fig:
@@ -84,15 +136,19 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
         # Every night recorded, a night not scored (None) kept in its place as a gap.
         scores_by_night = [(r["night"], r["score"]) for r in history.runs if r["status"] == "completed"]
         trend_gaps = any(s is None for _, s in scores_by_night)
+        # Each point's tooltip writes its number as the tables beside the chart do.
         trend_score = line_chart(scores_by_night, top=12, label=LABELS[lang]["trend_score"],
-                                 missing=LABELS[lang]["night_not_scored"])
-        trend_open = line_chart([(n, float(c)) for n, c in active_by_night(history)], label=LABELS[lang]["trend_open"])
+                                 missing=LABELS[lang]["night_not_scored"], number=_number(lang))
+        trend_open = line_chart([(n, float(c)) for n, c in active_by_night(history)], label=LABELS[lang]["trend_open"],
+                                number=lambda value: whole(int(value), lang))
     changes = changes_on(history, night) if history else {"opened": [], "reopened": [], "resolved": []}
     return _ENV.get_template("nightly.html.j2").render(
-        lang=lang, t=LABELS[lang], num=_number(lang), findings=findings, items=items, by_unit=by_unit,
-        rules=sorted(((rule, (rule_titles or {}).get(rule) or rule) for rule in {f.rule for f in findings}),
+        lang=lang, t=LABELS[lang], num=_number(lang), items=items, by_unit=by_unit,
+        unchecked=sum(item["unchecked"] is not None for item in items),
+        rules=sorted(((rule, (rule_titles or {}).get(rule) or rule) for rule in {f.rule for f, _ in listed}),
                      key=lambda pair: pair[1]), night=night, portal_title=portal_title, pages=pages,
         notice_groups=group_notices(notices), notice_label=notice_label, notice_detail=notice_detail,
+        notice_text=notice_text, page_units=unit_names, pages_failed=pages_failed,
         count=_count(lang), unit_count=len(registry), score=score, scorecard=scorecard, changes=changes,
         trend_score=trend_score, trend_gaps=trend_gaps, trend_open=trend_open)
 

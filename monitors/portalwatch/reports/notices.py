@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-__all__ = ["NoticeGroup", "group_notices", "notice_label", "notice_detail", "EXAMPLES", "NOTICE_LABELS"]
+__all__ = ["NoticeGroup", "group_notices", "notice_label", "notice_detail", "notice_text", "EXAMPLES",
+           "NOTICE_LABELS"]
 
 #: Examples shown of each kind; the rest are counted.
 EXAMPLES = 10
@@ -56,6 +57,59 @@ def notice_detail(notice: dict[str, Any]) -> str:
     left out."""
     return ", ".join(f"{key}={'; '.join(map(str, value)) if isinstance(value, (list, tuple)) else value}"
                      for key, value in notice.items() if key != "kind")
+
+
+_SOURCES = {"unit_page": "trang đơn vị", "directory": "danh bạ điện thoại"}
+_PAGE_TYPES = {"unit_page": "trang đơn vị", "directory": "danh bạ điện thoại", "index": "danh mục đơn vị"}
+
+
+def _listed(value: Any) -> str:
+    return "; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
+def _why_failed(notice: dict[str, Any]) -> str:
+    """A page's failure in words: its HTTP status, or that it did not answer, and the attempts made."""
+    status = notice.get("status") or 0
+    why = f"HTTP {status}" if status >= 400 else f"không trả lời: {notice.get('error') or 'không rõ lỗi'}"
+    attempts = notice.get("attempts")
+    return f"{why}, đã thử {attempts} lần" if attempts else why
+
+
+def notice_text(notice: dict[str, Any], units: dict[str, str] | None = None) -> str:
+    """A notice as a sentence of the Vietnamese report, naming the unit whose page it is about.
+
+    The report is read by the VP office, not only ops: "url=…, status=500, attempts=3" says nothing
+    to a clerk, who needs to know whose page failed. ``units`` names the unit behind a page's URL.
+    The raw fields stay in summary.json and the ops message (:func:`notice_detail`); a kind this does
+    not know is shown as they are."""
+    units = units or {}
+    kind, url = notice.get("kind"), notice.get("url") or ""
+    page_type = _PAGE_TYPES.get(str(notice.get("page_type")), str(notice.get("page_type") or ""))
+    if kind == "page_failed":
+        whose = f"Trang của {units[url]}" if url in units else "Một trang"
+        return f"{whose} không tải được ({_why_failed(notice)}): {url}"
+    if kind == "portal_unreachable":
+        return (f"Trang không trả lời: không tải được trang nào trong {notice.get('pages', 0)} trang "
+                f"({notice.get('error') or 'không rõ lỗi'})")
+    if kind == "layout_drift":
+        return f"Bộ chọn của hồ sơ không còn khớp với Trang: {_listed(notice.get('selectors') or [])}"
+    if kind == "rows_dropped":
+        return (f"Số dòng đọc được của {page_type} giảm từ {notice.get('previous')} xuống {notice.get('tonight')}; "
+                f"kiểm tra bộ chọn: {_listed(notice.get('selectors') or [])}")
+    if kind == "selector_timeout":
+        whose = f"Trang của {units[url]}" if url in units else "Một trang"
+        return f"{whose} không hiện bộ chọn chờ {notice.get('selector')}: {url}"
+    if kind == "unmatched_name":
+        source = _SOURCES.get(str(notice.get("source")), str(notice.get("source") or ""))
+        return f"Tên “{notice.get('name')}” trên {source} không có trong danh mục đơn vị: {url}"
+    if kind == "link_outside_allowed_hosts":
+        return f"Không theo liên kết ra ngoài các tên miền được phép: {url}"
+    if kind == "pagination_capped":
+        return (f"Phân trang của {page_type} dừng ở giới hạn {notice.get('max_pages')} trang; trang kế tiếp chưa "
+                f"đọc: {notice.get('next_url')}")
+    if kind == "crawl_truncated":
+        return f"Dừng thu thập ở giới hạn số trang ({notice.get('pages')} trang đã đọc)"
+    return notice_detail(notice)
 
 
 def group_notices(notices: Iterable[dict[str, Any]], examples: int = EXAMPLES) -> list[NoticeGroup]:
