@@ -404,9 +404,10 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
 
     Files are written to temporary names and renamed, so a crash never leaves half a file. With
     ``stopwatch``, writing them is timed as its ``outputs`` stage, and summary.json gives the
-    seconds of every stage the stopwatch timed (``seconds``). A night recorded before has no plan:
-    if its alert files are missing (its first run could not write them), they are written from the
-    outbox's ``kept_messages`` of the night. ``suites_reused`` names the suites that took the last
+    seconds of every stage the stopwatch timed (``seconds``). A night whose run recorded nothing
+    more (a retry while the portal still does not answer) has no plan: its alert files missing are
+    written from the outbox's ``kept_messages`` of the night. (A night already recorded when its run
+    starts is not crawled at all: :func:`rebuild_night` writes its files from the store.) ``suites_reused`` names the suites that took the last
     night's verdicts instead of running (summary.json ``suites_reused``). ``printer`` (from
     :func:`start_printer`) prints the PDF with a browser already started; without it one is started
     here.

@@ -202,8 +202,7 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
         "rebuilt": {"from": "store", "run_id": run["id"], "written": written + ["summary.json"],
                     "not_written": not_written},
     }
-    if "seconds" in earlier:
-        summary["seconds"] = earlier["seconds"]
+    summary["seconds"] = earlier.get("seconds")
     if stopwatch is not None:
         summary["rebuilt"]["seconds"] = stopwatch.seconds()
     files.write_text(folder / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2))
