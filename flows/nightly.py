@@ -37,7 +37,8 @@ def load_config(profile: str, base_url: str | None) -> stages.Config:
 def begin_run(store: Any, config: stages.Config, night: str) -> int | None:
     run_id = store.begin_run(config.profile.name, stages.night_date(night))
     if run_id is None:
-        get_run_logger().info("night %s of %s is already recorded: the store will not change", night,
+        get_run_logger().info("night %s of %s is already recorded: the store will not change, and the night's "
+                              "files are written again from it (the portal is not crawled)", night,
                               config.profile.name)
     return run_id
 
@@ -126,6 +127,20 @@ def write_outputs(out: str, config: stages.Config, night: str, result: Any, fram
             "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
 
 
+@task(name="write-outputs-again", cache_policy=NO_CACHE)
+def rebuild_outputs(out: str, config: stages.Config, night: str, store: Any, delivery: Any,
+                    stopwatch: Stopwatch) -> dict[str, Any]:
+    """A night the store recorded, run again: its files written again from the store, the portal not
+    crawled (:mod:`portalwatch.rebuild`)."""
+    from portalwatch.rebuild import describe_rebuilt, rebuild_outputs as rebuild
+
+    outputs = rebuild(Path(out), config, stages.night_date(night), store, delivery, stopwatch=stopwatch)
+    for line in describe_rebuilt(outputs.summary):
+        get_run_logger().info("%s", line)
+    return {**outputs.summary, "folder": str(outputs.folder), "findings_file": str(outputs.findings),
+            "report": str(outputs.report), "alerts_dir": str(outputs.alerts)}
+
+
 @flow(name="nightly-audit", log_prints=True)
 def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_url: str | None = None,
                   db: str | None = None, send: bool = False, slack_secret: str | None = None,
@@ -176,6 +191,10 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
     try:
         with watch.stage("setup"):
             run_id = begin_run(store, config, night)
+        if run_id is None:                  # recorded before: nothing crawled, checked, recorded or planned
+            with watch.stage("alerts"):
+                delivery = deliver_alerts(store, config, send)
+            return rebuild_outputs(out, config, night, store, delivery, quote(watch))
         with watch.stage("render"):
             result = render_portal(config, store, night)
         printer = stages.start_printer()    # its Chromium starts while the pages are checked
@@ -229,9 +248,10 @@ def _publish_artifacts(summary: dict[str, Any], out: str) -> None:
         return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9]+", "-", text)).strip("-") or "portalwatch"
 
     portal, night = summary["portal"], summary["night"]
+    with_findings = summary["units_with_findings"]    # None: a night written again whose findings were not
     lines = [f"# {portal} – {night}", "",
              f"- pages rendered: {summary['pages']} ({summary['pages_failed']} failed)",
-             f"- findings: {summary['findings']} in {summary['units_with_findings']} units",
+             f"- findings: {summary['findings']} in {with_findings if with_findings is not None else '—'} units",
              f"- content score: {score_line(summary['score'])}",
              f"- run notices for ops: {len(summary['notices'])}",
              f"- alerts: {describe_delivery(summary) or '—'}",
@@ -240,6 +260,9 @@ def _publish_artifacts(summary: dict[str, Any], out: str) -> None:
              f"- Great Expectations Data Docs: `{summary['data_docs']}`"
              + (f" (suites not run again, their columns unchanged since the last run, show that run: "
                 f"{', '.join(summary['suites_reused'])})" if summary.get("suites_reused") else "")]
+    from portalwatch.rebuild import describe_rebuilt
+
+    lines += [f"- {line}" for line in describe_rebuilt(summary)]
     create_markdown_artifact("\n".join(lines), key=artifact_key(portal, "nightly-summary"),
                              description=f"portalwatch: tóm tắt đêm {night} / nightly summary")
 

@@ -73,6 +73,21 @@ def test_nightly_flow_writes_findings_report_and_alerts(prefect_server, portal, 
     kept = json.loads((tmp_path / "vungtau-2022" / following / "summary.json").read_text(encoding="utf-8"))
     assert kept["suites_reused"] == again["suites_reused"] and saved["suites_reused"] == []
 
+    # the first night run again, its findings lost and the portal changed since: the files are written
+    # again from the store, not from the portal of today, which is not asked for anything
+    recorded = (folder / "findings.jsonl").read_text(encoding="utf-8")
+    (folder / "findings.jsonl").unlink()
+    portal.set_night(2)
+    portal.request_log.clear()
+    try:
+        rerun = nightly_audit(profile=str(PROFILE_PATH), out=str(tmp_path), now=night, base_url=portal.base_url)
+        assert not portal.request_log
+    finally:
+        portal.set_night(1)
+    assert rerun["store"] == {"already_recorded": True} and "findings.jsonl" in rerun["rebuilt"]["written"]
+    assert (folder / "findings.jsonl").read_text(encoding="utf-8") == recorded
+    assert rerun["score"] == summary["score"] and rerun["seconds"] == summary["seconds"]
+
 
 def test_flow_reports_a_bad_profile_as_a_config_error(prefect_server, tmp_path):
     from flows.nightly import nightly_audit

@@ -70,6 +70,7 @@ def _user_errors() -> Iterator[None]:
 def _print_summary(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     table = Table(title=f"portalwatch · {summary['portal']} · {summary['night']}", show_header=True)
@@ -92,7 +93,9 @@ def _print_summary(summary: dict) -> None:
     table.add_row("Ghi chú vận hành / run notices", str(len(summary["notices"])))
     store = summary.get("store", {})
     if store.get("already_recorded"):
-        table.add_row("Lịch sử / store", "đêm này đã ghi / night already recorded")
+        table.add_row("Lịch sử / store", "đêm này đã ghi / night already recorded"
+                      + (": ghi lại tệp từ lịch sử, không thu thập lại / files written again from the store, "
+                         "portal not crawled" if summary.get("rebuilt") else ""))
     elif store:
         if store.get("take", 1) > 1:
             table.add_row("Lịch sử / store", "kiểm tra lại đêm Trang không trả lời / night audited again")
@@ -103,10 +106,13 @@ def _print_summary(summary: dict) -> None:
 
     table.add_row("Điểm nội dung / content score", score_line(summary["score"]))
     console.print(table)
-    _print_findings(console, Path(summary["findings_file"]))
+    if Path(summary["findings_file"]).is_file():
+        _print_findings(console, Path(summary["findings_file"]))
     console.print(f"Findings:    {summary['findings_file']}")
+    kept = "report.html" in ((summary.get("rebuilt") or {}).get("not_written") or {})
     console.print(f"Report:      {summary['report']}" + (f" (PDF: {summary['report_pdf']})"
-                                                           if summary.get("report_pdf") else ""))
+                                                           if summary.get("report_pdf") else "")
+                  + (" (not written again: see below)" if kept else ""))
     console.print(f"Alert texts: {summary['alerts_dir']}/")
     console.print(f"Data Docs:   {summary['data_docs']}")
     from .alerts.outbox import describe_delivery
@@ -114,10 +120,16 @@ def _print_summary(summary: dict) -> None:
     alerts = describe_delivery(summary)
     if alerts:
         console.print(f"Alerts:      {alerts}")
-    if summary.get("seconds"):
+    from .rebuild import describe_rebuilt
+
+    for line in describe_rebuilt(summary):
+        # Text, not markup: a reason may quote a unit id or a file name with brackets.
+        console.print(Text(f"Rebuilt:     {line}"), soft_wrap=True)
+    seconds = (summary.get("rebuilt") or {}).get("seconds") or summary.get("seconds")
+    if seconds:
         from .timing import describe
 
-        console.print(f"Time:        {describe(summary['seconds'])}")
+        console.print(f"Time:        {describe(seconds)}")
 
 
 def _print_findings(console, path: Path, limit: int = 40) -> None:

@@ -9,6 +9,7 @@ tests and the CLI can call the same functions directly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from .timing import Stopwatch
 
 __all__ = ["Config", "load_config", "render_portal", "extract_pages", "normalise", "validate",
            "make_findings", "run_notices", "night_date", "extract_sections", "kept_records", "write_outputs",
-           "NightOutputs", "run_night", "gx_project", "phone_cache", "verdict_cache", "load_verdicts",
+           "NightOutputs", "run_night", "rebuild_night", "gx_project", "phone_cache", "verdict_cache", "load_verdicts",
            "night_context", "coverage", "unit_hashes",
            "store_url", "record_night", "plan_and_queue", "deliver_alerts", "score_night", "night_problem",
            "check_out_dir", "preflight", "write_year_files", "clock_time",
@@ -404,9 +405,10 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
 
     Files are written to temporary names and renamed, so a crash never leaves half a file. With
     ``stopwatch``, writing them is timed as its ``outputs`` stage, and summary.json gives the
-    seconds of every stage the stopwatch timed (``seconds``). A night recorded before has no plan:
-    if its alert files are missing (its first run could not write them), they are written from the
-    outbox's ``kept_messages`` of the night. ``suites_reused`` names the suites that took the last
+    seconds of every stage the stopwatch timed (``seconds``). A night whose run recorded nothing
+    more (a retry while the portal still does not answer) has no plan: its alert files missing are
+    written from the outbox's ``kept_messages`` of the night. (A night already recorded when its run
+    starts is not crawled at all: :func:`rebuild_night` writes its files from the store.) ``suites_reused`` names the suites that took the last
     night's verdicts instead of running (summary.json ``suites_reused``). ``printer`` (from
     :func:`start_printer`) prints the PDF with a browser already started; without it one is started
     here.
@@ -656,6 +658,21 @@ def night_problem(summary: dict[str, Any]) -> PortalwatchError | None:
     return problem
 
 
+def rebuild_night(store: Any, config: Config, night: dt.date, out_dir: str | Path, *, send: bool = False,
+                  clock: dt.datetime | None = None, stopwatch: Stopwatch | None = None) -> NightOutputs:
+    """A night the store recorded, run again: nothing is crawled, checked, recorded or planned; its
+    files are written again from what the store recorded of it (:mod:`portalwatch.rebuild`), and
+    what waits in the outbox is delivered with ``send`` as on any run."""
+    from .rebuild import rebuild_outputs
+
+    logger.info("night %s of %s is already recorded: its files are written again from the store, the portal "
+                "is not crawled", night, config.profile.name)
+    with stopwatch.stage("alerts") if stopwatch is not None else contextlib.nullcontext():
+        delivery = deliver_alerts(store, config, send=send, now=clock)
+    # No crawl to overlap with: the report's PDF is printed by a Chromium started when it is written.
+    return rebuild_outputs(Path(out_dir), config, night, store, delivery, stopwatch=stopwatch)
+
+
 def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | None = None,
               base_url: str | None = None, settings: Settings | None = None, db: str | None = None,
               send: bool = False, clock: dt.datetime | None = None) -> NightOutputs:
@@ -676,6 +693,8 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
             failpoints.hit("before_run")
             run_id = store.begin_run(config.profile.name, night)
             failpoints.hit("after_run_started")
+        if run_id is None:
+            return rebuild_night(store, config, night, out_dir, send=send, clock=clock, stopwatch=watch)
         with watch.stage("render"):
             result = render_portal(config.profile, settings, store, night)
         printer = start_printer(settings)    # its Chromium starts while the pages are checked

@@ -15,8 +15,8 @@ from typing import Any
 
 from ..workdays import add_working_days
 
-__all__ = ["History", "load_history", "active_by_night", "active_on", "night_counts", "UnitFigures", "unit_figures",
-           "month_figures"]
+__all__ = ["History", "load_history", "as_of", "active_by_night", "active_on", "night_counts", "UnitFigures",
+           "unit_figures", "month_figures"]
 
 _OPENING = ("opened", "reopened")
 
@@ -45,6 +45,49 @@ def load_history(store: Any, portal: str, deadline_working_days: int = 5) -> His
     return History(portal=portal, runs=store.runs(portal), findings=store.list_findings(portal, status="all"),
                    events=store.events(portal), deadline_working_days=deadline_working_days,
                    unit_scores=store.unit_scores(portal))
+
+
+def as_of(history: History, night: dt.date, texts: dict[str, dict[str, Any]] | None = None) -> History:
+    """The history as it stood once ``night`` was recorded: later nights, their events and scores
+    left out, and each finding's lifecycle (status, first seen, opened, last seen, resolved,
+    notified, escalated, times seen) taken from its events up to that night, not from its row,
+    which later nights moved on. A night's report written again from the store is the report of
+    that night, not of the latest one. ``texts`` (by key: the findings as that night wrote them)
+    replace the evidence and messages of the row, which are those of the last night that saw it."""
+    events = [e for e in history.events if e["night"] <= night]
+    lifecycle: dict[str, dict[str, Any]] = {}
+    for event in events:
+        kind, when = event["event"], event["night"]
+        state = lifecycle.get(event["key"])
+        if state is None:
+            if kind not in _OPENING:
+                continue
+            state = lifecycle[event["key"]] = {"first_seen": when, "times_seen": 0, "reopened": 0}
+        if kind in _OPENING:
+            state.update(status="open", opened_at=when, last_seen=when, resolved_at=None, notified_at=None,
+                         escalated_at=None, times_seen=state["times_seen"] + 1)
+            if kind == "reopened":
+                state["reopened"] += 1
+        elif kind == "seen":
+            state.update(last_seen=when, times_seen=state["times_seen"] + 1)
+        elif kind == "resolved":
+            state.update(status="resolved", resolved_at=when)
+        elif kind == "notified":
+            state["notified_at"] = when
+            if state["status"] == "open":
+                state["status"] = "notified"
+        elif kind == "escalated":
+            state.update(status="escalated", escalated_at=when)
+    findings = []
+    for row in history.findings:
+        state = lifecycle.get(row["key"])
+        if state is not None:
+            text = {k: v for k, v in (texts or {}).get(row["key"], {}).items()
+                    if k in row and k not in ("portal", "key")}
+            findings.append({**row, **text, **state})
+    return History(portal=history.portal, runs=[r for r in history.runs if r["night"] <= night], findings=findings,
+                   events=events, deadline_working_days=history.deadline_working_days,
+                   unit_scores=[s for s in history.unit_scores if s["night"] <= night])
 
 
 def _spells(history: History) -> dict[str, list[tuple[dt.date, dt.date | None]]]:

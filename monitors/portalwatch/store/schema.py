@@ -8,6 +8,7 @@
     finding_events  what happened to a finding on which night (opened, seen, resolved, reopened, ...)
     unit_state      per unit, a hash of what its page shows and the night it last changed
     unit_scores     each unit's content score of each night, or why it was not scored (page, directory)
+    night_findings  each night's findings as it wrote them (JSON), to write a lost night's files again
     outbox          messages to deliver; what could not be delivered waits here for a later run
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy import (BigInteger, Column, Date, DateTime, Float, ForeignKey, I
                         String, Table, Text, UniqueConstraint)
 
 __all__ = ["metadata", "runs", "page_contents", "snapshots", "records", "findings", "finding_events",
-           "unit_state", "unit_scores", "outbox"]
+           "unit_state", "unit_scores", "night_findings", "outbox"]
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -133,6 +134,13 @@ unit_scores = Table(
     Column("unit_id", String(100), primary_key=True),
     Column("score", Float),                                  # on 12; None when the unit was not scored
     Column("not_read", String(20)),                          # why not: its page, or the directory (0006)
+)
+
+night_findings = Table(
+    "night_findings", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(40), primary_key=True),
+    Column("data", Text, nullable=False),                    # the finding as findings.jsonl has it (0007)
 )
 
 outbox = Table(

@@ -27,7 +27,8 @@ from ..errors import StoreError
 from ..findings.model import Finding
 from . import failpoints
 from .lifecycle import ACTIVE, Change, Coverage, KeptFinding, plan
-from .schema import finding_events, findings, outbox, page_contents, records, runs, snapshots, unit_state
+from .schema import (finding_events, findings, night_findings, outbox, page_contents, records, runs, snapshots,
+                     unit_state)
 from .schema import unit_scores as unit_scores_table   # the name unit_scores is the method's
 
 __all__ = ["Store", "open_store", "NightChanges", "default_url"]
@@ -35,7 +36,7 @@ __all__ = ["Store", "open_store", "NightChanges", "default_url"]
 logger = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest revision in migrations/versions; a test holds it to Alembic's own view of the head.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 _CHUNK = 5_000
 
 
@@ -182,6 +183,9 @@ class Store:
                 conn.execute(insert(unit_scores_table), [{"run_id": run_id, "unit_id": unit_id, "score": points,
                                                           "not_read": why}
                                                          for unit_id, (points, why) in sorted(unit_scores.items())])
+            if findings_tonight:
+                conn.execute(insert(night_findings), [{"run_id": run_id, "key": f.key, "data": _json(f.to_dict())}
+                                                      for f in {f.key: f for f in findings_tonight}.values()])
             failpoints.hit("after_unit_state")
             by_event = {e: tuple(c.key for c in changes if c.event == e) for e in ("opened", "reopened", "seen",
                                                                                    "resolved")}
@@ -488,6 +492,35 @@ class Store:
         with self._connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    def recorded_night(self, portal: str, night: dt.date) -> dict[str, Any] | None:
+        """What the store recorded of one completed night, to write its files again without auditing
+        it: ``run`` (its row), ``findings`` (each as written that night, or None for a night recorded
+        before revision 0007 kept them), ``units`` and ``directory`` (the extracted records),
+        ``unit_scores`` (``{unit_id: (score, not_read)}``, empty before revision 0006) and ``events``
+        (the findings' events of that night). None when the night is not recorded."""
+        with self._connect() as conn:
+            run = conn.execute(select(runs).where(runs.c.portal == portal, runs.c.night == night,
+                                                  runs.c.status == "completed")
+                               .order_by(runs.c.id.desc()).limit(1)).first()
+            if run is None:
+                return None
+            run = dict(run._mapping)
+            kept = [json.loads(data) for (data,) in conn.execute(
+                select(night_findings.c.data).where(night_findings.c.run_id == run["id"])
+                .order_by(night_findings.c.key))]
+            kinds: dict[str, list[dict[str, Any]]] = {"unit": [], "directory": []}
+            for kind, data in conn.execute(select(records.c.kind, records.c.data)
+                                           .where(records.c.run_id == run["id"]).order_by(records.c.id)):
+                kinds.setdefault(kind, []).append(json.loads(data))
+            scores = {r.unit_id: (r.score, r.not_read) for r in conn.execute(
+                select(unit_scores_table).where(unit_scores_table.c.run_id == run["id"]))}
+            events = [dict(r._mapping) for r in conn.execute(
+                select(finding_events.c.key, finding_events.c.event).where(
+                    finding_events.c.portal == portal, finding_events.c.night == night)
+                .order_by(finding_events.c.id))]
+        return {"run": run, "findings": kept if kept or not run["findings"] else None,
+                "units": kinds["unit"], "directory": kinds["directory"], "unit_scores": scores, "events": events}
+
     def unit_states(self, portal: str) -> dict[str, dict[str, Any]]:
         with self._connect() as conn:
             return {r.unit_id: dict(r._mapping)
@@ -498,7 +531,7 @@ class Store:
         with self._connect() as conn:
             return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
                     for t in (runs, snapshots, page_contents, records, findings, finding_events, unit_state,
-                              unit_scores_table, outbox)}
+                              unit_scores_table, night_findings, outbox)}
 
     # -- upkeep -----------------------------------------------------------------------------------
 
