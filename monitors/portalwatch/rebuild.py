@@ -138,6 +138,9 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
             for name in ("report.html", "report.en.html", "report.pdf"):
                 not_written[name] = why or not_written["findings.jsonl"]
         history = load_history(store, portal, config.profile.policy.deadline_working_days)
+        # The records the night extracted, normalised again (by today's code and registry); the
+        # phone cache is neither read nor written: it belongs to the nights the portal is audited.
+        frames = normalise(recorded["units"], recorded["directory"], config)
         pdf = None
         with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf") as printing_thread:
             printing = None
@@ -148,7 +151,10 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
                 report_args = dict(findings=findings, registry=config.registry, night=night,
                                    portal_title=config.profile.title, pages=run["pages"], notices=notices,
                                    score=score, history=then,
-                                   deadline_working_days=config.profile.policy.deadline_working_days)
+                                   deadline_working_days=config.profile.policy.deadline_working_days,
+                                   pages_failed=run["pages_failed"],
+                                   page_units={url: unit for url, unit in zip(frames.units["page_url"],
+                                                                              frames.units["unit_id"]) if unit})
                 report = write_nightly_report(folder / "report.html", rule_titles=titles["vi"], **report_args)
                 printing = printing_thread.submit(_write_pdf, report, folder / "report.pdf", printer)
                 write_nightly_report(folder / "report.en.html", lang="en", rule_titles=titles["en"], **report_args)
@@ -156,9 +162,6 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
             if findings is not None:
                 write_findings(findings, folder / "findings.jsonl")
                 written.append("findings.jsonl")
-            # The records the night extracted, normalised again (by today's code and registry); the
-            # phone cache is neither read nor written: it belongs to the nights the portal is audited.
-            frames = normalise(recorded["units"], recorded["directory"], config)
             for name, frame in (("units", frames.units), ("directory", frames.directory)):
                 with files.replacing(folder / f"{name}.csv") as tmp:
                     frame.to_csv(tmp, index=False, encoding="utf-8")
