@@ -327,8 +327,8 @@ def make_findings(failures: list[Any], config: Config, night: dt.date):
 
 def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: Any = None) -> list[dict[str, Any]]:
     """Problems of the monitor itself, for ops (never sent to units): pages that did not answer,
-    selectors that no longer match (layout drift), names the registry does not know, links outside
-    the allowed hosts."""
+    selectors that no longer match (layout drift), dates the profile's formats do not read, names
+    the registry does not know, links outside the allowed hosts."""
     notices: list[dict[str, Any]] = []
     if result.pages and all(page.status == 0 for page in result.pages):
         # The whole portal is down: one notice, not one per page, and nothing else to say.
@@ -340,6 +340,7 @@ def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: A
                         "selectors": _row_selectors(profile, page_type) if profile is not None else [],
                         "note": "Số dòng đọc được giảm mạnh so với đêm trước: kiểm tra bộ chọn của hồ sơ; "
                                 "không báo đơn vị, không đóng phát hiện nào (far fewer rows than last night)"})
+    notices += date_notices(frames, profile.date_formats if profile is not None else ())
     for page in result.pages:
         if page.error or page.status >= 500 or page.status == 0:
             notices.append({"kind": "page_failed", "url": page.url, "status": page.status,
@@ -357,6 +358,31 @@ def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: A
     if getattr(result, "truncated", False):
         notices.append({"kind": "crawl_truncated", "pages": len(result.pages),
                         "note": "Dừng thu thập ở giới hạn số trang (crawl stopped at max_total)"})
+    return notices
+
+
+#: Texts of unreadable dates a notice shows: enough to see the format the site writes.
+DATE_EXAMPLES = 3
+
+
+def date_notices(frames: Any, formats: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One ``date_unreadable`` notice per page type and field whose dates the profile's
+    ``dates.formats`` do not read: how many, a few of the texts, and the formats tried.
+
+    A format that does not match the site would otherwise leave every such date empty, and the
+    freshness checks reading it would pass on every unit without a word to anyone."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for item in getattr(frames, "unreadable_dates", ()):
+        grouped.setdefault((item.page_type, item.field), []).append(item.raw)
+    notices = []
+    for (page_type, field_name), texts in grouped.items():
+        read, shown = frames.dates_read.get((page_type, field_name), (0, len(texts)))
+        notices.append({"kind": "date_unreadable", "page_type": page_type, "field": field_name,
+                        "unreadable": len(texts), "shown": shown, "values": list(dict.fromkeys(texts))[:DATE_EXAMPLES],
+                        "formats": list(formats),
+                        "note": "Ngày trên trang không đọc được theo dates.formats của hồ sơ: việc kiểm tra cập nhật "
+                                "của các mục này chưa làm được (dates the profile's formats do not read: "
+                                "their freshness is unknown)"})
     return notices
 
 
@@ -514,11 +540,21 @@ def coverage(ctx: Any, frames: Any):
     """What tonight's crawl could see, for the store: findings outside it are not resolved."""
     from .store.lifecycle import Coverage
 
+    from .findings.build import FINDING_FIELD
+
     read = {u for u, s in zip(frames.units["unit_id"], frames.units["http_status"]) if u and 200 <= s < 300
             and UNIT_PAGE not in ctx.drifted}
-    sections = frozenset({"schedule" if d == "current_week" else "draft" for d in frames.sections["duty"]})
+    unreadable = getattr(frames, "unreadable_dates", ())
+    # A section with a date the profile's formats do not read is not known to be current: its
+    # findings are neither confirmed nor resolved tonight.
+    unread_sections = {item.page_type for item in unreadable if item.page_type != UNIT_PAGE}
+    sections = frozenset({"schedule" if d == "current_week" else "draft"
+                          for d, page in zip(frames.sections["duty"], frames.sections["section"])
+                          if page not in unread_sections})
+    unknown = frozenset((item.unit_id, FINDING_FIELD.get(item.field, item.field)) for item in unreadable
+                        if item.page_type == UNIT_PAGE and item.unit_id)
     return Coverage(units_read=frozenset(read), index_ok=ctx.index_ok, directory_ok=ctx.directory_ok,
-                    sections_read=sections)
+                    sections_read=sections, unknown=unknown)
 
 
 def score_night(findings: list[Any], config: Config, night: dt.date, ctx: Any, frames: Any):
