@@ -224,7 +224,8 @@ def demo(night: int = typer.Option(1, "--night", "-n", help="Scenario night to s
 def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML)."),
                   base_url: Optional[str] = typer.Option(None, "--base-url", help="Check this address instead."),
                   sample: int = typer.Option(5, "--sample", min=1, help="Pages of each type to render.")) -> None:
-    """Render a sample of pages and report, per field, how many matched; exit 4 if a required one never does."""
+    """Render a sample of pages and report, per field, how many matched, and per date field how many
+    were read as dates; exit 4 if a required one never matches or no date shown is read."""
     with _user_errors():
         from rich.console import Console
         from rich.table import Table
@@ -244,14 +245,24 @@ def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML
             table.add_row(item.page_type, item.name, Text(item.selector), f"{item.matched}/{item.total}",
                           Text(" | ".join(item.examples)), status)
         console.print(table)
+        for date in report.dates:
+            unread = f" (not read: {' | '.join(date.unread)})" if date.unread else ""
+            console.print(Text(f"dates {date.page_type}.{date.name}: {date.read}/{date.shown} read as dates with "
+                               f"{', '.join(date.formats)}{unread}"), style="red" if date.unreadable else None)
         for page in report.failed_pages:
             console.print(Text(f"page failed: {page.url} ({page.error or 'HTTP ' + str(page.status)})"))
+        problems = []
         if report.broken:
-            names = ", ".join(f"{s.page_type}.{s.name} ({s.selector})" for s in report.broken)
-            raise LayoutDrift(f"required selectors matched nothing: {names}")
+            problems.append("required selectors matched nothing: "
+                            + ", ".join(f"{s.page_type}.{s.name} ({s.selector})" for s in report.broken))
+        if report.unreadable_dates:
+            problems.append(f"no date read with dates.formats {list(config.profile.date_formats)}: " + ", ".join(
+                f"{d.page_type}.{d.name} ({d.shown} shown, e.g. {d.unread[0]!r})" for d in report.unreadable_dates))
+        if problems:
+            raise LayoutDrift("; ".join(problems))
         if not report.ok:
             raise PortalUnreachable(f"no page of {report.base_url} could be rendered")
-        console.print("[green]profile ok[/]: every required selector matched")
+        console.print("[green]profile ok[/]: every required selector matched and the dates were read")
 
 
 #: What ``--status`` of ``findings list`` and ``findings export`` accepts (a finding's lifecycle).
