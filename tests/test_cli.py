@@ -184,6 +184,21 @@ def test_an_output_folder_that_cannot_be_written_stops_the_night_before_the_craw
         store.dispose()
 
 
+def test_an_out_that_is_a_file_is_named_as_the_folder_with_the_default_store(tmp_path):
+    """With no --db the store lives in --out: the folder is named (exit 2), not a store that cannot be
+    created (exit 5), and nothing is created in its place."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PORTALWATCH_DB"}
+    result = subprocess.run([sys.executable, "-m", "portalwatch.cli", "run", "--no-prefect", "--now", "2022-06-13",
+                             "--out", str(blocker), "--base-url", "http://127.0.0.1:9/"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert f"error: the output folder {blocker / 'vungtau-2022'} cannot be written" in " ".join(result.stderr.split())
+    assert "store" not in result.stderr and "Traceback" not in result.stderr
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
 @pytest.mark.parametrize("env, message", [
     ({"PORTALWATCH_SMTP_HOST": "127.0.0.1", "PORTALWATCH_SMTP_PORT": "abc"},
      "PORTALWATCH_SMTP_PORT='abc': expected a whole number from 1 to 65535"),

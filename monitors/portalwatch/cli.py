@@ -143,8 +143,10 @@ def _print_findings(console, path: Path, limit: int = 40) -> None:
 
 def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[str], prefect: bool,
               db: Optional[str] = None, send: bool = False) -> dict:
-    """Run the night; configuration and the store are checked first, so a user error never reaches
-    Prefect's logs and nothing is fetched for a night that could not be recorded."""
+    """Run the night; configuration, the output folder and the store are checked first, so a user
+    error never reaches Prefect's logs and nothing is fetched for a night that could not be recorded.
+    The output folder comes before the store: the default store lives in it, and an ``--out`` that
+    cannot be written is to be named as the folder it is, not as a database that cannot be opened."""
     from . import night as stages
     from .store import open_store
 
@@ -154,8 +156,8 @@ def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[s
     stages.night_date(now)
     load_settings()
     config = stages.load_config(profile, base_url=base_url)
-    open_store(stages.store_url(out, db)).dispose()
     stages.preflight(out, config, send)
+    open_store(stages.store_url(out, db)).dispose()
     if prefect:
         from flows.nightly import nightly_audit
 
