@@ -62,7 +62,20 @@ def test_findings_list_and_show(out):
     assert shown.exit_code == 0, shown.output
     assert f"key: {one['key']}" in shown.output and "opened" in shown.output
     missing = CliRunner().invoke(app, ["findings", "show", "zzzz", "--out", str(out)])
-    assert missing.exit_code == 1 and "no single finding has a key starting with 'zzzz'" in missing.output
+    assert missing.exit_code == 1 and "no finding has a key starting with 'zzzz'" in missing.output
+
+
+def test_findings_show_lists_the_keys_an_ambiguous_prefix_matches(out):
+    import os
+
+    keys = sorted(f["key"] for f in _kept(out, status=None))
+    prefix = max((os.path.commonprefix(pair) for pair in zip(keys, keys[1:])), key=len)
+    matching = [k for k in keys if k.startswith(prefix)]
+    assert len(matching) > 1
+    result = CliRunner().invoke(app, ["findings", "show", prefix, "--out", str(out)], env={"COLUMNS": "2000"})
+    assert result.exit_code == 1
+    assert (f"the key prefix '{prefix}' is ambiguous: several findings start with it ({', '.join(matching[:10])}"
+            in result.output)
 
 
 def _outbox(folder):

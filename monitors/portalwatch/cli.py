@@ -404,6 +404,21 @@ def findings_list(portal: Optional[str] = typer.Option(None, help="Only this por
         Console().print(table)
 
 
+#: Keys an ambiguous prefix of ``findings show`` lists.
+SHOWN_KEYS = 10
+
+
+def _no_single_finding(key: str, portal: str | None, candidates: list[str]) -> str:
+    """Why a key prefix names no finding to show: none starts with it, or several do (listed, so the
+    one meant can be copied)."""
+    where = f" of {portal}" if portal else ""
+    if not candidates:
+        return f"no finding{where} has a key starting with '{key}'"
+    listed = ", ".join(candidates[:SHOWN_KEYS]) + (" and more" if len(candidates) > SHOWN_KEYS else "")
+    return (f"the key prefix '{key}' is ambiguous: several findings{where} start with it ({listed}); "
+            f"give more of the key")
+
+
 @findings_app.command("show")
 def findings_show(key: str = typer.Argument(..., help="A finding key (or its first characters)."),
                   portal: Optional[str] = typer.Option(None, help="The portal, if keys collide."),
@@ -416,10 +431,13 @@ def findings_show(key: str = typer.Argument(..., help="A finding key (or its fir
         from .errors import PortalwatchError
 
         store = _open_store(out, db)
-        row, events = store.finding_history(key, portal)
-        store.dispose()
+        try:
+            row, events = store.finding_history(key, portal)
+            candidates = store.finding_keys(key, portal, limit=SHOWN_KEYS + 1) if row is None else []
+        finally:
+            store.dispose()
         if row is None:
-            raise PortalwatchError(f"no single finding has a key starting with '{key}'")
+            raise PortalwatchError(_no_single_finding(key, portal, candidates))
         console = Console()
         for name in ("key", "portal", "unit_id", "unit_name", "subject", "field", "rule", "category", "severity",
                      "status", "first_seen", "last_seen", "resolved_at", "times_seen", "reopened", "value",

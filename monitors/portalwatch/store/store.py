@@ -389,6 +389,15 @@ class Store:
                                   .order_by(finding_events.c.night, finding_events.c.id)).all()
             return row, [dict(e._mapping) for e in events]
 
+    def finding_keys(self, prefix: str, portal: str | None = None, limit: int = 11) -> list[str]:
+        """Keys of findings starting with ``prefix``, in order, at most ``limit``: what a prefix that
+        names no single finding could have meant."""
+        query = select(findings.c.key).where(findings.c.key.like(f"{prefix}%")).distinct().order_by(findings.c.key)
+        if portal:
+            query = query.where(findings.c.portal == portal)
+        with self._connect() as conn:
+            return [row.key for row in conn.execute(query.limit(limit))]
+
     def runs(self, portal: str | None = None) -> list[dict[str, Any]]:
         query = select(runs).order_by(runs.c.night, runs.c.id)
         if portal:
