@@ -205,7 +205,7 @@ def test_an_out_that_is_a_file_is_named_as_the_folder_with_the_default_store(tmp
     ({"PORTALWATCH_SMTP_HOST": "127.0.0.1", "PORTALWATCH_SMTP_SECURITY": "bogus"},
      "PORTALWATCH_SMTP_SECURITY='bogus': expected one of starttls, ssl, none"),
     ({"PORTALWATCH_SLACK_TOKEN": "xoxb-1", "PORTALWATCH_SLACK_BASE_URL": "notaurl"},
-     "PORTALWATCH_SLACK_BASE_URL='notaurl': expected an http(s) address"),
+     "PORTALWATCH_SLACK_BASE_URL='notaurl': expected an http(s) address such as https://slack.com/api/"),
 ])
 def test_a_malformed_delivery_setting_stops_a_send_night_before_the_crawl(tmp_path, env, message):
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("PORTALWATCH_SMTP", "PORTALWATCH_SLACK"))}

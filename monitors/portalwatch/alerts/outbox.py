@@ -190,8 +190,8 @@ def senders_from_env(environ: dict[str, str] | None = None) -> tuple[Any, Any]:
     env = dict(os.environ if environ is None else environ)
     slack = email = None
     if env.get("PORTALWATCH_SLACK_TOKEN"):
-        base = (http_url_setting(env, "PORTALWATCH_SLACK_BASE_URL") if env.get("PORTALWATCH_SLACK_BASE_URL")
-                else None)
+        base = (http_url_setting(env, "PORTALWATCH_SLACK_BASE_URL", "https://slack.com/api/")
+                if env.get("PORTALWATCH_SLACK_BASE_URL") else None)
         slack = SlackSender(env["PORTALWATCH_SLACK_TOKEN"], base_url=base)
     if env.get("PORTALWATCH_SMTP_HOST"):
         port = int_setting(env, "PORTALWATCH_SMTP_PORT", 1, 65_535) if env.get("PORTALWATCH_SMTP_PORT") else 587
