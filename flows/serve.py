@@ -53,7 +53,7 @@ def preflight(profiles: list[str], out: str, db: str | None) -> None:
     from portalwatch.store import open_store
 
     for profile in profiles:
-        stages.check_out_dir(out, stages.load_config(profile))
+        stages.check_out_dir(out, stages.load_config(profile), keep=False)
     open_store(stages.store_url(out, db)).dispose()
 
 

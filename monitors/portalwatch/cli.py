@@ -156,7 +156,7 @@ def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[s
     stages.night_date(now)
     load_settings()
     config = stages.load_config(profile, base_url=base_url)
-    stages.preflight(out, config, send)
+    stages.preflight(out, config, send, keep=False)
     open_store(stages.store_url(out, db)).dispose()
     if prefect:
         from flows.nightly import nightly_audit

@@ -107,33 +107,45 @@ def clock_time(now: str | None, option: str = "--now") -> dt.datetime | None:
 EARLIEST_NIGHT, LATEST_NIGHT = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 
-def check_out_dir(out_dir: str | Path, config: Config) -> Path:
+def check_out_dir(out_dir: str | Path, config: Config, keep: bool = True) -> Path:
     """Make the portal's output folder and prove it can be written, before the night fetches
     anything: a folder the night cannot write would otherwise fail it after the store has
-    recorded it. Raises :class:`~portalwatch.errors.ConfigError` naming the folder."""
+    recorded it. Raises :class:`~portalwatch.errors.ConfigError` naming the folder.
+
+    Without ``keep`` the folders made for the proof are removed again: a check that comes before
+    the store is opened leaves nothing behind when the store then refuses the night."""
     import tempfile
 
     from .errors import ConfigError
 
     folder = Path(out_dir) / config.profile.name
+    made = [p for p in (folder, *folder.absolute().parents) if not p.exists()]   # deepest first
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
             pass
     except OSError as exc:
         raise ConfigError(f"the output folder {folder} cannot be written: {exc.strerror or exc}") from None
+    finally:
+        for path in made if not keep else ():
+            try:
+                path.rmdir()
+            except OSError:
+                break
     return folder
 
 
-def preflight(out_dir: str | Path, config: Config, send: bool) -> None:
+def preflight(out_dir: str | Path, config: Config, send: bool, keep: bool = True) -> None:
     """What a night needs besides its configuration, checked before it fetches anything: an output
     folder it can write, and with ``send`` well-formed Slack and SMTP settings (a mistake in either
-    would otherwise fail the night after the store recorded it)."""
+    would otherwise fail the night after the store recorded it). Without ``keep`` the folders made
+    for the check are removed again, for a check made before the store is opened: a store that then
+    refuses the night leaves nothing behind."""
     if send:
         from .alerts.outbox import senders_from_env
 
         senders_from_env()
-    check_out_dir(out_dir, config)
+    check_out_dir(out_dir, config, keep)
 
 
 def write_year_files(portal_folder: Path, config: Config, history: Any, year: int) -> tuple[Path, Path]:
