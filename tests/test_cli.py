@@ -87,6 +87,18 @@ def test_unreachable_database_at_start(tmp_path):
     assert not (tmp_path / "vungtau-2022").exists(), "nothing was fetched or written"
 
 
+def test_a_store_file_that_is_not_a_database_is_one_line(tmp_path):
+    """The database's words only: SQLAlchemy's "(Background on this error at: ...)" line is not shown."""
+    text = tmp_path / "notdb.sqlite3"
+    text.write_text("just text\n", encoding="utf-8")
+    result = _cli("run", "--no-prefect", "--out", str(tmp_path / "out"), "--now", "2022-06-13",
+                  "--db", f"sqlite:///{text}")
+    assert result.returncode == 5
+    assert result.stderr.strip().splitlines() == [f"error: cannot prepare the store sqlite:///{text}: file is not a "
+                                                  "database"]
+    assert text.read_text(encoding="utf-8") == "just text\n"
+
+
 def test_a_night_the_portal_did_not_answer_is_recorded_and_exits_3(tmp_path):
     import json
 
