@@ -193,6 +193,18 @@ def test_missing_profile_file(tmp_path):
         load_profile(tmp_path / "nope.yaml")
 
 
+@pytest.mark.parametrize("text, message", [
+    ("", r"profile.yaml: the file is empty: expected a mapping of keys"),
+    ("# a profile to write\n", r"profile.yaml: the file is empty: expected a mapping of keys"),
+    ("- name: test\n", r"profile.yaml: expected a mapping, found a list$"),
+])
+def test_a_profile_that_is_not_a_mapping_says_what_it_is(tmp_path, text, message):
+    """In words, not in Python's type names ("found NoneType")."""
+    with pytest.raises(ProfileError, match=message) as raised:
+        load_profile(_write(tmp_path, text))
+    assert "NoneType" not in str(raised.value)
+
+
 @pytest.mark.parametrize("name", ["vungtau-2022", "phuong-vung-tau-2025", "p7", "Ward_7.v2", "x" * 64])
 def test_a_slug_is_a_valid_name(tmp_path, name):
     assert load_profile(_write(tmp_path, MINIMAL.replace("name: test", f"name: {name}"))).name == name
