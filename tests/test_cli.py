@@ -110,6 +110,8 @@ def test_a_night_the_portal_did_not_answer_is_recorded_and_exits_3(tmp_path):
     assert [n["kind"] for n in summary["notices"]] == ["portal_unreachable"], "the night is written all the same"
     assert summary["store"]["run_id"] and summary["score"]["points"] is None
     assert "not scored" in result.stdout
+    assert summary["data_docs"] is None and "Data Docs:" not in result.stdout, "no suite ran: no Data Docs to show"
+    assert "dry run: 1 message written, none sent" in " ".join(result.stdout.split()), "ops' message, in the singular"
 
 
 def test_night_problem_maps_notices_to_the_documented_exit_codes():

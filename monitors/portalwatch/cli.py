@@ -107,7 +107,8 @@ def _print_summary(summary: dict) -> None:
     console.print(f"Report:      {summary['report']}" + (f" (PDF: {summary['report_pdf']})"
                                                            if summary.get("report_pdf") else ""))
     console.print(f"Alert texts: {summary['alerts_dir']}/")
-    console.print(f"Data Docs:   {summary['data_docs']}")
+    if summary.get("data_docs"):
+        console.print(f"Data Docs:   {summary['data_docs']}")
     from .alerts.outbox import describe_delivery
 
     alerts = describe_delivery(summary)

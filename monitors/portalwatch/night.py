@@ -501,7 +501,9 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "findings": len(findings), "by_category": dict(sorted(by_category.items())),
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
         "unit_messages": sum(recipient not in ("vp-office", "ops") for recipient in recipients),
-        "data_docs": str(data_docs_index(Path(out_dir) / config.profile.name)),
+        # None when no suite ever ran here (the first night, and the portal did not answer): a path
+        # printed for a file that is not there sends ops looking for it
+        "data_docs": str(docs) if (docs := data_docs_index(Path(out_dir) / config.profile.name)).is_file() else None,
         "report_pdf": str(pdf) if pdf else None,
         "score": {"points": score.total, "out_of": 12, "percent": score.percent,
                   "units": {u.unit_id: u.total for u in score.units},

@@ -174,7 +174,7 @@ def describe_delivery(summary: dict[str, Any]) -> str | None:
         again = f"; {written} missing written again" if written else ""
         return (f"dry run: night recorded before, its messages not planned again "
                 f"({summary.get('unit_messages', 0)} to units, in alerts/{again}), none sent{waiting}")
-    return f"dry run: {written} messages written, none sent{waiting}"
+    return f"dry run: {written} message{'' if written == 1 else 's'} written, none sent{waiting}"
 
 
 def senders_from_env(environ: dict[str, str] | None = None) -> tuple[Any, Any]:
