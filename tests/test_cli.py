@@ -87,6 +87,26 @@ def test_unreachable_database_at_start(tmp_path):
     assert not (tmp_path / "vungtau-2022").exists(), "nothing was fetched or written"
 
 
+@pytest.mark.parametrize("value", ["maybe", "yes"])
+def test_a_portalwatch_send_value_readme_does_not_document_is_one_line(tmp_path, value):
+    """As every other PORTALWATCH_ variable: named in one line, exit 2, nothing fetched."""
+    result = subprocess.run([sys.executable, "-m", "portalwatch.cli", "run", "--no-prefect", "--now", "2022-06-13",
+                             "--out", str(tmp_path), "--base-url", "http://127.0.0.1:9/"], cwd=ROOT,
+                            env={**os.environ, "PORTALWATCH_SEND": value}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: environment variable PORTALWATCH_SEND={value!r}: expected "
+                                                  "1 or true to deliver the alerts, 0 or false to only write them"]
+    assert not (tmp_path / "vungtau-2022").exists()
+
+
+def test_portalwatch_send_takes_what_readme_documents():
+    from portalwatch.cli import _send_setting
+
+    assert [_send_setting({"PORTALWATCH_SEND": v}) for v in ("1", "true", "TRUE", "0", "false", "")] == \
+        [True, True, True, False, False, False]
+    assert _send_setting({}) is False
+
+
 def test_a_store_file_that_is_not_a_database_is_one_line(tmp_path):
     """The database's words only: SQLAlchemy's "(Background on this error at: ...)" line is not shown."""
     text = tmp_path / "notdb.sqlite3"

@@ -67,6 +67,24 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+#: What PORTALWATCH_SEND may say, as README documents it: deliver, or only write (a dry run).
+SEND_VALUES = {"1": True, "true": True, "0": False, "false": False, "": False}
+
+
+def _send_setting(environ: dict[str, str] | None = None) -> bool:
+    """``run``'s ``--send`` when neither ``--send`` nor ``--dry-run`` is given: PORTALWATCH_SEND,
+    read here rather than by typer, so that a value it does not know is one line naming the variable,
+    as every other PORTALWATCH_ variable's is, and not a box of typer's."""
+    from .errors import ConfigError
+
+    raw = (os.environ if environ is None else environ).get("PORTALWATCH_SEND", "")
+    value = SEND_VALUES.get(raw.strip().lower())
+    if value is None:
+        raise ConfigError(f"environment variable PORTALWATCH_SEND={raw!r}: expected 1 or true to deliver the "
+                          "alerts, 0 or false to only write them")
+    return value
+
+
 def _print_summary(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -185,8 +203,9 @@ def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="P
         base_url: Optional[str] = typer.Option(None, "--base-url", help="Crawl this address instead of the profile's."),
         db: Optional[str] = typer.Option(None, "--db", envvar="PORTALWATCH_DB",
                                          help="Store URL (default: a SQLite file in --out)."),
-        send: bool = typer.Option(False, "--send/--dry-run", envvar="PORTALWATCH_SEND",
-                                  help="Deliver alerts (Slack, e-mail) or only write them (default)."),
+        send: Optional[bool] = typer.Option(None, "--send/--dry-run", show_default=False,
+                                            help="Deliver alerts (Slack, e-mail) or only write them (default; "
+                                                 "PORTALWATCH_SEND=1 or true delivers)."),
         prefect: bool = typer.Option(True, "--prefect/--no-prefect", help="Run through Prefect (default).")) -> None:
     """Run one night's audit of a portal: findings, history, alerts and reports.
 
@@ -195,7 +214,7 @@ def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="P
     with _user_errors():
         from . import night as stages
 
-        summary = _run_flow(profile, out, now, base_url, prefect, db, send)
+        summary = _run_flow(profile, out, now, base_url, prefect, db, _send_setting() if send is None else send)
         _print_summary(summary)
         problem = stages.night_problem(summary)
         if problem is not None:
