@@ -54,17 +54,39 @@ def load_config(profile_path: str | Path, base_url: str | None = None,
     """Profile, registry, roster and suites, all validated before the night starts."""
     from .validate.suites import load_suites
 
+    from .errors import ProfileError
+
     profile = load_profile(profile_path)
     if base_url:
         profile = profile.with_base_url(base_url)
+    for key, path in (("registry", profile.registry_path), ("roster", profile.roster_path)):
+        if path is not None and not path.exists():
+            raise ProfileError(f"file not found: {path}", path=str(profile.path), key=key,
+                               line=profile_line(profile, key))
     registry = load_registry(profile.registry_path)
     for rule in profile.sections:
         if rule.responsible not in registry.units:
-            from .errors import ProfileError
             raise ProfileError(f"'{rule.responsible}' is not a unit of the registry", path=str(profile.path),
-                               key=f"sections.{rule.page}.responsible")
+                               key=f"sections.{rule.page}.responsible",
+                               line=profile_line(profile, "sections", rule.page, "responsible"))
     roster = load_roster(profile.roster_path, set(registry.units)) if profile.roster_path else None
     return Config(profile=profile, registry=registry, roster=roster, suites=load_suites(profile, suites_dir))
+
+
+def profile_line(profile: Profile, *keys: str) -> int | None:
+    """The line of the profile file where the key at ``keys`` is written, for an error found once
+    the profile is loaded (a file it names, a unit the registry lacks): "file, line and key" is
+    the rule for every configuration error."""
+    from .profile.yamlio import line_of, load_yaml
+
+    node: Any = load_yaml(profile.path)
+    line = None
+    for key in keys:
+        if not isinstance(node, dict):
+            break
+        line = line_of(node, key) or line
+        node = node.get(key)
+    return line
 
 
 def night_date(now: str | dt.date | dt.datetime | None = None, option: str = "--now") -> dt.date:
