@@ -257,7 +257,8 @@ def _publish_artifacts(summary: dict[str, Any], out: str) -> None:
              f"- alerts: {describe_delivery(summary) or '—'}",
              f"- time: {describe(summary['seconds'])}" if summary.get("seconds") else "- time: —",
              f"- report: `{summary['report']}`", f"- findings: `{summary['findings_file']}`",
-             f"- Great Expectations Data Docs: `{summary['data_docs']}`"
+             (f"- Great Expectations Data Docs: `{summary['data_docs']}`" if summary.get("data_docs")
+              else "- Great Expectations Data Docs: — (no suite has run yet)")
              + (f" (suites not run again, their columns unchanged since the last run, show that run: "
                 f"{', '.join(summary['suites_reused'])})" if summary.get("suites_reused") else "")]
     from portalwatch.rebuild import describe_rebuilt

@@ -44,14 +44,16 @@ def deployments(profiles: list[str], out: str, db: str | None, send: bool = True
 
 
 def preflight(profiles: list[str], out: str, db: str | None) -> None:
-    """Load every profile with its registry, roster and suites, and open the store, before serving:
-    a mistyped path or store URL is told now, in one line, rather than by the first night at 01:30.
+    """Load every profile with its registry, roster and suites, prove each portal's output folder
+    can be written, and open the store, before serving: a mistyped path or store URL is told now, in
+    one line, rather than by the first night at 01:30. The folders come before the store, whose
+    default file lives in ``out``: an ``out`` that cannot be written is named as a folder.
     Raises :class:`portalwatch.errors.PortalwatchError`."""
     from portalwatch import night as stages
     from portalwatch.store import open_store
 
     for profile in profiles:
-        stages.load_config(profile)
+        stages.check_out_dir(out, stages.load_config(profile), keep=False)
     open_store(stages.store_url(out, db)).dispose()
 
 

@@ -105,6 +105,38 @@ def test_unreachable_database_at_start(tmp_path):
     assert not (tmp_path / "vungtau-2022").exists(), "nothing was fetched or written"
 
 
+@pytest.mark.parametrize("value", ["maybe", "yes"])
+def test_a_portalwatch_send_value_readme_does_not_document_is_one_line(tmp_path, value):
+    """As every other PORTALWATCH_ variable: named in one line, exit 2, nothing fetched."""
+    result = subprocess.run([sys.executable, "-m", "portalwatch.cli", "run", "--no-prefect", "--now", "2022-06-13",
+                             "--out", str(tmp_path), "--base-url", "http://127.0.0.1:9/"], cwd=ROOT,
+                            env={**os.environ, "PORTALWATCH_SEND": value}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: environment variable PORTALWATCH_SEND={value!r}: expected "
+                                                  "1 or true to deliver the alerts, 0 or false to only write them"]
+    assert not (tmp_path / "vungtau-2022").exists()
+
+
+def test_portalwatch_send_takes_what_readme_documents():
+    from portalwatch.cli import _send_setting
+
+    assert [_send_setting({"PORTALWATCH_SEND": v}) for v in ("1", "true", "TRUE", "0", "false", "")] == \
+        [True, True, True, False, False, False]
+    assert _send_setting({}) is False
+
+
+def test_a_store_file_that_is_not_a_database_is_one_line(tmp_path):
+    """The database's words only: SQLAlchemy's "(Background on this error at: ...)" line is not shown."""
+    text = tmp_path / "notdb.sqlite3"
+    text.write_text("just text\n", encoding="utf-8")
+    result = _cli("run", "--no-prefect", "--out", str(tmp_path / "out"), "--now", "2022-06-13",
+                  "--db", f"sqlite:///{text}")
+    assert result.returncode == 5
+    assert result.stderr.strip().splitlines() == [f"error: cannot prepare the store sqlite:///{text}: file is not a "
+                                                  "database"]
+    assert text.read_text(encoding="utf-8") == "just text\n"
+
+
 def test_a_night_the_portal_did_not_answer_is_recorded_and_exits_3(tmp_path):
     import json
 
@@ -116,6 +148,8 @@ def test_a_night_the_portal_did_not_answer_is_recorded_and_exits_3(tmp_path):
     assert [n["kind"] for n in summary["notices"]] == ["portal_unreachable"], "the night is written all the same"
     assert summary["store"]["run_id"] and summary["score"]["points"] is None
     assert "not scored" in result.stdout
+    assert summary["data_docs"] is None and "Data Docs:" not in result.stdout, "no suite ran: no Data Docs to show"
+    assert "dry run: 1 message written, none sent" in " ".join(result.stdout.split()), "ops' message, in the singular"
 
 
 def test_night_problem_maps_notices_to_the_documented_exit_codes():
@@ -202,13 +236,28 @@ def test_an_output_folder_that_cannot_be_written_stops_the_night_before_the_craw
         store.dispose()
 
 
+def test_an_out_that_is_a_file_is_named_as_the_folder_with_the_default_store(tmp_path):
+    """With no --db the store lives in --out: the folder is named (exit 2), not a store that cannot be
+    created (exit 5), and nothing is created in its place."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PORTALWATCH_DB"}
+    result = subprocess.run([sys.executable, "-m", "portalwatch.cli", "run", "--no-prefect", "--now", "2022-06-13",
+                             "--out", str(blocker), "--base-url", "http://127.0.0.1:9/"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert f"error: the output folder {blocker / 'vungtau-2022'} cannot be written" in " ".join(result.stderr.split())
+    assert "store" not in result.stderr and "Traceback" not in result.stderr
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
 @pytest.mark.parametrize("env, message", [
     ({"PORTALWATCH_SMTP_HOST": "127.0.0.1", "PORTALWATCH_SMTP_PORT": "abc"},
      "PORTALWATCH_SMTP_PORT='abc': expected a whole number from 1 to 65535"),
     ({"PORTALWATCH_SMTP_HOST": "127.0.0.1", "PORTALWATCH_SMTP_SECURITY": "bogus"},
      "PORTALWATCH_SMTP_SECURITY='bogus': expected one of starttls, ssl, none"),
     ({"PORTALWATCH_SLACK_TOKEN": "xoxb-1", "PORTALWATCH_SLACK_BASE_URL": "notaurl"},
-     "PORTALWATCH_SLACK_BASE_URL='notaurl': expected an http(s) address"),
+     "PORTALWATCH_SLACK_BASE_URL='notaurl': expected an http(s) address such as https://slack.com/api/"),
 ])
 def test_a_malformed_delivery_setting_stops_a_send_night_before_the_crawl(tmp_path, env, message):
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("PORTALWATCH_SMTP", "PORTALWATCH_SLACK"))}

@@ -62,7 +62,20 @@ def test_findings_list_and_show(out):
     assert shown.exit_code == 0, shown.output
     assert f"key: {one['key']}" in shown.output and "opened" in shown.output
     missing = CliRunner().invoke(app, ["findings", "show", "zzzz", "--out", str(out)])
-    assert missing.exit_code == 1 and "no single finding has a key starting with 'zzzz'" in missing.output
+    assert missing.exit_code == 1 and "no finding has a key starting with 'zzzz'" in missing.output
+
+
+def test_findings_show_lists_the_keys_an_ambiguous_prefix_matches(out):
+    import os
+
+    keys = sorted(f["key"] for f in _kept(out, status=None))
+    prefix = max((os.path.commonprefix(pair) for pair in zip(keys, keys[1:])), key=len)
+    matching = [k for k in keys if k.startswith(prefix)]
+    assert len(matching) > 1
+    result = CliRunner().invoke(app, ["findings", "show", prefix, "--out", str(out)], env={"COLUMNS": "2000"})
+    assert result.exit_code == 1
+    assert (f"the key prefix '{prefix}' is ambiguous: several findings start with it ({', '.join(matching[:10])}"
+            in result.output)
 
 
 def _outbox(folder):
@@ -221,13 +234,15 @@ def test_report_builds_the_workbook_and_the_index_from_the_store(out, nights, co
     assert all(nights[n].date.strftime("%d/%m/%Y") in html for n in (1, 2)) and "noi-vu-2022.xlsx" in html
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--year", "2023"], "no night of vungtau-2022 is recorded in 2023; recorded years: 2022"),
-    (["--year", "1999"], "Invalid value for '--year'"),
+@pytest.mark.parametrize("args, code, message", [
+    (["--year", "2023"], 1, "no night of vungtau-2022 is recorded in 2023; recorded years: 2022"),
+    (["--year", "1999"], 2, "Invalid value for '--year'"),
 ])
-def test_report_names_a_year_with_no_night(out, args, message):
+def test_report_names_a_year_with_no_night(out, args, code, message):
+    """The exit codes README's command-line section gives: 1 for a year with no night, 2 for a year
+    the option does not take."""
     result = CliRunner().invoke(app, ["report", "--profile", str(PROFILE_PATH), "--out", str(out), *args],
                                 env={"COLUMNS": "200"})
-    assert result.exit_code in (1, 2) and result.exit_code != 0, result.output
+    assert result.exit_code == code, result.output
     assert message in result.output.replace("\n", "")
     assert not (out / "vungtau-2022" / "noi-vu-2023.xlsx").exists()

@@ -286,3 +286,16 @@ def test_make_serve_refuses_a_mistyped_profile_or_store_before_serving(tmp_path,
     assert result.returncode == code, result.stderr[-2000:]
     assert message in result.stderr and "Traceback" not in result.stderr
     assert "being served" not in result.stdout
+
+
+def test_make_serve_names_an_output_folder_it_cannot_write_before_serving(tmp_path):
+    """An --out that is a file: the folder is named (exit 2), not the store the folder would hold."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PORTALWATCH_DB"}
+    env.update({"PREFECT_API_URL": "http://127.0.0.1:9/api", "GX_ANALYTICS_ENABLED": "False"})
+    result = subprocess.run([sys.executable, "-m", "flows.serve", "--out", str(blocker)], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"the output folder {blocker / 'vungtau-2022'} cannot be written" in result.stderr
+    assert "store" not in result.stderr and "Traceback" not in result.stderr

@@ -144,3 +144,30 @@ def test_shrunk_types_thresholds():
     assert stages.shrunk_types(frames, {"unit": 9, "directory": 9}, 0.5) == {}, "too few rows to tell"
     assert stages.shrunk_types(frames, {"directory": 30}, 0) == {}, "0 turns the check off"
     assert stages.shrunk_types(frames, {}, 0.5) == {}, "a first night has nothing to compare with"
+
+
+def test_dates_the_profiles_formats_do_not_read_are_told_to_ops_and_resolve_nothing(config, scenario, portal):
+    """A `dates.formats` that does not match how the site writes its dates: the dates are shown but
+    not read. Ops get a `date_unreadable` notice per field with the texts and the formats tried; no
+    freshness finding is opened, and none the right formats find is resolved on such a night."""
+    import re
+
+    wrong = replace(config, profile=replace(config.profile, date_formats=("%Y-%m-%d",)))
+    _, frames, ctx, findings, notices = _night(wrong, scenario, portal, night=9)
+    dates = {(n["page_type"], n["field"]): n for n in notices if n["kind"] == "date_unreadable"}
+    assert set(dates) == {("unit_page", "updated"), ("schedule", "date"), ("drafts", "date"), ("drafts", "deadline")}
+    updated = dates[("unit_page", "updated")]
+    assert updated["unreadable"] == updated["shown"] > len(frames.units) / 2, "every date shown, none read"
+    assert updated["formats"] == ["%Y-%m-%d"]
+    assert 0 < len(updated["values"]) <= 3 and all(re.fullmatch(r"\d{2}/\d{2}/\d{4}", v) for v in updated["values"])
+    assert not [f for f in findings if f.category == "stale"]
+
+    _, right_frames, right_ctx, right_findings, right_notices = _night(config, scenario, portal, night=9)
+    assert not [n for n in right_notices if n["kind"] == "date_unreadable"]
+    stale = [f for f in right_findings if f.category == "stale"]
+    assert {f.field for f in stale} == {"updated_at", "schedule", "draft"}
+    right = stages.coverage(right_ctx, right_frames)
+    assert all(right.covers(f.unit_id, f.subject, f.field, f.category) for f in stale)
+    unknown = stages.coverage(ctx, frames)
+    assert not [f for f in stale if unknown.covers(f.unit_id, f.subject, f.field, f.category)], \
+        "a date not read is unknown, not fresh: what was stale stays open"

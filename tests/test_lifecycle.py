@@ -43,6 +43,16 @@ def test_gone_but_not_covered_stays_open():
     assert plan({"u": missing_unit}, [], D2, Coverage()) == []
 
 
+def test_a_stale_page_whose_date_was_not_read_stays_open():
+    """The unit's page was read but its update date was not understood: unknown, not fixed. The
+    unit's other findings are resolved as usual."""
+    unknown = Coverage(units_read=frozenset({"a", "b"}), index_ok=True, directory_ok=True,
+                       unknown=frozenset({("a", "updated_at")}))
+    kept = {"s": _kept("s", field="updated_at", category="stale"), "e": _kept("e"),
+            "t": _kept("t", unit="b", field="updated_at", category="stale")}
+    assert [(c.key, c.event) for c in plan(kept, [], D2, unknown)] == [("e", "resolved"), ("t", "resolved")]
+
+
 def test_resolved_finding_that_comes_back_reopens_the_same_key():
     [change] = plan({"k": _kept("k", status="resolved", resolved=D2)}, [_f("k")], D3, ALL)
     assert change.event == "reopened" and change.key == "k"

@@ -193,6 +193,18 @@ def test_missing_profile_file(tmp_path):
         load_profile(tmp_path / "nope.yaml")
 
 
+@pytest.mark.parametrize("text, message", [
+    ("", r"profile.yaml: the file is empty: expected a mapping of keys"),
+    ("# a profile to write\n", r"profile.yaml: the file is empty: expected a mapping of keys"),
+    ("- name: test\n", r"profile.yaml: expected a mapping, found a list$"),
+])
+def test_a_profile_that_is_not_a_mapping_says_what_it_is(tmp_path, text, message):
+    """In words, not in Python's type names ("found NoneType")."""
+    with pytest.raises(ProfileError, match=message) as raised:
+        load_profile(_write(tmp_path, text))
+    assert "NoneType" not in str(raised.value)
+
+
 @pytest.mark.parametrize("name", ["vungtau-2022", "phuong-vung-tau-2025", "p7", "Ward_7.v2", "x" * 64])
 def test_a_slug_is_a_valid_name(tmp_path, name):
     assert load_profile(_write(tmp_path, MINIMAL.replace("name: test", f"name: {name}"))).name == name
@@ -222,3 +234,26 @@ policy:
 def test_both_bundled_profiles_load():
     for folder in ("vungtau-2022", "phuong-vung-tau-2025"):
         assert load_profile(ROOT / "profiles" / folder / "profile.yaml").name == folder
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("registry: registry.yaml", "registry: registy.yaml"),
+     r"profile.yaml:9, key 'registry': file not found: .*registy.yaml$"),
+    (("roster: roster.csv", "roster: rooster.csv"), r"profile.yaml:10, key 'roster': file not found: .*rooster.csv$"),
+    (("responsible: van-phong}", "responsible: van-phongg}"),
+     r"profile.yaml:78, key 'sections.schedule.responsible': 'van-phongg' is not a unit of the registry"),
+])
+def test_what_the_profile_names_and_is_not_there_is_told_at_the_profiles_line(tmp_path, edit, message):
+    """A registry or roster file that does not exist, or a unit the registry lacks, is the profile's
+    mistake: its file, line and key are named, not only the path it led to."""
+    import shutil
+
+    from portalwatch.night import load_config
+
+    for name in ("profile.yaml", "registry.yaml", "roster.csv"):
+        shutil.copy(PROFILE.parent / name, tmp_path / name)
+    text = (tmp_path / "profile.yaml").read_text(encoding="utf-8")
+    assert text.count(edit[0]) == 1
+    (tmp_path / "profile.yaml").write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
+    with pytest.raises(ProfileError, match=message):
+        load_config(tmp_path / "profile.yaml")

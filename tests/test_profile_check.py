@@ -24,6 +24,9 @@ def test_bundled_profile_reads_the_sample_portal(portal):
     rows = by_name[("directory", "rows")]
     assert rows.matched == 1
     assert by_name[("directory", "person_name")].total > 50
+    dates = {(d.page_type, d.name): d for d in report.dates}
+    assert set(dates) == {("unit_page", "updated"), ("schedule", "date"), ("drafts", "date"), ("drafts", "deadline")}
+    assert all(d.shown and d.read == d.shown and not d.unreadable for d in dates.values())
 
 
 @pytest.mark.parametrize("name", ["phuong-vung-tau-2025"])
@@ -62,6 +65,28 @@ def test_a_broken_selector_is_named(portal, tmp_path):
     assert result.returncode == 4
     assert "required selectors matched nothing: directory.person_name (td.ho-va-ten)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_dates_the_profiles_formats_do_not_read_fail_the_check(portal, tmp_path):
+    """A valid `dates.formats` that is not how the site writes its dates: every selector matches,
+    but no date is read, and a night would check the freshness of nothing."""
+    text = PROFILE_PATH.read_text(encoding="utf-8").replace('formats: ["%d/%m/%Y"]', 'formats: ["%Y-%m-%d"]')
+    wrong = tmp_path / "profile.yaml"
+    wrong.write_text(text.replace("registry: registry.yaml", f"registry: {PROFILE_PATH.parent}/registry.yaml")
+                     .replace("roster: roster.csv", f"roster: {PROFILE_PATH.parent}/roster.csv"), encoding="utf-8")
+    portal.set_night(1)
+    report = check_profile(load_profile(wrong).with_base_url(portal.base_url), sample=2)
+    assert report.broken == [] and not report.ok
+    updated = next(d for d in report.unreadable_dates if (d.page_type, d.name) == ("unit_page", "updated"))
+    assert updated.read == 0 and updated.shown == 2 and updated.unread
+
+    result = subprocess.run([sys.executable, "-m", "portalwatch.cli", "profile", "check", str(wrong),
+                             "--base-url", portal.base_url, "--sample", "2"],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 4
+    assert "no date read with dates.formats ['%Y-%m-%d']: unit_page.updated (2 shown, e.g. '" in result.stderr
+    assert "dates unit_page.updated: 0/2 read as dates with %Y-%m-%d" in result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_a_redesigned_portal_fails_the_check(portal):

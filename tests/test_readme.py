@@ -106,3 +106,16 @@ def test_the_worked_example_profile_loads_and_its_clean_ups_are_the_real_ones(tm
     listed = section.split("applies its `clean` steps in\n", 1)[1].split(". Pages are parsed", 1)[0]
     named = set(re.findall(r"`\{?(\w+)", listed))
     assert named == set(PROCESSORS) | set(PARAMETRISED)
+
+
+def test_the_profile_section_lists_the_fields_each_page_type_accepts():
+    """The table of field names is the loader's: a field added to the code is not left undocumented,
+    and none the loader refuses is offered."""
+    from portalwatch.profile.schema import DIRECTORY_FIELDS, SECTION_FIELDS, UNIT_FIELDS
+
+    rows = dict(re.findall(r"^\s*\| (`unit_page`|`directory`|a section's page type[^|]*) \| ([^|]+) \|$",
+                           _section("Monitoring another portal: writing a profile"), flags=re.M))
+    listed = {key.split("`")[1] if "`" in key.split()[0] else "section": re.findall(r"`(\w+)`", value)
+              for key, value in rows.items()}
+    assert listed == {"unit_page": list(UNIT_FIELDS), "directory": list(DIRECTORY_FIELDS),
+                      "section": list(SECTION_FIELDS)}

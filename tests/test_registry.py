@@ -59,6 +59,16 @@ units:
     (lambda t: t.replace('slack: "#p7"', 'slak: "#p7"'), r"unknown key; did you mean 'slack'"),
     (lambda t: "vp_office: vp\nunits: 3\n", r"registry.yaml:2, key 'units': expected a list, found int 3"),
     (lambda t: t.replace('name: "Văn phòng HĐND và UBND"', 'name: "Văn phòng'), r"registry.yaml:\d+: invalid YAML"),
+    pytest.param(lambda t: t.replace('"p7@x.gov.vn"', '"pthangnhat at vungtau"'),
+                 r"registry.yaml:10, key 'units\[1\].alerts.email': 'pthangnhat at vungtau' is not an e-mail address",
+                 id="email"),
+    pytest.param(lambda t: t.replace('"#p7"', '"phường thắng nhất!!"'),
+                 r"registry.yaml:10, key 'units\[1\].alerts.slack': 'phường thắng nhất!!' is not a Slack channel: "
+                 r"expected '#' and a channel name", id="slack"),
+    pytest.param(lambda t: t.replace('"#p7"', '"#Phuong-7"'), r"key 'units\[1\].alerts.slack': '#Phuong-7' is not",
+                 id="slack-upper-case"),
+    pytest.param(lambda t: t.replace("units:", 'ops: {slack: "#pw ops"}\nunits:'),
+                 r"registry.yaml:2, key 'ops.slack': '#pw ops' is not a Slack channel", id="ops-slack"),
 ])
 def test_malformed_registry_is_named(tmp_path, edit, message):
     path = tmp_path / "registry.yaml"
@@ -141,6 +151,14 @@ def _registry_rows():
     return registry, rows
 
 
+@pytest.mark.parametrize("slack", ["#pw-phuong-7", "#phường-thắng-nhất", "#pw_ops", "C024BE91L", "U012AB3CD"])
+def test_slack_channels_as_slack_allows_them_are_accepted(tmp_path, slack):
+    """Slack allows letters of any script in a channel name, lower-case, and channel and user IDs."""
+    path = tmp_path / "registry.yaml"
+    path.write_text(REGISTRY.replace('"#p7"', f'"{slack}"'), encoding="utf-8")
+    assert load_registry(path).units["p7"].routes.slack == slack
+
+
 def test_registry_as_csv_and_xlsx_reads_like_the_yaml(tmp_path):
     import csv
 
@@ -172,6 +190,10 @@ def test_registry_as_csv_and_xlsx_reads_like_the_yaml(tmp_path):
                  id="two-vp-offices"),
     pytest.param(lambda rows: rows[2].append("extra"),
                  r"units.csv:3: a value in column 9, which has no header: 'extra'", id="stray-cell"),
+    pytest.param(lambda rows: rows[3].__setitem__(6, "vp@x.gov.vn; pthangnhat at vungtau"),
+                 r"units.csv:4, key 'email': 'pthangnhat at vungtau' is not an e-mail address", id="email"),
+    pytest.param(lambda rows: rows[3].__setitem__(5, "phường thắng nhất!!"),
+                 r"units.csv:4, key 'slack': 'phường thắng nhất!!' is not a Slack channel", id="slack"),
 ])
 def test_malformed_registry_sheet_is_named(tmp_path, edit, message):
     import csv

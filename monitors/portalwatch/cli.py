@@ -67,6 +67,24 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+#: What PORTALWATCH_SEND may say, as README documents it: deliver, or only write (a dry run).
+SEND_VALUES = {"1": True, "true": True, "0": False, "false": False, "": False}
+
+
+def _send_setting(environ: dict[str, str] | None = None) -> bool:
+    """``run``'s ``--send`` when neither ``--send`` nor ``--dry-run`` is given: PORTALWATCH_SEND,
+    read here rather than by typer, so that a value it does not know is one line naming the variable,
+    as every other PORTALWATCH_ variable's is, and not a box of typer's."""
+    from .errors import ConfigError
+
+    raw = (os.environ if environ is None else environ).get("PORTALWATCH_SEND", "")
+    value = SEND_VALUES.get(raw.strip().lower())
+    if value is None:
+        raise ConfigError(f"environment variable PORTALWATCH_SEND={raw!r}: expected 1 or true to deliver the "
+                          "alerts, 0 or false to only write them")
+    return value
+
+
 def _print_summary(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -114,7 +132,8 @@ def _print_summary(summary: dict) -> None:
                                                            if summary.get("report_pdf") else "")
                   + (" (not written again: see below)" if kept else ""))
     console.print(f"Alert texts: {summary['alerts_dir']}/")
-    console.print(f"Data Docs:   {summary['data_docs']}")
+    if summary.get("data_docs"):
+        console.print(f"Data Docs:   {summary['data_docs']}")
     from .alerts.outbox import describe_delivery
 
     alerts = describe_delivery(summary)
@@ -156,8 +175,10 @@ def _print_findings(console, path: Path, limit: int = 40) -> None:
 
 def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[str], prefect: bool,
               db: Optional[str] = None, send: bool = False) -> dict:
-    """Run the night; configuration and the store are checked first, so a user error never reaches
-    Prefect's logs and nothing is fetched for a night that could not be recorded."""
+    """Run the night; configuration, the output folder and the store are checked first, so a user
+    error never reaches Prefect's logs and nothing is fetched for a night that could not be recorded.
+    The output folder comes before the store: the default store lives in it, and an ``--out`` that
+    cannot be written is to be named as the folder it is, not as a database that cannot be opened."""
     from . import night as stages
     from .store import open_store
 
@@ -167,8 +188,8 @@ def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[s
     stages.night_date(now)
     load_settings()
     config = stages.load_config(profile, base_url=base_url)
+    stages.preflight(out, config, send, keep=False)
     open_store(stages.store_url(out, db)).dispose()
-    stages.preflight(out, config, send)
     if prefect:
         from flows.nightly import nightly_audit
 
@@ -195,8 +216,9 @@ def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="P
         base_url: Optional[str] = typer.Option(None, "--base-url", help="Crawl this address instead of the profile's."),
         db: Optional[str] = typer.Option(None, "--db", envvar="PORTALWATCH_DB",
                                          help="Store URL (default: a SQLite file in --out)."),
-        send: bool = typer.Option(False, "--send/--dry-run", envvar="PORTALWATCH_SEND",
-                                  help="Deliver alerts (Slack, e-mail) or only write them (default)."),
+        send: Optional[bool] = typer.Option(None, "--send/--dry-run", show_default=False,
+                                            help="Deliver alerts (Slack, e-mail) or only write them (default; "
+                                                 "PORTALWATCH_SEND=1 or true delivers)."),
         prefect: bool = typer.Option(True, "--prefect/--no-prefect", help="Run through Prefect (default).")) -> None:
     """Run one night's audit of a portal: findings, history, alerts and reports.
 
@@ -206,7 +228,7 @@ def run(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help="P
     with _user_errors():
         from . import night as stages
 
-        summary = _run_flow(profile, out, now, base_url, prefect, db, send)
+        summary = _run_flow(profile, out, now, base_url, prefect, db, _send_setting() if send is None else send)
         _print_summary(summary)
         problem = stages.night_problem(summary)
         if problem is not None:
@@ -238,7 +260,8 @@ def demo(night: int = typer.Option(1, "--night", "-n", help="Scenario night to s
 def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML)."),
                   base_url: Optional[str] = typer.Option(None, "--base-url", help="Check this address instead."),
                   sample: int = typer.Option(5, "--sample", min=1, help="Pages of each type to render.")) -> None:
-    """Render a sample of pages and report, per field, how many matched; exit 4 if a required one never does."""
+    """Render a sample of pages and report, per field, how many matched, and per date field how many
+    were read as dates; exit 4 if a required one never matches or no date shown is read."""
     with _user_errors():
         from rich.console import Console
         from rich.table import Table
@@ -258,14 +281,24 @@ def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML
             table.add_row(item.page_type, item.name, Text(item.selector), f"{item.matched}/{item.total}",
                           Text(" | ".join(item.examples)), status)
         console.print(table)
+        for date in report.dates:
+            unread = f" (not read: {' | '.join(date.unread)})" if date.unread else ""
+            console.print(Text(f"dates {date.page_type}.{date.name}: {date.read}/{date.shown} read as dates with "
+                               f"{', '.join(date.formats)}{unread}"), style="red" if date.unreadable else None)
         for page in report.failed_pages:
             console.print(Text(f"page failed: {page.url} ({page.error or 'HTTP ' + str(page.status)})"))
+        problems = []
         if report.broken:
-            names = ", ".join(f"{s.page_type}.{s.name} ({s.selector})" for s in report.broken)
-            raise LayoutDrift(f"required selectors matched nothing: {names}")
+            problems.append("required selectors matched nothing: "
+                            + ", ".join(f"{s.page_type}.{s.name} ({s.selector})" for s in report.broken))
+        if report.unreadable_dates:
+            problems.append(f"no date read with dates.formats {list(config.profile.date_formats)}: " + ", ".join(
+                f"{d.page_type}.{d.name} ({d.shown} shown, e.g. {d.unread[0]!r})" for d in report.unreadable_dates))
+        if problems:
+            raise LayoutDrift("; ".join(problems))
         if not report.ok:
             raise PortalUnreachable(f"no page of {report.base_url} could be rendered")
-        console.print("[green]profile ok[/]: every required selector matched")
+        console.print("[green]profile ok[/]: every required selector matched and the dates were read")
 
 
 #: What ``--status`` of ``findings list`` and ``findings export`` accepts (a finding's lifecycle).
@@ -406,6 +439,21 @@ def findings_list(portal: Optional[str] = typer.Option(None, help="Only this por
         Console().print(table)
 
 
+#: Keys an ambiguous prefix of ``findings show`` lists.
+SHOWN_KEYS = 10
+
+
+def _no_single_finding(key: str, portal: str | None, candidates: list[str]) -> str:
+    """Why a key prefix names no finding to show: none starts with it, or several do (listed, so the
+    one meant can be copied)."""
+    where = f" of {portal}" if portal else ""
+    if not candidates:
+        return f"no finding{where} has a key starting with '{key}'"
+    listed = ", ".join(candidates[:SHOWN_KEYS]) + (" and more" if len(candidates) > SHOWN_KEYS else "")
+    return (f"the key prefix '{key}' is ambiguous: several findings{where} start with it ({listed}); "
+            f"give more of the key")
+
+
 @findings_app.command("show")
 def findings_show(key: str = typer.Argument(..., help="A finding key (or its first characters)."),
                   portal: Optional[str] = typer.Option(None, help="The portal, if keys collide."),
@@ -418,10 +466,13 @@ def findings_show(key: str = typer.Argument(..., help="A finding key (or its fir
         from .errors import PortalwatchError
 
         store = _open_store(out, db)
-        row, events = store.finding_history(key, portal)
-        store.dispose()
+        try:
+            row, events = store.finding_history(key, portal)
+            candidates = store.finding_keys(key, portal, limit=SHOWN_KEYS + 1) if row is None else []
+        finally:
+            store.dispose()
         if row is None:
-            raise PortalwatchError(f"no single finding has a key starting with '{key}'")
+            raise PortalwatchError(_no_single_finding(key, portal, candidates))
         console = Console()
         for name in ("key", "portal", "unit_id", "unit_name", "subject", "field", "rule", "category", "severity",
                      "status", "first_seen", "last_seen", "resolved_at", "times_seen", "reopened", "value",

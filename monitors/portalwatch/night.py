@@ -55,17 +55,39 @@ def load_config(profile_path: str | Path, base_url: str | None = None,
     """Profile, registry, roster and suites, all validated before the night starts."""
     from .validate.suites import load_suites
 
+    from .errors import ProfileError
+
     profile = load_profile(profile_path)
     if base_url:
         profile = profile.with_base_url(base_url)
+    for key, path in (("registry", profile.registry_path), ("roster", profile.roster_path)):
+        if path is not None and not path.exists():
+            raise ProfileError(f"file not found: {path}", path=str(profile.path), key=key,
+                               line=profile_line(profile, key))
     registry = load_registry(profile.registry_path)
     for rule in profile.sections:
         if rule.responsible not in registry.units:
-            from .errors import ProfileError
             raise ProfileError(f"'{rule.responsible}' is not a unit of the registry", path=str(profile.path),
-                               key=f"sections.{rule.page}.responsible")
+                               key=f"sections.{rule.page}.responsible",
+                               line=profile_line(profile, "sections", rule.page, "responsible"))
     roster = load_roster(profile.roster_path, set(registry.units)) if profile.roster_path else None
     return Config(profile=profile, registry=registry, roster=roster, suites=load_suites(profile, suites_dir))
+
+
+def profile_line(profile: Profile, *keys: str) -> int | None:
+    """The line of the profile file where the key at ``keys`` is written, for an error found once
+    the profile is loaded (a file it names, a unit the registry lacks): "file, line and key" is
+    the rule for every configuration error."""
+    from .profile.yamlio import line_of, load_yaml
+
+    node: Any = load_yaml(profile.path)
+    line = None
+    for key in keys:
+        if not isinstance(node, dict):
+            break
+        line = line_of(node, key) or line
+        node = node.get(key)
+    return line
 
 
 def night_date(now: str | dt.date | dt.datetime | None = None, option: str = "--now") -> dt.date:
@@ -108,33 +130,45 @@ def clock_time(now: str | None, option: str = "--now") -> dt.datetime | None:
 EARLIEST_NIGHT, LATEST_NIGHT = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 
-def check_out_dir(out_dir: str | Path, config: Config) -> Path:
+def check_out_dir(out_dir: str | Path, config: Config, keep: bool = True) -> Path:
     """Make the portal's output folder and prove it can be written, before the night fetches
     anything: a folder the night cannot write would otherwise fail it after the store has
-    recorded it. Raises :class:`~portalwatch.errors.ConfigError` naming the folder."""
+    recorded it. Raises :class:`~portalwatch.errors.ConfigError` naming the folder.
+
+    Without ``keep`` the folders made for the proof are removed again: a check that comes before
+    the store is opened leaves nothing behind when the store then refuses the night."""
     import tempfile
 
     from .errors import ConfigError
 
     folder = Path(out_dir) / config.profile.name
+    made = [p for p in (folder, *folder.absolute().parents) if not p.exists()]   # deepest first
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
             pass
     except OSError as exc:
         raise ConfigError(f"the output folder {folder} cannot be written: {exc.strerror or exc}") from None
+    finally:
+        for path in made if not keep else ():
+            try:
+                path.rmdir()
+            except OSError:
+                break
     return folder
 
 
-def preflight(out_dir: str | Path, config: Config, send: bool) -> None:
+def preflight(out_dir: str | Path, config: Config, send: bool, keep: bool = True) -> None:
     """What a night needs besides its configuration, checked before it fetches anything: an output
     folder it can write, and with ``send`` well-formed Slack and SMTP settings (a mistake in either
-    would otherwise fail the night after the store recorded it)."""
+    would otherwise fail the night after the store recorded it). Without ``keep`` the folders made
+    for the check are removed again, for a check made before the store is opened: a store that then
+    refuses the night leaves nothing behind."""
     if send:
         from .alerts.outbox import senders_from_env
 
         senders_from_env()
-    check_out_dir(out_dir, config)
+    check_out_dir(out_dir, config, keep)
 
 
 def write_year_files(portal_folder: Path, config: Config, history: Any, year: int) -> tuple[Path, Path]:
@@ -329,8 +363,8 @@ def make_findings(failures: list[Any], config: Config, night: dt.date):
 
 def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: Any = None) -> list[dict[str, Any]]:
     """Problems of the monitor itself, for ops (never sent to units): pages that did not answer,
-    selectors that no longer match (layout drift), names the registry does not know, links outside
-    the allowed hosts."""
+    selectors that no longer match (layout drift), dates the profile's formats do not read, names
+    the registry does not know, links outside the allowed hosts."""
     notices: list[dict[str, Any]] = []
     if result.pages and all(page.status == 0 for page in result.pages):
         # The whole portal is down: one notice, not one per page, and nothing else to say.
@@ -342,6 +376,7 @@ def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: A
                         "selectors": _row_selectors(profile, page_type) if profile is not None else [],
                         "note": "Số dòng đọc được giảm mạnh so với đêm trước: kiểm tra bộ chọn của hồ sơ; "
                                 "không báo đơn vị, không đóng phát hiện nào (far fewer rows than last night)"})
+    notices += date_notices(frames, profile.date_formats if profile is not None else ())
     for page in result.pages:
         if page.error or page.status >= 500 or page.status == 0:
             notices.append({"kind": "page_failed", "url": page.url, "status": page.status,
@@ -359,6 +394,31 @@ def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: A
     if getattr(result, "truncated", False):
         notices.append({"kind": "crawl_truncated", "pages": len(result.pages),
                         "note": "Dừng thu thập ở giới hạn số trang (crawl stopped at max_total)"})
+    return notices
+
+
+#: Texts of unreadable dates a notice shows: enough to see the format the site writes.
+DATE_EXAMPLES = 3
+
+
+def date_notices(frames: Any, formats: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One ``date_unreadable`` notice per page type and field whose dates the profile's
+    ``dates.formats`` do not read: how many, a few of the texts, and the formats tried.
+
+    A format that does not match the site would otherwise leave every such date empty, and the
+    freshness checks reading it would pass on every unit without a word to anyone."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for item in getattr(frames, "unreadable_dates", ()):
+        grouped.setdefault((item.page_type, item.field), []).append(item.raw)
+    notices = []
+    for (page_type, field_name), texts in grouped.items():
+        read, shown = frames.dates_read.get((page_type, field_name), (0, len(texts)))
+        notices.append({"kind": "date_unreadable", "page_type": page_type, "field": field_name,
+                        "unreadable": len(texts), "shown": shown, "values": list(dict.fromkeys(texts))[:DATE_EXAMPLES],
+                        "formats": list(formats),
+                        "note": "Ngày trên trang không đọc được theo dates.formats của hồ sơ: việc kiểm tra cập nhật "
+                                "của các mục này chưa làm được (dates the profile's formats do not read: "
+                                "their freshness is unknown)"})
     return notices
 
 
@@ -469,7 +529,9 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "findings": len(findings), "by_category": dict(sorted(by_category.items())),
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
         "unit_messages": sum(recipient not in ("vp-office", "ops") for recipient in recipients),
-        "data_docs": str(data_docs_index(Path(out_dir) / config.profile.name)),
+        # None when no suite ever ran here (the first night, and the portal did not answer): a path
+        # printed for a file that is not there sends ops looking for it
+        "data_docs": str(docs) if (docs := data_docs_index(Path(out_dir) / config.profile.name)).is_file() else None,
         "report_pdf": str(pdf) if pdf else None,
         "score": {"points": score.total, "out_of": 12, "percent": score.percent,
                   "units": {u.unit_id: u.total for u in score.units},
@@ -520,11 +582,21 @@ def coverage(ctx: Any, frames: Any):
     """What tonight's crawl could see, for the store: findings outside it are not resolved."""
     from .store.lifecycle import Coverage
 
+    from .findings.build import FINDING_FIELD
+
     read = {u for u, s in zip(frames.units["unit_id"], frames.units["http_status"]) if u and 200 <= s < 300
             and UNIT_PAGE not in ctx.drifted}
-    sections = frozenset({"schedule" if d == "current_week" else "draft" for d in frames.sections["duty"]})
+    unreadable = getattr(frames, "unreadable_dates", ())
+    # A section with a date the profile's formats do not read is not known to be current: its
+    # findings are neither confirmed nor resolved tonight.
+    unread_sections = {item.page_type for item in unreadable if item.page_type != UNIT_PAGE}
+    sections = frozenset({"schedule" if d == "current_week" else "draft"
+                          for d, page in zip(frames.sections["duty"], frames.sections["section"])
+                          if page not in unread_sections})
+    unknown = frozenset((item.unit_id, FINDING_FIELD.get(item.field, item.field)) for item in unreadable
+                        if item.page_type == UNIT_PAGE and item.unit_id)
     return Coverage(units_read=frozenset(read), index_ok=ctx.index_ok, directory_ok=ctx.directory_ok,
-                    sections_read=sections)
+                    sections_read=sections, unknown=unknown)
 
 
 def score_night(findings: list[Any], config: Config, night: dt.date, ctx: Any, frames: Any):

@@ -4,7 +4,8 @@ Portals change their markup; a selector that silently matches nothing is the cla
 page monitors. This renders a sample of each page type and reports, per field, on how many pages
 (or rows) the selector matched and a few example values. A required field, a row selector or a
 link selector that matches nothing anywhere is layout drift: the check fails (exit 4) and says
-which selector to fix.
+which selector to fix. So is a date field whose values are there but none of which the profile's
+``dates.formats`` reads: a night would leave every such date empty and its freshness unknown.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from typing import Any, Mapping
 
 from .extract.fields import read_field
 from .extract.records import extract_links, parse_page
-from .profile.schema import Profile
+from .normalise.dates import parse_date
+from .normalise.text import clean_text, is_placeholder
+from .profile.schema import UNIT_PAGE, Profile
 from .render.base import RenderedPage
 from .settings import Settings
 
-__all__ = ["SelectorReport", "CheckReport", "check_profile", "check_pages", "broken_selectors"]
+__all__ = ["SelectorReport", "DateReport", "CheckReport", "check_profile", "check_pages", "check_dates",
+           "date_fields", "broken_selectors"]
 
 
 @dataclass(slots=True)
@@ -38,20 +42,42 @@ class SelectorReport:
 
 
 @dataclass(slots=True)
+class DateReport:
+    """How many of a date field's values the profile's ``dates.formats`` read as dates."""
+
+    page_type: str
+    name: str
+    read: int                 # values read as a date
+    shown: int                # values shown (placeholders left out)
+    formats: tuple[str, ...]
+    unread: list[str] = field(default_factory=list)   # a few values not read
+
+    @property
+    def unreadable(self) -> bool:
+        """Values are there and not one is read: the formats do not match the site."""
+        return self.shown > 0 and self.read == 0
+
+
+@dataclass(slots=True)
 class CheckReport:
     profile: str
     base_url: str
     pages: int
     failed_pages: list[RenderedPage]
     selectors: list[SelectorReport]
+    dates: list[DateReport] = field(default_factory=list)
 
     @property
     def broken(self) -> list[SelectorReport]:
         return [s for s in self.selectors if s.broken]
 
     @property
+    def unreadable_dates(self) -> list[DateReport]:
+        return [d for d in self.dates if d.unreadable]
+
+    @property
     def ok(self) -> bool:
-        return not self.broken and self.pages > len(self.failed_pages)
+        return not self.broken and not self.unreadable_dates and self.pages > len(self.failed_pages)
 
 
 def _examples(values: list[str], limit: int = 3) -> list[str]:
@@ -157,6 +183,33 @@ def check_pages(profile: Profile, pages: list[RenderedPage]) -> list[SelectorRep
     return reports
 
 
+def date_fields(profile: Profile) -> list[tuple[str, str]]:
+    """(page type, field) of every field a night reads as a date: the unit pages' ``updated`` and
+    the ``date`` and ``deadline`` of the sections' page types."""
+    wanted = [(UNIT_PAGE, "updated")] + [(rule.page, name) for rule in profile.sections
+                                         for name in ("date", "deadline")]
+    return [(page_type, name) for page_type, name in dict.fromkeys(wanted)
+            if page_type in profile.pages and profile.page(page_type).field(name) is not None]
+
+
+def check_dates(profile: Profile, pages: list[RenderedPage]) -> list[DateReport]:
+    """Per date field, how many of its values on these pages the profile's formats read, as a night
+    reads them (cleaned, placeholders left out)."""
+    reports: list[DateReport] = []
+    for page_type, name in date_fields(profile):
+        spec = profile.page(page_type)
+        fspec = spec.field(name)
+        roots = [parse_page(p) for p in pages if p.page_type == page_type and p.ok]
+        nodes = [n for r in roots for n in r.css(spec.rows)] if spec.rows else roots
+        values = [read_field(n, fspec) for n in nodes]
+        texts = [clean_text(v[0] if v else None) if isinstance(v, list) else clean_text(v) for v in values]
+        shown = [t for t in texts if t and not is_placeholder(t, profile.checks.placeholders)]
+        unread = [t for t in shown if parse_date(t, profile.date_formats) is None]
+        reports.append(DateReport(page_type, name, len(shown) - len(unread), len(shown), profile.date_formats,
+                                  _examples(unread)))
+    return reports
+
+
 async def _crawl(profile: Profile, settings: Settings, sample: int):
     from .render.crawl import crawl
     from .render.portal import PortalRenderer
@@ -170,4 +223,4 @@ def check_profile(profile: Profile, sample: int = 5, settings: Settings | None =
     result = asyncio.run(_crawl(profile, settings or Settings(), sample))
     return CheckReport(profile=profile.name, base_url=profile.base_url, pages=len(result.pages),
                        failed_pages=[p for p in result.pages if not p.ok],
-                       selectors=check_pages(profile, result.pages))
+                       selectors=check_pages(profile, result.pages), dates=check_dates(profile, result.pages))

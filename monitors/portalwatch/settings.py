@@ -58,8 +58,10 @@ def int_setting(env: dict[str, str], name: str, minimum: int, maximum: int) -> i
     return value
 
 
-def http_url_setting(env: dict[str, str], name: str) -> str:
-    """An http(s) address with a host, ending in "/" so that paths join onto it."""
+def http_url_setting(env: dict[str, str], name: str,
+                     example: str = "https://intranet.example.gov.vn/portalwatch/") -> str:
+    """An http(s) address with a host, ending in "/" so that paths join onto it. ``example`` is what
+    the error shows: an address of the kind the variable holds (a Slack API root is not a web folder)."""
     from .errors import ConfigError
     from .urls import http_url
 
@@ -67,7 +69,7 @@ def http_url_setting(env: dict[str, str], name: str) -> str:
     parts = http_url(value)
     if parts is None or parts.query or parts.fragment:
         raise ConfigError(f"environment variable {name}={env[name]!r}: expected an http(s) address such as "
-                          f"https://intranet.example.gov.vn/portalwatch/")
+                          f"{example}")
     return value if value.endswith("/") else value + "/"
 
 

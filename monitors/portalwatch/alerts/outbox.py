@@ -174,7 +174,7 @@ def describe_delivery(summary: dict[str, Any]) -> str | None:
         again = f"; {written} missing written again" if written else ""
         return (f"dry run: night recorded before, its messages not planned again "
                 f"({summary.get('unit_messages', 0)} to units, in alerts/{again}), none sent{waiting}")
-    return f"dry run: {written} messages written, none sent{waiting}"
+    return f"dry run: {written} message{'' if written == 1 else 's'} written, none sent{waiting}"
 
 
 def senders_from_env(environ: dict[str, str] | None = None) -> tuple[Any, Any]:
@@ -190,8 +190,8 @@ def senders_from_env(environ: dict[str, str] | None = None) -> tuple[Any, Any]:
     env = dict(os.environ if environ is None else environ)
     slack = email = None
     if env.get("PORTALWATCH_SLACK_TOKEN"):
-        base = (http_url_setting(env, "PORTALWATCH_SLACK_BASE_URL") if env.get("PORTALWATCH_SLACK_BASE_URL")
-                else None)
+        base = (http_url_setting(env, "PORTALWATCH_SLACK_BASE_URL", "https://slack.com/api/")
+                if env.get("PORTALWATCH_SLACK_BASE_URL") else None)
         slack = SlackSender(env["PORTALWATCH_SLACK_TOKEN"], base_url=base)
     if env.get("PORTALWATCH_SMTP_HOST"):
         port = int_setting(env, "PORTALWATCH_SMTP_PORT", 1, 65_535) if env.get("PORTALWATCH_SMTP_PORT") else 587

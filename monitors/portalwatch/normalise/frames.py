@@ -2,7 +2,9 @@
 
 Raw values are kept beside normalised ones (a finding shows what the site says). Units and people
 are tied to the registry here; a name the registry cannot match keeps ``unit_id`` empty and is
-listed in :attr:`Frames.unmatched`, never dropped.
+listed in :attr:`Frames.unmatched`, never dropped. Likewise a date the page shows that none of the
+profile's formats reads is listed in :attr:`Frames.unreadable_dates`: its check cannot be made, and
+ops must hear of it rather than see every freshness check pass.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from typing import Any
 import pandas as pd
 
 from ..profile.registry import Registry
-from ..profile.schema import Profile
+from ..profile.schema import UNIT_PAGE, Profile
 from .dates import parse_date
 from .emails import parse_emails
 from .phones import parse_phones
-from .text import clean_text
+from .text import clean_text, is_placeholder
 
-__all__ = ["Frames", "build_frames", "UNIT_COLUMNS", "DIRECTORY_COLUMNS"]
+__all__ = ["Frames", "UnreadableDate", "build_frames", "UNIT_COLUMNS", "DIRECTORY_COLUMNS"]
 
 UNIT_COLUMNS = ["unit_id", "unit_name", "intro", "address", "phones", "phone_raw", "fax", "fax_raw",
                 "email", "email_raw", "leaders", "updated_at", "updated_raw", "page_url", "http_status"]
@@ -31,12 +33,27 @@ SECTION_COLUMNS = ["section", "duty", "unit_id", "title", "date", "date_raw", "d
                    "status_raw", "page_url"]
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadableDate:
+    """A date a page shows that none of the profile's formats reads: the check it feeds is unknown
+    tonight (neither passed nor failed), and ops are told which field and what text."""
+
+    page_type: str             # unit_page, or the section's page type
+    field: str                 # the profile's field: updated, date, deadline
+    raw: str                   # the text as the page shows it
+    url: str
+    unit_id: str | None        # whose check it is (the unit, or the section's responsible unit)
+
+
 @dataclass(slots=True)
 class Frames:
     units: pd.DataFrame
     directory: pd.DataFrame
     unmatched: list[dict[str, str]] = field(default_factory=list)   # names the registry does not know
     sections: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SECTION_COLUMNS))
+    unreadable_dates: list[UnreadableDate] = field(default_factory=list)
+    #: (page type, field) -> (dates read, dates shown) for every date field that showed something
+    dates_read: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
 
 def _first(values: tuple[str, ...] | list[str]) -> str | None:
@@ -115,6 +132,33 @@ def _section_row(record: dict[str, Any], profile: Profile) -> dict[str, Any]:
             "page_url": record["page_url"]}
 
 
+#: The date fields: (column of the parsed date, column of the raw text, the profile's field name).
+_UNIT_DATES = (("updated_at", "updated_raw", "updated"),)
+_SECTION_DATES = (("date", "date_raw", "date"), ("deadline", "deadline_raw", "deadline"))
+
+
+def _dates(rows: list[dict[str, Any]], columns: tuple[tuple[str, str, str], ...], page_type: str | None,
+           placeholders: tuple[str, ...]) -> tuple[list[UnreadableDate], dict[tuple[str, str], tuple[int, int]]]:
+    """The dates shown but not read, and per (page type, field) how many of those shown were read.
+
+    A placeholder ("Đang cập nhật") is not a date written in another format: other checks speak of it."""
+    unreadable: list[UnreadableDate] = []
+    counts: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        for parsed, raw_column, name in columns:
+            raw = row.get(raw_column)
+            if not raw or is_placeholder(raw, placeholders):
+                continue
+            where = (page_type or row["section"], name)
+            count = counts.setdefault(where, [0, 0])
+            count[1] += 1
+            if row.get(parsed) is not None:
+                count[0] += 1
+            else:
+                unreadable.append(UnreadableDate(where[0], name, raw, row["page_url"], row.get("unit_id")))
+    return unreadable, {key: (read, shown) for key, (read, shown) in counts.items()}
+
+
 def build_frames(unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]],
                  profile: Profile, registry: Registry, section_records: list[dict[str, Any]] = ()) -> Frames:
     """Normalise raw records into the DataFrames (one row per unit page / directory row / section item)."""
@@ -123,5 +167,9 @@ def build_frames(unit_records: list[dict[str, Any]], directory_records: list[dic
     units = [_unit_row(r, profile, registry, unmatched) for r in unit_records]
     directory = [_directory_row(r, profile, registry, unmatched, seen) for r in directory_records]
     sections = [_section_row(r, profile) for r in section_records]
+    placeholders = profile.checks.placeholders
+    unit_dates, unit_counts = _dates(units, _UNIT_DATES, UNIT_PAGE, placeholders)
+    section_dates, section_counts = _dates(sections, _SECTION_DATES, None, placeholders)
     return Frames(units=_frame(units, UNIT_COLUMNS), directory=_frame(directory, DIRECTORY_COLUMNS),
-                  unmatched=unmatched, sections=_frame(sections, SECTION_COLUMNS))
+                  unmatched=unmatched, sections=_frame(sections, SECTION_COLUMNS),
+                  unreadable_dates=unit_dates + section_dates, dates_read={**unit_counts, **section_counts})

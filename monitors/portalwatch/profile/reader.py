@@ -34,7 +34,10 @@ class Reader:
         self.path, self.key, self.error = path, key, error
         self.line = line if line is not None else line_of(data, None)
         if not isinstance(data, dict):
-            raise self.fail(f"expected a mapping, found {type(data).__name__}")
+            if data is None and not key:       # a file of nothing, or of comments only
+                raise self.fail("the file is empty: expected a mapping of keys (key: value)")
+            found = "nothing" if data is None else _TYPE_NAMES.get(type(data), f"the value {data!r}")
+            raise self.fail(f"expected a mapping, found {found}")
         self.data = data
 
     def _child_key(self, key: str) -> str:

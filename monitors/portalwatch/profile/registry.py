@@ -6,6 +6,8 @@ merger of wards renames units and moves alert routes without touching a selector
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from .matching import name_key, strip_unit_prefix, unit_keys
 from .reader import Reader
 from .yamlio import load_yaml
 
-__all__ = ["Unit", "Routes", "Registry", "load_registry", "UNIT_KINDS"]
+__all__ = ["Unit", "Routes", "Registry", "load_registry", "UNIT_KINDS", "slack_problem", "email_problem"]
 
 UNIT_KINDS = ("city", "office", "ward", "commune")
 
@@ -68,9 +70,52 @@ class Registry:
         return len(self.units)
 
 
+#: A Slack channel ID (C..., G... private, D... direct) or user ID (U..., W...), as Slack gives them.
+_SLACK_ID = re.compile(r"[CGDUW][A-Z0-9]{8,}")
+#: A channel name as Slack allows it: lower-case letters (of any script, Vietnamese included),
+#: digits, hyphens and underscores; no space or period; at most 80 characters.
+_SLACK_NAME = re.compile(r"#[\w-]{1,80}")
+
+
+def slack_problem(target: str) -> str | None:
+    """What is wrong with a Slack route, or None. A typo here would otherwise be found by Slack, at
+    delivery, the morning after the unit should have been told."""
+    name = unicodedata.normalize("NFC", target)
+    if _SLACK_ID.fullmatch(name) or (_SLACK_NAME.fullmatch(name) and name == name.lower()):
+        return None
+    return (f"{target!r} is not a Slack channel: expected '#' and a channel name of at most 80 lower-case "
+            "letters, digits, '-' or '_' (no space or period), such as '#pw-phuong-7', or a channel or "
+            "user ID such as 'C024BE91L'")
+
+
+def email_problem(address: str) -> str | None:
+    """What is wrong with an e-mail route, or None: one whole address, checked without DNS."""
+    from ..normalise.emails import is_address
+
+    return None if is_address(address) else (f"{address!r} is not an e-mail address: expected one address such as "
+                                             "'vp@vungtau.baria-vungtau.gov.vn'")
+
+
 def _routes(reader: Reader) -> Routes:
     reader.check_keys(("slack", "email"))
-    return Routes(slack=reader.get("slack", str, None), email=tuple(reader.str_list("email", [])))
+    slack, email = reader.get("slack", str, None), tuple(reader.str_list("email", []))
+    problem = slack_problem(slack) if slack is not None else None
+    if problem:
+        raise reader.fail(problem, "slack")
+    problem = next((p for p in map(email_problem, email) if p), None)
+    if problem:
+        raise reader.fail(problem, "email")
+    return Routes(slack=slack, email=email)
+
+
+def _table_routes(path: Path, line: int, record: dict[str, str]) -> Routes:
+    """A sheet row's routes, checked as the YAML's are (the row and the column named)."""
+    slack, email = record.get("slack") or None, tuple(_split(record.get("email")))
+    for column, problem in (("slack", slack_problem(slack) if slack else None),
+                            ("email", next((p for p in map(email_problem, email) if p), None))):
+        if problem:
+            raise RegistryError(problem, path=str(path), line=line, key=column)
+    return Routes(slack=slack, email=email)
 
 
 #: Columns of a registry kept as a spreadsheet (CSV or XLSX); lists are separated by ";".
@@ -112,8 +157,7 @@ def _load_table(path: Path) -> Registry:
         units[record["id"]] = Unit(id=record["id"], name=record["name"], kind=record["kind"],
                                    aliases=tuple(_split(record.get("aliases"))),
                                    responsible=record.get("responsible") or None,
-                                   routes=Routes(slack=record.get("slack") or None,
-                                                 email=tuple(_split(record.get("email")))))
+                                   routes=_table_routes(path, line, record))
     if not units:
         raise RegistryError("the registry lists no unit", path=str(path))
     return _checked(Registry(units=units, vp_office=vp_office, path=path), path)

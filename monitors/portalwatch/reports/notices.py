@@ -23,6 +23,8 @@ NOTICE_LABELS: dict[str, tuple[str, str]] = {
     "layout_drift": ("Bộ chọn của hồ sơ không còn khớp (giao diện thay đổi)",
                      "Selectors no longer match (layout drift)"),
     "rows_dropped": ("Số dòng đọc được giảm mạnh so với đêm trước", "Far fewer rows than last night"),
+    "date_unreadable": ("Ngày trên trang không đọc được theo định dạng của hồ sơ (dates.formats)",
+                        "Dates the profile's formats do not read (dates.formats)"),
     "page_failed": ("Trang không tải được", "Page failed"),
     "selector_timeout": ("Không thấy bộ chọn chờ (wait_for)", "wait_for selector not found"),
     "unmatched_name": ("Tên không có trong danh mục đơn vị", "Name not in the registry"),

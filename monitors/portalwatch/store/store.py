@@ -393,6 +393,15 @@ class Store:
                                   .order_by(finding_events.c.night, finding_events.c.id)).all()
             return row, [dict(e._mapping) for e in events]
 
+    def finding_keys(self, prefix: str, portal: str | None = None, limit: int = 11) -> list[str]:
+        """Keys of findings starting with ``prefix``, in order, at most ``limit``: what a prefix that
+        names no single finding could have meant."""
+        query = select(findings.c.key).where(findings.c.key.like(f"{prefix}%")).distinct().order_by(findings.c.key)
+        if portal:
+            query = query.where(findings.c.portal == portal)
+        with self._connect() as conn:
+            return [row.key for row in conn.execute(query.limit(limit))]
+
     def runs(self, portal: str | None = None) -> list[dict[str, Any]]:
         query = select(runs).order_by(runs.c.night, runs.c.id)
         if portal:
@@ -567,8 +576,7 @@ class Store:
             except OperationalError as exc:
                 if not _disk_full(exc):
                     raise
-                reason = str(exc.orig).splitlines()[0]
-                raise StoreError(f"the store {_redact(str(self.engine.url))} is out of space ({reason}): "
+                raise StoreError(f"the store {_redact(str(self.engine.url))} is out of space ({_reason(exc)}): "
                                  f"nothing of this write was kept, run again when there is space") from exc
 
     def _open(self, opener):
@@ -576,8 +584,7 @@ class Store:
         try:
             return opener()
         except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise StoreError(f"cannot connect to the store {_redact(str(self.engine.url))}: {reason}") from exc
+            raise StoreError(f"cannot connect to the store {_redact(str(self.engine.url))}: {_reason(exc)}") from exc
 
 
 def _last_completed(portal: str, before: dt.date | None, nights: int = 1, *columns: Any) -> Select:
@@ -672,9 +679,17 @@ def open_store(url: str, create: bool = True) -> Store:
         migrate(engine)
     except OperationalError as exc:
         engine.dispose()
-        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        raise StoreError(f"cannot connect to the store {_redact(url)}: {reason}") from exc
+        raise StoreError(f"cannot connect to the store {_redact(url)}: {_reason(exc)}") from exc
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise StoreError(f"cannot prepare the store {_redact(url)}: {exc}") from exc
+        raise StoreError(f"cannot prepare the store {_redact(url)}: {_reason(exc)}") from exc
     return Store(engine)
+
+
+def _reason(exc: Exception) -> str:
+    """The database's own words on one line. SQLAlchemy's message adds the statement and a
+    "(Background on this error at: ...)" link on lines of their own, which would break the one-line
+    rule of every error told to a user."""
+    cause = getattr(exc, "orig", None)
+    lines = str(cause if cause is not None else exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
