@@ -264,6 +264,8 @@ def test_every_kind_of_notice_reads_as_a_vietnamese_sentence():
         "link_outside_allowed_hosts": {"url": "http://other/x"},
         "pagination_capped": {"page_type": "directory", "max_pages": 50, "next_url": "http://p/?page=51", "note": "x"},
         "crawl_truncated": {"pages": 500, "note": "x"},
+        "date_unreadable": {"page_type": "unit_page", "field": "updated", "unreadable": 5, "shown": 5,
+                            "values": ["2022-06-08", "2021-01-15"], "formats": ["%Y-%m-%d"], "note": "x"},
     }
     assert set(samples) == set(NOTICE_LABELS)
     for kind, fields in samples.items():
@@ -272,6 +274,9 @@ def test_every_kind_of_notice_reads_as_a_vietnamese_sentence():
     assert notice_text({"kind": "page_failed", **samples["page_failed"]}) == (
         "Một trang không tải được (không trả lời: timed out, đã thử 3 lần): http://p/x")
     assert "danh bạ điện thoại" in notice_text({"kind": "unmatched_name", **samples["unmatched_name"]})
+    assert notice_text({"kind": "date_unreadable", **samples["date_unreadable"]}) == (
+        "5/5 giá trị ngày cập nhật trên trang đơn vị không đọc được theo định dạng của hồ sơ (%Y-%m-%d), "
+        "ví dụ “2022-06-08”, “2021-01-15”: chưa kiểm tra được các mục này có được cập nhật kịp thời hay không")
 
 
 # -- the score line and the export ----------------------------------------------------------------

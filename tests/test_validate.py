@@ -33,6 +33,14 @@ def _unit(name, **fields):
     return base
 
 
+def _ctx(index_ok: bool) -> NightContext:
+    """The night of 13/06/2022 with the sample portal's contact rules; ``index_ok`` false leaves the
+    completeness checks aside (they are tested with the sample portal)."""
+    return NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
+                        email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
+                        index_ok=index_ok)
+
+
 def _person(unit, name, n, **fields):
     base = {"unit_name": unit, "person_name": name, "position": "Chủ tịch", "office_phone": f"0254 3900 17{n}",
             "mobile": f"0912 000 17{n}", "email": f"p{n}@vungtau.baria-vungtau.gov.vn",
@@ -57,9 +65,7 @@ def facts():
     ]
     frames = build_frames(units, people, PROFILE, REGISTRY)
     assert [u["name"] for u in frames.unmatched] == ["Phường 99"]
-    ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
-                       email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
-                       index_ok=False)   # the completeness checks are tested with the sample portal
+    ctx = _ctx(index_ok=False)
     return derive_facts(frames.units, frames.directory, REGISTRY, None, ctx)
 
 
@@ -127,9 +133,7 @@ def test_directory_facts_count_other_people_sharing_a_contact_and_place_each_per
         RosterEntry("phuong-8", "Đỗ Văn Giang", "Chủ tịch", dt.date(2022, 7, 1), None),
     ])
     frames = build_frames([], people, PROFILE, REGISTRY)
-    ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
-                       email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
-                       index_ok=False)
+    ctx = _ctx(index_ok=False)
     directory = derive_facts(frames.units, frames.directory, REGISTRY, roster, ctx)["directory"]
     assert list(directory["mobile_shared"]) == [2, 2, 2, 2, 0, 1, 0, 1]
     assert list(directory["email_shared"]) == [0, 0, 1, 1, 0, 0, 0, 0]
@@ -157,9 +161,7 @@ def test_a_contact_the_roster_gives_as_a_persons_own_is_not_their_fault():
         RosterEntry("phuong-8", "Phạm Văn Dũng", "Chủ tịch", dt.date(2020, 1, 1), None),
     ])
     frames = build_frames([], people, PROFILE, REGISTRY)
-    ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
-                       email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
-                       index_ok=False)
+    ctx = _ctx(index_ok=False)
     facts = derive_facts(frames.units, frames.directory, REGISTRY, roster, ctx)
     directory = facts["directory"]
     assert list(directory["mobile_shared"]) == [0, 1, 1, 1]
@@ -182,9 +184,7 @@ def test_a_shared_contact_names_who_else_lists_it_three_at_most_then_a_count():
     roster = Roster([RosterEntry("phuong-7", "Trần Thị Bình", "Chủ tịch", dt.date(2020, 1, 1), None,
                                  mobile="0912 555 001")])
     frames = build_frames([], people, PROFILE, REGISTRY)
-    ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
-                       email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
-                       index_ok=False)
+    ctx = _ctx(index_ok=False)
     facts = derive_facts(frames.units, frames.directory, REGISTRY, roster, ctx)
     directory = facts["directory"]
     assert list(directory["mobile_shared_with"]) == [
@@ -353,9 +353,7 @@ def test_a_unit_missing_from_the_index_shows_no_value_seen():
     """Nothing was seen of a unit without a page: its finding says so (no value), not "nan"."""
     units = [_unit("Ủy ban nhân dân Phường 7")]
     frames = build_frames(units, [], PROFILE, REGISTRY)
-    ctx = NightContext(night=dt.date(2022, 6, 13), area_codes=("254",), old_area_codes={"64": "254"},
-                       email_domains=("baria-vungtau.gov.vn",), placeholders=PROFILE.checks.placeholders,
-                       index_ok=True)
+    ctx = _ctx(index_ok=True)
     facts = derive_facts(frames.units, frames.directory, REGISTRY, None, ctx)
     missing = [f for f in build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY,
                                          night=ctx.night)

@@ -65,6 +65,10 @@ _SOURCES = {"unit_page": "trang đơn vị", "directory": "danh bạ điện tho
 _PAGE_TYPES = {"unit_page": "trang đơn vị", "directory": "danh bạ điện thoại", "index": "danh mục đơn vị"}
 
 
+#: Date fields of section pages, which are not fields of a finding (findings/labels.py).
+_DATE_FIELDS = {"date": "ngày", "deadline": "hạn góp ý"}
+
+
 def _listed(value: Any) -> str:
     return "; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
@@ -75,6 +79,11 @@ def _why_failed(notice: dict[str, Any]) -> str:
     why = f"HTTP {status}" if status >= 400 else f"không trả lời: {notice.get('error') or 'không rõ lỗi'}"
     attempts = notice.get("attempts")
     return f"{why}, đã thử {attempts} lần" if attempts else why
+
+
+def _whose(url: str, units: dict[str, str]) -> str:
+    """The page's owner for a sentence: "Trang của <unit>" when the URL is a unit's, else "Một trang"."""
+    return f"Trang của {units[url]}" if url in units else "Một trang"
 
 
 def notice_text(notice: dict[str, Any], units: dict[str, str] | None = None) -> str:
@@ -88,8 +97,7 @@ def notice_text(notice: dict[str, Any], units: dict[str, str] | None = None) -> 
     kind, url = notice.get("kind"), notice.get("url") or ""
     page_type = _PAGE_TYPES.get(str(notice.get("page_type")), str(notice.get("page_type") or ""))
     if kind == "page_failed":
-        whose = f"Trang của {units[url]}" if url in units else "Một trang"
-        return f"{whose} không tải được ({_why_failed(notice)}): {url}"
+        return f"{_whose(url, units)} không tải được ({_why_failed(notice)}): {url}"
     if kind == "portal_unreachable":
         return (f"Trang không trả lời: không tải được trang nào trong {notice.get('pages', 0)} trang "
                 f"({notice.get('error') or 'không rõ lỗi'})")
@@ -99,8 +107,7 @@ def notice_text(notice: dict[str, Any], units: dict[str, str] | None = None) -> 
         return (f"Số dòng đọc được của {page_type} giảm từ {notice.get('previous')} xuống {notice.get('tonight')}; "
                 f"kiểm tra bộ chọn: {_listed(notice.get('selectors') or [])}")
     if kind == "selector_timeout":
-        whose = f"Trang của {units[url]}" if url in units else "Một trang"
-        return f"{whose} không hiện bộ chọn chờ {notice.get('selector')}: {url}"
+        return f"{_whose(url, units)} không hiện bộ chọn chờ {notice.get('selector')}: {url}"
     if kind == "unmatched_name":
         source = _SOURCES.get(str(notice.get("source")), str(notice.get("source") or ""))
         return f"Tên “{notice.get('name')}” trên {source} không có trong danh mục đơn vị: {url}"
@@ -109,6 +116,15 @@ def notice_text(notice: dict[str, Any], units: dict[str, str] | None = None) -> 
     if kind == "pagination_capped":
         return (f"Phân trang của {page_type} dừng ở giới hạn {notice.get('max_pages')} trang; trang kế tiếp chưa "
                 f"đọc: {notice.get('next_url')}")
+    if kind == "date_unreadable":
+        from ..findings.labels import label
+
+        name = str(notice.get("field") or "")
+        examples = ", ".join(f"“{v}”" for v in notice.get("values") or [])
+        return (f"{notice.get('unreadable')}/{notice.get('shown')} giá trị {_DATE_FIELDS.get(name) or label(name)} "
+                f"trên {page_type} không đọc được theo định dạng của hồ sơ ({_listed(notice.get('formats') or [])})"
+                + (f", ví dụ {examples}" if examples else "")
+                + ": chưa kiểm tra được các mục này có được cập nhật kịp thời hay không")
     if kind == "crawl_truncated":
         return f"Dừng thu thập ở giới hạn số trang ({notice.get('pages')} trang đã đọc)"
     return notice_detail(notice)
