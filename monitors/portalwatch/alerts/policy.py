@@ -19,22 +19,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..findings.model import Finding
+from ..findings.model import finding_from_row
 from ..profile.registry import Registry
 from ..profile.schema import PolicyRules
 from ..workdays import add_working_days
 from .digest import FOLLOW_UP, DigestItem, OpsNotice, UnitDigest, VpDigest, VpRow
 
-__all__ = ["AlertPlan", "plan_alerts", "finding_from_row"]
+__all__ = ["AlertPlan", "plan_alerts"]
 
 _ACTIVE = ("open", "notified", "escalated")
-_FINDING_FIELDS = ("key", "portal", "unit_id", "unit_name", "subject", "field", "rule", "category", "severity",
-                   "value", "expected", "suggestion", "url", "legal_basis", "message_vi", "message_en")
-
-
-def finding_from_row(row: dict[str, Any]) -> Finding:
-    return Finding(**{name: row.get(name) if row.get(name) is not None or name in ("value", "suggestion") else ""
-                      for name in _FINDING_FIELDS})
 
 
 @dataclass(slots=True)

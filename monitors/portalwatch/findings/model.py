@@ -11,7 +11,8 @@ from typing import Any
 
 from .. import files
 
-__all__ = ["Finding", "CATEGORIES", "SEVERITIES", "finding_key", "write_findings", "read_findings"]
+__all__ = ["Finding", "CATEGORIES", "SEVERITIES", "finding_key", "finding_from_row", "write_findings",
+           "read_findings"]
 
 CATEGORIES = ("missing", "placeholder", "invalid_phone", "old_numbering", "unofficial_email", "invalid_email",
               "stale", "leader_left", "leader_missing", "duplicate_contact", "inconsistent", "unit_missing",
@@ -46,6 +47,13 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def finding_from_row(row: dict[str, Any]) -> Finding:
+    """A finding as the store keeps it (a row of its findings table, the evidence as last seen): the
+    columns that are not the finding's are left out, and a text column the row lacks is empty."""
+    return Finding(**{name: row.get(name) if row.get(name) is not None or name in ("value", "suggestion") else ""
+                      for name in Finding.__dataclass_fields__})
 
 
 def write_findings(findings: list[Finding], path: Path) -> Path:

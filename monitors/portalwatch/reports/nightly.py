@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from .. import files
-from ..findings.model import Finding
+from ..findings.model import Finding, finding_from_row
 from ..profile.registry import Registry
 from .charts import line_chart, sparkline
 from .history import History, active_by_night, active_on, changes_on, deadline, unit_figures
@@ -39,16 +39,6 @@ def _count(lang: str):
     def count(value: int) -> str:
         return whole(value, lang)
     return count
-
-
-_FINDING_FIELDS = ("key", "portal", "unit_id", "unit_name", "subject", "field", "rule", "category", "severity",
-                   "value", "expected", "suggestion", "url", "legal_basis", "message_vi", "message_en")
-
-
-def _kept_finding(row: dict[str, Any]) -> Finding:
-    """A finding as the store keeps it (its evidence as last seen), for one tonight did not build."""
-    return Finding(**{name: row.get(name) if row.get(name) is not None or name in ("value", "suggestion") else ""
-                      for name in _FINDING_FIELDS})
 
 
 def _why_not_checked(row: dict[str, Any], notices: list[dict[str, Any]], unit_score: Any) -> str:
@@ -88,7 +78,7 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
     kept = {f["key"]: f for f in history.findings} if history else {}
     tonight = {f.key for f in findings}
     listed = [(f, None) for f in findings]
-    listed += [(_kept_finding(kept[key]), _why_not_checked(kept[key], notices, scores.get(kept[key]["unit_id"])))
+    listed += [(finding_from_row(kept[key]), _why_not_checked(kept[key], notices, scores.get(kept[key]["unit_id"])))
                for key in sorted(active) if key not in tonight and key in kept]
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for finding, _ in listed:
