@@ -207,7 +207,8 @@ def test_alerts_send_exits_1_when_a_message_cannot_go_and_0_when_quiet_hours_hol
     assert held.output.startswith(f"0 delivered, {waiting} waiting (quiet hours or a maintenance window)")
     morning = CliRunner().invoke(app, [*args, "--now", "2022-06-14T09:00"])
     assert morning.exit_code == 1, morning.output
-    assert "no slack sender configured" in morning.output or "no email sender configured" in morning.output
+    assert ("no slack sender configured" in morning.output and "set PORTALWATCH_SLACK_TOKEN" in morning.output) or \
+        ("no email sender configured" in morning.output and "set PORTALWATCH_SMTP_HOST" in morning.output)
     bad = CliRunner().invoke(app, [*args, "--now", "14/06/2022"])
     assert bad.exit_code == 2 and "--now expects a date and time YYYY-MM-DDTHH:MM" in bad.output
 

@@ -193,7 +193,8 @@ class EmailSender:
             raise DeliveryError(f"Lỗi TLS với máy chủ thư {where}: {type(exc).__name__} ({exc.reason})",
                                 retryable=False) from None
         except OSError as exc:  # refused, reset, timed out: the server may be back later
-            raise DeliveryError(f"Không kết nối được máy chủ thư {where} ({type(exc).__name__})",
+            raise DeliveryError(f"Không kết nối được máy chủ thư {where} / cannot connect to the mail server "
+                                f"({type(exc).__name__})",
                                 retryable=True) from exc
         if refused:
             log.warning("Thư %s: máy chủ %s từ chối một số người nhận: %s", message["Message-ID"], where,

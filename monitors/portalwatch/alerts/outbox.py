@@ -156,6 +156,17 @@ class DeliveryReport:
     held: str | None = None   # why nothing was tried: quiet hours, a maintenance window, a day off
 
 
+#: What ops set so a channel can deliver (README, Alerts).
+SENDER_SETTINGS = {"slack": "PORTALWATCH_SLACK_TOKEN", "email": "PORTALWATCH_SMTP_HOST"}
+
+
+def _no_sender(channel: str, address: str) -> str:
+    """A message that waits because its channel is not set up, saying what to set."""
+    setting = SENDER_SETTINGS.get(channel, "")
+    return (f"chưa cấu hình gửi {channel} tới {address}: đặt {setting} / no {channel} sender configured for "
+            f"{address}: set {setting}")
+
+
 def describe_delivery(summary: dict[str, Any]) -> str | None:
     """What became of a night's alerts, in one line, from its summary.json (``delivery``), for the
     CLI's summary and Prefect's; None when the night delivered nothing at all.
@@ -228,7 +239,7 @@ def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRu
         sender = slack if message["channel"] == "slack" else email
         if sender is None:
             report.waiting += 1
-            report.problems.append(f"no {message['channel']} sender configured for {message['address']}")
+            report.problems.append(_no_sender(message["channel"], message["address"]))
             continue
         try:
             if message["channel"] == "slack":
