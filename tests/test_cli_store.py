@@ -57,6 +57,9 @@ def test_findings_list_and_show(out):
     assert result.exit_code == 0, result.output
     assert f"{len(active)} findings" in result.output
     assert all(f["key"][:10] in result.output for f in active)
+    # in a narrow terminal the other columns fold, the key stays whole so it can be copied
+    narrow = CliRunner().invoke(app, ["findings", "list", "--out", str(out)], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0 and all(f["key"][:10] in narrow.output for f in active), narrow.output
     one = active[0]
     shown = CliRunner().invoke(app, ["findings", "show", one["key"][:8], "--out", str(out)], env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output

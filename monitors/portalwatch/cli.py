@@ -430,7 +430,9 @@ def findings_list(portal: Optional[str] = typer.Option(None, help="Only this por
         finally:
             store.dispose()
         table = Table(title=f"{len(rows)} findings")
-        for column in ("key", "unit", "subject", "field", "category", "status", "first seen", "last seen", "seen"):
+        # The key is what `findings show` takes: never wrapped, so it can be copied whole from a narrow terminal.
+        table.add_column("key", no_wrap=True, min_width=10)
+        for column in ("unit", "subject", "field", "category", "status", "first seen", "last seen", "seen"):
             table.add_column(column, overflow="fold")
         for r in rows:
             table.add_row(r["key"][:10], Text(r["unit_id"]), Text("" if r["subject"] == "unit" else r["subject"]),
