@@ -112,8 +112,8 @@ def test_scraped_markup_is_inert_in_slack_html_and_plain_text():
     payload = json.dumps(blocks, ensure_ascii=False)
     for raw in ("<!channel>", "<@U123>", "<script", "<http://evil"):
         assert raw not in payload
-    assert "“&lt;!channel&gt; &lt;@U123&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;http://evil|click&gt;”" \
-        in payload
+    assert '"&lt;!channel&gt; &lt;@U123&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;http://evil|click&gt;"' \
+        in "\n".join(slack_texts(blocks))
 
     page = render_unit_html(d)
     tags = html_tags(page)
@@ -221,25 +221,52 @@ def test_a_note_of_fixes_says_what_is_still_open_rather_than_thanking_for_everyt
     assert "Cảm ơn đơn vị đã phối hợp" not in render_unit_text(d)[1]
 
 
-def test_the_plan_counts_what_is_left_in_a_note_of_fixes():
+def store_row(n: int, status: str, **dates) -> dict:
+    """A finding as the store's findings table gives it to the alert policy."""
+    f = finding(n, unit=UNIT)
+    return {**f.to_dict(), "status": status, "first_seen": dt.date(2022, 6, 14), "opened_at": dt.date(2022, 6, 14),
+            "notified_at": dt.date(2022, 6, 14), "resolved_at": None, "escalated_at": None, **dates}
+
+
+def plan(rows, **kwargs):
     from portalwatch.alerts.policy import plan_alerts
     from portalwatch.profile.registry import Registry
     from portalwatch.profile.schema import PolicyRules
 
-    def row(key, status, **dates):
-        f = finding(key, unit=UNIT)
-        return {**{name: getattr(f, name) for name in ("key", "portal", "unit_id", "unit_name", "subject", "field",
-                                                      "rule", "category", "severity", "value", "expected",
-                                                      "suggestion", "url", "legal_basis", "message_vi",
-                                                      "message_en")},
-                "status": status, "first_seen": dt.date(2022, 6, 14), "opened_at": dt.date(2022, 6, 14),
-                "notified_at": dt.date(2022, 6, 14), "resolved_at": None, "escalated_at": None, **dates}
+    return plan_alerts(rows, NIGHT, PolicyRules(), Registry(units={UNIT.id: UNIT}), PORTAL_TITLE, **kwargs)
 
-    rows = [row(1, "resolved", resolved_at=NIGHT), row(2, "notified", notified_at=dt.date(2022, 6, 17))]
-    plan = plan_alerts(rows, NIGHT, PolicyRules(), Registry(units={UNIT.id: UNIT}), PORTAL_TITLE)
-    (note,) = plan.units
+
+def test_the_plan_counts_what_is_left_in_a_note_of_fixes():
+    rows = [store_row(1, "resolved", resolved_at=NIGHT), store_row(2, "notified", notified_at=dt.date(2022, 6, 17))]
+    (note,) = plan(rows).units
     assert note.kind == "resolved" and [i.finding.key for i in note.unlisted_open] == [rows[1]["key"]]
     assert note.next_deadline == dt.date(2022, 6, 21)
+
+
+def test_a_finding_back_after_a_fix_is_told_as_come_back_not_as_new():
+    """The report says "phát sinh lại"; so do the unit's message and the VP office's digest, whose
+    open count then adds up (yesterday's open - fixed + new + reopened)."""
+    back = store_row(1, "open", first_seen=dt.date(2022, 6, 14), opened_at=NIGHT, notified_at=None)
+    new = store_row(2, "open", first_seen=NIGHT, opened_at=NIGHT, notified_at=None)
+    tonight = plan([back, new])
+    (message,) = tonight.units
+    assert {i.finding.key: i.reopened for i in message.new} == {back["key"]: True, new["key"]: False}
+    text, page = render_unit_text(message)[1], render_unit_html(message)
+    slack = "\n".join(slack_texts(render_unit_slack(message)[1]))
+    note = "Phát sinh lại: nội dung này đã được khắc phục trước đây, nay xuất hiện lại"
+    assert "NỘI DUNG MỚI HOẶC PHÁT SINH LẠI CẦN CẬP NHẬT (2):" in text
+    assert text.count(note) == page.count(note) == slack.count(note) == 1
+    assert "Nội dung mới hoặc phát sinh lại cần cập nhật (2)" in page and "Nội dung mới hoặc phát sinh lại" in slack
+    assert "NỘI DUNG MỚI CẦN CẬP NHẬT (1):" in render_unit_text(plan([new]).units[0])[1]
+
+    (row,) = tonight.vp.rows
+    assert (row.new, row.reopened, row.open) == (1, 1, 2)
+    subject, digest_text = render_vp_text(tonight.vp)
+    assert subject.endswith("Tổng hợp giám sát ngày 20/06/2022: 1 mới, 1 phát sinh lại, 2 chưa khắc phục, 0 quá hạn")
+    assert "- Nội dung phát sinh lại (đã khắc phục, nay xuất hiện lại): 1" in digest_text
+    assert "Nội dung phát sinh lại (đã khắc phục, nay xuất hiện lại): <strong>1</strong>" in render_vp_html(tonight.vp)
+    assert "Phát sinh lại: 1" in "\n".join(slack_texts(render_vp_slack(tonight.vp)[1]))
+    assert "phát sinh lại" not in render_vp_text(plan([new]).vp)[1].lower()
 
 
 def test_long_values_are_truncated():
@@ -326,6 +353,10 @@ def test_vp_digest_says_when_units_were_not_scored():
     assert "Điểm nội dung: đêm nay chưa chấm được" in render_vp_text(none)[1]
     assert "/12" not in render_vp_text(none)[1]
     assert "Điểm nội dung" not in render_vp_text(VpDigest(night=NIGHT, portal_title=PORTAL_TITLE))[1]
+    named = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, score_points=10.5, score_percent=87.5,
+                     score_units=(23, 30), not_scored=tuple(f"Phường {n}" for n in range(1, 8)))
+    assert ("chưa được chấm: Phường 1, Phường 2, Phường 3, Phường 4, Phường 5 và 2 đơn vị khác)"
+            in render_vp_text(named)[1])
 
 
 def test_plan_counts_the_units_scored_for_the_vp_office():

@@ -79,7 +79,7 @@ def test_the_ops_message_lists_a_few_notices_of_each_kind_and_counts_the_rest():
     profile = load_profile(PROFILE_PATH)
     registry = load_registry(profile.registry_path)
     plan = plan_alerts([], NIGHT, profile.policy, registry, profile.title, notices=NOTICES, portal=profile.name)
-    assert plan.ops.title == "4003 run notices"
+    assert plan.ops.title == "4003 ghi chú vận hành / run notices"
     assert len(plan.ops.lines) == EXAMPLES + 1 + 3
     assert plan.ops.lines[EXAMPLES] == ("unmatched_name: … và 3990 ghi chú khác cùng loại / and 3990 more "
                                         "(summary.json)")

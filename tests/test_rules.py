@@ -285,7 +285,7 @@ def test_what_is_required_is_said_in_the_portals_own_terms():
     assert expected("directory_contacts", "leader_email_official", "email") == \
         "Thư điện tử công vụ trên tên miền baria-vungtau.gov.vn"
     assert expected("units_required", "unit_field_not_placeholder", "fax") == \
-        "Số fax cụ thể, không ghi tạm như “Đang cập nhật”"
+        "Số fax cụ thể, không ghi tạm như \"Đang cập nhật\""
     assert expected("units_freshness", "unit_page_updated_recently", "updated") == \
         "Trang được rà soát, cập nhật ít nhất một lần trong 120 ngày làm việc"
     # without a profile's values, the same texts are worded in general terms, never left as "{...}"

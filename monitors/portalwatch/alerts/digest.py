@@ -33,6 +33,8 @@ class DigestItem:
     first_seen: dt.date
     deadline: dt.date | None
     overdue: bool = False
+    #: found again after it was fixed: the unit is told it came back, not that it is new
+    reopened: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class VpRow:
     open: int
     resolved: int
     escalated: int
+    #: found again tonight after a fix: open, not new (so that open = yesterday's - fixed + new + reopened)
+    reopened: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,8 @@ class VpDigest:
     score_percent: float | None = None
     #: (units scored, units in all) when tonight's score left units out, or could score none.
     score_units: tuple[int, int] | None = None
+    #: the units not scored tonight (their page or the directory not read), named for the VP office
+    not_scored: tuple[str, ...] = ()
     report_url: str | None = None
     follow_up: str = FOLLOW_UP    # the registry's VP office: the digest's addressee
 
@@ -107,7 +113,8 @@ class VpDigest:
     def totals(self) -> VpRow:
         """The sum of all rows, for the digest's first line."""
         return VpRow("", sum(r.new for r in self.rows), sum(r.open for r in self.rows),
-                     sum(r.resolved for r in self.rows), sum(r.escalated for r in self.rows))
+                     sum(r.resolved for r in self.rows), sum(r.escalated for r in self.rows),
+                     sum(r.reopened for r in self.rows))
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ class AlertPlan:
 
 def _item(row: dict[str, Any], policy: PolicyRules, night: dt.date) -> DigestItem:
     due = add_working_days(row["opened_at"], policy.deadline_working_days)
-    return DigestItem(finding_from_row(row), row["first_seen"], due, overdue=due < night)
+    return DigestItem(finding_from_row(row), row["first_seen"], due, overdue=due < night,
+                      reopened=row["opened_at"] != row["first_seen"])
 
 
 def _score_units(score: Any) -> tuple[int, int] | None:
@@ -88,15 +89,18 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
                                and add_working_days(r["opened_at"], policy.deadline_working_days) < night]
         # New means found for the first time tonight, as in the report; a finding back after a fix is not.
         opened_tonight = sum(r["first_seen"] == night for r in mine)
+        reopened_tonight = sum(r["opened_at"] == night and r["first_seen"] != night for r in mine)
         fixed = sum(r["unit_id"] == unit.id for r in fixed_tonight)
         if mine or fixed:
             vp_rows.append(VpRow(unit.name, opened_tonight, len(mine), fixed,
-                                 sum(r["status"] == "escalated" or r["key"] in plan.escalated for r in mine)))
+                                 sum(r["status"] == "escalated" or r["key"] in plan.escalated for r in mine),
+                                 reopened=reopened_tonight))
     escalations = tuple(_item(r, policy, night) for r in active if r["key"] in set(plan.escalated))
     plan.vp = VpDigest(night=night, portal_title=portal_title, rows=tuple(vp_rows), escalations=escalations,
                        follow_up=follow_up,
                        score_points=getattr(score, "total", None), score_percent=getattr(score, "percent", None),
                        score_units=_score_units(score),
+                       not_scored=tuple(u.unit_name for u in getattr(score, "not_scored", ()) or ()),
                        report_url=report_url)
     if notices:
         from ..reports.notices import group_notices, notice_detail
@@ -107,5 +111,6 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
             if group.more:
                 lines.append(f"{group.kind}: … và {group.more} ghi chú khác cùng loại / and {group.more} more "
                              "(summary.json)")
-        plan.ops = OpsNotice(night=night, portal=portal, title=f"{len(notices)} run notices", lines=tuple(lines))
+        plan.ops = OpsNotice(night=night, portal=portal, title=f"{len(notices)} ghi chú vận hành / run notices",
+                             lines=tuple(lines))
     return plan

@@ -37,6 +37,8 @@ EMAIL_MAX_ITEMS = 100
 SUBJECT_LIMIT = 250
 OPS_FOOTER = ("Thông báo kỹ thuật cho bộ phận vận hành, không gửi các đơn vị. "
               "Ops only: never sent to units.")
+#: Units not scored that the VP digest names before counting the rest.
+NOT_SCORED_NAMED = 5
 _MORE_RESERVE = 120  # room kept in a section for the "… và N nội dung khác" line
 
 
@@ -71,6 +73,18 @@ class ItemView:
     first_seen: str
     deadline: str | None
     overdue: bool
+    reopened: bool = False
+
+
+#: Said of a finding found again after the unit fixed it (the report's "phát sinh lại").
+REOPENED_NOTE = "Phát sinh lại: nội dung này đã được khắc phục trước đây, nay xuất hiện lại"
+
+
+def _new_title(d: UnitDigest) -> str:
+    """The heading of tonight's findings: "new" only when none of them came back after a fix."""
+    if any(i.reopened for i in d.new):
+        return f"Nội dung mới hoặc phát sinh lại cần cập nhật ({len(d.new)})"
+    return f"Nội dung mới cần cập nhật ({len(d.new)})"
 
 
 def _value_view(value: str | None) -> str | None:
@@ -81,7 +95,7 @@ def _value_view(value: str | None) -> str | None:
 
 
 def _finding_view(finding: Finding, first_seen: str = "", deadline: str | None = None,
-                  overdue: bool = False) -> ItemView:
+                  overdue: bool = False, reopened: bool = False) -> ItemView:
     return ItemView(
         message=one_line(finding.message_vi, limit=500),
         value=_value_view(finding.value),
@@ -94,11 +108,13 @@ def _finding_view(finding: Finding, first_seen: str = "", deadline: str | None =
         first_seen=first_seen,
         deadline=deadline,
         overdue=overdue,
+        reopened=reopened,
     )
 
 
 def item_view(item: DigestItem) -> ItemView:
-    return _finding_view(item.finding, vn_date(item.first_seen), vn_date(item.deadline) or None, item.overdue)
+    return _finding_view(item.finding, vn_date(item.first_seen), vn_date(item.deadline) or None, item.overdue,
+                         item.reopened)
 
 
 def _more(count: int) -> str:
@@ -151,7 +167,7 @@ def _unit_context(d: UnitDigest) -> dict[str, Any]:
     return {
         "kind": d.kind, "unit_name": one_line(d.unit.name, limit=200),
         "portal_title": one_line(d.portal_title, limit=200), "night": vn_date(d.night),
-        "new": shown_new, "new_total": len(d.new), "still_open": shown_open, "open_total": len(d.still_open),
+        "new": shown_new, "new_total": len(d.new), "new_title": _new_title(d), "reopened_note": REOPENED_NOTE, "still_open": shown_open, "open_total": len(d.still_open),
         "hidden": d.open_count - len(shown_new) - len(shown_open),
         "resolved": resolved, "resolved_hidden": len(d.resolved) - len(resolved),
         "resolved_head": RESOLVED_HEAD.format(count=len(d.resolved)), "resolved_lead": RESOLVED_LEAD,
@@ -181,8 +197,10 @@ def _item_section(number: int, view: ItemView, *, reminder: bool) -> Block:
     # Only the number is bold: the message quotes the site, and a "*" in a scraped value would
     # end a bold span early (Slack's mrkdwn has no escape for it).
     lines = [f"*{number}.* {slack_text(view.message, escaped_limit=600)}"]
+    if view.reopened:
+        lines.append(f"• {REOPENED_NOTE}")
     if view.value is not None:
-        lines.append(f"• Nội dung đang hiển thị: “{slack_text(view.value, escaped_limit=600)}”")
+        lines.append(f'• Nội dung đang hiển thị: "{slack_text(view.value, escaped_limit=600)}"')
     lines.append(f"• Yêu cầu: {slack_text(view.expected, escaped_limit=400)}")
     if view.suggestion:
         lines.append(f"• Đề nghị: {slack_text(view.suggestion, escaped_limit=500)}")
@@ -265,7 +283,7 @@ def render_unit_slack(d: UnitDigest) -> tuple[str, list[Block]]:
     shown_new = d.new[:room]
     shown_open = d.still_open[:max(0, room - len(shown_new))]
     if shown_new:
-        blocks.append(_section(f"*Nội dung mới cần cập nhật ({len(d.new)}):*"))
+        blocks.append(_section(f"*{_new_title(d)}:*"))
         blocks += [_item_section(i, item_view(item), reminder=False) for i, item in enumerate(shown_new, 1)]
     if shown_open:
         blocks.append(_section(f"*Nhắc lại: nội dung chưa khắc phục ({len(d.still_open)}):*"))
@@ -284,8 +302,9 @@ def render_unit_slack(d: UnitDigest) -> tuple[str, list[Block]]:
 # ---------------------------------------------------------------------------------------- VP office
 def _vp_headline(d: VpDigest) -> str:
     t = d.totals
-    return (f"Tổng hợp giám sát ngày {vn_date(d.night)}: {t.new} mới, {t.open} chưa khắc phục, "
-            f"{t.escalated} quá hạn")
+    return (f"Tổng hợp giám sát ngày {vn_date(d.night)}: {t.new} mới, "
+            + (f"{t.reopened} phát sinh lại, " if t.reopened else "")
+            + f"{t.open} chưa khắc phục, {t.escalated} quá hạn")
 
 
 def _score_line(d: VpDigest) -> str | None:
@@ -299,7 +318,12 @@ def _score_line(d: VpDigest) -> str | None:
         line += f" ({vn_number(d.score_percent, 1)}%)"
     if d.score_units is not None:
         scored, units = d.score_units
-        line += f", chấm trên {scored}/{units} đơn vị (đơn vị mà hệ thống không đọc được trang trong đêm chưa được chấm)"
+        line += f", chấm trên {scored}/{units} đơn vị (đơn vị mà hệ thống không đọc được trang trong đêm chưa được chấm"
+        if d.not_scored:
+            names = ", ".join(one_line(n, limit=120) for n in d.not_scored[:NOT_SCORED_NAMED])
+            more = len(d.not_scored) - NOT_SCORED_NAMED
+            line += f": {names}" + (f" và {more} đơn vị khác" if more > 0 else "")
+        line += ")"
     return line
 
 
@@ -342,7 +366,8 @@ def render_vp_slack(d: VpDigest) -> tuple[str, list[Block]]:
     """(fallback text, blocks) of the VP office's digest: counts by unit, then what is overdue."""
     t = d.totals
     summary = [f"*{slack_text(d.portal_title, escaped_limit=300, single_line=True)}*",
-               f"Mới: {t.new} · Chưa khắc phục (kể cả mới): {t.open} · Đã khắc phục: {t.resolved} · Quá hạn: {t.escalated}"
+               f"Mới: {t.new} · " + (f"Phát sinh lại: {t.reopened} · " if t.reopened else "")
+               + f"Chưa khắc phục (kể cả mới): {t.open} · Đã khắc phục: {t.resolved} · Quá hạn: {t.escalated}"
                + (f" ({len(d.escalations)} mới quá hạn đêm nay)" if d.escalations else "")]
     score = _score_line(d)
     if score:
