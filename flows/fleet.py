@@ -129,7 +129,8 @@ def fleet_rows(portals: list[dict[str, Any]], outcomes: list[dict[str, Any] | st
             "Đêm (night)": summary.get("night") or portal.get("now") or "—",
             "Kết quả (outcome)": "xong / completed" if summary else f"lỗi / failed: {outcome}",
             "Trang lỗi (pages failed)": f"{summary['pages_failed']}/{summary['pages']}" if summary else "—",
-            "Nội dung cần cập nhật (findings)": summary["findings"] if summary else "—",
+            "Nội dung cần cập nhật (open findings)": summary.get("open_findings", summary["findings"])
+            if summary else "—",
             "Điểm /12 (score)": "—" if points is None else points,
         }
         ranked.append(((bool(summary), points is not None, points or 0), row))

@@ -252,6 +252,9 @@ def _publish_artifacts(summary: dict[str, Any], out: str) -> None:
     lines = [f"# {portal} – {night}", "",
              f"- pages rendered: {summary['pages']} ({summary['pages_failed']} failed)",
              f"- findings: {summary['findings']} in {with_findings if with_findings is not None else '—'} units",
+             *([f"- open in the store: {summary['open_findings']}"
+                + (f" ({summary['not_rechecked']} not checked again tonight)" if summary.get("not_rechecked") else "")]
+               if "open_findings" in summary else []),
              f"- content score: {score_line(summary['score'])}",
              f"- run notices for ops: {len(summary['notices'])}",
              f"- alerts: {describe_delivery(summary) or '—'}",

@@ -89,7 +89,11 @@ def test_failing_pages_leave_their_units_unknown(tmp_path, portal, scenario):
             in html.unescape(report))
     pages = second.summary["pages"]
     assert f"(đọc được {pages - 2}, không tải được 2)" in report
-    # Their findings stay open in the store, so the report still lists them, marked as not checked again.
+    # Their findings stay open in the store, so the report still lists them, marked as not checked again,
+    # and the summary (the CLI's "open findings" line) counts them beside those found tonight.
+    unchecked = len(by_unit[down_unit] + by_unit[hung_unit])
+    assert second.summary["not_rechecked"] == unchecked
+    assert second.summary["open_findings"] == second.summary["findings"] + unchecked
     for f in by_unit[down_unit] + by_unit[hung_unit]:
         assert f'data-key="{f["key"]}" data-unchecked="page">' in report
     english = html.unescape((second.folder / "report.en.html").read_text(encoding="utf-8"))

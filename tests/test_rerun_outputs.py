@@ -23,7 +23,7 @@ def test_running_a_recorded_night_again_writes_its_lost_alert_texts(tmp_path, po
     shutil.rmtree(first.folder)                            # the night's files, lost
 
     again = stages.run_night(PROFILE_PATH, out, now=night, base_url=portal.base_url)
-    assert again.summary["store"] == {"already_recorded": True}, "nothing planned or queued twice"
+    assert again.summary["store"]["already_recorded"] is True, "nothing planned or queued twice"
     assert first.summary["unit_messages"] > 0
     assert again.summary["unit_messages"] == first.summary["unit_messages"], \
         "the night's messages to units are those its first run planned, not the files written again"
@@ -87,7 +87,7 @@ def test_a_recorded_night_run_again_writes_what_the_store_recorded_not_the_porta
     portal.request_log.clear()
 
     again = stages.run_night(PROFILE_PATH, out, now=night, base_url=portal.base_url)
-    assert again.summary["store"] == {"already_recorded": True}
+    assert again.summary["store"]["already_recorded"] is True
     for name in names:
         assert (again.folder / name).read_text(encoding="utf-8") == recorded[name], f"{name} is the night's own"
     assert not portal.request_log, "a recorded night is written from the store: the portal is not crawled"
@@ -95,8 +95,10 @@ def test_a_recorded_night_run_again_writes_what_the_store_recorded_not_the_porta
     store.dispose()
     summary = json.loads((again.folder / "summary.json").read_text(encoding="utf-8"))
     for field in ("findings", "by_category", "units_with_findings", "score", "pages", "pages_failed", "notices",
-                  "units_seen", "directory_rows", "unit_messages"):
+                  "units_seen", "directory_rows", "unit_messages", "base_url", "open_findings", "not_rechecked"):
         assert summary[field] == first.summary[field], field
+    for count in ("opened", "reopened", "resolved", "still_open"):   # the night's lifecycle, from its events
+        assert summary["store"][count] == first.summary["store"][count], count
     assert summary["seconds"] == first.summary["seconds"], "the night's own timings are kept"
     assert {"findings.jsonl", "report.html", "units.csv"} <= set(summary["rebuilt"]["written"])
     assert not summary["rebuilt"]["not_written"], summary["rebuilt"]["not_written"]

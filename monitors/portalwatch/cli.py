@@ -105,7 +105,11 @@ def _print_summary(summary: dict) -> None:
     if summary.get("suites_reused"):
         table.add_row("Bộ kiểm tra dùng lại kết quả lần chạy trước / suites not run again (same columns)",
                       str(len(summary["suites_reused"])))
-    table.add_row("Nội dung cần cập nhật / findings", str(summary["findings"]))
+    if "open_findings" in summary:
+        unchecked = summary.get("not_rechecked") or 0
+        table.add_row("Nội dung cần cập nhật / open findings", str(summary["open_findings"]) + (
+            f" ({unchecked} chưa kiểm tra lại đêm nay / not checked again tonight)" if unchecked else ""))
+    table.add_row("Phát hiện đêm nay / found tonight", str(summary["findings"]))
     for category, count in summary["by_category"].items():
         table.add_row(f"  {category}", str(count))
     table.add_row("Ghi chú vận hành / run notices", str(len(summary["notices"])))
@@ -114,9 +118,9 @@ def _print_summary(summary: dict) -> None:
         table.add_row("Lịch sử / store", "đêm này đã ghi / night already recorded"
                       + (": ghi lại tệp từ lịch sử, không thu thập lại / files written again from the store, "
                          "portal not crawled" if summary.get("rebuilt") else ""))
-    elif store:
-        if store.get("take", 1) > 1:
-            table.add_row("Lịch sử / store", "kiểm tra lại đêm Trang không trả lời / night audited again")
+    elif store.get("take", 1) > 1:
+        table.add_row("Lịch sử / store", "kiểm tra lại đêm Trang không trả lời / night audited again")
+    if "opened" in store:
         table.add_row("Mới phát hiện / opened", str(store["opened"]))
         table.add_row("Phát sinh lại / reopened", str(store["reopened"]))
         table.add_row("Đã khắc phục / resolved", str(store["resolved"]))
@@ -432,8 +436,10 @@ def findings_list(portal: Optional[str] = typer.Option(None, help="Only this por
         table = Table(title=f"{len(rows)} findings")
         # The key is what `findings show` takes: never wrapped, so it can be copied whole from a narrow terminal.
         table.add_column("key", no_wrap=True, min_width=10)
-        for column in ("unit", "subject", "field", "category", "status", "first seen", "last seen", "seen"):
+        for column in ("unit", "subject", "field", "category", "status"):
             table.add_column(column, overflow="fold")
+        for column in ("first seen", "last seen", "seen"):      # a date split in two reads as two
+            table.add_column(column, no_wrap=True)
         for r in rows:
             table.add_row(r["key"][:10], Text(r["unit_id"]), Text("" if r["subject"] == "unit" else r["subject"]),
                           r["field"], r["category"], r["status"], str(r["first_seen"]), str(r["last_seen"]),
@@ -492,8 +498,11 @@ def findings_export(path: Path = typer.Argument(..., help="CSV file to write (UT
                     profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p",
                                                  help="Portal profile whose policy gives the deadline."),
                     out: Path = _OUT, db: Optional[str] = _DB) -> None:
-    """Export findings and their lifecycle as CSV, each with its deadline (hạn khắc phục) as the
-    report gives it: the profile's deadline_working_days from the current opening."""
+    """Export findings and their lifecycle as CSV.
+
+    Each finding has its deadline (hạn khắc phục) as the report gives it.
+    It is the profile's deadline_working_days from the current opening.
+    """
     with _user_errors():
         import csv
         import errno
@@ -537,8 +546,8 @@ def report(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p", help
            out: Path = _OUT, db: Optional[str] = _DB) -> None:
     """Build, from the store, Home Affairs' workbook for a year and the index of nightly reports.
 
-    Each night writes both; this builds them again for any recorded year, without auditing anything:
-    for the year-end scoring, a workbook lost with the output folder, a store moved to PostgreSQL.
+    Each night writes both; this builds them again for any recorded year, without auditing anything.
+    Use it for the year-end scoring, or when a workbook was lost with the output folder or the store moved.
     """
     with _user_errors():
         from . import night as stages

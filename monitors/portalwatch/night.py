@@ -528,6 +528,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "suites_reused": sorted(suites_reused or ()),
         "findings": len(findings), "by_category": dict(sorted(by_category.items())),
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
+        **open_counts(findings, history, night),
         "unit_messages": sum(recipient not in ("vp-office", "ops") for recipient in recipients),
         # None when no suite ever ran here (the first night, and the portal did not answer): a path
         # printed for a file that is not there sends ops looking for it
@@ -549,6 +550,17 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         summary["seconds"] = stopwatch.seconds()
     files.write_text(folder / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2))
     return NightOutputs(folder=folder, findings=findings_path, report=report, alerts=alerts_dir, summary=summary)
+
+
+def open_counts(findings: list[Any], history: Any, night: dt.date) -> dict[str, int]:
+    """summary.json's ``open_findings``: every finding open in the store that night, as the report
+    counts them, and ``not_rechecked``: those among them tonight's crawl did not see (a page that
+    failed, the portal down). ``findings`` alone are what tonight's crawl built."""
+    from .reports.history import active_on
+
+    tonight = {f.key for f in findings}
+    open_keys = set(active_on(history, night)) if history is not None else tonight
+    return {"open_findings": len(open_keys | tonight), "not_rechecked": len(open_keys - tonight)}
 
 
 def night_messages(store: Any, config: Config, night: dt.date) -> list[dict[str, Any]]:

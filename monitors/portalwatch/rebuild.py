@@ -112,7 +112,7 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
     from .alerts.outbox import write_kept
     from .errors import StoreError
     from .findings.model import write_findings
-    from .night import NightOutputs, _write_pdf, normalise, write_year_files
+    from .night import NightOutputs, _write_pdf, normalise, open_counts, write_year_files
     from .reports.history import as_of, load_history
     from .reports.nightly import write_nightly_report
     from .validate.gx import data_docs_index
@@ -142,6 +142,7 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
         # phone cache is neither read nor written: it belongs to the nights the portal is audited.
         frames = normalise(recorded["units"], recorded["directory"], config)
         pdf = None
+        then = None
         with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf") as printing_thread:
             printing = None
             if score is not None:
@@ -186,7 +187,8 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
     for finding in findings or ():
         by_category[finding.category] = by_category.get(finding.category, 0) + 1
     summary = {
-        "portal": portal, "night": night.isoformat(), "base_url": config.profile.base_url,
+        # the address the night crawled (its own summary's), not one given to this run, which crawls nothing
+        "portal": portal, "night": night.isoformat(), "base_url": earlier.get("base_url") or config.profile.base_url,
         "pages": run["pages"], "pages_failed": run["pages_failed"],
         "pages_unchanged": earlier.get("pages_unchanged"), "auto_throttle": earlier.get("auto_throttle"),
         "units_seen": len(recorded["units"]), "directory_rows": len(recorded["directory"]),
@@ -194,6 +196,7 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
         "findings": run["findings"], "by_category": dict(sorted(by_category.items())),
         "units_with_findings": len({f.unit_id for f in findings}) if findings is not None else None,
         "notices": notices,
+        **(open_counts(findings, then, night) if then is not None else {}),
         "unit_messages": len({m["recipient"] for m in kept_messages} - {"vp-office", "ops"}),
         "data_docs": str(data_docs_index(Path(out_dir) / portal)),
         "report_pdf": str(pdf) if pdf else None,
@@ -201,7 +204,10 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
         "delivery": ({"sent": delivery.sent, "waiting": delivery.waiting, "failed": delivery.failed,
                       "problems": delivery.problems, "dry_run": delivery.dry_run,
                       "written": len(messages) if delivery.dry_run else 0} if delivery is not None else None),
-        "store": {"already_recorded": True},
+        "store": {"already_recorded": True, "run_id": run["id"],
+                  **{name: sum(e["event"] == event for e in recorded["events"])
+                     for name, event in (("opened", "opened"), ("reopened", "reopened"), ("resolved", "resolved"),
+                                         ("still_open", "seen"))}},
         "rebuilt": {"from": "store", "run_id": run["id"], "written": written + ["summary.json"],
                     "not_written": not_written},
     }
