@@ -439,9 +439,10 @@ class Scenario:
 
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
-    """A bare name refers to SCENARIOS_DIR/<name>.yaml; anything else is a path."""
+    """A bare name refers to SCENARIOS_DIR/<name>.yaml; anything else is a path. (A folder of the
+    working directory named like a scenario, such as an output folder, is not a scenario file.)"""
     p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or p.exists() or len(p.parts) > 1:
+    if p.suffix in (".yaml", ".yml") or p.is_file() or len(p.parts) > 1:
         return p
     return SCENARIOS_DIR / f"{name_or_path}.yaml"
 

@@ -158,6 +158,7 @@ def test_minimal_profile_loads(tmp_path):
                  r"key 'dates.formats': the date format '%d/%m/%' cannot read a date", id="stray-percent"),
     pytest.param(lambda t: t + 'dates:\n  formats: ["%d/%m"]\n',
                  r"key 'dates.formats': the date format '%d/%m' does not read a whole date", id="date-without-year"),
+    pytest.param(lambda t: t + 'dates:\n  formats: []\n', r"key 'dates.formats': no date format", id="no-format"),
     pytest.param(lambda t: t + 'policy:\n  maintenance: [{from: "2022-06-20 06:00", to: "2022-06-20 00:00"}]\n',
                  r"key 'policy.maintenance\[0\].to': the window must end after it starts", id="maintenance-reversed"),
     pytest.param(lambda t: t + 'policy:\n  maintenance: [{from: "2022-06-20 06:00", to: "2022-06-20 06:00"}]\n',

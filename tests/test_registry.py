@@ -69,6 +69,13 @@ units:
                  id="slack-upper-case"),
     pytest.param(lambda t: t.replace("units:", 'ops: {slack: "#pw ops"}\nunits:'),
                  r"registry.yaml:2, key 'ops.slack': '#pw ops' is not a Slack channel", id="ops-slack"),
+    # an id names the unit's alert files: a path would write them outside the night's alerts/ folder
+    pytest.param(lambda t: t.replace("id: p7", "id: ../../../evil"),
+                 r"key 'units\[1\].id': '../../../evil' is not a unit id", id="id-a-path"),
+    pytest.param(lambda t: t.replace("id: p7", "id: phong/noi-vu"), r"'phong/noi-vu' is not a unit id",
+                 id="id-a-folder"),
+    pytest.param(lambda t: t.replace('name: "Ủy ban nhân dân Phường 7"', 'name: ""'),
+                 r"key 'units\[1\].name': the unit's name is empty", id="empty-name"),
 ])
 def test_malformed_registry_is_named(tmp_path, edit, message):
     path = tmp_path / "registry.yaml"
@@ -194,6 +201,8 @@ def test_registry_as_csv_and_xlsx_reads_like_the_yaml(tmp_path):
                  r"units.csv:4, key 'email': 'pthangnhat at vungtau' is not an e-mail address", id="email"),
     pytest.param(lambda rows: rows[3].__setitem__(5, "phường thắng nhất!!"),
                  r"units.csv:4, key 'slack': 'phường thắng nhất!!' is not a Slack channel", id="slack"),
+    pytest.param(lambda rows: rows[3].__setitem__(0, "../evil"), r"units.csv:4, key 'id': '../evil' is not a unit id",
+                 id="id-a-path"),
 ])
 def test_malformed_registry_sheet_is_named(tmp_path, edit, message):
     import csv

@@ -113,6 +113,14 @@ def test_bad_yaml_and_missing_file(tmp_path: Path) -> None:
         load_scenario("no-such-scenario")
 
 
+def test_a_folder_named_like_a_scenario_is_not_taken_for_it(sc: Scenario, tmp_path: Path, monkeypatch) -> None:
+    """`portalwatch run --out .` makes a folder named for the portal in the working directory: the
+    bundled scenario of that name is still the one loaded."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "vungtau-2022").mkdir()
+    assert load_scenario("vungtau-2022").name == sc.name
+
+
 def test_scenario_file_is_nfc() -> None:
     text = (SCENARIOS_DIR / "vungtau-2022.yaml").read_text(encoding="utf-8")
     assert unicodedata.is_normalized("NFC", text)

@@ -230,6 +230,9 @@ def _contacts(reader: Reader) -> ContactRules:
 def _date_formats(reader: Reader) -> tuple[str, ...]:
     reader.check_keys(("formats",))
     formats = reader.str_list("formats", ["%d/%m/%Y"])
+    if not formats:
+        raise reader.fail("no date format: every freshness check reads dates with these (the default is "
+                          "[\"%d/%m/%Y\"])", "formats")
     for fmt in formats:
         try:
             written = _SAMPLE_DATE.strftime(fmt)

@@ -77,6 +77,19 @@ _SLACK_ID = re.compile(r"[CGDUW][A-Z0-9]{8,}")
 _SLACK_NAME = re.compile(r"#[\w-]{1,80}")
 
 
+#: A unit id: it names the unit's alert files and its rows in the store, so it is a plain slug
+#: (letters, digits, "-", "_", not starting with a separator): never a path such as "../x" or "a/b".
+_UNIT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+
+
+def id_problem(unit_id: str) -> str | None:
+    """What is wrong with a unit id, or None."""
+    if _UNIT_ID.fullmatch(unit_id):
+        return None
+    return (f"{unit_id!r} is not a unit id: expected letters, digits, '-' or '_' (at most 100, not starting "
+            "with '-' or '_'), such as 'phuong-thang-nhat'")
+
+
 def slack_problem(target: str) -> str | None:
     """What is wrong with a Slack route, or None. A typo here would otherwise be found by Slack, at
     delivery, the morning after the unit should have been told."""
@@ -140,6 +153,8 @@ def _load_table(path: Path) -> Registry:
         for column in ("id", "name", "kind"):
             if not record.get(column):
                 raise RegistryError("empty required cell", path=str(path), line=line, key=column)
+        if id_problem(record["id"]):
+            raise RegistryError(id_problem(record["id"]), path=str(path), line=line, key="id")
         if record["id"] in units:
             raise RegistryError(f"duplicate unit id '{record['id']}'", path=str(path), line=line, key="id")
         if record["kind"] not in UNIT_KINDS:
@@ -188,12 +203,17 @@ def load_registry(path: str | Path) -> Registry:
         item = Reader(raw, path, f"units[{index}]", RegistryError, top.line)
         item.check_keys(("id", "name", "aliases", "kind", "responsible", "alerts"))
         unit_id = item.get("id", str)
+        if id_problem(unit_id):
+            raise item.fail(id_problem(unit_id), "id")
+        name = item.get("name", str)
+        if not name.strip():
+            raise item.fail("the unit's name is empty: messages and reports name the unit by it", "name")
         if unit_id in units:
             raise item.fail(f"duplicate unit id '{unit_id}'", "id")
         kind = item.get("kind", str)
         if kind not in UNIT_KINDS:
             raise item.fail(f"expected one of {', '.join(UNIT_KINDS)}, found {kind!r}", "kind")
-        units[unit_id] = Unit(id=unit_id, name=item.get("name", str), kind=kind,
+        units[unit_id] = Unit(id=unit_id, name=name, kind=kind,
                               aliases=tuple(item.str_list("aliases", [])),
                               responsible=item.get("responsible", str, None),
                               routes=_routes(item.sub("alerts", {})))
