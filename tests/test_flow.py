@@ -84,7 +84,7 @@ def test_nightly_flow_writes_findings_report_and_alerts(prefect_server, portal, 
         assert not portal.request_log
     finally:
         portal.set_night(1)
-    assert rerun["store"] == {"already_recorded": True} and "findings.jsonl" in rerun["rebuilt"]["written"]
+    assert rerun["store"]["already_recorded"] is True and "findings.jsonl" in rerun["rebuilt"]["written"]
     assert (folder / "findings.jsonl").read_text(encoding="utf-8") == recorded
     assert rerun["score"] == summary["score"] and rerun["seconds"] == summary["seconds"]
 
