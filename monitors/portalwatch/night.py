@@ -412,7 +412,7 @@ def date_notices(frames: Any, formats: tuple[str, ...]) -> list[dict[str, Any]]:
         grouped.setdefault((item.page_type, item.field), []).append(item.raw)
     notices = []
     for (page_type, field_name), texts in grouped.items():
-        read, shown = frames.dates_read.get((page_type, field_name), (0, len(texts)))
+        _, shown = frames.dates_read.get((page_type, field_name), (0, len(texts)))
         notices.append({"kind": "date_unreadable", "page_type": page_type, "field": field_name,
                         "unreadable": len(texts), "shown": shown, "values": list(dict.fromkeys(texts))[:DATE_EXAMPLES],
                         "formats": list(formats),
@@ -468,8 +468,9 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     seconds of every stage the stopwatch timed (``seconds``). A night whose run recorded nothing
     more (a retry while the portal still does not answer) has no plan: its alert files missing are
     written from the outbox's ``kept_messages`` of the night. (A night already recorded when its run
-    starts is not crawled at all: :func:`rebuild_night` writes its files from the store.) ``suites_reused`` names the suites that took the last
-    night's verdicts instead of running (summary.json ``suites_reused``). ``printer`` (from
+    starts is not crawled at all: :func:`rebuild_night` writes its files from the store.)
+    ``suites_reused`` names the suites that took the last night's verdicts instead of running
+    (summary.json ``suites_reused``). ``printer`` (from
     :func:`start_printer`) prints the PDF with a browser already started; without it one is started
     here.
     """
@@ -515,9 +516,6 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
             else:
                 messages, recipients = [], set()
             pdf = printing.result()
-    by_category: dict[str, int] = {}
-    for finding in findings:
-        by_category[finding.category] = by_category.get(finding.category, 0) + 1
     summary = {
         "portal": config.profile.name, "night": night.isoformat(), "base_url": config.profile.base_url,
         "pages": len(result.pages), "pages_failed": sum(not p.ok for p in result.pages),
@@ -526,7 +524,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
                           if result.pace else None),
         "units_seen": int(len(frames.units)), "directory_rows": int(len(frames.directory)),
         "suites_reused": sorted(suites_reused or ()),
-        "findings": len(findings), "by_category": dict(sorted(by_category.items())),
+        "findings": len(findings), "by_category": by_category(findings),
         "units_with_findings": len({f.unit_id for f in findings}), "notices": notices,
         **open_counts(findings, history, night),
         "unit_messages": sum(recipient not in ("vp-office", "ops") for recipient in recipients),
@@ -538,9 +536,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
                   "units": {u.unit_id: u.total for u in score.units},
                   "units_scored": len(score.scored),
                   "not_scored": {u.unit_id: u.not_read for u in score.not_scored}},
-        "delivery": ({"sent": delivery.sent, "waiting": delivery.waiting, "failed": delivery.failed,
-                      "problems": delivery.problems, "dry_run": delivery.dry_run,
-                      "written": len(messages) if delivery.dry_run else 0} if delivery is not None else None),
+        "delivery": delivery_summary(delivery, len(messages)),
         "store": ({"already_recorded": True} if changes is None or changes.already_recorded else
                   {"already_recorded": False, "run_id": changes.run_id, "opened": len(changes.opened),
                    "reopened": len(changes.reopened), "resolved": len(changes.resolved),
@@ -550,6 +546,24 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         summary["seconds"] = stopwatch.seconds()
     files.write_text(folder / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2))
     return NightOutputs(folder=folder, findings=findings_path, report=report, alerts=alerts_dir, summary=summary)
+
+
+def by_category(findings: list[Any]) -> dict[str, int]:
+    """summary.json's ``by_category``: how many findings of each category, categories in order."""
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.category] = counts.get(finding.category, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def delivery_summary(delivery: Any, written: int) -> dict[str, Any] | None:
+    """summary.json's ``delivery``: what became of the night's messages; ``written`` alert files
+    count only on a dry run, where writing them is all that is done."""
+    if delivery is None:
+        return None
+    return {"sent": delivery.sent, "waiting": delivery.waiting, "failed": delivery.failed,
+            "problems": delivery.problems, "dry_run": delivery.dry_run,
+            "written": written if delivery.dry_run else 0}
 
 
 def open_counts(findings: list[Any], history: Any, night: dt.date) -> dict[str, int]:
@@ -592,9 +606,8 @@ def gx_project(out_dir: str | Path, config: Config) -> Path:
 
 def coverage(ctx: Any, frames: Any):
     """What tonight's crawl could see, for the store: findings outside it are not resolved."""
-    from .store.lifecycle import Coverage
-
     from .findings.build import FINDING_FIELD
+    from .store.lifecycle import Coverage
 
     read = {u for u, s in zip(frames.units["unit_id"], frames.units["http_status"]) if u and 200 <= s < 300
             and UNIT_PAGE not in ctx.drifted}

@@ -196,11 +196,13 @@ def check_dates(profile: Profile, pages: list[RenderedPage]) -> list[DateReport]
     """Per date field, how many of its values on these pages the profile's formats read, as a night
     reads them (cleaned, placeholders left out)."""
     reports: list[DateReport] = []
+    roots: dict[str, list[Any]] = {}      # each page parsed once, whatever the date fields of its type
     for page_type, name in date_fields(profile):
         spec = profile.page(page_type)
         fspec = spec.field(name)
-        roots = [parse_page(p) for p in pages if p.page_type == page_type and p.ok]
-        nodes = [n for r in roots for n in r.css(spec.rows)] if spec.rows else roots
+        if page_type not in roots:
+            roots[page_type] = [parse_page(p) for p in pages if p.page_type == page_type and p.ok]
+        nodes = [n for r in roots[page_type] for n in r.css(spec.rows)] if spec.rows else roots[page_type]
         values = [read_field(n, fspec) for n in nodes]
         texts = [clean_text(v[0] if v else None) if isinstance(v, list) else clean_text(v) for v in values]
         shown = [t for t in texts if t and not is_placeholder(t, profile.checks.placeholders)]

@@ -112,7 +112,8 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
     from .alerts.outbox import write_kept
     from .errors import StoreError
     from .findings.model import write_findings
-    from .night import NightOutputs, _write_pdf, normalise, open_counts, write_year_files
+    from .night import (NightOutputs, _write_pdf, by_category, delivery_summary, normalise, open_counts,
+                        write_year_files)
     from .reports.history import as_of, load_history
     from .reports.nightly import write_nightly_report
     from .validate.gx import data_docs_index
@@ -183,9 +184,6 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
     if unknown:
         not_written["summary.json: " + ", ".join(unknown)] = ("what the night's crawl measured, which the store "
                                                               "does not keep")
-    by_category: dict[str, int] = {}
-    for finding in findings or ():
-        by_category[finding.category] = by_category.get(finding.category, 0) + 1
     summary = {
         # the address the night crawled (its own summary's), not one given to this run, which crawls nothing
         "portal": portal, "night": night.isoformat(), "base_url": earlier.get("base_url") or config.profile.base_url,
@@ -193,7 +191,7 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
         "pages_unchanged": earlier.get("pages_unchanged"), "auto_throttle": earlier.get("auto_throttle"),
         "units_seen": len(recorded["units"]), "directory_rows": len(recorded["directory"]),
         "suites_reused": earlier.get("suites_reused"),
-        "findings": run["findings"], "by_category": dict(sorted(by_category.items())),
+        "findings": run["findings"], "by_category": by_category(findings or []),
         "units_with_findings": len({f.unit_id for f in findings}) if findings is not None else None,
         "notices": notices,
         **(open_counts(findings, then, night) if then is not None else {}),
@@ -201,9 +199,7 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
         "data_docs": str(data_docs_index(Path(out_dir) / portal)),
         "report_pdf": str(pdf) if pdf else None,
         "score": _recorded_score(recorded, score),
-        "delivery": ({"sent": delivery.sent, "waiting": delivery.waiting, "failed": delivery.failed,
-                      "problems": delivery.problems, "dry_run": delivery.dry_run,
-                      "written": len(messages) if delivery.dry_run else 0} if delivery is not None else None),
+        "delivery": delivery_summary(delivery, len(messages)),
         "store": {"already_recorded": True, "run_id": run["id"],
                   **{name: sum(e["event"] == event for e in recorded["events"])
                      for name, event in (("opened", "opened"), ("reopened", "reopened"), ("resolved", "resolved"),

@@ -130,17 +130,18 @@ def active_on(history: History, night: dt.date) -> dict[str, dt.date]:
     return active
 
 
-def night_counts(history: History, night: dt.date) -> dict[str, int]:
-    """What a night changed, as counted in every output: ``opened`` (found for the first time),
-    ``reopened`` (came back after a fix), ``resolved``, and ``open`` (active that night).
+def night_counts(history: History) -> dict[dt.date, dict[str, int]]:
+    """What each recorded night changed, as counted in every output: ``opened`` (found for the first
+    time), ``reopened`` (came back after a fix), ``resolved``, and ``open`` (active that night).
 
     Counted from the events, because the runs table's ``opened`` column adds the reopened findings
-    in: "mới" in one output and "phát sinh lại" in another would describe the same finding."""
-    counts = {"opened": 0, "reopened": 0, "resolved": 0}
+    in: "mới" in one output and "phát sinh lại" in another would describe the same finding. All
+    nights in one pass over the events: the index lists a year of nights every night."""
+    counts = {night: {"opened": 0, "reopened": 0, "resolved": 0, "open": active}
+              for night, active in active_by_night(history)}
     for event in history.events:
-        if event["night"] == night and event["event"] in counts:
-            counts[event["event"]] += 1
-    counts["open"] = len(active_on(history, night))
+        if event["night"] in counts and event["event"] in ("opened", "reopened", "resolved"):
+            counts[event["night"]][event["event"]] += 1
     return counts
 
 

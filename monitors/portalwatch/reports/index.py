@@ -20,13 +20,14 @@ _ENV = Environment(loader=PackageLoader("portalwatch.reports", "templates"),
 
 def write_index(folder: Path, history: History, portal_title: str, workbook: str) -> Path:
     runs = []
+    counts = night_counts(history)
     for run in sorted((r for r in history.runs if r["status"] == "completed"), key=lambda r: r["night"],
                       reverse=True):
         night = run["night"].isoformat()
         exists = (folder / night / "report.html").exists()
         # Counted from the events, as the night's report counts them: every finding open that night (those
         # its pages could not show again included), new (found for the first time) apart from reopened.
-        runs.append({**run, **night_counts(history, run["night"]),
+        runs.append({**run, **counts[run["night"]],
                      "report": f"{night}/report.html" if exists else None,
                      "report_en": f"{night}/report.en.html" if exists else None})
     scores = [(r["night"], r["score"]) for r in reversed(runs)]      # a night not scored stays, as a gap
