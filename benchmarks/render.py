@@ -7,8 +7,8 @@ Each contender fetches and parses (the profile's selectors, `extract_records`) t
 served HTML holds `wait_for`, one Chromium with pooled pages for the rest, images, fonts and media
 blocked, bounded concurrency); "ours, every page in the browser" forces Chromium on every page;
 "naive" is one page at a time in a new browser context per page, every resource loaded, waiting
-for the load event, measured on the first 200 unit pages; "raw HTTP" is httpx with 8 connections,
-no browser, the limit (its directory page holds no rows: they are drawn by JavaScript). Every
+for the load event, measured on the first 200 unit pages; "raw HTTP" is aiohttp (the client the
+renderer uses for plain pages) with 8 connections and nothing else, no browser, the limit (its directory page holds no rows: they are drawn by JavaScript). Every
 contender meets a warm server: one untimed crawl first fills the sample portal's page cache (it
 builds a page on its first request: a cost of the test server, not of the crawler).
 Memory is the PSS of the process and its Chromium processes (`benchmarks/memory.py`), sampled
@@ -143,18 +143,18 @@ def naive(profile: Any, urls: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def raw_http(profile: Any, urls: list[tuple[str, str]]) -> dict[str, Any]:
-    """httpx, 8 connections, no browser: the download and parse of the same pages."""
-    import httpx
+    """aiohttp, 8 connections, no browser: the download and parse of the same pages."""
+    import aiohttp
 
     from portalwatch.render.base import RenderedPage
 
     async def go() -> list:
         gate = asyncio.Semaphore(8)
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=8), trust_env=False) as client:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=8)) as client:
             async def one(url: str, page_type: str) -> RenderedPage:
-                async with gate:
-                    response = await client.get(url)
-                return RenderedPage(url, page_type, response.status_code, url, response.text,
+                async with gate, client.get(url) as response:
+                    text = await response.text()
+                return RenderedPage(url, page_type, response.status, url, text,
                                     dt.datetime.now(dt.timezone.utc))
             return await asyncio.gather(*(one(u, t) for u, t in urls))
 

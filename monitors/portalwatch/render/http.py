@@ -2,16 +2,21 @@
 
 For page types the profile marks ``render: false`` (server-rendered pages), and as the measure of
 what a browser costs. Redirects are followed only within the profile's allowed hosts.
+
+The client is aiohttp: its C parser answers a conditional request (the 304 of an unchanged page,
+most of a later night) in about a fifth of the time httpx's pure-Python stack takes, and a night
+asks for every page of the portal (see BENCHMARKS.md, "Second night").
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import datetime as dt
 import time
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import aiohttp
 
 from ..settings import MAX_PAGE_BYTES
 from .base import PageRequest, RenderedPage
@@ -21,10 +26,16 @@ from .throttle import Throttle
 __all__ = ["HttpRenderer"]
 
 _MAX_REDIRECTS = 5
+#: Answers followed to their ``Location`` (as a browser follows them).
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: Longest status or header line accepted: portals behind some gateways send cookies of several KiB.
+_MAX_LINE = 65_536
+_HEADERS = {"User-Agent": "portalwatch (data-quality monitor)", "Accept-Language": "vi"}
 
 
 class HttpRenderer:
-    """An httpx client with bounded connections; use as ``async with``."""
+    """An aiohttp client with bounded connections; use as ``async with`` (the session is opened
+    there, inside the event loop that uses it)."""
 
     def __init__(self, *, allowed_hosts: tuple[str, ...], concurrency: int = 8, timeout_s: float = 20.0,
                  max_page_bytes: int = MAX_PAGE_BYTES, throttle: Throttle | None = None) -> None:
@@ -33,16 +44,24 @@ class HttpRenderer:
         self.max_page_bytes = max_page_bytes
         self._slots = asyncio.Semaphore(concurrency)
         self._throttle = throttle or Throttle()
-        self._client = httpx.AsyncClient(
-            timeout=timeout_s, follow_redirects=False, trust_env=False,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            headers={"User-Agent": "portalwatch (data-quality monitor)", "Accept-Language": "vi"})
+        self._concurrency = concurrency
+        # each step (connecting, then every read) may take timeout_s, as a browser's would
+        self._timeout = aiohttp.ClientTimeout(total=None, connect=timeout_s, sock_connect=timeout_s,
+                                              sock_read=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> "HttpRenderer":
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._concurrency), timeout=self._timeout,
+                headers=_HEADERS, trust_env=False, cookie_jar=aiohttp.CookieJar(unsafe=True),
+                max_line_size=_MAX_LINE, max_field_size=_MAX_LINE)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     def _allowed(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -64,17 +83,21 @@ class HttpRenderer:
         meta = dict(request.meta)
         meta.pop("validators", None)
         meta["via"] = "http"
+        if self._session is None:
+            raise RuntimeError("HttpRenderer is used as `async with HttpRenderer(...) as renderer`")
         try:
             for hop in range(_MAX_REDIRECTS + 1):
                 if not self._allowed(url):
                     how = "redirected to a host" if hop else "host"
                     return RenderedPage(request.url, request.page_type, 0, url, "", started,
                                         error=f"{how} not in the profile's allowed_hosts: {url}", meta=meta)
-                async with self._client.stream("GET", url, headers=_conditional(request, url)) as response:
-                    if response.status_code == 304:  # unchanged since the copy we hold (see PortalRenderer)
-                        await response.aread()  # (empty) read to the end: the connection is reused
+                async with self._session.get(url, headers=_conditional(request, url),
+                                             allow_redirects=False) as response:
+                    status = response.status
+                    if status == 304:  # unchanged since the copy we hold (see PortalRenderer)
+                        await response.read()  # (empty) read to the end: the connection is reused
                         return RenderedPage(request.url, request.page_type, 304, url, "", started, meta=meta)
-                    if response.is_redirect and "location" in response.headers:
+                    if status in _REDIRECTS and "location" in response.headers:
                         url = urljoin(url, response.headers["location"])
                         continue
                     too_large = RenderedPage(request.url, request.page_type, 0, url, "", started, meta=meta,
@@ -83,25 +106,52 @@ class HttpRenderer:
                     if declared.isdigit() and int(declared) > self.max_page_bytes:
                         return too_large
                     body = bytearray()
-                    async for chunk in response.aiter_bytes():
+                    async for chunk in response.content.iter_chunked(65_536):   # decompressed
                         body.extend(chunk)
                         if len(body) > self.max_page_bytes:
                             return too_large
-                    text = bytes(body).decode(response.encoding or "utf-8", errors="replace")
-                    if 200 <= response.status_code < 300:
+                    text = bytes(body).decode(_encoding(response.charset), errors="replace")
+                    if 200 <= status < 300:
                         for header, key in (("etag", "etag"), ("last-modified", "last_modified")):
                             if response.headers.get(header):
                                 meta[key] = response.headers[header][:200]
-                    meta.update(asked_pause(response.status_code, response.headers))
-                    return RenderedPage(request.url, request.page_type, response.status_code, url, text,
-                                        started, meta=meta)
+                    meta.update(asked_pause(status, response.headers))
+                    return RenderedPage(request.url, request.page_type, status, url, text, started, meta=meta)
             return RenderedPage(request.url, request.page_type, 0, url, "", started,
                                 error=f"redirect loop: more than {_MAX_REDIRECTS} redirects", meta=meta)
-        except httpx.TimeoutException:
+        except asyncio.TimeoutError:
             return RenderedPage(request.url, request.page_type, 0, url, "", started, error="timed out", meta=meta)
-        except httpx.HTTPError as exc:
-            return RenderedPage(request.url, request.page_type, 0, url, "", started,
-                                error=f"{type(exc).__name__}: {exc}", meta=meta)
+        except (aiohttp.ClientError, ValueError) as exc:     # ValueError: a URL that cannot be asked for
+            return RenderedPage(request.url, request.page_type, 0, url, "", started, error=failure(exc), meta=meta)
+
+
+def _encoding(charset: str | None) -> str:
+    """The page's declared charset when Python knows it, else UTF-8 (what the portal serves)."""
+    if charset:
+        try:
+            return codecs.lookup(charset).name
+        except LookupError:
+            pass
+    return "utf-8"
+
+
+#: Names of the ways a request fails, as the page's error (and the night's notices) give them.
+_FAILURES: tuple[tuple[type[BaseException], str], ...] = (
+    (aiohttp.ClientConnectorError, "ConnectError"),          # refused, unreachable, no such host
+    (aiohttp.ServerDisconnectedError, "RemoteProtocolError"),  # closed without an answer
+    (aiohttp.ClientPayloadError, "ReadError"),                # the body cut short or badly encoded
+    (aiohttp.ClientResponseError, "RemoteProtocolError"),     # not HTTP, or a malformed answer
+    (aiohttp.InvalidURL, "InvalidURL"),
+    (ValueError, "InvalidURL"),
+    (aiohttp.ClientOSError, "ReadError"),                     # reset while reading
+)
+
+
+def failure(exc: BaseException) -> str:
+    """``"ConnectError: Cannot connect to host …"``: what went wrong, named for ops, then the detail."""
+    name = next((label for kind, label in _FAILURES if isinstance(exc, kind)), type(exc).__name__)
+    detail = str(exc).strip()
+    return f"{name}: {detail}" if detail else name
 
 
 def _conditional(request: PageRequest, url: str) -> dict[str, str]:
