@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import Select, and_, create_engine, delete, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, create_engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -265,17 +265,24 @@ class Store:
         return changes
 
     def _write_unit_state(self, conn: Connection, portal: str, night: dt.date, hashes: dict[str, str]) -> None:
+        """Each unit's content hash and the night it last changed, written in two batches (one
+        statement per unit took a portal of 2,000 units a quarter of a second a night)."""
         current = {r.unit_id: r for r in conn.execute(select(unit_state).where(unit_state.c.portal == portal))}
+        added, moved = [], []
         for unit_id, digest in hashes.items():
             old = current.get(unit_id)
             if old is None:
-                conn.execute(insert(unit_state).values(portal=portal, unit_id=unit_id, content_hash=digest,
-                                                       last_changed=night, last_seen=night))
+                added.append({"portal": portal, "unit_id": unit_id, "content_hash": digest, "last_changed": night,
+                              "last_seen": night})
             elif night >= old.last_seen:
                 changed = old.content_hash != digest
-                conn.execute(update(unit_state).where(unit_state.c.portal == portal, unit_state.c.unit_id == unit_id)
-                             .values(content_hash=digest, last_seen=night,
-                                     last_changed=night if changed else old.last_changed))
+                moved.append({"p": portal, "u": unit_id, "content_hash": digest, "last_seen": night,
+                              "last_changed": night if changed else old.last_changed})
+        for start in range(0, len(added), _CHUNK):
+            conn.execute(insert(unit_state), added[start:start + _CHUNK])
+        if moved:
+            conn.execute(update(unit_state).where(unit_state.c.portal == bindparam("p"),
+                                                  unit_state.c.unit_id == bindparam("u")), moved)
 
     # -- alerts -----------------------------------------------------------------------------------
 
