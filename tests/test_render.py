@@ -83,3 +83,77 @@ def test_tabs_are_recycled_so_memory_stays_flat(portal):
     pages = asyncio.run(go())
     assert all(p.ok for p in pages)
     assert renderer.tabs_opened == 3
+
+
+def _cp1258(text: str) -> bytes:
+    """``text`` as windows-1258 writes it: letters with a circumflex, breve or horn precomposed, the
+    five tone marks as combining characters after them."""
+    import unicodedata
+
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = b""
+    for char in text:
+        parts = unicodedata.normalize("NFD", char)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        out += (base + "".join(c for c in parts if c in tones)).encode("cp1258")
+    return out
+
+
+def test_plain_http_reads_what_real_portals_send():
+    """Answers a portal behind an old gateway sends: a legacy Vietnamese charset (windows-1258), a
+    charset Python does not know (read as UTF-8), a gzip body, a cookie header of 12 KiB (above
+    the 8 KiB many clients accept by default), and a 304 to a conditional request."""
+    import gzip
+    import threading
+    import unicodedata
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    legacy = "<p>Văn phòng HĐND và UBND</p>"
+    plain = "<p>Điện thoại: 0254 3852 123</p>"
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            headers, body, status = {"Content-Type": "text/html"}, plain.encode(), 200
+            if self.path == "/legacy":
+                headers["Content-Type"], body = "text/html; charset=windows-1258", _cp1258(legacy)
+            elif self.path == "/unknown-charset":
+                headers["Content-Type"] = "text/html; charset=x-no-such-charset"
+            elif self.path == "/gzip":
+                headers["Content-Encoding"], body = "gzip", gzip.compress(plain.encode())
+            elif self.path == "/cookie":
+                headers["Set-Cookie"] = "session=" + "x" * 12_288
+            elif self.path == "/etag":
+                headers["ETag"] = '"v1"'
+                if self.headers.get("If-None-Match") == '"v1"':
+                    status, body = 304, b""
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if status != 304:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        legacy_page, unknown, gzipped, cookie, fresh, kept = _render(
+            HttpRenderer(allowed_hosts=("127.0.0.1",), timeout_s=10),
+            *(PageRequest(base + path, "unit_page") for path in ("/legacy", "/unknown-charset", "/gzip", "/cookie")),
+            PageRequest(base + "/etag", "unit_page"),
+            PageRequest(base + "/etag", "unit_page", meta={"validators": {"etag": '"v1"'}}))
+    finally:
+        server.shutdown()
+        server.server_close()
+    # decoded as written (tone marks combining); normalising stores it in NFC
+    assert legacy_page.status == 200 and unicodedata.normalize("NFC", legacy_page.html) == legacy
+    assert unknown.html == plain and gzipped.html == plain
+    assert cookie.status == 200 and cookie.html == plain and cookie.error is None
+    assert fresh.status == 200 and fresh.meta["etag"] == '"v1"' and fresh.html == plain
+    assert kept.status == 304 and kept.html == "" and kept.error is None
