@@ -347,7 +347,7 @@ def test_vp_digest_says_when_units_were_not_scored():
     partial = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, score_points=10.5, score_percent=87.5,
                        score_units=(28, 30))
     line = ("Điểm nội dung ước tính của Trang: 10,50/12 (87,5%), chấm trên 28/30 đơn vị (đơn vị mà hệ thống "
-            "không đọc được trang trong đêm chưa được chấm)")
+            "không đọc được trang, danh bạ hoặc ngày cập nhật trong đêm chưa được chấm)")
     assert line in render_vp_text(partial)[1] and line in "\n".join(slack_texts(render_vp_slack(partial)[1]))
     none = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, score_units=(0, 30))
     assert "Điểm nội dung: đêm nay chưa chấm được" in render_vp_text(none)[1]

@@ -171,3 +171,9 @@ def test_dates_the_profiles_formats_do_not_read_are_told_to_ops_and_resolve_noth
     unknown = stages.coverage(ctx, frames)
     assert not [f for f in stale if unknown.covers(f.unit_id, f.subject, f.field, f.category)], \
         "a date not read is unknown, not fresh: what was stale stays open"
+    # and a unit whose update date was not read is not scored, rather than given full points for it
+    undated = {item.unit_id for item in frames.unreadable_dates if item.page_type == "unit_page" and item.unit_id}
+    score = stages.score_night(findings, wrong, scenario.night_date(9), ctx, frames)
+    assert undated and {u.unit_id for u in score.units if u.not_read == "date"} == undated
+    right_score = stages.score_night(right_findings, config, scenario.night_date(9), right_ctx, right_frames)
+    assert not [u for u in right_score.units if u.not_read == "date"]

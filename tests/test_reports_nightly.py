@@ -88,6 +88,31 @@ def test_findings_of_a_page_not_read_tonight_stay_in_the_report_count_and_table(
     assert "(3 chưa kiểm tra lại đêm nay)" in report
 
 
+def test_a_unit_whose_update_date_was_not_read_is_not_scored_and_its_stale_finding_not_rechecked(registry):
+    """Thắng Nhất's page answers, but shows its update date in a format the profile does not read: its
+    stale finding stays open, marked as not checked again for that reason, and the unit is not scored
+    (full points for timeliness would be a guess)."""
+    from dataclasses import replace
+
+    stale = replace(_finding(*THANG_NHAT, 1), key="stale1", field="updated_at", rule="unit_page_fresh",
+                    category="stale", value="13-06-2022")
+    history = _history(D[:3], [_row(stale, D[0])], [(stale.key, D[0], "opened")])
+    seen = Coverage(units_read=frozenset(registry.units), index_ok=True, directory_ok=True,
+                    unknown=frozenset({(THANG_NHAT[0], "updated_at")}))
+    score = score_portal([], registry, None, D[2], seen=seen)
+    assert [(u.unit_id, u.not_read) for u in score.not_scored] == [(THANG_NHAT[0], "date")]
+
+    report = render_nightly_report([], registry, D[2], "Cổng", pages=31, notices=[], score=score, history=history)
+
+    row = _rows(report)[stale.key]
+    assert 'data-unchecked="date"' in row
+    assert "Chưa kiểm tra lại đêm nay: không đọc được ngày cập nhật trên trang" in row
+    assert "Chưa chấm: không đọc được ngày cập nhật trên trang của đơn vị" in report
+    english = render_nightly_report([], registry, D[2], "Portal", pages=31, notices=[], score=score,
+                                    history=history, lang="en")
+    assert "Not scored: the update date on the unit&#39;s page could not be read" in english
+
+
 def test_the_portal_down_night_lists_every_finding_still_open(registry, tmp_path):
     found = [_finding(*THANG_NHAT, 1), _finding(*PHUONG_1, 2)]
     history = _history(D[:4], [_row(f, D[0]) for f in found], [(f.key, D[0], "opened") for f in found])

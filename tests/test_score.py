@@ -77,6 +77,20 @@ def test_a_directory_not_read_leaves_the_leaders_unknown():
     assert score_portal([], REGISTRY, ROSTER, NIGHT, seen=seen, directory_expected=False).total == 12
 
 
+def test_a_unit_whose_update_date_was_not_read_is_not_scored():
+    """d's page was read, but its update date is in a format the profile does not read: whether it is
+    kept up to date is unknown, so it is left out rather than given full points for timeliness."""
+    from portalwatch.store.lifecycle import Coverage
+
+    seen = Coverage(units_read=frozenset("abcd"), index_ok=True, directory_ok=True,
+                    unknown=frozenset({("d", "updated_at")}))
+    score = score_portal([_f("a", "email", "unofficial_email")], REGISTRY, ROSTER, NIGHT, seen=seen)
+    units = {u.unit_id: u for u in score.units}
+    assert [u.unit_id for u in score.not_scored] == ["d"]
+    assert units["d"].not_read == "date" and units["d"].total is None and units["d"].timeliness is None
+    assert score.total == round((12 - 0.75 + 12 + 12) / 3, 2)
+
+
 def test_score_line_says_what_was_scored():
     from portalwatch.reports.score import score_line
 

@@ -318,7 +318,8 @@ def _score_line(d: VpDigest) -> str | None:
         line += f" ({vn_number(d.score_percent, 1)}%)"
     if d.score_units is not None:
         scored, units = d.score_units
-        line += f", chấm trên {scored}/{units} đơn vị (đơn vị mà hệ thống không đọc được trang trong đêm chưa được chấm"
+        line += (f", chấm trên {scored}/{units} đơn vị (đơn vị mà hệ thống không đọc được trang, danh bạ hoặc ngày "
+                 f"cập nhật trong đêm chưa được chấm")
         if d.not_scored:
             names = ", ".join(one_line(n, limit=120) for n in d.not_scored[:NOT_SCORED_NAMED])
             more = len(d.not_scored) - NOT_SCORED_NAMED

@@ -28,6 +28,7 @@ LABELS = {
                       "directory": "Chưa kiểm tra lại đêm nay: không đọc được danh bạ điện thoại",
                       "index": "Chưa kiểm tra lại đêm nay: không đọc được danh mục đơn vị",
                       "section": "Chưa kiểm tra lại đêm nay: không đọc được mục này của Trang",
+                      "date": "Chưa kiểm tra lại đêm nay: không đọc được ngày cập nhật trên trang",
                       "other": "Chưa kiểm tra lại đêm nay: không đọc được phần Trang chứa nội dung này"},
         "overdue": "quá hạn", "score_help": (
             "Mỗi đơn vị được chấm 4 tiêu chí, mỗi tiêu chí 3 điểm (theo phiếu tự chấm điểm nội dung Trang thông tin "
@@ -37,7 +38,8 @@ LABELS = {
             "với thông tin đầy đủ, hợp lệ); Cập nhật kịp thời (trừ 1 điểm cho mỗi nội dung quá hạn cập nhật, lãnh "
             "đạo đã thôi chức vụ hoặc chưa được đăng). Đơn vị không có trang hoặc trang không truy cập được: 0 "
             "điểm. Đơn vị có trang hoặc danh bạ không đọc được trong đêm (lỗi máy chủ, quá thời gian chờ, bố cục "
-            "thay đổi) chưa được chấm và không tính vào điểm trung bình. Điểm của Trang là điểm trung bình của các "
+            "thay đổi), hoặc có ngày cập nhật mà hệ thống không đọc được theo định dạng đã khai báo, chưa được chấm và "
+            "không tính vào điểm trung bình. Điểm của Trang là điểm trung bình của các "
             "đơn vị được chấm."),
         "score_none": ("Đêm nay chưa chấm được: không đọc được trang của đơn vị nào hoặc không đọc được danh bạ "
                        "(xem Ghi chú vận hành). Chưa kiểm tra không có nghĩa là không có sai sót."),
@@ -45,10 +47,12 @@ LABELS = {
         "night_not_scored": "chưa chấm được: không đọc được Trang hoặc danh bạ trong đêm",
         "trend_gaps": ("○ Đêm chưa chấm được (không đọc được Trang hoặc danh bạ): đường điểm ngắt tại đó, "
                        "không nối qua đêm không có điểm."),
-        "not_scored_help": ("Các đơn vị ghi “chưa chấm” dưới đây là những đơn vị mà hệ thống không đọc được trang hoặc danh bạ trong đêm: "
+        "not_scored_help": ("Các đơn vị ghi “chưa chấm” dưới đây là những đơn vị mà hệ thống không đọc được trang, danh bạ "
+                            "hoặc ngày cập nhật trên trang trong đêm: "
                             "kết quả kiểm tra của các đơn vị này sẽ có vào đêm đọc được."),
         "not_read": {"page": "Chưa chấm: không đọc được trang của đơn vị trong đêm",
-                     "directory": "Chưa chấm: không đọc được danh bạ điện thoại trong đêm"},
+                     "directory": "Chưa chấm: không đọc được danh bạ điện thoại trong đêm",
+                     "date": "Chưa chấm: không đọc được ngày cập nhật trên trang của đơn vị"},
         "criteria": ["Giới thiệu", "Liên hệ của đơn vị", "Lãnh đạo, đầu mối liên hệ", "Cập nhật kịp thời"],
     },
     "en": {
@@ -77,24 +81,28 @@ LABELS = {
                       "directory": "Not checked again tonight: the phone directory could not be read",
                       "index": "Not checked again tonight: the list of units could not be read",
                       "section": "Not checked again tonight: this section of the portal could not be read",
+                      "date": "Not checked again tonight: the update date on the page could not be read",
                       "other": "Not checked again tonight: the part of the portal showing it could not be read"},
         "overdue": "overdue", "score_help": (
             "Each unit gets four criteria of 3 points (after the Decree 43/2011 content self-scoring sheets and "
             "Decree 42/2022 Art. 4(1)(e)): introduction; unit contacts (address, phone, fax, e-mail, 0.75 each); "
             "leaders listed with complete, valid contacts per the roster; kept up to date (minus 1 per stale "
             "item). A unit missing from the index or whose page is gone scores 0. A unit whose page or the directory "
-            "could not be read tonight (server error, timeout, layout change) is not scored and left out of the "
-            "mean. The portal's score is the mean of the units scored."),
+            "could not be read tonight (server error, timeout, layout change), or whose page gives an update date "
+            "the profile's date formats do not read, is not scored and left out of the mean. The portal's score is "
+            "the mean of the units scored."),
         "score_none": ("Not scored tonight: no unit's page, or the directory, could be read (see the run notices). "
                        "Not checked does not mean nothing is wrong."),
         "scored_on": "on {} of {} units",
         "night_not_scored": "not scored: the portal or the directory could not be read that night",
         "trend_gaps": ("○ A night not scored (the portal or the directory could not be read): the line breaks "
                        "there rather than joining across a night without a score."),
-        "not_scored_help": ("The units marked \"not scored\" below could not be read tonight (their page or the "
-                            "directory): their checks will count on a night they can be read."),
+        "not_scored_help": ("The units marked \"not scored\" below could not be read tonight (their page, the "
+                            "directory or the update date on their page): their checks will count on a night they "
+                            "can be read."),
         "not_read": {"page": "Not scored: the unit's page could not be read tonight",
-                     "directory": "Not scored: the phone directory could not be read tonight"},
+                     "directory": "Not scored: the phone directory could not be read tonight",
+                     "date": "Not scored: the update date on the unit's page could not be read"},
         "criteria": ["Introduction", "Unit contacts", "Leaders and contact points", "Kept up to date"],
     },
 }

@@ -56,6 +56,8 @@ def _why_not_checked(row: dict[str, Any], notices: list[dict[str, Any]], unit_sc
     not_read = getattr(unit_score, "not_read", None)
     if not_read in ("page", "directory"):
         return not_read
+    if not_read == "date" and row.get("category") == "stale":
+        return "date"
     return "directory" if row.get("subject") != "unit" else "other"
 
 
@@ -109,7 +111,7 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
         items.append({"finding": finding, "deadline": due, "overdue": due < night, "unchecked": unchecked})
     figures = unit_figures(history, list(registry.units), night) if history else {}
     scorecard = []
-    # Worst first, ties in the registry's order; units not scored tonight (page or directory not read) last.
+    # Worst first, ties in the registry's order; units not scored tonight (page, directory or date not read) last.
     for unit in sorted(registry, key=lambda u: (not scores[u.id].scored, scores[u.id].total or 0, order(u.id))):
         fig = figures.get(unit.id)
         open_counts = fig.open_by_severity if fig else {"high": 0, "medium": 0, "low": 0}

@@ -11,7 +11,10 @@ and on Decree 42/2022 Art. 4(1)(e). Each unit gets 4 criteria of 3 points (12 in
 
 A unit missing from the index or whose page is gone scores 0: citizens find nothing. A unit whose
 page, or the directory, could not be read tonight (a timeout, a 5xx, layout drift, the portal down)
-is not scored: its checks stood aside, and "not checked" must not count as "nothing wrong". The
+is not scored: its checks stood aside, and "not checked" must not count as "nothing wrong". So is a
+unit whose page shows an update date the profile's date formats do not read: how current it is
+cannot be told, and full points for timeliness would be a guess (ops get a notice to fix the
+profile; the unit is scored again on the first night its date is read). The
 portal's score is the mean of the units scored, on 12 and in percent, and there is none on a night
 no unit could be scored. The VP office sees it before the Department of Information and
 Communications scores the portal.
@@ -39,8 +42,9 @@ CRITERIA = (
 POINTS = 3.0
 CONTACT_FIELDS = ("address", "phone", "fax", "email")
 STALE = {"stale", "leader_left", "leader_missing"}
-#: Why a unit was not scored: what could not be read tonight.
-NOT_READ = ("page", "directory")
+#: Why a unit was not scored: what could not be read tonight (its page, the directory, or the
+#: update date on its page).
+NOT_READ = ("page", "directory", "date")
 
 
 class Seen(Protocol):
@@ -48,6 +52,7 @@ class Seen(Protocol):
 
     units_read: frozenset[str]
     directory_ok: bool
+    unknown: frozenset[tuple[str, str]]      # (unit id, field) read but not understood: a date
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +112,11 @@ def score_portal(findings: list[Finding], registry: Registry, roster: Roster | N
     """Score every registry unit from the night's findings (and the roster, for who should be listed).
 
     With ``seen``, a unit whose page was not read tonight, or every unit when the portal has a
-    directory (``directory_expected``) that was not read, is not scored: its checks stood aside.
+    directory (``directory_expected``) that was not read, is not scored: its checks stood aside; so
+    is a unit whose page gave a date the profile could not read (``seen.unknown``).
     Without it every unit is scored, as if the whole portal had been read.
     """
+    undated = {unit_id for unit_id, _ in getattr(seen, "unknown", ())}
     by_unit: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_unit[finding.unit_id].append(finding)
@@ -128,6 +135,9 @@ def score_portal(findings: list[Finding], registry: Registry, roster: Roster | N
             continue
         if seen is not None and directory_expected and not seen.directory_ok:
             scores.append(UnitScore(unit.id, unit.name, None, None, None, None, not_read="directory"))
+            continue
+        if unit.id in undated:
+            scores.append(UnitScore(unit.id, unit.name, None, None, None, None, not_read="date"))
             continue
         intro = 0.0 if any(f.field == "intro" for f in unit_level) else POINTS
         wrong = {f.field for f in unit_level if f.field in CONTACT_FIELDS}
@@ -158,5 +168,5 @@ def score_line(score: dict) -> str:
     line = f"{score['points']}/12 ({score['percent']}%)"
     if not_scored:
         line += (f", chấm {score.get('units_scored', 0)} đơn vị, {not_scored} đơn vị chưa chấm được / "
-                 f"{not_scored} units not scored (page or directory not read)")
+                 f"{not_scored} units not scored (page, directory or update date not read)")
     return line

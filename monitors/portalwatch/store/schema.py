@@ -7,7 +7,7 @@
     findings        one row per finding key: its lifecycle (open, notified, escalated, resolved)
     finding_events  what happened to a finding on which night (opened, seen, resolved, reopened, ...)
     unit_state      per unit, a hash of what its page shows and the night it last changed
-    unit_scores     each unit's content score of each night, or why it was not scored (page, directory)
+    unit_scores     each unit's content score of each night, or why it was not scored (page, directory, date)
     night_findings  each night's findings as it wrote them (JSON), to write a lost night's files again
     outbox          messages to deliver; what could not be delivered waits here for a later run
 """
@@ -133,7 +133,7 @@ unit_scores = Table(
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     Column("unit_id", String(100), primary_key=True),
     Column("score", Float),                                  # on 12; None when the unit was not scored
-    Column("not_read", String(20)),                          # why not: its page, or the directory (0006)
+    Column("not_read", String(20)),                          # why not: its page, the directory, its date (0006)
 )
 
 night_findings = Table(
