@@ -1,7 +1,11 @@
 """Walk the portal as the profile describes: start URLs, links to other page types, pagination.
 
-Breadth-first and bounded (pages per type by ``max_pages`` for pagination, and ``max_total`` for the
-whole night), so an endless pagination or a link farm cannot run a night forever.
+Bounded (pages per type by ``max_pages`` for pagination, and ``max_total`` for the whole night), so
+an endless pagination or a link farm cannot run a night forever. A page's links are followed as
+soon as it arrives, not when every page found with it has: the unit pages listed by the index do
+not wait for the directory the browser is still drawing. The pages come out in breadth-first
+order all the same (start URLs, then what each led to, in the order it listed them), whatever
+order they arrived in.
 """
 
 from __future__ import annotations
@@ -48,47 +52,70 @@ async def crawl(profile: Profile, renderer: Renderer, *, max_total: int = 20_000
     seen: set[str] = set()
     counts: dict[str, int] = {}
     allowed = {h.lower() for h in profile.allowed_hosts}
-    frontier = []
-    for spec in profile.pages.values():
-        for url in spec.urls:
-            frontier.append(_request(profile, urljoin(profile.base_url, url), spec.name, depth=1))
+    #: each page by its place in breadth-first order: (depth, its parent's place..., its rank there)
+    arrived: list[tuple[tuple[int, ...], RenderedPage]] = []
+    running: set[asyncio.Task] = set()
 
-    while frontier:
-        batch = []
-        for request in frontier:
+    async def fetch(place: tuple[int, ...], request: PageRequest) -> tuple[tuple[int, ...], RenderedPage]:
+        return place, await renderer.render(request)
+
+    def admit(parent: tuple[int, ...], requests: list[PageRequest]) -> None:
+        for rank, request in enumerate(requests):
             if request.url in seen:
                 continue
             if per_type is not None and counts.get(request.page_type, 0) >= per_type:
                 continue
             if len(seen) >= max_total:
+                if not result.truncated:
+                    logger.warning("crawl stopped at %d pages (max_total)", max_total)
                 result.truncated = True
-                logger.warning("crawl stopped at %d pages (max_total)", max_total)
                 break
             seen.add(request.url)
             counts[request.page_type] = counts.get(request.page_type, 0) + 1
-            batch.append(request)
-        pages = await asyncio.gather(*(renderer.render(r) for r in batch))
-        frontier = []
-        for page in pages:
-            result.pages.append(page)
-            if not page.ok:
-                continue
-            spec = profile.page(page.page_type)
-            for link in spec.links:
-                for url, text in extract_links(page, link):
-                    if (urlsplit(url).hostname or "").lower() not in allowed:
-                        result.skipped_links.append(url)
-                        continue
-                    frontier.append(_request(profile, url, link.to, link_text=text, depth=1))
-            depth = int(page.meta.get("depth", 1))
-            if spec.next_page:
-                url = extract_next_page(page, spec.next_page)
-                if url and depth >= spec.max_pages:
-                    # a "next" link still there after max_pages pages: endless pagination, or the bound
-                    # is too low for the portal; either way ops are told (a run notice)
-                    result.pagination_capped.append((page.page_type, url))
-                    logger.warning("pagination of %s stopped at %d pages (max_pages)", page.page_type,
-                                   spec.max_pages)
-                elif url and (urlsplit(url).hostname or "").lower() in allowed:
-                    frontier.append(_request(profile, url, page.page_type, depth=depth + 1))
+            running.add(asyncio.ensure_future(fetch(parent + (rank,), request)))
+
+    admit((), [_request(profile, urljoin(profile.base_url, url), spec.name, depth=1)
+               for spec in profile.pages.values() for url in spec.urls])
+    try:
+        while running:
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            running.difference_update(done)
+            for place, page in sorted((task.result() for task in done), key=lambda item: _order(item[0])):
+                arrived.append((place, page))
+                admit(place, _followed(profile, page, allowed, result))
+    finally:
+        for task in running:             # a renderer that raised: nothing is left running
+            task.cancel()
+    result.pages = [page for _, page in sorted(arrived, key=lambda item: _order(item[0]))]
     return result
+
+
+def _order(place: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
+    """Breadth-first order: shallower first, then by the places of the pages that led there."""
+    return len(place), place
+
+
+def _followed(profile: Profile, page: RenderedPage, allowed: set[str], result: CrawlResult) -> list[PageRequest]:
+    """The requests a page leads to: its links to other page types, then its next page."""
+    if not page.ok:
+        return []
+    spec = profile.page(page.page_type)
+    requests = []
+    for link in spec.links:
+        for url, text in extract_links(page, link):
+            if (urlsplit(url).hostname or "").lower() not in allowed:
+                result.skipped_links.append(url)
+                continue
+            requests.append(_request(profile, url, link.to, link_text=text, depth=1))
+    depth = int(page.meta.get("depth", 1))
+    if spec.next_page:
+        url = extract_next_page(page, spec.next_page)
+        if url and depth >= spec.max_pages:
+            # a "next" link still there after max_pages pages: endless pagination, or the bound
+            # is too low for the portal; either way ops are told (a run notice)
+            result.pagination_capped.append((page.page_type, url))
+            logger.warning("pagination of %s stopped at %d pages (max_pages)", page.page_type,
+                           spec.max_pages)
+        elif url and (urlsplit(url).hostname or "").lower() in allowed:
+            requests.append(_request(profile, url, page.page_type, depth=depth + 1))
+    return requests

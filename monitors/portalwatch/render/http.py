@@ -68,8 +68,8 @@ class HttpRenderer:
         return parts.scheme in ("http", "https") and (parts.hostname or "").lower() in self.allowed_hosts
 
     async def render(self, request: PageRequest) -> RenderedPage:
-        # At most `concurrency` requests reach the connection pool at once: httpcore looks over
-        # every queued request for each free connection, which is quadratic with thousands queued.
+        # At most `concurrency` requests are under way, each paced by the throttle as it starts:
+        # thousands of pages queued in the connection pool would start whenever a connection frees.
         async with self._slots:
             await self._throttle.wait()
             started = time.monotonic()

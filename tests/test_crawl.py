@@ -1,0 +1,51 @@
+"""The crawl follows a page's links as soon as it arrives, and still hands pages on in breadth-first order."""
+
+from __future__ import annotations
+
+import asyncio
+
+from portalwatch.extract.records import extract_links
+from portalwatch.render.crawl import crawl
+from portalwatch.render.http import HttpRenderer
+
+
+class HeldDirectory:
+    """Plain HTTP, except that the directory answers only once a unit page has been read: a crawl
+    that waited for every start page before following the index's links would never get there."""
+
+    def __init__(self, inner: HttpRenderer) -> None:
+        self.inner = inner
+        self.unit_read = asyncio.Event()
+        self.answered: list[str] = []
+
+    async def render(self, request):
+        if request.page_type == "directory":
+            await asyncio.wait_for(self.unit_read.wait(), timeout=60)
+        page = await self.inner.render(request)
+        if request.page_type == "unit_page":
+            self.unit_read.set()
+        self.answered.append(request.page_type)
+        return page
+
+
+def test_unit_pages_do_not_wait_for_a_slow_start_page(config, portal):
+    portal.set_night(1)
+    profile = config.profile
+    held = None
+
+    async def go():
+        nonlocal held
+        async with HttpRenderer(allowed_hosts=profile.allowed_hosts, timeout_s=10) as renderer:
+            held = HeldDirectory(renderer)
+            return await crawl(profile, held)
+
+    result = asyncio.run(go())
+    assert "unit_page" in held.answered[:held.answered.index("directory")], "unit pages read while it was held"
+    # handed on breadth-first all the same: the start pages in the profile's order, then the unit pages
+    # in the order the index lists them
+    starts = [spec.name for spec in profile.pages.values() if spec.urls]
+    assert [p.page_type for p in result.pages[:len(starts)]] == starts
+    [index] = result.of_type("unit_index")
+    listed = [url for url, _ in extract_links(index, profile.page("unit_index").links[0])]
+    assert [p.url for p in result.of_type("unit_page")] == listed
+    assert len(listed) > 20 and all(p.ok for p in result.pages)
