@@ -14,7 +14,7 @@ from parsel import Selector
 
 from ..profile.schema import LinkSpec, PageSpec
 from ..render.base import RenderedPage
-from .fields import read_field, select, text_of
+from .fields import matches, read_field, select, text_of
 from .kept import KeptRecords
 
 __all__ = ["extract_links", "extract_records", "extract_next_page", "parse_page"]
@@ -64,8 +64,8 @@ def extract_records(page: RenderedPage, spec: PageSpec, kept: KeptRecords | None
     reused = kept.lookup(page) if kept is not None else None
     if reused is not None:
         return [{**_origin(page), **{f.name: values.get(f.name) for f in spec.fields}} for values in reused]
-    root = parse_page(page)
-    nodes = root.css(spec.rows) if spec.rows else [root]
+    root = parse_page(page).root
+    nodes = matches(root, spec.rows, None) if spec.rows else [root]
     records = []
     for node in nodes:
         record = _origin(page)
