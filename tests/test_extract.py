@@ -4,6 +4,7 @@ import datetime as dt
 import unicodedata
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from parsel import Selector
@@ -111,3 +112,27 @@ def test_element_text_is_what_xpath_text_nodes_give(parts):
     """text_of reads an element's text nodes without a selector each; it must read the same ones."""
     node = Selector(text=f"<div id='f'>{''.join(parts)}</div>tail").css("#f")[0]
     assert text_of(node) == collapse_whitespace(" ".join(node.xpath(".//text()").getall()))
+
+
+NESTED = """<html><body>
+<div class="k"><p>1</p><div class="k"><p>2</p><span><p class="x">3</p></span></div><p>4</p></div>
+<section><div class="k"><p>5</p></div><table><tbody><tr><td>a</td></tr><tr><td>b</td></tr></tbody></table></section>
+<div class="k"><ul><li><p>6</p></li><li><p class="x">7</p></li></ul></div>
+</body></html>"""
+
+
+@pytest.mark.parametrize("css", [
+    "div.k p", "div p", "body div.k p.x", "section div p", "div.k li:first-child p", "div.k p:last-child",
+    "table tbody tr", "table tr td", "body > div.k p", "div.k > p", "div.k p, section td", "div.k p::text",
+    "li p::attr(class)", "html p:nth-of-type(2)", "div :not(p)",
+])
+def test_selectors_match_what_parsel_matches_in_document_order(css):
+    """Selectors are run on the lxml tree, a descendant step under each match of the rest (nested
+    matches included); what they match, and its order, is parsel's."""
+    from parsel import Selector
+
+    from portalwatch.extract.fields import matches
+
+    page = Selector(text=NESTED)
+    expected = [s.root for s in page.css(css)]
+    assert matches(page.root, css, None) == expected and expected
