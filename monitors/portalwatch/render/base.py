@@ -1,6 +1,6 @@
 """What the renderer hands on: pages as fetched, and the interface any renderer offers.
 
-The renderer is a seam (httpx's transports): extraction tests run on saved HTML, integration tests
+The renderer is a seam, as transports are in httpx: extraction tests run on saved HTML, integration tests
 on real Chromium, and a plain-HTTP renderer serves pages that need no JavaScript.
 """
 
