@@ -77,7 +77,7 @@ def _score(findings: list[Any], config: Any, night: dt.date, recorded: dict[str,
     if kept:
         seen = Coverage(units_read=frozenset(u for u, (_, why) in kept.items() if why != "page"),
                         directory_ok=not any(why == "directory" for _, why in kept.values()),
-                        unknown=frozenset((u, "updated") for u, (_, why) in kept.items() if why == "date"))
+                        unknown=frozenset((u, "updated_at") for u, (_, why) in kept.items() if why == "date"))
     score = score_portal(findings, config.registry, config.roster, night, seen=seen,
                          directory_expected=DIRECTORY in config.profile.pages)
     again = {u.unit_id: (u.total, u.not_read) for u in score.units}

@@ -167,7 +167,8 @@ def _unit_context(d: UnitDigest) -> dict[str, Any]:
     return {
         "kind": d.kind, "unit_name": one_line(d.unit.name, limit=200),
         "portal_title": one_line(d.portal_title, limit=200), "night": vn_date(d.night),
-        "new": shown_new, "new_total": len(d.new), "new_title": _new_title(d), "reopened_note": REOPENED_NOTE, "still_open": shown_open, "open_total": len(d.still_open),
+        "new": shown_new, "new_total": len(d.new), "new_title": _new_title(d), "reopened_note": REOPENED_NOTE,
+        "still_open": shown_open, "open_total": len(d.still_open),
         "hidden": d.open_count - len(shown_new) - len(shown_open),
         "resolved": resolved, "resolved_hidden": len(d.resolved) - len(resolved),
         "resolved_head": RESOLVED_HEAD.format(count=len(d.resolved)), "resolved_lead": RESOLVED_LEAD,

@@ -22,16 +22,11 @@ from parsel.csstranslator import HTMLTranslator
 from ..profile.schema import FieldSpec
 from .processors import collapse_whitespace
 
-__all__ = ["select", "matches", "read_field", "text_of"]
+__all__ = ["matches", "read_field", "text_of"]
 
 _TRANSLATOR = HTMLTranslator()
 #: The namespaces parsel maps (EXSLT regular expressions and sets), given to a query that uses them.
 _NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
-
-
-def select(node: Selector, css: str | None, xpath: str | None) -> Any:
-    """The matches of a CSS or an XPath selector, relative to ``node``, as parsel selectors."""
-    return node.css(css) if css is not None else node.xpath(xpath)
 
 
 @functools.lru_cache(maxsize=1024)

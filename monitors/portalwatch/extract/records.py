@@ -10,11 +10,12 @@ import unicodedata
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
+from lxml import etree
 from parsel import Selector
 
 from ..profile.schema import LinkSpec, PageSpec
 from ..render.base import RenderedPage
-from .fields import matches, read_field, select, text_of
+from .fields import matches, read_field, text_of
 from .kept import KeptRecords
 
 __all__ = ["extract_links", "extract_records", "extract_next_page", "parse_page"]
@@ -29,8 +30,8 @@ def extract_links(page: RenderedPage, spec: LinkSpec) -> list[tuple[str, str]]:
     """(absolute URL, link text) of every link the spec selects, in page order, de-duplicated."""
     seen: set[str] = set()
     links = []
-    for match in select(parse_page(page), spec.css, spec.xpath):
-        href = match.attrib.get("href")
+    for match in matches(parse_page(page), spec.css, spec.xpath):
+        href = match.get("href") if isinstance(match, etree._Element) else None
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
             continue
         url = urldefrag(urljoin(page.final_url, href.strip())).url

@@ -141,8 +141,7 @@ _FAILURES: tuple[tuple[type[BaseException], str], ...] = (
     (aiohttp.ServerDisconnectedError, "RemoteProtocolError"),  # closed without an answer
     (aiohttp.ClientPayloadError, "ReadError"),                # the body cut short or badly encoded
     (aiohttp.ClientResponseError, "RemoteProtocolError"),     # not HTTP, or a malformed answer
-    (aiohttp.InvalidURL, "InvalidURL"),
-    (ValueError, "InvalidURL"),
+    (ValueError, "InvalidURL"),                               # aiohttp's InvalidURL is one
     (aiohttp.ClientOSError, "ReadError"),                     # reset while reading
 )
 
