@@ -136,3 +136,43 @@ def test_selectors_match_what_parsel_matches_in_document_order(css):
     page = Selector(text=NESTED)
     expected = [s.root for s in page.css(css)]
     assert matches(page.root, css, None) == expected and expected
+
+
+ROWS = """<html><body>
+<table class="t"><tbody>
+<tr class="r"><td class="a">1</td><td class="a b">2 <i>x</i></td><td data-k="v">3</td></tr>
+<tr class="r a"><td class="b">4</td></tr>
+<tr class="r"><td><span class="a">5</span><span class="a">6</span></td></tr>
+</tbody></table>
+<td class="a">outside every row</td>
+<div class="r"><p class="a">7</p><div class="r"><p class="a">8</p></div></div>
+</body></html>"""
+
+
+@pytest.mark.parametrize("rows", ["tr.r", "table tr", "div.r", "tr.r, div.r", "body"])
+@pytest.mark.parametrize("field", [
+    {"css": ".a"}, {"css": "td.a"}, {"css": "td.b", "many": True}, {"css": "[data-k]"}, {"css": "#none"},
+    {"css": ".a", "many": True}, {"css": "span.a", "attr": "class"}, {"css": "tr td:first-child"},
+    {"css": "td::text"}, {"xpath": "ancestor::table[1]/@class"}, {"css": "p.a", "many": True},
+])
+def test_fields_read_down_the_rows_are_what_each_row_reads(rows, field):
+    """A one-step selector is asked once of a page and its matches handed to their rows; any other,
+    and any under rows that nest, is asked under each row. Either way each row reads what it reads
+    alone, a row matching the selector itself included."""
+    from portalwatch.extract.fields import matches, read_field, read_rows
+    from portalwatch.profile.schema import FieldSpec
+
+    root = Selector(text=ROWS).root
+    nodes = matches(root, rows, None)
+    spec = FieldSpec(name="f", **field)
+    assert [r["f"] for r in read_rows(root, nodes, [spec])] == [read_field(n, spec) for n in nodes]
+
+
+def test_which_selectors_and_rows_are_read_down_the_page_at_once():
+    from portalwatch.extract.fields import _nested, _one_step, matches
+
+    assert all(map(_one_step, ["td", "td.ho-ten", ".a.b", "#x", "td[data-k='v']", "*"]))
+    assert not any(map(_one_step, ["tr td", "td:first-child", "td::text", "a, b", "td > b", "td:not(.a)", "(("]))
+    root = Selector(text=ROWS).root
+    assert not _nested(matches(root, "tr.r", None))
+    assert _nested(matches(root, "div.r", None)) and _nested(matches(root, "tr.r, tbody", None))

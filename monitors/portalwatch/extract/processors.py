@@ -20,12 +20,14 @@ __all__ = ["PROCESSORS", "Processor", "build_processor", "collapse_whitespace"]
 
 Processor = Callable[[str], str]
 
-_WS = re.compile(r"\s+")
-
 
 def collapse_whitespace(text: str) -> str:
-    """Runs of spaces, tabs, newlines and no-break spaces become one space; ends are trimmed."""
-    return _WS.sub(" ", text.replace("\u00a0", " ")).strip()
+    """Runs of spaces, tabs, newlines and no-break spaces become one space; ends are trimmed.
+
+    ``str.split()`` splits on exactly what ``\\s`` matches in a ``str`` pattern (Unicode white space,
+    the no-break space included), and is several times cheaper than a substitution: it runs on every
+    value of every page (120,000 a night on a 20,000-row directory)."""
+    return " ".join(text.split())
 
 
 def strip(text: str) -> str:

@@ -15,7 +15,7 @@ from parsel import Selector
 
 from ..profile.schema import LinkSpec, PageSpec
 from ..render.base import RenderedPage
-from .fields import matches, read_field, text_of
+from .fields import matches, read_rows, text_of
 from .kept import KeptRecords
 
 __all__ = ["extract_links", "extract_records", "extract_next_page", "parse_page"]
@@ -67,10 +67,5 @@ def extract_records(page: RenderedPage, spec: PageSpec, kept: KeptRecords | None
         return [{**_origin(page), **{f.name: values.get(f.name) for f in spec.fields}} for values in reused]
     root = parse_page(page).root
     nodes = matches(root, spec.rows, None) if spec.rows else [root]
-    records = []
-    for node in nodes:
-        record = _origin(page)
-        for field in spec.fields:
-            record[field.name] = read_field(node, field)
-        records.append(record)
-    return records
+    origin = _origin(page)
+    return [{**origin, **values} for values in read_rows(root, nodes, spec.fields)]
