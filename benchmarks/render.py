@@ -4,8 +4,9 @@ A scaled sample portal on loopback (the vungtau-2022 layout, 2,000 unit pages an
 rows drawn by JavaScript; pages with a stylesheet, a logo and a web font, as the real portal has).
 Each contender fetches and parses (the profile's selectors, `extract_records`) the same pages:
 "ours" is a night's crawl as shipped (`crawl` through `PortalRenderer`: plain HTTP for pages whose
-served HTML holds `wait_for`, one Chromium with pooled pages for the rest, images, fonts and media
-blocked, bounded concurrency); "ours, every page in the browser" forces Chromium on every page;
+served HTML holds `wait_for`, one Chromium with pooled pages for the rest, driven from a thread
+of its own, images, fonts and media blocked, bounded concurrency); "ours, every page in the
+browser" forces Chromium on every page;
 "naive" is one page at a time in a new browser context per page, every resource loaded, waiting
 for the load event, measured on the first 200 unit pages; "raw HTTP" is aiohttp (the client the
 renderer uses for plain pages) with 8 connections and nothing else, no browser, the limit (its directory page holds no rows: they are drawn by JavaScript). Every

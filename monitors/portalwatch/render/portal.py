@@ -3,7 +3,8 @@
 A browser costs ten to fifty times what a plain download does, so it is used only where it must
 be: pages marked ``render: true``, and pages marked ``render: auto`` whose served HTML lacks the
 ``wait_for`` selector. The browser is started on the first page that needs it, so a profile whose
-pages are all server-rendered never pays for one.
+pages are all server-rendered never pays for one. It runs on an event loop of its own, in a thread
+(:mod:`.threaded`), so that the plain downloads going on meanwhile do not hold up its messages.
 
 Pages read over plain HTTP on an earlier night are asked for again conditionally (their ETag and
 Last-Modified, kept in the store): a 304 reuses the copy kept, so an unchanged portal costs a few
@@ -32,6 +33,7 @@ from ..settings import Settings
 from .base import PageRequest, RenderedPage
 from .http import HttpRenderer
 from .playwright import PlaywrightRenderer
+from .threaded import LoopThrottle, ThreadedRenderer
 from .throttle import Throttle
 
 __all__ = ["PortalRenderer", "KeptPage"]
@@ -81,10 +83,11 @@ class PortalRenderer:
         self.throttle = throttle = Throttle(rules.delay_s, auto=rules.auto_throttle,
                                             target_concurrency=rules.target_concurrency,
                                             max_delay_s=rules.max_delay_s)
-        self._browser = PlaywrightRenderer(
+        # The browser runs on a loop of its own (see .threaded), spaced by the same throttle.
+        self._browser = ThreadedRenderer(lambda caller: PlaywrightRenderer(
             allowed_hosts=profile.allowed_hosts, concurrency=rules.concurrency,
-            timeout_s=rules.timeout_s, block=rules.block, throttle=throttle,
-            chromium_path=settings.chromium_path, max_page_bytes=settings.max_page_bytes)
+            timeout_s=rules.timeout_s, block=rules.block, throttle=LoopThrottle(throttle, caller),
+            chromium_path=settings.chromium_path, max_page_bytes=settings.max_page_bytes))
         self._http = HttpRenderer(allowed_hosts=profile.allowed_hosts,
                                   concurrency=rules.http_concurrency or max(8, rules.concurrency),
                                   timeout_s=rules.timeout_s, max_page_bytes=settings.max_page_bytes,
@@ -107,7 +110,7 @@ class PortalRenderer:
 
     @property
     def blocked_requests(self) -> int:
-        return self._browser.blocked_requests
+        return self._browser.inner.blocked_requests if self._browser.inner is not None else 0
 
     async def render(self, request: PageRequest) -> RenderedPage:
         """The page, fetched again with backoff while it fails with a 5xx, 429 or timeout."""
