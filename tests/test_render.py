@@ -85,6 +85,28 @@ def test_tabs_are_recycled_so_memory_stays_flat(portal):
     assert renderer.tabs_opened == 3
 
 
+def test_a_tab_that_drew_a_large_page_is_closed_once_read(portal, monkeypatch):
+    """A tab keeps the page it drew until it navigates again: after a page over the size limit (the
+    directory of a large portal) the tab is closed, not kept idle holding that page's DOM."""
+    import portalwatch.render.playwright as playwright
+
+    portal.set_night(1)
+    index = PageRequest(portal.base_url + "he-thong-chinh-tri", "unit_index")
+
+    def tabs(limit: int) -> int:
+        monkeypatch.setattr(playwright, "RETIRE_TAB_AFTER_CHARS", limit)
+        renderer = PlaywrightRenderer(allowed_hosts=("127.0.0.1",), concurrency=1)
+
+        async def go():
+            async with renderer:
+                return [await renderer.render(index) for _ in range(3)]
+        assert all(p.ok and len(p.html) > 1_000 for p in asyncio.run(go()))
+        return renderer.tabs_opened
+
+    assert tabs(1_000) == 3           # each page is larger: a tab each
+    assert tabs(10_000_000) == 1      # none is: one tab throughout
+
+
 def _cp1258(text: str) -> bytes:
     """``text`` as windows-1258 writes it: letters with a circumflex, breve or horn precomposed, the
     five tone marks as combining characters after them."""

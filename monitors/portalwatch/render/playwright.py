@@ -27,6 +27,7 @@ from ..settings import CHROMIUM_FLAGS, MAX_PAGE_BYTES
 from .base import PageRequest, RenderedPage
 from .browser import find_chromium
 from .retry import asked_pause
+from .threaded import LoopThrottle
 from .throttle import Throttle
 
 __all__ = ["PlaywrightRenderer", "SOURCE_TYPES"]
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 #: The responses that decide what a page shows once drawn; stylesheets, images and fonts change its
 #: look, not its text.
 SOURCE_TYPES = frozenset({"document", "script", "xhr", "fetch"})
+#: A tab whose page came to more characters than this is closed once read (see ``render``).
+RETIRE_TAB_AFTER_CHARS = 1_000_000
 
 
 class _Sources:
@@ -72,9 +75,10 @@ class PlaywrightRenderer:
     def __init__(self, *, allowed_hosts: tuple[str, ...], concurrency: int = 4, timeout_s: float = 20.0,
                  block: tuple[str, ...] = ("image", "font", "media"), chromium_path: str | None = None,
                  recycle_after: int = 500, page_recycle_after: int = 20,
-                 max_page_bytes: int = MAX_PAGE_BYTES, throttle: Throttle | None = None) -> None:
+                 max_page_bytes: int = MAX_PAGE_BYTES, throttle: Throttle | LoopThrottle | None = None) -> None:
         """``throttle``: spaces the page requests out (shared with plain HTTP when both fetch one
-        portal); what a page loads to draw itself (its scripts and data) is not spaced."""
+        portal, through a :class:`~.threaded.LoopThrottle` when the browser has a loop of its own);
+        what a page loads to draw itself (its scripts and data) is not spaced."""
         self._throttle = throttle or Throttle()
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
         self.max_page_bytes = max_page_bytes
@@ -200,10 +204,11 @@ class PlaywrightRenderer:
             self.tabs_opened += 1
             return await self._context.new_page()
 
-    async def _release(self, page: Any) -> None:
+    async def _release(self, page: Any, retire: bool = False) -> None:
         uses = self._uses.pop(id(page), 0) + 1
         async with self._context_lock:
-            if page.context is self._context and not page.is_closed() and uses < self.page_recycle_after:
+            if (page.context is self._context and not page.is_closed() and uses < self.page_recycle_after
+                    and not retire):
                 self._uses[id(page)] = uses
                 self._idle.append(page)
                 return
@@ -240,6 +245,7 @@ class PlaywrightRenderer:
         async with self._slots:
             page = await self._acquire()
             meta = dict(request.meta)
+            retire = False
             sources = _Sources(self._allowed, self.block)
             page.on("response", sources.response)
             page.on("requestfailed", sources.failed)
@@ -265,6 +271,9 @@ class PlaywrightRenderer:
                     return RenderedPage(request.url, request.page_type, 0, page.url, "", started, meta=meta,
                                         error=f"page too large: more than {self.max_page_bytes} bytes")
                 html = await page.content()
+                # A tab keeps what it drew until it navigates again: one that drew a large page (the
+                # directory) is closed, not kept idle holding that page's DOM for the rest of the night.
+                retire = len(html) > RETIRE_TAB_AFTER_CHARS
                 listed = sources.listed()
                 if listed and status == 200 and meta.get("wait_for_seen"):
                     meta["sources"] = listed
@@ -285,4 +294,4 @@ class PlaywrightRenderer:
             finally:
                 page.remove_listener("response", sources.response)
                 page.remove_listener("requestfailed", sources.failed)
-                await self._release(page)
+                await self._release(page, retire)
