@@ -12,6 +12,7 @@ of a table is read down all its rows at once where its selector allows (:func:`r
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import cssselect
@@ -24,6 +25,9 @@ from ..profile.schema import FieldSpec
 from .processors import collapse_whitespace
 
 __all__ = ["matches", "read_field", "read_rows", "text_of"]
+
+#: A field's value: None when its selector matched nothing, a list for a field of ``many`` values.
+Value = str | list[str] | None
 
 _TRANSLATOR = HTMLTranslator()
 #: The namespaces parsel maps (EXSLT regular expressions and sets), given to a query that uses them.
@@ -113,7 +117,7 @@ def _clean(spec: FieldSpec, text: str) -> str:
     return text
 
 
-def read_field(node: Any, spec: FieldSpec) -> str | list[str] | None:
+def read_field(node: Any, spec: FieldSpec) -> Value:
     """The field's value: None when the selector matches nothing (absent), else cleaned text.
 
     Absent and empty are different facts: an absent field is "missing" for the checks, and a page
@@ -122,10 +126,9 @@ def read_field(node: Any, spec: FieldSpec) -> str | list[str] | None:
     return _value(spec, matches(node, spec.css, spec.xpath))
 
 
-def read_rows(root: etree._Element, rows: list[Any], specs: tuple[FieldSpec, ...] | list[FieldSpec]) -> list[
-        dict[str, str | list[str] | None]]:
+def read_rows(root: etree._Element, rows: list[Any], specs: Sequence[FieldSpec]) -> list[dict[str, Value]]:
     """Each row's fields, as :func:`read_field` reads them under the row: ``{field name: value}``."""
-    values = [{} for _ in rows]                # type: list[dict[str, str | list[str] | None]]
+    values: list[dict[str, Value]] = [{} for _ in rows]
     apart = len(rows) > 1 and not _nested(rows)
     for spec in specs:
         for record, found in zip(values, _under_rows(root, rows, spec, apart)):
@@ -181,7 +184,7 @@ def _nested(rows: list[Any]) -> bool:
     return any(True for row in rows for _ in row.iterdescendants(*tags))
 
 
-def _value(spec: FieldSpec, found: list[Any]) -> str | list[str] | None:
+def _value(spec: FieldSpec, found: list[Any]) -> Value:
     if not found:
         return [] if spec.many else None
     if spec.many:
