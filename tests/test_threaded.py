@@ -22,6 +22,7 @@ class Recording:
         self.cancelled: list[str] = []
         self.started: list[float] = []
         self.entered = self.exited = False
+        self.hanging = threading.Event()
 
     def _note(self) -> None:
         self.loops.add(id(asyncio.get_running_loop()))
@@ -45,6 +46,7 @@ class Recording:
             self.started.append(time.monotonic())
         try:
             if request.meta.get("hang"):
+                self.hanging.set()
                 await asyncio.Event().wait()
             await asyncio.sleep(0)
         except asyncio.CancelledError:
@@ -94,7 +96,7 @@ def test_cancelling_a_page_cancels_its_rendering_in_the_thread():
         async with ThreadedRenderer(lambda loop: made.append(Recording()) or made[-1]) as renderer:
             stuck = asyncio.ensure_future(renderer.render(PageRequest("http://p/stuck", "unit_page",
                                                                       meta={"hang": True})))
-            await asyncio.sleep(0.2)
+            assert await asyncio.to_thread(made[0].hanging.wait, 30)
             stuck.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await stuck

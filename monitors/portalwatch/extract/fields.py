@@ -71,15 +71,23 @@ class _Within:
         return found
 
 
+@functools.lru_cache(maxsize=1024)
+def _single(css: str) -> Any:
+    """The one selector of a CSS selector without a pseudo-element (cssselect's parse), or None for
+    a list of selectors, a pseudo-element, or one the translator will name as wrong."""
+    try:
+        [selector] = cssselect.parse(css)
+    except (cssselect.SelectorError, ValueError):
+        return None
+    return selector if selector.pseudo_element is None else None
+
+
 def _descendants(css: str) -> _Within | None:
     """A CSS selector whose last step is a descendant combinator (``A B``), as :class:`_Within`;
     None for any other (a list, a pseudo-element, a child combinator...)."""
-    try:
-        [selector] = cssselect.parse(css)
-    except (cssselect.SelectorError, ValueError):      # several selectors, or one the translator will name
-        return None
-    tree = selector.parsed_tree
-    if selector.pseudo_element is not None or not isinstance(tree, CombinedSelector) or tree.combinator != " ":
+    selector = _single(css)
+    tree = selector.parsed_tree if selector is not None else None
+    if not isinstance(tree, CombinedSelector) or tree.combinator != " ":
         return None
     return _Within(_xpath("descendant-or-self::" + str(_TRANSLATOR.xpath(tree.selector))),
                    _xpath("descendant::" + str(_TRANSLATOR.xpath(tree.subselector))))
@@ -164,13 +172,10 @@ def _one_step(css: str) -> bool:
     """Whether a CSS selector is one step of element, class, id and attribute tests only (no
     combinator, pseudo-class, pseudo-element or list), so that what it matches does not depend on
     where it is asked from."""
-    try:
-        selectors = cssselect.parse(css)
-    except (cssselect.SelectorError, ValueError):
+    selector = _single(css)
+    if selector is None:
         return False
-    if len(selectors) != 1 or selectors[0].pseudo_element is not None:
-        return False
-    tree = selectors[0].parsed_tree
+    tree = selector.parsed_tree
     while isinstance(tree, (Class, Hash, Attrib)):
         tree = tree.selector
     return isinstance(tree, Element)

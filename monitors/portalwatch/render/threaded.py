@@ -64,22 +64,19 @@ class ThreadedRenderer:
 
     async def __aenter__(self) -> "ThreadedRenderer":
         caller = asyncio.get_running_loop()
-        ready = threading.Event()
+        loop = asyncio.new_event_loop()        # what is sent to it before it runs waits its turn
 
         def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
             asyncio.set_event_loop(loop)
-            ready.set()
             try:
                 loop.run_forever()
             finally:
                 loop.run_until_complete(loop.shutdown_asyncgens())
                 loop.close()
 
+        self._loop = loop
         self._thread = threading.Thread(target=run, name=self._name, daemon=True)
         self._thread.start()
-        await asyncio.to_thread(ready.wait)
 
         async def enter() -> Any:
             self.inner = self._make(caller)
