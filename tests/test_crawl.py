@@ -49,3 +49,51 @@ def test_unit_pages_do_not_wait_for_a_slow_start_page(config, portal):
     listed = [url for url, _ in extract_links(index, profile.page("unit_index").links[0])]
     assert [p.url for p in result.of_type("unit_page")] == listed
     assert len(listed) > 20 and all(p.ok for p in result.pages)
+
+
+class FailingUnits:
+    """Plain HTTP, except that one unit page raises (a renderer's own bug, not a page that failed)."""
+
+    def __init__(self, inner: HttpRenderer) -> None:
+        self.inner, self.units = inner, 0
+
+    async def render(self, request):
+        if request.page_type == "unit_page":
+            self.units += 1
+            if self.units == 5:
+                raise RuntimeError("renderer bug")
+            await asyncio.sleep(0.05)
+        return await self.inner.render(request)
+
+
+def test_a_renderer_that_raises_stops_the_crawl_and_leaves_nothing_running(config, portal):
+    portal.set_night(1)
+    profile = config.profile
+
+    async def go():
+        async with HttpRenderer(allowed_hosts=profile.allowed_hosts, timeout_s=10) as renderer:
+            try:
+                await crawl(profile, FailingUnits(renderer))
+            except RuntimeError as error:
+                await asyncio.sleep(0)           # let the cancelled pages finish cancelling
+                others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                return error, others
+        raise AssertionError("the renderer's error was swallowed")
+
+    error, others = asyncio.run(go())
+    assert str(error) == "renderer bug" and others == []
+
+
+def test_a_crawl_and_its_pages_print_without_their_html(config, portal):
+    """asyncio.run formats its result's repr on Python 3.11: a night's pages must not be printed whole."""
+    portal.set_night(1)
+    profile = config.profile
+
+    async def go():
+        async with HttpRenderer(allowed_hosts=profile.allowed_hosts, timeout_s=10) as renderer:
+            return await crawl(profile, renderer)
+
+    result = asyncio.run(go())
+    assert repr(result) == f"CrawlResult({len(result.pages)} pages, 0 skipped links, truncated=False)"
+    [index] = result.of_type("unit_index")
+    assert index.url in repr(index) and "<html" in index.html.lower() and "<" not in repr(index)

@@ -32,7 +32,7 @@ class RenderedPage:
     page_type: str
     status: int
     final_url: str
-    html: str
+    html: str = field(repr=False)        # a logged page shows where it came from, not its megabytes
     fetched_at: dt.datetime
     error: str | None = None
     meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
