@@ -154,11 +154,13 @@ ROWS = """<html><body>
     {"css": ".a"}, {"css": "td.a"}, {"css": "td.b", "many": True}, {"css": "[data-k]"}, {"css": "#none"},
     {"css": ".a", "many": True}, {"css": "span.a", "attr": "class"}, {"css": "tr td:first-child"},
     {"css": "td::text"}, {"xpath": "ancestor::table[1]/@class"}, {"css": "p.a", "many": True},
+    {"xpath": "../@class"}, {"xpath": "ancestor::*[2]/@class"}, {"xpath": "parent::*/*[1]//text()", "many": True},
+    {"xpath": "ancestor::div[@class='r'][last()]/p[1]"}, {"xpath": "ancestor::*[td]/td[last()]"},
 ])
 def test_fields_read_down_the_rows_are_what_each_row_reads(rows, field):
-    """A one-step selector is asked once of a page and its matches handed to their rows; any other,
-    and any under rows that nest, is asked under each row. Either way each row reads what it reads
-    alone, a row matching the selector itself included."""
+    """A one-step selector is asked once of a page and its matches handed to their rows; an upward
+    XPath once per parent of rows; any other, and any under rows that nest, is asked under each
+    row. Either way each row reads what it reads alone, a row matching the selector itself included."""
     from portalwatch.extract.fields import matches, read_field, read_rows
     from portalwatch.profile.schema import FieldSpec
 
@@ -176,3 +178,33 @@ def test_which_selectors_and_rows_are_read_down_the_page_at_once():
     root = Selector(text=ROWS).root
     assert not _nested(matches(root, "tr.r", None))
     assert _nested(matches(root, "div.r", None)) and _nested(matches(root, "tr.r, tbody", None))
+
+
+def test_which_xpaths_are_asked_once_per_parent_of_rows():
+    """Only a path whose first step goes up, with nothing outside its predicates that reads the row."""
+    from portalwatch.extract.fields import _upward
+
+    assert all(map(_upward, ["ancestor::section[1]/h3", "..", "../td", "parent::tbody/preceding-sibling::caption",
+                             "ancestor::div[@class='a]'][1]//h3/text()", "ancestor::x/@id", " ancestor::x[1]/h3 ",
+                             "ancestor::x/following::td"]))
+    assert not any(map(_upward, [None, "td", "./ancestor::x", "ancestor::x | td", "ancestor::x = td",
+                                 "string(ancestor::x)", "(ancestor::x)[1]", "ancestor::x]", "ancestor::x[1",
+                                 "ancestor-or-self::x", "'..'"]))
+
+
+_CLASSES = st.lists(st.sampled_from(["a", "b", "A", "a-b", " ", "\t", "\n", "\xa0", "\x0c", "\u2003"]), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["td", "p", "span"]), _CLASSES), min_size=1, max_size=12))
+def test_class_selectors_found_in_one_walk_are_what_xpath_finds(cells):
+    """Selectors of an element name and classes are found in one walk over the page: the same
+    elements, in the same order, as XPath's class test (which splits on XML whitespace only)."""
+    from portalwatch.extract.fields import _by_class, _classed, matches
+
+    body = "".join(f'<{tag} class="{"".join(parts)}">x</{tag}>' for tag, parts in cells)
+    root = Selector(text=f"<html><body><div class='a'>{body}<!-- c --></div></body></html>").root
+    selectors = ["td.a", "p.a.b", ".a", "*.b", "td", "TD.A", ".a-b", "span.a.a"]
+    assert all(map(_classed, selectors))
+    assert _by_class(root, selectors) == {css: matches(root, css, None) for css in selectors}
+    assert not any(map(_classed, ["td#x.a", "td[k].a", "tr td", "td:first-child", "ns|td", "td.a::text"]))
