@@ -222,10 +222,14 @@ def kept_records(store: Any, profile: Profile, night: dt.date | None = None):
 def extract_pages(result: Any, profile: Profile, kept: Any = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Raw records of unit pages and of directory rows; with ``kept`` (:func:`kept_records`), a
     page unchanged since the last night gives its records of then without being parsed again."""
-    from .extract.records import extract_records
+    from .extract.parallel import extract_all
 
-    units = [r for page in result.of_type(UNIT_PAGE) for r in extract_records(page, profile.page(UNIT_PAGE), kept)]
-    rows = [r for page in result.of_type(DIRECTORY) for r in extract_records(page, profile.page(DIRECTORY), kept)]
+    unit_pages, directory_pages = result.of_type(UNIT_PAGE), result.of_type(DIRECTORY)
+    jobs = [(page, profile.page(UNIT_PAGE)) for page in unit_pages]
+    jobs += [(page, profile.page(DIRECTORY)) for page in directory_pages]
+    records = extract_all(jobs, kept)       # a large night's on two cores
+    units = [r for page_records in records[:len(unit_pages)] for r in page_records]
+    rows = [r for page_records in records[len(unit_pages):] for r in page_records]
     if kept is not None and kept.reused:
         logger.info("%d pages unchanged since the last night: their records reused, not extracted again",
                     kept.reused)

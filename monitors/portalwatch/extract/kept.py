@@ -40,7 +40,9 @@ def content_hash(html: str | None) -> str | None:
 def _describe(value: Any) -> Any:
     """A plain, stable description of a spec: processors by name and argument, not by address."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _describe(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields = {f.name: _describe(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # a processor with an argument ({after: "Email:"}) is named by its class as well
+        return [f"{type(value).__module__}.{type(value).__qualname__}", fields] if callable(value) else fields
     if isinstance(value, (list, tuple)):
         return [_describe(v) for v in value]
     if isinstance(value, dict):

@@ -11,12 +11,14 @@ normalisation happens later, in normalise/, so raw values stay as the site wrote
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PROCESSORS", "Processor", "build_processor", "collapse_whitespace"]
+__all__ = ["PROCESSORS", "After", "Before", "Processor", "Remove", "build_processor", "collapse_whitespace"]
 
 Processor = Callable[[str], str]
 
@@ -44,31 +46,48 @@ def lower(text: str) -> str:
     return text.lower()
 
 
-def _after(label: str) -> Processor:
-    def after(text: str) -> str:
-        """Text after the first occurrence of ``label`` (case- and NFC-insensitive), else unchanged."""
-        folded, needle = nfc(text).casefold(), nfc(label).casefold()
+# The processors that take an argument are small frozen classes rather than closures: a profile's
+# specs travel to the process that shares a large night's extraction (see .parallel), and a class
+# pickles by name where a closure does not.
+
+
+@dataclass(frozen=True, slots=True)
+class After:
+    """Text after the first occurrence of ``label`` (case- and NFC-insensitive), else unchanged."""
+
+    label: str
+
+    def __call__(self, text: str) -> str:
+        folded, needle = nfc(text).casefold(), nfc(self.label).casefold()
         index = folded.find(needle)
         return nfc(text)[index + len(needle):].strip() if index >= 0 else text
-    return after
 
 
-def _before(label: str) -> Processor:
-    def before(text: str) -> str:
-        """Text before the first occurrence of ``label``, else unchanged."""
-        folded, needle = nfc(text).casefold(), nfc(label).casefold()
+@dataclass(frozen=True, slots=True)
+class Before:
+    """Text before the first occurrence of ``label``, else unchanged."""
+
+    label: str
+
+    def __call__(self, text: str) -> str:
+        folded, needle = nfc(text).casefold(), nfc(self.label).casefold()
         index = folded.find(needle)
         return nfc(text)[:index].strip() if index >= 0 else text
-    return before
 
 
-def _remove(pattern: str) -> Processor:
-    compiled = re.compile(pattern)
+@dataclass(frozen=True, slots=True)
+class Remove:
+    """Delete every match of a regular expression."""
 
-    def remove(text: str) -> str:
-        """Delete every match of a regular expression."""
-        return compiled.sub("", text).strip()
-    return remove
+    pattern: str
+
+    def __call__(self, text: str) -> str:
+        return _regex(self.pattern).sub("", text).strip()
+
+
+@functools.lru_cache(maxsize=256)
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 #: Processors without an argument, by name.
@@ -81,9 +100,9 @@ PROCESSORS: dict[str, Processor] = {
 
 #: Processors that take one text argument, by name.
 PARAMETRISED: dict[str, Callable[[str], Processor]] = {
-    "after": _after,
-    "before": _before,
-    "remove": _remove,
+    "after": After,
+    "before": Before,
+    "remove": Remove,
 }
 
 

@@ -18,7 +18,7 @@ from ..render.base import RenderedPage
 from .fields import matches, read_rows, text_of
 from .kept import KeptRecords
 
-__all__ = ["extract_links", "extract_records", "extract_next_page", "parse_page"]
+__all__ = ["extract_links", "extract_records", "extract_next_page", "kept_records", "parse_page", "parse_records"]
 
 
 def parse_page(page: RenderedPage) -> Selector:
@@ -64,7 +64,17 @@ def extract_records(page: RenderedPage, spec: PageSpec, kept: KeptRecords | None
         return [] if spec.rows else [_origin(page)]
     reused = kept.lookup(page) if kept is not None else None
     if reused is not None:
-        return [{**_origin(page), **{f.name: values.get(f.name) for f in spec.fields}} for values in reused]
+        return kept_records(page, spec, reused)
+    return parse_records(page, spec)
+
+
+def kept_records(page: RenderedPage, spec: PageSpec, reused: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records of a page unchanged since a night whose field values were ``reused``, under tonight's origin."""
+    return [{**_origin(page), **{f.name: values.get(f.name) for f in spec.fields}} for values in reused]
+
+
+def parse_records(page: RenderedPage, spec: PageSpec) -> list[dict[str, Any]]:
+    """Records of a page that answered, read from its HTML."""
     root = parse_page(page).root
     nodes = matches(root, spec.rows, None) if spec.rows else [root]
     origin = _origin(page)
