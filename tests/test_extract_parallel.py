@@ -8,6 +8,7 @@ import logging
 import pickle
 import re
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,25 @@ def test_processors_with_an_argument_travel_and_name_their_kind(config):
         return extract_key(dataclasses.replace(profile, pages={**profile.pages, "unit_page": page}))
 
     assert len({keyed(After("Ngày cập nhật:")), keyed(Before("Ngày cập nhật:")), keyed(After("Cập nhật:"))}) == 3
+
+
+def test_an_error_parsing_here_ends_the_worker(nights, config, monkeypatch):
+    jobs = _jobs(nights, config)
+    started = []
+    real = parallel._Worker
+
+    class Seen(real):
+        def __init__(self, share):
+            super().__init__(share)
+            started.append(self)
+
+    def here(page, spec):
+        raise RuntimeError("extraction bug")
+
+    monkeypatch.setattr(parallel, "MIN_CHARS", 0)
+    monkeypatch.setattr(parallel, "_Worker", Seen)
+    monkeypatch.setattr(parallel, "parse_records", here)
+    with pytest.raises(RuntimeError, match="extraction bug"):
+        parallel.extract_all(jobs)
+    [worker] = started
+    assert worker._process.poll() is not None and not Path(worker._folder.name).exists()

@@ -61,8 +61,12 @@ def extract_all(jobs: list[Job], kept: KeptRecords | None = None) -> list[Record
         return out  # type: ignore[return-value]
     here, there = _halves(sizes)
     worker = _Worker([jobs[index] for index in there])
-    for index in here:
-        out[index] = parse_records(*jobs[index])
+    try:
+        for index in here:
+            out[index] = parse_records(*jobs[index])
+    except BaseException:
+        worker.stop()                            # an error here, or the night cancelled: no worker left
+        raise
     for index, records in zip(there, worker.result()):
         out[index] = records
     return out  # type: ignore[return-value]
@@ -115,6 +119,13 @@ class _Worker:
             self._folder.cleanup()
         logger.warning("extraction worker failed (%s): its %d pages parsed here", self._failure, len(self.share))
         return _parse_share(self.share)
+
+    def stop(self) -> None:
+        """End the worker without waiting for its answer, and remove its files."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._folder.cleanup()
 
     def _said(self) -> str:
         try:
