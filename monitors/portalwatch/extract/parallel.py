@@ -8,7 +8,7 @@ everything: the worker's start (an interpreter importing lxml) would cost more t
 the real portal's 34 pages never reach it.
 
 The worker is ``python -m portalwatch.extract.parallel``, given the pages and their specs pickled
-on its standard input: not a multiprocessing pool, whose fresh interpreter imports the parent's
+in a temporary file: not a multiprocessing pool, whose fresh interpreter imports the parent's
 main module again (a Prefect flow run's is Prefect's engine: seconds), nor a fork of a process
 running the browser's and the PDF printer's threads. Records come back in the pages' order
 whichever process read them. A worker that cannot start or fails leaves its share to this process
@@ -29,7 +29,7 @@ from typing import Any
 from ..profile.schema import PageSpec
 from ..render.base import RenderedPage
 from .kept import KeptRecords
-from .records import extract_records, kept_records, parse_records
+from .records import known_records, parse_records
 
 __all__ = ["MIN_CHARS", "extract_all"]
 
@@ -47,12 +47,8 @@ def extract_all(jobs: list[Job], kept: KeptRecords | None = None) -> list[Record
     out: list[Records | None] = [None] * len(jobs)
     todo: list[int] = []
     for index, (page, spec) in enumerate(jobs):
-        reused = kept.lookup(page) if kept is not None and page.ok else None
-        if not page.ok:
-            out[index] = extract_records(page, spec)
-        elif reused is not None:
-            out[index] = kept_records(page, spec, reused)
-        else:
+        out[index] = known_records(page, spec, kept)
+        if out[index] is None:
             todo.append(index)
     sizes = {index: len(jobs[index][0].html or "") for index in todo}
     if sum(sizes.values()) < MIN_CHARS or len(todo) < 2 or (os.cpu_count() or 1) < 2:

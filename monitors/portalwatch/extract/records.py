@@ -18,7 +18,7 @@ from ..render.base import RenderedPage
 from .fields import matches, read_rows, text_of
 from .kept import KeptRecords
 
-__all__ = ["extract_links", "extract_records", "extract_next_page", "kept_records", "parse_page", "parse_records"]
+__all__ = ["extract_links", "extract_records", "extract_next_page", "known_records", "parse_page", "parse_records"]
 
 
 def parse_page(page: RenderedPage) -> Selector:
@@ -60,16 +60,18 @@ def extract_records(page: RenderedPage, spec: PageSpec, kept: KeptRecords | None
     so the unit behind it is reported as unreachable rather than forgotten. With ``kept``, a page
     unchanged since the last night gives last night's field values under tonight's origin.
     """
+    known = known_records(page, spec, kept)
+    return known if known is not None else parse_records(page, spec)
+
+
+def known_records(page: RenderedPage, spec: PageSpec, kept: KeptRecords | None = None) -> list[dict[str, Any]] | None:
+    """The records of a page that need no parsing (a page that failed; with ``kept``, a page
+    unchanged since the last night), or None for a page to parse."""
     if not page.ok:
         return [] if spec.rows else [_origin(page)]
     reused = kept.lookup(page) if kept is not None else None
-    if reused is not None:
-        return kept_records(page, spec, reused)
-    return parse_records(page, spec)
-
-
-def kept_records(page: RenderedPage, spec: PageSpec, reused: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records of a page unchanged since a night whose field values were ``reused``, under tonight's origin."""
+    if reused is None:
+        return None
     return [{**_origin(page), **{f.name: values.get(f.name) for f in spec.fields}} for values in reused]
 
 
