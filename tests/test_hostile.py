@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 import unicodedata
 
 from hypothesis import HealthCheck, example, given, settings
@@ -50,6 +51,16 @@ def test_clean_text_never_raises_is_idempotent_and_nfc(text):
     once = clean_text(text)
     assert once is None or (_nfc(once) and once == once.strip() and not any(c in once for c in INVISIBLE))
     assert clean_text(once) == once
+
+
+@PROPERTY
+@given(ODD)
+@example("\u00a0\u200ba\u3000\u2028b\x1c")
+def test_clean_text_reads_as_the_regular_expressions_it_replaced(text):
+    """The same text as substituting the invisible characters and each run of whitespace by regular
+    expressions, then NFC: str.split() is only the faster way."""
+    spaced = re.sub(r"\s+", " ", re.sub("[\u200b\u200c\u200d\u2060\ufeff]", "", text)).strip()
+    assert clean_text(text) == (unicodedata.normalize("NFC", spaced) or None)
 
 
 @PROPERTY

@@ -1,4 +1,6 @@
 import datetime as dt
+import re
+import sys
 import unicodedata
 
 import pytest
@@ -84,6 +86,19 @@ def test_clean_text_nfc_zero_width_and_blank():
     assert unicodedata.is_normalized("NFC", clean_text(nfd))
     assert clean_text("   ") is None
     assert clean_text(None) is None
+
+
+def test_clean_text_collapses_every_whitespace_a_regular_expression_would():
+    """Every character \\s matches (tabs, no-break, ideographic and other Unicode spaces, the
+    information separators) becomes one space between words and is dropped at the ends; nothing else
+    is touched."""
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if re.fullmatch(r"\s", chr(c))]
+    assert "\u00a0" in spaces and "\u3000" in spaces and "\u200b" not in spaces
+    text = "".join(spaces) + "Phường" + "".join(spaces) + "Thắng\u200bNhất" + "".join(reversed(spaces))
+    assert clean_text(text) == "Phường ThắngNhất"
+    for space in spaces:
+        assert clean_text(f"{space}a{space}{space}b{space}") == "a b", repr(space)
+    assert clean_text("\u200b \ufeff") is None
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -8,7 +8,6 @@ import unicodedata
 
 __all__ = ["clean_text", "is_placeholder", "placeholder_pattern"]
 
-_WS = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
@@ -19,8 +18,12 @@ def clean_text(value: object) -> str | None:
     U+0300) keeps them apart until it is removed, and only then can they compose ("À")."""
     if value is None:
         return None
-    text = _WS.sub(" ", _INVISIBLE.sub("", str(value)).replace("\u00a0", " ")).strip()
-    return unicodedata.normalize("NFC", text) or None
+    text = str(value)
+    if _INVISIBLE.search(text) is not None:     # rare: most values are spared a substitution
+        text = _INVISIBLE.sub("", text)
+    # str.split() splits on exactly what \s matches (no-break spaces included) and drops the ends:
+    # half the time of a regular expression's substitution, for every value of every page.
+    return unicodedata.normalize("NFC", " ".join(text.split())) or None
 
 
 @functools.lru_cache(maxsize=64)
