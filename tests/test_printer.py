@@ -158,3 +158,40 @@ def test_a_printer_without_a_chromium_says_so_when_asked_to_print(first_night, t
         printer.print(first_night[0].report, tmp_path / "report.pdf")
     assert not list(tmp_path.iterdir())
     assert _printer_threads() == []
+
+
+def test_a_large_report_prints_a_scorecard_row_to_a_line(tmp_path):
+    """Paper the VP office files: a unit's scorecard row takes one printed line, its name (as long as
+    the registries' longest, 40 characters) on one line beside a small trend. 301 rows printed in 53
+    A4 pages laid out as on screen (each name wrapped over three lines beside a 28-pixel trend), 15
+    now."""
+    import datetime as dt
+
+    import yaml
+
+    from portalwatch.profile.registry import load_registry
+    from portalwatch.reports.history import History
+    from portalwatch.reports.nightly import render_nightly_report
+    from portalwatch.reports.pdf import write_pdf
+    from portalwatch.reports.score import score_portal
+
+    units = 300
+    source = yaml.safe_load((PROFILE_PATH.parent / "registry.yaml").read_text(encoding="utf-8"))
+    office = next(unit for unit in source["units"] if unit["id"] == source["vp_office"])
+    (tmp_path / "registry.yaml").write_text(yaml.safe_dump({
+        "vp_office": office["id"], "ops": source["ops"], "units": [office] + [
+            {"id": f"phuong-{n:03d}", "name": f"Ủy ban nhân dân Phường Thử Nghiệm Số {n:03d}", "kind": "ward",
+             "responsible": office["id"], "alerts": {"email": [f"p{n:03d}@example.gov.vn"]}}
+            for n in range(1, units + 1)]}, allow_unicode=True), encoding="utf-8")
+    registry = load_registry(tmp_path / "registry.yaml")
+    nights = [dt.date(2022, 6, 20), dt.date(2022, 6, 21), dt.date(2022, 6, 22)]
+    history = History(portal="vungtau-2022", runs=[{"night": n, "status": "completed", "score": 12.0}
+                                                   for n in nights], findings=[], events=[])
+    report = render_nightly_report([], registry, nights[-1], "Cổng", pages=units + 1, notices=[],
+                                   score=score_portal([], registry, None, nights[-1]), history=history)
+    assert report.count('<svg class="spark"') == units + 1, "every unit's row has its trend"
+    (tmp_path / "report.html").write_text(report, encoding="utf-8")
+
+    data = write_pdf(tmp_path / "report.html", tmp_path / "report.pdf").read_bytes()
+    pages = len(re.findall(PAGE_BOX, data))
+    assert 0 < pages <= 16, f"{units + 1} scorecard rows took {pages} A4 pages"
