@@ -15,7 +15,7 @@ export DO_NOT_TRACK := 1
 # A first start of Prefect's temporary server migrates its database: give it time on small machines.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install browser demo test bench serve sample clean help
+.PHONY: install browser demo test bench serve sample lock clean help
 
 help:
 	@echo "make demo   install, then audit one night of the bundled sample portal"
@@ -23,13 +23,14 @@ help:
 	@echo "make serve  run the nightly audit (01:30) and morning delivery (07:05) from this machine"
 	@echo "make sample serve the sample portal on a loopback port"
 	@echo "make bench  run the benchmarks and write BENCHMARKS.md"
+	@echo "make lock   pin constraints.txt to the newest versions pyproject.toml allows"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "portalwatch needs Python 3.11 or newer")'
 	@# A venv that a failed attempt left without pip (no python3-venv) is made again.
 	@$(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 		echo "'$(PYTHON) -m venv' failed: on Debian or Ubuntu, install the python3-venv package"; exit 1; }; }
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	@touch $(STAMP)
 
 install: $(STAMP) browser
@@ -64,6 +65,15 @@ serve: install
 
 sample: install
 	$(VENV)/bin/portalwatch sample serve
+
+# A throwaway venv resolves pyproject.toml's ranges afresh; constraints.txt gets what it installed.
+LOCK_VENV := .lock-venv
+lock:
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check '.[test]'
+	{ sed -n '/^#/p' constraints.txt; $(LOCK_VENV)/bin/python -m pip freeze --exclude portalwatch; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt && rm -rf $(LOCK_VENV) build
+	@echo "constraints.txt pins what pyproject.toml allows today: run 'make test' before committing it"
 
 clean:
 	rm -rf out .prefect .pytest_cache
