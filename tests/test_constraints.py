@@ -99,5 +99,6 @@ def test_the_tests_run_on_the_pinned_versions():
 
 def test_the_deployments_declare_the_pinned_prefect():
     declared = yaml.safe_load((ROOT / "deployments" / "prefect.yaml").read_text(encoding="utf-8"))["prefect-version"]
-    assert Version(str(declared)) == _pins()["prefect"], (
-        f"deployments/prefect.yaml says prefect-version {declared}; constraints.txt pins {_pins()['prefect']}")
+    pinned = _pins()["prefect"]
+    assert Version(str(declared)) == pinned, (
+        f"deployments/prefect.yaml says prefect-version {declared}; constraints.txt pins {pinned}")
