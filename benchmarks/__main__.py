@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
-import os
-import platform
 import re
 import traceback
 from pathlib import Path
+
+from benchmarks.provenance import chromium_version, machine, software
 
 #: Short name -> module, in the order of BENCHMARKS.md.
 BENCHES = {
@@ -31,24 +31,16 @@ BENCHES = {
 DEFAULT_TARGET = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 
 
-def _machine() -> str:
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        memory = 0
-    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, "
-            f"Python {platform.python_version()}")
-
-
 def _sections(text: str) -> dict[str, str]:
     """The existing '## ' sections of BENCHMARKS.md by title, so a partial run keeps the others."""
     parts = re.split(r"(?m)^(?=## )", text)
     return {part.splitlines()[0][3:].strip(): part.rstrip() + "\n" for part in parts if part.startswith("## ")}
 
 
-def _section(title: str, how: str, rows: list[tuple[str, str]]) -> str:
+def _section(title: str, how: str, rows: list[tuple[str, str]], versions: str) -> str:
     when = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
-    lines = [f"## {title}", "", f"Measured {when} on {_machine()}.", ""]
+    lines = [f"## {title}", "", f"Measured {when} on {machine()}.", "",
+             f"Software: {versions}.", ""]
     if how:
         lines += [how.strip(), ""]
     lines += ["| measure | result |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
@@ -66,6 +58,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; expected some of {', '.join(BENCHES)}")
     chosen = args.names or list(BENCHES)
 
+    versions = software(chromium=chromium_version())      # once, before anything is timed
+    print(f"software: {versions}", flush=True)
     existing = _sections(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
     failed: list[str] = []
     for name in chosen:
@@ -81,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
             failed.append(name)
             print(f"{name}: failed; its section in {args.out} is left as it was", flush=True)
             continue
-        existing[module.TITLE] = _section(module.TITLE, getattr(module, "HOW", ""), rows)
+        existing[module.TITLE] = _section(module.TITLE, getattr(module, "HOW", ""), rows, versions)
         _write(args.out, existing)              # after each section: a later failure loses nothing
     print(f"written: {args.out}")
     if failed:
@@ -92,7 +86,8 @@ def _write(out: Path, sections: dict[str, str]) -> None:
     titles = [importlib.import_module(m).TITLE for m in BENCHES.values()]
     header = ["# Benchmarks", "",
               "Written by `make bench` (`.venv/bin/python -m benchmarks`; one section only:",
-              "`.venv/bin/python -m benchmarks NAME`), each section with when and on what it was measured.",
+              "`.venv/bin/python -m benchmarks NAME`), each section with when, on what machine and with which",
+              "versions it was measured (and whether those are the ones constraints.txt pins).",
               "A section's figures are from one run; compare ratios within a section, since the same",
               "machine can run slower at another hour. Tests never assert times.", ""]
     body = [sections.get(t) for t in titles]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import tempfile
 import time
 import uuid
@@ -43,7 +44,7 @@ def run() -> list[tuple[str, str]]:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         seconds = _one(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", rows)
-        results.append(("store: write 100,000 directory records (SQLite)", f"{seconds:.2f} s "
+        results.append((f"store: write 100,000 directory records (SQLite {sqlite3.sqlite_version})", f"{seconds:.2f} s "
                         f"({ROWS / seconds:,.0f} records/s)"))
     base = os.environ.get("PORTALWATCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
     try:
@@ -53,11 +54,12 @@ def run() -> list[tuple[str, str]]:
     except Exception as exc:
         results.append(("store: write 100,000 directory records (PostgreSQL)", f"not measured: {exc}"))
         return results
+    server = str(admin.execute("SHOW server_version").fetchone()[0]).split()[0]
     name = f"portalwatch_bench_{uuid.uuid4().hex[:8]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
         seconds = _one(base.rsplit("/", 1)[0] + "/" + name, rows)
-        results.append(("store: write 100,000 directory records (PostgreSQL)", f"{seconds:.2f} s "
+        results.append((f"store: write 100,000 directory records (PostgreSQL {server})", f"{seconds:.2f} s "
                         f"({ROWS / seconds:,.0f} records/s)"))
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
