@@ -52,18 +52,54 @@ def check_portals(portals: list[dict[str, Any]]) -> None:
                               f"(expected {', '.join(sorted(PORTAL_KEYS))})")
 
 
-@task(name="audit-portal", cache_policy=NO_CACHE)
+class AuditFailed(RuntimeError):
+    """A portal's audit failed with an error that cannot travel back from its worker process."""
+
+
+class PrefectApiBusy(AuditFailed):
+    """An audit cut short because the Prefect API stayed unavailable through its client's own retries
+    (its database busy under many audits at once, the server restarting): nothing is wrong with the
+    portal or its configuration, so the audit is worth running again."""
+
+
+#: Statuses with which the Prefect API says it is busy or restarting, not that a request is wrong.
+API_BUSY = frozenset({429, 502, 503, 504})
+#: Seconds before an audit the Prefect API cut short runs again. Running a night again is safe: a
+#: night the store recorded is rebuilt from it, not crawled, and its alerts are queued once.
+API_BUSY_RETRY_DELAYS = [30, 120]
+
+
+def api_busy(exc: BaseException) -> bool:
+    """Whether an audit failed because the Prefect API could not be reached or answered "busy".
+
+    Only Prefect's client speaks httpx here (pages are fetched with aiohttp, Slack and e-mail have
+    clients of their own), so an httpx transport error is the API's; an HTTP error counts only when
+    it is Prefect's and says busy, not when it says the request was wrong.
+    """
+    import httpx
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    if isinstance(exc, PrefectHTTPStatusError):
+        return exc.response.status_code in API_BUSY
+    return isinstance(exc, httpx.TransportError)
+
+
+def retry_when_api_busy(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect's retry condition for an audit: run it again only when the Prefect API cut it short;
+    a portal that cannot be read or a broken profile fails at once, as it would again."""
+    return isinstance(state.data, PrefectApiBusy)
+
+
+@task(name="audit-portal", cache_policy=NO_CACHE, retries=len(API_BUSY_RETRY_DELAYS),
+      retry_delay_seconds=API_BUSY_RETRY_DELAYS, retry_condition_fn=retry_when_api_busy)
 def audit_portal(portal: dict[str, Any]) -> dict[str, Any]:
-    """One portal's nightly audit (a subflow), once a slot of the fleet's limit is held."""
+    """One portal's nightly audit (a subflow), once a slot of the fleet's limit is held (given back
+    while a retry waits)."""
     try:
         with concurrency(AUDITS_LIMIT, occupy=1, strict=True, raise_on_lease_renewal_failure=False):
             return nightly_audit(**portal)
     except Exception as exc:
         raise portable(exc) from None
-
-
-class AuditFailed(RuntimeError):
-    """A portal's audit failed with an error that cannot travel back from its worker process."""
 
 
 def portable(exc: BaseException) -> BaseException:
@@ -72,9 +108,12 @@ def portable(exc: BaseException) -> BaseException:
     Audits run in worker processes and their errors come back pickled; some cannot be rebuilt
     (httpx's HTTPStatusError, raised when the Prefect API answers 503, wants its request and
     response), and unpickling one would stop the whole fleet run instead of failing one portal.
+    The Prefect API's own unavailability comes back as :class:`PrefectApiBusy`, which is retried.
     """
     import cloudpickle
 
+    if api_busy(exc):
+        return PrefectApiBusy(f"{type(exc).__name__}: {exc}")
     try:
         cloudpickle.loads(cloudpickle.dumps(exc))
         return exc
@@ -89,7 +128,8 @@ def fleet_audit(portals: list[dict[str, Any]], audits: int | None = None) -> lis
 
     ``audits`` sets the size of the global limit; without it an existing limit is left as ops set
     it, and a missing one is created with 4 slots. One portal failing does not stop the others:
-    the fleet run fails at the end, naming the portals that did.
+    the fleet run fails at the end, naming the portals that did. An audit the Prefect API cut short
+    runs again (:func:`retry_when_api_busy`).
     """
     logger = get_run_logger()
     check_portals(portals)

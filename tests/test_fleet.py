@@ -64,6 +64,71 @@ def test_an_audit_error_that_cannot_be_unpickled_comes_back_as_its_text():
     assert portable(config) is config, "an error that travels keeps its type"
 
 
+def _api_error(status: int):
+    import httpx
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    request = httpx.Request("POST", "http://127.0.0.1:4200/api/task_runs/")
+    return PrefectHTTPStatusError(f"Server error '{status}'", request=request,
+                                  response=httpx.Response(status, request=request))
+
+
+def test_only_the_prefect_api_being_busy_or_gone_counts_as_a_reason_to_run_an_audit_again():
+    import httpx
+
+    from flows.fleet import PrefectApiBusy, api_busy, portable
+    from portalwatch.errors import ConfigError, PortalUnreachable
+
+    assert api_busy(_api_error(503)) and api_busy(_api_error(429)) and api_busy(_api_error(502))
+    assert api_busy(httpx.ConnectError("connection refused"))
+    assert not api_busy(_api_error(404)), "a request the API refuses would be refused again"
+    assert not api_busy(_api_error(422))
+    request = httpx.Request("GET", "http://127.0.0.1:8000/")
+    assert not api_busy(httpx.HTTPStatusError("503", request=request, response=httpx.Response(503, request=request))), \
+        "only Prefect's own client errors are the API's"
+    assert not api_busy(ConfigError("portals[0]: no such profile"))
+    assert not api_busy(PortalUnreachable("no page answered", None))
+    busy = portable(_api_error(503))
+    assert isinstance(busy, PrefectApiBusy) and "503" in str(busy)
+    assert not isinstance(portable(_api_error(404)), PrefectApiBusy)
+
+
+@pytest.mark.prefect
+def test_an_audit_the_prefect_api_cut_short_runs_again_and_a_failing_portal_does_not(prefect_server, monkeypatch):
+    """A real Prefect task run with the fleet's retry policy (its waits set to 0): the audit whose
+    first attempt met a 503 from the Prefect API completes on its second; a broken profile fails
+    once and is not tried again."""
+    from prefect import flow
+
+    import flows.fleet as fleet
+    from flows.limits import AUDITS_LIMIT, ensure_limit
+    from portalwatch.errors import ConfigError
+
+    attempts: list[str] = []
+
+    def audit(profile: str, **_: object) -> dict:
+        attempts.append(profile)
+        if profile == "busy" and attempts.count("busy") == 1:
+            raise _api_error(503)
+        if profile == "broken":
+            raise ConfigError("profiles/broken/profile.yaml: no such file")
+        return {"profile": profile, "findings": 0}
+
+    monkeypatch.setattr(fleet, "nightly_audit", audit)
+    ensure_limit(AUDITS_LIMIT, 4)
+    audit_portal = fleet.audit_portal.with_options(retry_delay_seconds=0)
+
+    @flow
+    def two_audits():
+        return (audit_portal({"profile": "busy"}, return_state=True),
+                audit_portal({"profile": "broken"}, return_state=True))
+
+    busy, broken = two_audits()
+    assert busy.is_completed() and busy.result() == {"profile": "busy", "findings": 0}
+    assert broken.is_failed() and "no such file" in broken.message
+    assert attempts == ["busy", "busy", "broken"]
+
+
 def test_a_mistyped_portal_key_is_refused_before_anything_runs():
     from flows.fleet import check_portals
     from portalwatch.errors import ConfigError
