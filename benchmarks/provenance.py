@@ -13,6 +13,8 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 __all__ = ["CONSTRAINTS", "SOFTWARE", "chromium_version", "machine", "software"]
 
 CONSTRAINTS = Path(__file__).resolve().parents[1] / "constraints.txt"
@@ -38,17 +40,12 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
-def _key(name: str) -> str:
-    """A distribution name as pip compares them (PEP 503)."""
-    return name.strip().lower().replace("_", "-").replace(".", "-")
-
-
 def _pins(constraints: Path) -> dict[str, str]:
     pins: dict[str, str] = {}
     for raw in constraints.read_text(encoding="utf-8").splitlines():
         name, sep, version = raw.split("#", 1)[0].partition("==")
         if sep:
-            pins[_key(name)] = version.strip()
+            pins[canonicalize_name(name.strip())] = version.strip()
     return pins
 
 
