@@ -36,8 +36,9 @@ def _retried(flow_run_id) -> int:
 
 
 def run() -> list[tuple[str, str]]:
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    from flows.environment import prefect_defaults
+
+    prefect_defaults()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from prefect.testing.utilities import prefect_test_harness
 

@@ -313,4 +313,7 @@ def _publish_artifacts(summary: dict[str, Any], out: str) -> None:
 if __name__ == "__main__":
     import sys
 
+    from flows.environment import prefect_defaults
+
+    prefect_defaults()  # before the temporary server starts: it inherits this environment
     print(nightly_audit(*sys.argv[1:2]))

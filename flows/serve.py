@@ -58,11 +58,9 @@ def preflight(profiles: list[str], out: str, db: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    # Without PREFECT_API_URL Prefect starts a temporary server, whose first start migrates a
-    # database: longer than Prefect's default wait on a small machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    from flows.environment import prefect_defaults
+
+    prefect_defaults()
     from prefect import serve
 
     parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__.splitlines()[0])

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from flows.environment import prefect_defaults  # noqa: E402  (before any test imports Prefect)
+
+prefect_defaults()
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -33,12 +33,11 @@ DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "vungtau-20
 
 
 def _quiet_environment() -> None:
-    """Nothing may phone home: Great Expectations' and Prefect's analytics off."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # The temporary Prefect server migrates its database on a first start, which takes longer
-    # than Prefect's default wait of 20 s on a small machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    """Prefect's and Great Expectations' settings for a run, before either is imported: analytics
+    off, time for the temporary Prefect server to start, and its logs without shutdown noise."""
+    from flows.environment import prefect_defaults
+
+    prefect_defaults()
 
 
 @contextlib.contextmanager
