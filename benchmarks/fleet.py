@@ -24,15 +24,23 @@ RUNS = ((10, 1), (10, 2), (30, 2), (30, 4))
 PROFILE = Path(__file__).resolve().parents[1] / "profiles" / "vungtau-2022" / "profile.yaml"
 
 
-def _retried(flow_run_id) -> int:
+def _retried(flow_run_id, page: int = 200) -> int:
     """Audits of a fleet run that needed more than one attempt (`flows.fleet.retry_when_api_busy`):
-    their waits are in the wall time, so the figure says how many there were."""
+    their waits are in the wall time, so the figure says how many there were. The API answers a
+    page of task runs at a time: a fleet of hundreds is read page by page."""
     from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterName
 
+    in_fleet = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+    audits = TaskRunFilter(name=TaskRunFilterName(like_="audit-portal"))
+    retried, offset = 0, 0
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-    return sum(1 for run in runs if run.name.startswith("audit-portal") and run.run_count > 1)
+        while True:
+            runs = client.read_task_runs(flow_run_filter=in_fleet, task_run_filter=audits, limit=page, offset=offset)
+            retried += sum(1 for run in runs if run.name.startswith("audit-portal") and run.run_count > 1)
+            if len(runs) < page:
+                return retried
+            offset += page
 
 
 def run() -> list[tuple[str, str]]:
