@@ -18,7 +18,7 @@ import os
 from collections.abc import MutableMapping
 from pathlib import Path
 
-__all__ = ["LOGGING_CONFIG", "SHUTDOWN_LOGGERS", "ServerShutdownNoise", "prefect_defaults"]
+__all__ = ["LOGGING_CONFIG", "ServerShutdownNoise", "prefect_defaults", "temporary_server"]
 
 #: Prefect's default logging.yml with :class:`ServerShutdownNoise` on its console handler.
 LOGGING_CONFIG = Path(__file__).resolve().with_name("logging.yml")
@@ -39,20 +39,54 @@ def prefect_defaults(environ: MutableMapping[str, str] | None = None) -> None:
 #: (``prefect.server.services.*``) and SQLAlchemy's connection pool.
 SHUTDOWN_LOGGERS = ("prefect.server", "sqlalchemy.pool")
 
+#: The runner's watch for cancelled flow runs (``make serve``), which logs a warning with a
+#: traceback when the server closes its websocket.
+OBSERVER_LOGGER = "prefect.FlowRunCancellingObserver"
+
+#: The websocket close code of a server shutting down ("service restart"), which uvicorn sends.
+SERVER_STOPPING = 1012
+
 
 class ServerShutdownNoise(logging.Filter):
-    """Drops an error logged with a cancellation by the Prefect server or SQLAlchemy's pool.
+    """Drops what the temporary Prefect server's stopping makes Prefect log, and nothing else.
 
     When a run ends, Prefect stops its temporary server, which cancels its background services.
     A service cancelled while it writes (the task-run recorder flushing events) logs "Error
     flushing N events" and SQLAlchemy's pool, cancelled in the middle of a rollback, "Exception
-    during reset or similar", each with a traceback ending in ``CancelledError``. The server's
-    database is thrown away with it, so nothing is lost, but a user reads tracebacks after a run
-    that succeeded. Only the cancellation itself is dropped: an error that merely followed one (a
-    timeout raised from a cancelled wait) is kept, as is every other logger's record.
+    during reset or similar", each with a traceback ending in ``CancelledError``. Only the
+    cancellation itself is dropped: an error that merely followed one (a timeout raised from a
+    cancelled wait) is kept.
+
+    Ctrl-C on ``make serve`` reaches the temporary server too, which may close the websocket the
+    runner watches for cancellations before the runner has stopped: Prefect then warns, with a
+    traceback, that it switches to polling. That warning is dropped when the server is the
+    temporary one and it closed as servers do when they stop (code 1012); a dedicated server
+    restarting, or any other failure, is still told.
+
+    The temporary server's database is thrown away with it, so nothing is lost, but a user read
+    tracebacks after a run that succeeded.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not record.exc_info or not record.name.startswith(SHUTDOWN_LOGGERS):
+        if not record.exc_info:
             return True
-        return not isinstance(record.exc_info[1], asyncio.CancelledError)
+        exc = record.exc_info[1]
+        if record.name.startswith(SHUTDOWN_LOGGERS):
+            return not isinstance(exc, asyncio.CancelledError)
+        if record.name == OBSERVER_LOGGER:
+            return not (_closed_by_stopping_server(exc) and temporary_server())
+        return True
+
+
+def _closed_by_stopping_server(exc: BaseException | None) -> bool:
+    """A websocket the server closed because it is stopping (websockets' ``ConnectionClosed``,
+    recognised by its close frame so that websockets need not be imported here)."""
+    received = getattr(exc, "rcvd", None)
+    return getattr(received, "code", None) == SERVER_STOPPING
+
+
+def temporary_server() -> bool:
+    """Whether this process reports to a temporary Prefect server (no API URL is configured)."""
+    from prefect.settings import get_current_settings
+
+    return not get_current_settings().api.url

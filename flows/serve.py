@@ -58,7 +58,7 @@ def preflight(profiles: list[str], out: str, db: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from flows.environment import prefect_defaults
+    from flows.environment import prefect_defaults, temporary_server
 
     prefect_defaults()
     from prefect import serve
@@ -80,7 +80,12 @@ def main(argv: list[str] | None = None) -> None:
     except PortalwatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    serve(*deployments(profiles, out, args.db, send=not args.dry_run))
+    # Prefect pauses served schedules when serving stops. A temporary server's schedules end with
+    # it, and it stops with this process (Ctrl-C and systemd's SIGTERM reach it too): when it has
+    # stopped first, pausing would ask a server that is gone, for a minute of retries ending in a
+    # traceback and exit status 1. So schedules are paused only on a server that outlives us.
+    serve(*deployments(profiles, out, args.db, send=not args.dry_run),
+          pause_on_shutdown=not temporary_server())
 
 
 if __name__ == "__main__":

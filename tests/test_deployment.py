@@ -299,3 +299,54 @@ def test_make_serve_names_an_output_folder_it_cannot_write_before_serving(tmp_pa
     assert result.returncode == 2, result.stderr[-2000:]
     assert f"the output folder {blocker / 'vungtau-2022'} cannot be written" in result.stderr
     assert "store" not in result.stderr and "Traceback" not in result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``, from /proc (Linux)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.prefect
+def test_ctrl_c_stops_make_serve_at_once_when_its_temporary_server_stopped_first(tmp_path):
+    """Ctrl-C reaches `make serve` and the temporary Prefect server it started (one process
+    group), in either order. Here the server goes first, as it sometimes did: `make serve` exits
+    with status 0 and no traceback, rather than spending a minute asking the stopped server to
+    pause the schedules and ending with a ConnectionError (exit 1)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PREFECT_LOGGING"))}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PORTALWATCH_DB=f"sqlite:///{tmp_path / 'store.sqlite3'}")
+
+    def as_a_terminal_starts_it() -> None:  # its own process group, Ctrl-C not ignored
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.setsid()
+
+    out, err = (tmp_path / "stdout.txt").open("w+"), (tmp_path / "stderr.txt").open("w+")
+    serve = subprocess.Popen([sys.executable, "-m", "flows.serve", "--out", str(tmp_path / "out")], cwd=ROOT, env=env,
+                             stdout=out, stderr=err, preexec_fn=as_a_terminal_starts_it)
+    try:
+        deadline = time.monotonic() + 240
+        while "being served" not in (tmp_path / "stdout.txt").read_text(encoding="utf-8"):
+            assert serve.poll() is None and time.monotonic() < deadline, (tmp_path / "stderr.txt").read_text()
+            time.sleep(0.5)
+        time.sleep(20)  # the runner is up: it watches the server's websocket and would pause on leaving
+        server = _children(serve.pid)
+        assert len(server) == 1, "the temporary server is make serve's one child process"
+        os.kill(server[0], signal.SIGINT)
+        time.sleep(3)
+        os.killpg(serve.pid, signal.SIGINT)
+        code = serve.wait(timeout=120)
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
+    stderr = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert code == 0, stderr[-3000:]
+    assert "Received KeyboardInterrupt" in stderr
+    assert "Traceback" not in stderr, stderr[-3000:]

@@ -163,3 +163,32 @@ def test_a_run_on_the_temporary_server_ends_without_its_shutdown_tracebacks(tmp_
     assert done.stdout.strip() == f"total {sum(range(300))}"
     assert "Traceback" not in done.stderr, done.stderr
     assert "CancelledError" not in done.stderr, done.stderr
+
+
+def _closed(code: int) -> BaseException:
+    from websockets.exceptions import ConnectionClosedError
+    from websockets.frames import Close
+
+    return _raised(ConnectionClosedError(Close(code, "service restart"), Close(code, "service restart"), True))
+
+
+def _observer_warning(exc: BaseException) -> logging.LogRecord:
+    exc_info = (type(exc), exc, exc.__traceback__)
+    return logging.LogRecord("prefect.FlowRunCancellingObserver", logging.WARNING, __file__, 1,
+                             "The %s websocket failed with an exception. Switching to polling mode until it reconnects.",
+                             ("FlowRunCancellingObserver",), exc_info)
+
+
+def test_the_runner_losing_a_stopping_temporary_server_is_not_told_and_a_dedicated_one_is():
+    """Ctrl-C on `make serve` reaches the temporary server too; its websocket closing (1012) is
+    the server stopping with us. On a server named by PREFECT_API_URL the same close is a restart
+    that ops may want to know of, and any other close is told everywhere."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    keep = ServerShutdownNoise().filter
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        assert not keep(_observer_warning(_closed(1012)))
+        assert keep(_observer_warning(_closed(1011)))  # the server failed: told
+        assert keep(_observer_warning(_raised(OSError("connection reset"))))
+    with temporary_settings(updates={PREFECT_API_URL: "http://prefect.example.internal:4200/api"}):
+        assert keep(_observer_warning(_closed(1012)))
