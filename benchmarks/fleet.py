@@ -15,6 +15,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 TITLE = "Fleet"
 HOW = __doc__.split("\n\n", 1)[1].strip().replace("\n", " ")
@@ -24,29 +25,34 @@ RUNS = ((10, 1), (10, 2), (30, 2), (30, 4))
 PROFILE = Path(__file__).resolve().parents[1] / "profiles" / "vungtau-2022" / "profile.yaml"
 
 
-def _retried(flow_run_id, audits: int, *, page: int = 200, wait_s: float = 60.0) -> int | None:
+def _audit_runs(client: Any, flow_run_id: Any, page: int) -> list:
+    """The audit-portal task runs of a fleet run, page by page (the API answers a page at a time)."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterName
+
+    in_fleet = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+    named = TaskRunFilter(name=TaskRunFilterName(like_="audit-portal"))  # "contains": refined below
+    runs, offset = [], 0
+    while True:
+        batch = client.read_task_runs(flow_run_filter=in_fleet, task_run_filter=named, limit=page, offset=offset)
+        runs += [run for run in batch if run.name.startswith("audit-portal")]
+        if len(batch) < page:
+            return runs
+        offset += page
+
+
+def _retried(flow_run_id: Any, audits: int, *, page: int = 200, wait_s: float = 60.0) -> int | None:
     """Audits of a fleet run that needed more than one attempt (`flows.fleet.retry_when_api_busy`):
     their waits are in the wall time, so the figure says how many there were.
 
     The server records task runs from the events the run sends, a moment after the run ends, so
     the count waits (up to ``wait_s``) until all ``audits`` audits are recorded as finished; None
-    if they are not by then, rather than a count of some of them. The API answers a page of task
-    runs at a time: a fleet of hundreds is read page by page."""
+    if they are not by then, rather than a count of some of them."""
     from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterName
 
-    in_fleet = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
-    named = TaskRunFilter(name=TaskRunFilterName(like_="audit-portal"))
     deadline = time.monotonic() + wait_s
     with get_client(sync_client=True) as client:
         while True:
-            runs, offset = [], 0
-            while True:
-                batch = client.read_task_runs(flow_run_filter=in_fleet, task_run_filter=named, limit=page, offset=offset)
-                runs += [run for run in batch if run.name.startswith("audit-portal")]
-                if len(batch) < page:
-                    break
-                offset += page
+            runs = _audit_runs(client, flow_run_id, page)
             if sum(1 for run in runs if run.state is not None and run.state.is_final()) >= audits:
                 return sum(1 for run in runs if run.run_count > 1)
             if time.monotonic() >= deadline:

@@ -23,6 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 PROFILE_PATH = ROOT / "profiles" / "vungtau-2022" / "profile.yaml"
 
 
+def temporary_server_environment(home: Path) -> dict[str, str]:
+    """The environment of a subprocess whose runs go to Prefect's temporary server, as a user's do
+    with no server configured: no API URL, Prefect's logging as the entry point sets it, and
+    Prefect's state in ``home`` rather than shared with the rest of the session."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PREFECT_LOGGING"))}
+    env["PREFECT_HOME"] = str(home)
+    return env
+
+
 #: The bundled layouts: each a scenario of the sample portal and the profile that reads it.
 LAYOUTS = {
     "vungtau-2022": PROFILE_PATH,

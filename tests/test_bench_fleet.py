@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.fleet import _retries_said
+from conftest import temporary_server_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,8 +50,7 @@ FLEET = textwrap.dedent("""
 def test_audits_run_again_are_counted_once_the_server_has_recorded_them_all(tmp_path):
     """Read straight after the run (the server records task runs from its events a moment later),
     page by page (one audit to a page as well), and "not known" when an audit is missing."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env.update(PREFECT_HOME=str(tmp_path), PREFECT_LOGGING_LEVEL="WARNING")
+    env = {**temporary_server_environment(tmp_path), "PREFECT_LOGGING_LEVEL": "WARNING"}
     done = subprocess.run([sys.executable, "-c", FLEET], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, temporary_server_environment
 
 pytestmark = [pytest.mark.browser, pytest.mark.prefect]
 
@@ -320,8 +320,8 @@ def test_ctrl_c_stops_make_serve_at_once_when_its_temporary_server_stopped_first
     group), in either order. Here the server goes first, as it sometimes did: `make serve` exits
     with status 0 and no traceback, rather than spending a minute asking the stopped server to
     pause the schedules and ending with a ConnectionError (exit 1)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PREFECT_LOGGING"))}
-    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PORTALWATCH_DB=f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    env = {**temporary_server_environment(tmp_path / "prefect"),
+           "PORTALWATCH_DB": f"sqlite:///{tmp_path / 'store.sqlite3'}"}
 
     def as_a_terminal_starts_it() -> None:  # its own process group, Ctrl-C not ignored
         signal.signal(signal.SIGINT, signal.SIG_DFL)

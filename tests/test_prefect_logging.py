@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import subprocess
 import sys
 import textwrap
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import temporary_server_environment
 from flows.environment import LOGGING_CONFIG, ServerShutdownNoise, prefect_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,10 +111,7 @@ def _run(script: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def _run_environment(home: Path) -> dict[str, str]:
-    """The environment of a run on a temporary server: no server named, Prefect's state in ``home``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_LOGGING", "PREFECT_API"))}
-    env.update(PREFECT_HOME=str(home), PREFECT_LOGGING_LEVEL="WARNING")
-    return env
+    return {**temporary_server_environment(home), "PREFECT_LOGGING_LEVEL": "WARNING"}
 
 
 def test_a_process_configured_as_the_temporary_server_keeps_all_but_the_cancellations(tmp_path):

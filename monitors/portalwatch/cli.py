@@ -32,14 +32,6 @@ app.add_typer(profile_app, name="profile")
 DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "vungtau-2022" / "profile.yaml"
 
 
-def _quiet_environment() -> None:
-    """Prefect's and Great Expectations' settings for a run, before either is imported: analytics
-    off, time for the temporary Prefect server to start, and its logs without shutdown noise."""
-    from flows.environment import prefect_defaults
-
-    prefect_defaults()
-
-
 @contextlib.contextmanager
 def _user_errors() -> Iterator[None]:
     """A user error is one clear line on stderr and a non-zero exit, never a traceback."""
@@ -182,12 +174,13 @@ def _run_flow(profile: Path, out: Path, now: Optional[str], base_url: Optional[s
     error never reaches Prefect's logs and nothing is fetched for a night that could not be recorded.
     The output folder comes before the store: the default store lives in it, and an ``--out`` that
     cannot be written is to be named as the folder it is, not as a database that cannot be opened."""
+    from flows.environment import prefect_defaults
+
     from . import night as stages
+    from .settings import load_settings
     from .store import open_store
 
-    from .settings import load_settings
-
-    _quiet_environment()
+    prefect_defaults()  # before Prefect or Great Expectations is imported
     stages.night_date(now)
     load_settings()
     config = stages.load_config(profile, base_url=base_url)
