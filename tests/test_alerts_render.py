@@ -269,6 +269,27 @@ def test_a_finding_back_after_a_fix_is_told_as_come_back_not_as_new():
     assert "phát sinh lại" not in render_vp_text(plan([new]).vp)[1].lower()
 
 
+def test_the_vp_digest_names_the_unit_and_the_finding_that_came_back():
+    """A count of "1 phát sinh lại" does not tell the VP office whom to call: the digest lists each
+    finding back tonight with its unit, its first finding and its new deadline, in every channel."""
+    back = store_row(1, "open", first_seen=dt.date(2022, 6, 14), opened_at=NIGHT, notified_at=None)
+    new = store_row(2, "open", first_seen=NIGHT, opened_at=NIGHT, notified_at=None)
+    still = store_row(3, "notified")
+    vp = plan([back, new, still]).vp
+    assert [i.finding.key for i in vp.reopened] == [back["key"]]
+    message = back["message_vi"]
+    _, text = render_vp_text(vp)
+    assert "PHÁT SINH LẠI ĐÊM NAY (đã khắc phục, nay xuất hiện lại) (1):" in text
+    assert f"1. Phát sinh lại: {UNIT.name} – {message}" in text
+    assert "Phát hiện lần đầu ngày: 14/06/2022" in text and "Hạn khắc phục mới: 27/06/2022" in text
+    page = render_vp_html(vp)
+    assert f"Phát sinh lại: <strong>{UNIT.name}</strong> – {message}" in page and "14/06/2022" in page
+    slack = "\n".join(slack_texts(render_vp_slack(vp)[1]))
+    assert "*Phát sinh lại đêm nay (1):*" in slack and f"• Phát sinh lại: *{UNIT.name}* – {message}" in slack
+    for only_new in (render_vp_text(plan([new, still]).vp)[1], render_vp_html(plan([new, still]).vp)):
+        assert "Phát sinh lại" not in only_new and "PHÁT SINH LẠI" not in only_new
+
+
 def test_long_values_are_truncated():
     long_value = "0254 3852 361 " * 400
     d = digest(new=[item(finding(1, value=long_value)), item(finding(2, value="&" * 2000))])

@@ -43,6 +43,9 @@ def test_nightly_flow_writes_findings_report_and_alerts(prefect_server, portal, 
     assert report.startswith("<!DOCTYPE html>") and 'lang="vi"' in report
     assert all(f.message_vi.replace('"', "&#34;") in report for f in findings)
     assert "default-src 'none'" in report and " src=" not in report, "self-contained: nothing is fetched"
+    # The score rests on the law of 13/06/2022: Decree 43/2011, not the Decree 42/2022 of two months later.
+    assert "căn cứ khoản 1 Điều 10, Điều 17 Nghị định số 43/2011/NĐ-CP" in report
+    assert "42/2022" not in report
     assert (folder / "report.en.html").read_text(encoding="utf-8").startswith('<!DOCTYPE html>\n<html lang="en">')
     assert (tmp_path / "vungtau-2022" / "index.html").is_file()
     assert (tmp_path / "vungtau-2022" / "noi-vu-2022.xlsx").is_file()

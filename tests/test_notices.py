@@ -18,6 +18,8 @@ from portalwatch.reports.score import score_portal
 from conftest import PROFILE_PATH
 
 NIGHT = dt.date(2022, 6, 20)
+#: The sample city's portal, which its report calls "Trang".
+TITLE = "Trang thông tin điện tử thành phố Vũng Tàu"
 
 
 def _unmatched(i: int) -> dict:
@@ -54,7 +56,7 @@ def _notice_rows(report: str) -> dict[str, str]:
 def test_the_report_shows_each_kind_once_with_its_count_and_the_first_examples():
     registry = load_registry(load_profile(PROFILE_PATH).registry_path)
     score = score_portal([], registry, None, NIGHT)
-    vi = render_nightly_report([], registry, NIGHT, "Cổng", pages=4003, notices=NOTICES, score=score)
+    vi = render_nightly_report([], registry, NIGHT, TITLE, pages=4003, notices=NOTICES, score=score)
     rows = _notice_rows(vi)
     assert list(rows) == ["unmatched_name", "page_failed"]
     visible = re.sub(r' title="[^"]*"', "", rows["unmatched_name"])    # the raw fields, for ops, are a title
@@ -64,14 +66,14 @@ def test_the_report_shows_each_kind_once_with_its_count_and_the_first_examples()
     assert ">4.000<" in rows["unmatched_name"] and "… và 3.990 ghi chú khác cùng loại" in rows["unmatched_name"]
     assert rows["page_failed"].count("không tải được (HTTP 503, đã thử 3 lần)") == 3
     assert "ghi chú khác" not in rows["page_failed"]
-    drift = render_nightly_report([], registry, NIGHT, "Cổng", pages=1, score=score, notices=[
+    drift = render_nightly_report([], registry, NIGHT, TITLE, pages=1, score=score, notices=[
         {"kind": "layout_drift", "selectors": ["directory.rows: table.danh-ba tbody tr", "unit_page.intro: div.gt"]}])
     assert ("Bộ chọn của hồ sơ không còn khớp với Trang: directory.rows: table.danh-ba tbody tr; unit_page.intro: "
             "div.gt") in _notice_rows(drift)["layout_drift"], "a list reads as its items, not as Python"
-    en = render_nightly_report([], registry, NIGHT, "Cổng", pages=4003, notices=NOTICES, score=score, lang="en")
+    en = render_nightly_report([], registry, NIGHT, TITLE, pages=4003, notices=NOTICES, score=score, lang="en")
     assert "… and 3,990 more of this kind" in _notice_rows(en)["unmatched_name"]
     assert "Số trang đã kiểm tra: 4.003 ·" in vi and "Pages rendered: 4,003 ·" in en, "counts as each language writes them"
-    assert '<table id="notices">' not in render_nightly_report([], registry, NIGHT, "Cổng", pages=1, notices=[],
+    assert '<table id="notices">' not in render_nightly_report([], registry, NIGHT, TITLE, pages=1, notices=[],
                                                                score=score)
 
 

@@ -23,6 +23,8 @@ from portalwatch.store.lifecycle import Coverage
 
 from conftest import PROFILE_PATH
 
+#: The sample city's portal: a "Trang thông tin điện tử", which its report calls "Trang".
+TITLE = "Trang thông tin điện tử thành phố Vũng Tàu"
 #: Monday 20 to Wednesday 22 June 2022, then Tuesday 28 June.
 D = [dt.date(2022, 6, 20), dt.date(2022, 6, 21), dt.date(2022, 6, 22), dt.date(2022, 6, 28)]
 
@@ -72,7 +74,7 @@ def test_findings_of_a_page_not_read_tonight_stay_in_the_report_count_and_table(
     seen = Coverage(units_read=frozenset(set(registry.units) - {THANG_NHAT[0]}), index_ok=True, directory_ok=True)
     score = score_portal([other], registry, None, D[2], seen=seen)
 
-    report = render_nightly_report([other], registry, D[2], "Cổng", pages=31, notices=[], score=score,
+    report = render_nightly_report([other], registry, D[2], TITLE, pages=31, notices=[], score=score,
                                    history=history)
 
     assert 'id="finding-count">4</strong>' in report
@@ -102,7 +104,7 @@ def test_a_unit_whose_update_date_was_not_read_is_not_scored_and_its_stale_findi
     score = score_portal([], registry, None, D[2], seen=seen)
     assert [(u.unit_id, u.not_read) for u in score.not_scored] == [(THANG_NHAT[0], "date")]
 
-    report = render_nightly_report([], registry, D[2], "Cổng", pages=31, notices=[], score=score, history=history)
+    report = render_nightly_report([], registry, D[2], TITLE, pages=31, notices=[], score=score, history=history)
 
     row = _rows(report)[stale.key]
     assert 'data-unchecked="date"' in row
@@ -120,7 +122,7 @@ def test_the_portal_down_night_lists_every_finding_still_open(registry, tmp_path
     score = score_portal([], registry, None, D[3], seen=seen)
     notices = [{"kind": "portal_unreachable", "url": "http://127.0.0.1:8765/", "error": "connection refused"}]
 
-    report = render_nightly_report([], registry, D[3], "Cổng", pages=4, notices=notices, score=score,
+    report = render_nightly_report([], registry, D[3], TITLE, pages=4, notices=notices, score=score,
                                    history=history)
 
     assert "Không có nội dung cần cập nhật" not in report
@@ -207,7 +209,7 @@ def test_the_oldest_open_finding_is_as_old_as_its_current_opening(registry):
     history.findings.append(_row(old, D[0]))
     history.events.append({"key": old.key, "night": D[0], "event": "opened"})
     score = score_portal([back], registry, None, D[2])
-    report = render_nightly_report([back], registry, D[2], "Cổng", pages=31, notices=[], score=score,
+    report = render_nightly_report([back], registry, D[2], TITLE, pages=31, notices=[], score=score,
                                    history=history)
     head = re.findall(r"<th>([^<]*)</th>", report.split('<table class="scorecard">', 1)[1].split("</thead>")[0])
     assert "Tồn lâu nhất (ngày, kể từ khi phát hiện hoặc phát sinh lại)" in head
@@ -224,7 +226,7 @@ def test_units_with_the_same_score_keep_the_registrys_order(registry):
     The worst scores still come first."""
     worst = _finding("phuong-10", "Ủy ban nhân dân Phường 10", 1)
     score = score_portal([worst], registry, None, D[0])
-    report = render_nightly_report([worst], registry, D[0], "Cổng", pages=31, notices=[], score=score)
+    report = render_nightly_report([worst], registry, D[0], TITLE, pages=31, notices=[], score=score)
     shown = re.findall(r'<tr data-unit="([\w-]+)">', report.split('<table class="scorecard">', 1)[1])
     others = [unit.id for unit in registry if unit.id != "phuong-10"]
     assert shown == ["phuong-10", *others]
@@ -237,8 +239,8 @@ def test_chart_tooltips_write_numbers_as_the_tables_beside_them(registry, tmp_pa
     for run, points in zip(history.runs, (11.81, None, 11.5)):
         run.update({"score": points, "findings": 1, "opened": 0, "resolved": 0, "pages_failed": 0})
     score = score_portal(found, registry, None, D[2])
-    vi = render_nightly_report(found, registry, D[2], "Cổng", pages=31, notices=[], score=score, history=history)
-    en = render_nightly_report(found, registry, D[2], "Cổng", pages=31, notices=[], score=score, history=history,
+    vi = render_nightly_report(found, registry, D[2], TITLE, pages=31, notices=[], score=score, history=history)
+    en = render_nightly_report(found, registry, D[2], TITLE, pages=31, notices=[], score=score, history=history,
                                lang="en")
     index = write_index(tmp_path, history, "Cổng", "noi-vu-2022.xlsx").read_text(encoding="utf-8")
     for page in (vi, index):
@@ -255,7 +257,7 @@ def test_a_failed_page_is_told_in_vietnamese_naming_its_unit(registry):
     url = "http://127.0.0.1:8765/he-thong-chinh-tri/phuong-thang-nhat"
     notices = [{"kind": "page_failed", "url": url, "status": 500, "error": "HTTP 500", "attempts": 3}]
     score = score_portal([], registry, None, D[0])
-    vi = render_nightly_report([], registry, D[0], "Cổng", pages=31, pages_failed=1, notices=notices, score=score,
+    vi = render_nightly_report([], registry, D[0], TITLE, pages=31, pages_failed=1, notices=notices, score=score,
                                page_units={url: "phuong-thang-nhat"})
     table = vi.split('<table id="notices">', 1)[1]
     assert (f"Trang của Ủy ban nhân dân Phường Thắng Nhất không tải được (HTTP 500, đã thử 3 lần): {url}"
@@ -263,7 +265,7 @@ def test_a_failed_page_is_told_in_vietnamese_naming_its_unit(registry):
     shown = re.sub(r'title="[^"]*"', "", table)                     # the raw fields stay, for ops, as a title
     assert "status=500" not in shown and "attempts=3" not in shown and "status=500" in table
     assert "Số trang đã kiểm tra: 31 <span id=\"pages-failed\">(đọc được 30, không tải được 1)</span>" in vi
-    en = render_nightly_report([], registry, D[0], "Cổng", pages=31, pages_failed=1, notices=notices, score=score,
+    en = render_nightly_report([], registry, D[0], TITLE, pages=31, pages_failed=1, notices=notices, score=score,
                                page_units={url: "phuong-thang-nhat"}, lang="en")
     assert "status=500" in en and "(30 read, 1 failed)" in en
 
@@ -271,9 +273,35 @@ def test_a_failed_page_is_told_in_vietnamese_naming_its_unit(registry):
 def test_the_night_every_page_failed_says_none_was_read(registry):
     notices = [{"kind": "portal_unreachable", "pages": 4, "error": "net::ERR_CONNECTION_REFUSED"}]
     score = score_portal([], registry, None, D[0], seen=Coverage())
-    vi = render_nightly_report([], registry, D[0], "Cổng", pages=4, pages_failed=4, notices=notices, score=score)
+    vi = render_nightly_report([], registry, D[0], TITLE, pages=4, pages_failed=4, notices=notices, score=score)
     assert "(đọc được 0, không tải được 4)" in vi
-    assert "Trang không trả lời: không tải được trang nào trong 4 trang (net::ERR_CONNECTION_REFUSED)" in vi
+    assert "Trang không trả lời: không tải được trang nào trong 4 trang (máy chủ không nhận kết nối)" in vi
+    assert 'title="pages=4, error=net::ERR_CONNECTION_REFUSED"' in vi, "the raw error stays for ops"
+
+
+@pytest.mark.parametrize(("error", "words"), [
+    ("RemoteProtocolError: Server disconnected", "máy chủ ngắt kết nối hoặc trả lời sai giao thức"),
+    ("ConnectError: Cannot connect to host 127.0.0.1:9 ssl:default [Connect call failed]", "máy chủ không nhận kết nối"),
+    ("ConnectError: Cannot connect to host cong.example:80 ssl:default [Name or service not known]",
+     "không tìm thấy tên miền"),
+    ("net::ERR_NAME_NOT_RESOLVED at http://cong.example/", "không tìm thấy tên miền"),
+    ("timed out after 20 s", "quá thời gian chờ"),
+    ("net::ERR_CONNECTION_RESET at http://p/x", "máy chủ ngắt kết nối hoặc trả lời sai giao thức"),
+    ("ConnectError: Cannot connect to host p:443 ssl:True [SSLCertVerificationError: certificate verify failed]",
+     "lỗi chứng chỉ bảo mật (SSL/TLS)"),
+    ("redirect loop: more than 10 redirects", "chuyển hướng lặp vòng"),
+    ("SomethingNew: odd", "lỗi kết nối"),
+    ("", "không rõ lỗi"),
+])
+def test_a_fetch_error_is_told_in_vietnamese_words_not_as_an_exception(error, words):
+    """The VP office reads the report: "RemoteProtocolError: Server disconnected" says nothing to a
+    clerk. The sentence gives the cause in words; the raw text stays in its tooltip for ops."""
+    from portalwatch.reports.notices import notice_text
+
+    unreachable = notice_text({"kind": "portal_unreachable", "pages": 4, "error": error})
+    assert unreachable == f"Trang không trả lời: không tải được trang nào trong 4 trang ({words})"
+    failed = notice_text({"kind": "page_failed", "url": "http://p/x", "status": 0, "error": error, "attempts": 3})
+    assert failed == f"Một trang không tải được (không trả lời: {words}, đã thử 3 lần): http://p/x"
 
 
 def test_every_kind_of_notice_reads_as_a_vietnamese_sentence():
@@ -297,7 +325,7 @@ def test_every_kind_of_notice_reads_as_a_vietnamese_sentence():
         text = notice_text({"kind": kind, **fields})
         assert "=" not in text.split("http")[0] and kind not in text, text
     assert notice_text({"kind": "page_failed", **samples["page_failed"]}) == (
-        "Một trang không tải được (không trả lời: timed out, đã thử 3 lần): http://p/x")
+        "Một trang không tải được (không trả lời: quá thời gian chờ, đã thử 3 lần): http://p/x")
     assert "danh bạ điện thoại" in notice_text({"kind": "unmatched_name", **samples["unmatched_name"]})
     assert notice_text({"kind": "date_unreadable", **samples["date_unreadable"]}) == (
         "5/5 giá trị ngày cập nhật trên trang đơn vị không đọc được theo định dạng của hồ sơ (%Y-%m-%d), "
@@ -308,8 +336,8 @@ def test_every_kind_of_notice_reads_as_a_vietnamese_sentence():
 
 def test_the_portal_score_says_how_many_units_were_scored_every_night(registry):
     score = score_portal([], registry, None, D[0])
-    vi = render_nightly_report([], registry, D[0], "Cổng", pages=31, notices=[], score=score)
-    en = render_nightly_report([], registry, D[0], "Cổng", pages=31, notices=[], score=score, lang="en")
+    vi = render_nightly_report([], registry, D[0], TITLE, pages=31, notices=[], score=score)
+    en = render_nightly_report([], registry, D[0], TITLE, pages=31, notices=[], score=score, lang="en")
     assert f"(100,0%), chấm trên {len(registry)} / {len(registry)} đơn vị." in vi
     assert f"(100.0%), on {len(registry)} of {len(registry)} units." in en
 
@@ -341,3 +369,56 @@ def test_the_export_gives_each_finding_its_deadline_from_its_current_opening(tmp
     rows = {r["key"]: r for r in csv.DictReader(target.read_text(encoding="utf-8-sig").splitlines())}
     assert rows[first.key]["deadline"] == "2022-06-27"
     assert rows[back.key]["deadline"] == "2022-06-29" and rows[back.key]["first_seen"] == "2022-06-20"
+
+
+@pytest.mark.parametrize(("night", "cited", "not_cited"), [
+    (dt.date(2022, 6, 13), ["Điều 17 Nghị định số 43/2011/NĐ-CP", "Luật Tiếp cận thông tin năm 2016"],
+     ["42/2022", "224/2026"]),
+    (dt.date(2022, 9, 1), ["điểm e khoản 1 Điều 4, khoản 2 Điều 7 Nghị định số 42/2022/NĐ-CP"], ["43/2011", "224/2026"]),
+    (dt.date(2026, 12, 7), ["khoản 3 Điều 9 Nghị định số 224/2026/NĐ-CP", "Luật Tiếp cận thông tin năm 2016"],
+     ["43/2011", "42/2022"]),
+])
+def test_the_score_cites_the_law_in_force_on_its_night(registry, night, cited, not_cited):
+    """A report of June 2022 cannot rest its score on a decree issued that August, nor one of
+    December 2026 on decrees repealed by then: the articles come from the suites' legal bases."""
+    from portalwatch.reports.score import score_basis
+    from portalwatch.validate.suites import suite_bases
+
+    score = score_portal([], registry, None, night)
+    basis = score_basis(suite_bases(), night)
+    for lang in ("vi", "en"):
+        report = render_nightly_report([], registry, night, TITLE, pages=31, notices=[], score=score, lang=lang,
+                                       score_basis=basis)
+        help_text = re.search(r'<p class="meta" id="score-help">(.*?)</p>', report, re.S).group(1)
+        assert all(c in help_text for c in cited), (lang, help_text)
+        assert not any(c in help_text for c in not_cited), (lang, help_text)
+    assert score_basis(None, night) is None
+    report = render_nightly_report([], registry, night, TITLE, pages=31, notices=[], score=score)
+    assert "căn cứ" not in re.search(r'id="score-help">(.*?)</p>', report, re.S).group(1), "no bases, no citation"
+
+
+def test_a_portal_titled_cong_is_called_cong_not_trang():
+    """A ward's or a province's portal is a "Cổng thông tin điện tử": its report, the VP office's digest
+    and Home Affairs' workbook call it "Cổng", as a city's "Trang thông tin điện tử" is "Trang"."""
+    from portalwatch.alerts.digest import VpDigest
+    from portalwatch.alerts.render import render_vp_text
+    from portalwatch.reports.labels import portal_noun
+    from portalwatch.reports.notices import notice_label
+
+    assert portal_noun("Cổng thông tin điện tử Phường Vũng Tàu") == "Cổng"
+    assert portal_noun("C\u00f4\u0309ng thông tin điện tử tỉnh") == "Cổng", "whatever its Unicode form"
+    assert portal_noun(TITLE) == "Trang" and portal_noun("Cổng", "en") == "portal"
+    registry = load_registry(PROFILE_PATH.parent.parent / "phuong-vung-tau-2025" / "registry.yaml")
+    cong = load_profile(PROFILE_PATH.parent.parent / "phuong-vung-tau-2025" / "profile.yaml").title
+    notices = [{"kind": "portal_unreachable", "pages": 4, "error": "timed out"}]
+    score = score_portal([], registry, None, D[0], seen=Coverage())
+    for title, noun, other in ((cong, "Cổng", "Trang"), (TITLE, "Trang", "Cổng")):
+        vi = html.unescape(render_nightly_report([], registry, D[0], title, pages=4, pages_failed=4, notices=notices,
+                                                 score=score))
+        assert f"{noun} không trả lời: không tải được trang nào" in vi
+        assert f"Không truy cập được {noun}" in vi and f"Điểm của {noun} là điểm trung bình" in vi
+        assert f"Điểm ước tính của {noun}" in vi and f"Điểm ước tính của {other}" not in vi
+        assert f"{other} không trả lời" not in vi and f"Không truy cập được {other}" not in vi
+        _, digest = render_vp_text(VpDigest(night=D[0], portal_title=title, score_points=9.5, score_percent=79.2))
+        assert f"Điểm nội dung ước tính của {noun}: 9,50/12" in digest
+    assert notice_label("portal_unreachable") == "Không truy cập được Trang"

@@ -211,6 +211,26 @@ def test_a_shared_contact_names_who_else_lists_it_three_at_most_then_a_count():
     assert many.message_en.endswith("is also listed for Người 2, Người 3, Người 4 and 1 other.")
 
 
+def test_a_contact_shared_with_another_units_person_names_that_unit():
+    """A ward's clerk told that a deputy's mobile is "also listed for Vũ Kim Yến" cannot tell that she
+    is of the city's People's Committee: someone of another unit is named with the unit; someone of
+    the same unit is not, as the message already names it."""
+    people = [_person("UBND Phường 7", "Trần Thị Bình", 1, mobile="0912 555 001"),
+              _person("UBND Phường 7", "Lê Văn Cường", 2, mobile="0912 555 001"),
+              _person("UBND Phường 9", "Ngô Văn Hải", 3, mobile="0912 555 001")]
+    frames = build_frames([], people, PROFILE, REGISTRY)
+    ctx = _ctx(index_ok=False)
+    facts = derive_facts(frames.units, frames.directory, REGISTRY, None, ctx)
+    assert list(facts["directory"]["mobile_shared_with"]) == [
+        ("Lê Văn Cường", "Ngô Văn Hải (Ủy ban nhân dân Phường 9)"),
+        ("Trần Thị Bình", "Ngô Văn Hải (Ủy ban nhân dân Phường 9)"),
+        ("Trần Thị Bình (Ủy ban nhân dân Phường 7)", "Lê Văn Cường (Ủy ban nhân dân Phường 7)")]
+    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY, night=ctx.night)
+    hai = next(f for f in findings if f.subject == "Ngô Văn Hải" and f.category == "duplicate_contact")
+    assert hai.message_vi.endswith("trùng với số điện thoại di động của Trần Thị Bình (Ủy ban nhân dân Phường 7) "
+                                   "và Lê Văn Cường (Ủy ban nhân dân Phường 7) trong danh bạ.")
+
+
 @pytest.mark.parametrize("names, total, vi, en", [
     (("An",), 1, "An", "An"),
     (("An", "Bình"), 2, "An và Bình", "An and Bình"),

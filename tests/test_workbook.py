@@ -170,3 +170,23 @@ def test_how_each_figure_is_computed_is_told_in_vietnamese_first(workbook):
         assert how_vi and how_en and how_vi != how_en, title
         assert vietnamese & set(how_vi.lower()), f"{title}: {how_vi}"
     assert rows[-1][0] == "Hạn khắc phục" and rows[-1][1].startswith("5 ngày làm việc")
+
+
+def test_nights_a_page_was_gone_count_with_0_as_the_sheet_says(workbook, scenario, nights, config):
+    """A unit whose page answered 404, or that the index left out, was checked that night and scored
+    0 (the report says so): the year sheet counts those nights, and the sheet that explains the
+    columns must say they count, or a unit disputing its figure reads the opposite of what was done."""
+    gone = {g["unit_id"] for n in range(1, scenario.nights + 1) for g in scenario.ground_truth(n)
+            if g["category"] in ("page_unreachable", "unit_missing")}
+    assert {"phuong-12", "phuong-11"} <= gone, "the scenario has a page gone and a unit left off the index"
+    header, rows = _rows(workbook[f"Năm {YEAR}"])
+    for unit_id in gone:
+        row = dict(zip(header, next(r for r in rows if r[0] == unit_id)))
+        zero = [n for n in sorted(nights) if next(u.total for u in score_portal(
+            nights[n].findings, config.registry, config.roster, nights[n].date).units if u.unit_id == unit_id) == 0]
+        assert zero, unit_id
+        assert row["Số ngày được kiểm tra"] == scenario.nights, "the nights it scored 0 are counted"
+    _, notes = _rows(workbook["Cách tính"])
+    how_vi, how_en = next((r[1], r[3]) for r in notes if r[2] == "monitored_days")
+    assert "404" in how_vi and "vẫn được tính, với 0 điểm" in how_vi and "không được tính" in how_vi
+    assert "404" in how_en and "counts, with a score of 0" in how_en and "is not counted" in how_en

@@ -48,12 +48,13 @@ class Config:
     registry: Registry
     roster: Roster | None
     suites: list[Any] = field(default_factory=list)
+    bases: Any = None                     # the suites' legal bases (validate.legal.Bases)
 
 
 def load_config(profile_path: str | Path, base_url: str | None = None,
                 suites_dir: Path | None = None) -> Config:
     """Profile, registry, roster and suites, all validated before the night starts."""
-    from .validate.suites import load_suites
+    from .validate.suites import load_suites, suite_bases
 
     from .errors import ProfileError
 
@@ -71,7 +72,8 @@ def load_config(profile_path: str | Path, base_url: str | None = None,
                                key=f"sections.{rule.page}.responsible",
                                line=profile_line(profile, "sections", rule.page, "responsible"))
     roster = load_roster(profile.roster_path, set(registry.units)) if profile.roster_path else None
-    return Config(profile=profile, registry=registry, roster=roster, suites=load_suites(profile, suites_dir))
+    return Config(profile=profile, registry=registry, roster=roster, suites=load_suites(profile, suites_dir),
+                  bases=suite_bases(suites_dir))
 
 
 def profile_line(profile: Profile, *keys: str) -> int | None:
@@ -176,7 +178,8 @@ def write_year_files(portal_folder: Path, config: Config, history: Any, year: in
     from .reports.index import write_index
     from .reports.workbook import write_workbook
 
-    workbook = write_workbook(portal_folder / f"noi-vu-{year}.xlsx", history, config.registry, year)
+    workbook = write_workbook(portal_folder / f"noi-vu-{year}.xlsx", history, config.registry, year,
+                              config.profile.title)
     return workbook, write_index(portal_folder, history, config.profile.title, workbook.name)
 
 
@@ -485,6 +488,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     from .alerts.outbox import write_dry_run, write_kept
     from .findings.model import write_findings
     from .reports.nightly import write_nightly_report
+    from .reports.score import score_basis
     from .validate.gx import data_docs_index
 
     folder = Path(out_dir) / config.profile.name / night.isoformat()
@@ -492,6 +496,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
     report_args = dict(findings=findings, registry=config.registry, night=night, portal_title=config.profile.title,
                        pages=len(result.pages), notices=notices, score=score, history=history,
                        deadline_working_days=config.profile.policy.deadline_working_days,
+                       score_basis=score_basis(config.bases, night),
                        pages_failed=sum(not p.ok for p in result.pages),
                        page_units={url: unit for url, unit in zip(frames.units["page_url"], frames.units["unit_id"])
                                    if unit})

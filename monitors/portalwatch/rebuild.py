@@ -117,6 +117,7 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
                         write_year_files)
     from .reports.history import as_of, load_history
     from .reports.nightly import write_nightly_report
+    from .reports.score import score_basis
     from .validate.gx import data_docs_index
 
     portal = config.profile.name
@@ -155,6 +156,7 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
                                    portal_title=config.profile.title, pages=run["pages"], notices=notices,
                                    score=score, history=then,
                                    deadline_working_days=config.profile.policy.deadline_working_days,
+                                   score_basis=score_basis(config.bases, night),
                                    pages_failed=run["pages_failed"],
                                    page_units={url: unit for url, unit in zip(frames.units["page_url"],
                                                                               frames.units["unit_id"]) if unit})

@@ -100,6 +100,8 @@ class VpDigest:
     portal_title: str
     rows: tuple[VpRow, ...] = ()
     escalations: tuple[DigestItem, ...] = ()
+    #: findings back tonight after a fix, named (the counts alone do not say whose or which)
+    reopened: tuple[DigestItem, ...] = ()
     score_points: float | None = None
     score_percent: float | None = None
     #: (units scored, units in all) when tonight's score left units out, or could score none.

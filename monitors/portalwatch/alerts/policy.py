@@ -96,7 +96,12 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
                                  sum(r["status"] == "escalated" or r["key"] in plan.escalated for r in mine),
                                  reopened=reopened_tonight))
     escalations = tuple(_item(r, policy, night) for r in active if r["key"] in set(plan.escalated))
+    place = {unit_id: i for i, unit_id in enumerate(registry.units)}
+    reopened = tuple(_item(r, policy, night) for r in sorted(
+        (r for r in active if r["opened_at"] == night and r["first_seen"] != night),
+        key=lambda r: (place.get(r["unit_id"], len(place)), r["key"])))
     plan.vp = VpDigest(night=night, portal_title=portal_title, rows=tuple(vp_rows), escalations=escalations,
+                       reopened=reopened,
                        follow_up=follow_up,
                        score_points=getattr(score, "total", None), score_percent=getattr(score, "percent", None),
                        score_units=_score_units(score),

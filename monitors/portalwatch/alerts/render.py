@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..findings.model import Finding
+from ..reports.labels import portal_noun
 from .digest import DigestItem, OpsNotice, UnitDigest, VpDigest
 from .escape import (VALUE_LIMIT, clean, one_line, safe_url, slack_escape, slack_link, slack_text, vn_date,
                      vn_number)
@@ -314,7 +315,7 @@ def _score_line(d: VpDigest) -> str | None:
             return None
         return ("Điểm nội dung: đêm nay chưa chấm được (không đọc được trang của đơn vị nào hoặc không đọc "
                 "được danh bạ)")
-    line = f"Điểm nội dung ước tính của Trang: {vn_number(d.score_points)}/12"
+    line = f"Điểm nội dung ước tính của {portal_noun(d.portal_title)}: {vn_number(d.score_points)}/12"
     if d.score_percent is not None:
         line += f" ({vn_number(d.score_percent, 1)}%)"
     if d.score_units is not None:
@@ -333,9 +334,11 @@ def _vp_context(d: VpDigest) -> dict[str, Any]:
     rows = [{"name": one_line(r.unit_name, limit=200), "new": r.new, "open": r.open, "resolved": r.resolved,
              "escalated": r.escalated} for r in d.rows]
     shown = tuple(item_view(i) for i in d.escalations[:EMAIL_MAX_ITEMS])
+    back = tuple(item_view(i) for i in d.reopened[:EMAIL_MAX_ITEMS])
     return {"portal_title": one_line(d.portal_title, limit=200), "night": vn_date(d.night), "rows": rows,
             "totals": d.totals, "escalations": shown, "escalations_total": len(d.escalations),
             "escalations_hidden": len(d.escalations) - len(shown), "score_line": _score_line(d),
+            "reopened": back, "reopened_total": len(d.reopened), "reopened_hidden": len(d.reopened) - len(back),
             "report_url": one_line(d.report_url, limit=500) if d.report_url else None,
             "report_href": safe_url(d.report_url), "footer": _footer(d.follow_up),
             "follow_up": one_line(d.follow_up, limit=200)}
@@ -364,6 +367,17 @@ def _escalation_line(view: ItemView) -> str:
     return line + f" {slack_link(view.href or view.url, 'trang', label_limit=20)}"
 
 
+def _reopened_line(view: ItemView) -> str:
+    line = (f"• Phát sinh lại: *{slack_text(view.unit_name, escaped_limit=300)}* – "
+            f"{slack_text(view.message, escaped_limit=600)}")
+    dates = [f"phát hiện lần đầu {view.first_seen}"] if view.first_seen else []
+    if view.deadline:
+        dates.append(f"hạn mới {view.deadline}")
+    if dates:
+        line += f" ({', '.join(dates)})"
+    return line + f" {slack_link(view.href or view.url, 'trang', label_limit=20)}"
+
+
 def render_vp_slack(d: VpDigest) -> tuple[str, list[Block]]:
     """(fallback text, blocks) of the VP office's digest: counts by unit, then what is overdue."""
     t = d.totals
@@ -384,9 +398,11 @@ def render_vp_slack(d: VpDigest) -> tuple[str, list[Block]]:
                  f"chưa khắc phục {r.open} · đã khắc phục {r.resolved} · quá hạn {r.escalated}" for r in d.rows]
     rows = _pack(row_lines, max_sections=max(1, room // 3), title="*Theo đơn vị:*") if row_lines else []
     escalations = _pack([_escalation_line(item_view(i)) for i in d.escalations],
-                        max_sections=room - len(rows), title=f"*Mới quá hạn đêm nay ({len(d.escalations)}):*") \
-        if d.escalations else []
-    blocks += rows + escalations + tail
+                        max_sections=room - len(rows) - (1 if d.reopened else 0),
+                        title=f"*Mới quá hạn đêm nay ({len(d.escalations)}):*") if d.escalations else []
+    back = _pack([_reopened_line(item_view(i)) for i in d.reopened], max_sections=room - len(rows) - len(escalations),
+                 title=f"*Phát sinh lại đêm nay ({len(d.reopened)}):*") if d.reopened else []
+    blocks += rows + escalations + back + tail
     return _fallback(f"[{one_line(d.portal_title, limit=100)}] {_vp_headline(d)}"), blocks
 
 

@@ -8,6 +8,7 @@ Jinja2 autoescape is on: every value comes from the portal and is shown as text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from ..findings.model import Finding, finding_from_row
 from ..profile.registry import Registry
 from .charts import line_chart, sparkline
 from .history import History, active_by_night, active_on, changes_on, deadline, unit_figures
-from .labels import LABELS
+from .labels import labels, portal_noun
 from .notices import group_notices, notice_detail, notice_label, notice_text
 from .numbers import decimal, whole
 
@@ -65,10 +66,11 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
                           pages: int, notices: list[dict[str, Any]], score: Any, history: History | None = None,
                           lang: str = "vi", deadline_working_days: int = 5,
                           rule_titles: dict[str, str] | None = None, pages_failed: int = 0,
-                          page_units: dict[str, str] | None = None) -> str:
+                          page_units: dict[str, str] | None = None, score_basis: str | None = None) -> str:
     """The nightly report. ``rule_titles`` name the rules in the report's filter (a rule id without
     one is shown as it is). ``pages_failed`` of the ``pages`` did not answer; ``page_units`` gives the
-    unit id behind a page's URL, so a run notice about a page names its unit.
+    unit id behind a page's URL, so a run notice about a page names its unit. ``score_basis`` is the
+    articles the content score rests on, as the law stood that night (:func:`.score.score_basis`).
 
     With ``history``, the findings listed and counted are every finding open in the store that
     night, not only those tonight's crawl built: a unit whose page (or the whole portal) was not read
@@ -129,20 +131,23 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
         scores_by_night = [(r["night"], r["score"]) for r in history.runs if r["status"] == "completed"]
         trend_gaps = any(s is None for _, s in scores_by_night)
         # Each point's tooltip writes its number as the tables beside the chart do.
-        trend_score = line_chart(scores_by_night, top=12, label=LABELS[lang]["trend_score"],
-                                 missing=LABELS[lang]["night_not_scored"], number=_number(lang))
-        trend_open = line_chart([(n, float(c)) for n, c in active_by_night(history)], label=LABELS[lang]["trend_open"],
+        words = labels(lang, portal_title)
+        trend_score = line_chart(scores_by_night, top=12, label=words["trend_score"],
+                                 missing=words["night_not_scored"], number=_number(lang))
+        trend_open = line_chart([(n, float(c)) for n, c in active_by_night(history)], label=words["trend_open"],
                                 number=lambda value: whole(int(value), lang))
     changes = changes_on(history, night) if history else {"opened": [], "reopened": [], "resolved": []}
+    noun = portal_noun(portal_title, lang)
     return _ENV.get_template("nightly.html.j2").render(
-        lang=lang, t=LABELS[lang], num=_number(lang), items=items, by_unit=by_unit,
+        lang=lang, t=labels(lang, portal_title), num=_number(lang), items=items, by_unit=by_unit,
         unchecked=sum(item["unchecked"] is not None for item in items),
         rules=sorted(((rule, (rule_titles or {}).get(rule) or rule) for rule in {f.rule for f, _ in listed}),
                      key=lambda pair: pair[1]), night=night, portal_title=portal_title, pages=pages,
-        notice_groups=group_notices(notices), notice_label=notice_label, notice_detail=notice_detail,
-        notice_text=notice_text, page_units=unit_names, pages_failed=pages_failed,
+        notice_groups=group_notices(notices), notice_label=functools.partial(notice_label, portal=noun),
+        notice_detail=notice_detail, notice_text=functools.partial(notice_text, portal=noun),
+        page_units=unit_names, pages_failed=pages_failed,
         count=_count(lang), unit_count=len(registry), score=score, scorecard=scorecard, changes=changes,
-        trend_score=trend_score, trend_gaps=trend_gaps, trend_open=trend_open)
+        trend_score=trend_score, trend_gaps=trend_gaps, trend_open=trend_open, score_basis=score_basis)
 
 
 def write_nightly_report(path: Path, **kwargs: Any) -> Path:

@@ -11,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-__all__ = ["NoticeGroup", "group_notices", "notice_label", "notice_detail", "notice_text", "EXAMPLES",
-           "NOTICE_LABELS"]
+__all__ = ["NoticeGroup", "group_notices", "notice_label", "notice_detail", "notice_text", "error_words",
+           "EXAMPLES", "NOTICE_LABELS"]
 
 #: Examples shown of each kind; the rest are counted.
 EXAMPLES = 10
 
 #: What each kind of notice means, Vietnamese and English.
 NOTICE_LABELS: dict[str, tuple[str, str]] = {
-    "portal_unreachable": ("Không truy cập được Trang", "Portal unreachable"),
+    "portal_unreachable": ("Không truy cập được {portal}", "Portal unreachable"),
     "layout_drift": ("Bộ chọn của hồ sơ không còn khớp (giao diện thay đổi)",
                      "Selectors no longer match (layout drift)"),
     "rows_dropped": ("Số dòng đọc được giảm mạnh so với đêm trước", "Far fewer rows than last night"),
@@ -48,10 +48,11 @@ class NoticeGroup:
         return self.count - len(self.examples)
 
 
-def notice_label(kind: str, lang: str = "vi") -> str:
-    """The kind in words; a kind without a label is shown as it is named."""
+def notice_label(kind: str, lang: str = "vi", portal: str = "Trang") -> str:
+    """The kind in words; a kind without a label is shown as it is named. ``portal`` is how the
+    portal is named (:func:`.labels.portal_noun`: "Trang", "Cổng")."""
     vi, en = NOTICE_LABELS.get(kind, (kind, kind))
-    return vi if lang == "vi" else en
+    return vi.replace("{portal}", portal) if lang == "vi" else en
 
 
 def notice_detail(notice: dict[str, Any]) -> str:
@@ -73,10 +74,39 @@ def _listed(value: Any) -> str:
     return "; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
+#: A fetch's error (aiohttp's, as named by render.http.failure, or Chromium's net::ERR_*) in words, the
+#: first pattern found deciding. The raw text is English for ops: it stays in the line's tooltip,
+#: summary.json and the ops message.
+_ERRORS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("ERR_NAME_NOT_RESOLVED", "Name or service not known", "nodename nor servname", "name resolution",
+      "No address associated"), "không tìm thấy tên miền"),
+    (("timed out", "Timeout", "timeout", "ERR_TIMED_OUT"), "quá thời gian chờ"),
+    (("ERR_CERT", "SSL", "certificate"), "lỗi chứng chỉ bảo mật (SSL/TLS)"),
+    (("redirect loop", "ERR_TOO_MANY_REDIRECTS"), "chuyển hướng lặp vòng"),
+    (("allowed_hosts",), "chuyển sang tên miền ngoài danh sách được phép"),
+    (("page too large",), "trang quá lớn"),
+    (("InvalidURL", "ERR_INVALID_URL"), "địa chỉ không hợp lệ"),
+    (("ConnectError", "ERR_CONNECTION_REFUSED", "ERR_ADDRESS_UNREACHABLE", "Connection refused"),
+     "máy chủ không nhận kết nối"),
+    (("RemoteProtocolError", "ReadError", "Server disconnected", "ERR_EMPTY_RESPONSE", "ERR_CONNECTION_CLOSED",
+      "ERR_CONNECTION_RESET", "ERR_INVALID_HTTP_RESPONSE"), "máy chủ ngắt kết nối hoặc trả lời sai giao thức"),
+)
+
+
+def error_words(error: str | None) -> str:
+    """What went wrong fetching a page, in Vietnamese words for the VP office ("máy chủ không nhận
+    kết nối"), not "ConnectError: Cannot connect to host …"; an error this does not know is a
+    "lỗi kết nối" (connection error)."""
+    text = str(error or "")
+    if not text:
+        return "không rõ lỗi"
+    return next((words for patterns, words in _ERRORS if any(p in text for p in patterns)), "lỗi kết nối")
+
+
 def _why_failed(notice: dict[str, Any]) -> str:
     """A page's failure in words: its HTTP status, or that it did not answer, and the attempts made."""
     status = notice.get("status") or 0
-    why = f"HTTP {status}" if status >= 400 else f"không trả lời: {notice.get('error') or 'không rõ lỗi'}"
+    why = f"HTTP {status}" if status >= 400 else f"không trả lời: {error_words(notice.get('error'))}"
     attempts = notice.get("attempts")
     return f"{why}, đã thử {attempts} lần" if attempts else why
 
@@ -86,23 +116,23 @@ def _whose(url: str, units: dict[str, str]) -> str:
     return f"Trang của {units[url]}" if url in units else "Một trang"
 
 
-def notice_text(notice: dict[str, Any], units: dict[str, str] | None = None) -> str:
+def notice_text(notice: dict[str, Any], units: dict[str, str] | None = None, portal: str = "Trang") -> str:
     """A notice as a sentence of the Vietnamese report, naming the unit whose page it is about.
 
     The report is read by the VP office, not only ops: "url=…, status=500, attempts=3" says nothing
     to a clerk, who needs to know whose page failed. ``units`` names the unit behind a page's URL.
     The raw fields stay in summary.json and the ops message (:func:`notice_detail`); a kind this does
-    not know is shown as they are."""
+    not know is shown as they are. ``portal`` names the portal ("Trang", "Cổng")."""
     units = units or {}
     kind, url = notice.get("kind"), notice.get("url") or ""
     page_type = _PAGE_TYPES.get(str(notice.get("page_type")), str(notice.get("page_type") or ""))
     if kind == "page_failed":
         return f"{_whose(url, units)} không tải được ({_why_failed(notice)}): {url}"
     if kind == "portal_unreachable":
-        return (f"Trang không trả lời: không tải được trang nào trong {notice.get('pages', 0)} trang "
-                f"({notice.get('error') or 'không rõ lỗi'})")
+        return (f"{portal} không trả lời: không tải được trang nào trong {notice.get('pages', 0)} trang "
+                f"({error_words(notice.get('error'))})")
     if kind == "layout_drift":
-        return f"Bộ chọn của hồ sơ không còn khớp với Trang: {_listed(notice.get('selectors') or [])}"
+        return f"Bộ chọn của hồ sơ không còn khớp với {portal}: {_listed(notice.get('selectors') or [])}"
     if kind == "rows_dropped":
         return (f"Số dòng đọc được của {page_type} giảm từ {notice.get('previous')} xuống {notice.get('tonight')}; "
                 f"kiểm tra bộ chọn: {_listed(notice.get('selectors') or [])}")

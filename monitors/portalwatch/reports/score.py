@@ -2,7 +2,9 @@
 
 Modelled on the self-scoring sheets used for the ICT Index under Decree 43/2011 (3 points for each
 of: the introduction; the leaders with name, title, phone and e-mail; the agency's contacts; ...)
-and on Decree 42/2022 Art. 4(1)(e). Each unit gets 4 criteria of 3 points (12 in all):
+and on Decree 42/2022 Art. 4(1)(e). The report cites the articles in force on its night
+(:func:`score_basis`), not these: a report of 2022 cannot cite a decree of August 2022, nor one of
+2026 a repealed one. Each unit gets 4 criteria of 3 points (12 in all):
 
     Giới thiệu        3 if its introduction is published (present, not a placeholder)
     Liên hệ           3 x share of address, phone, fax, e-mail published and correct
@@ -25,13 +27,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..findings.model import Finding
 from ..profile.registry import Registry
 from ..profile.roster import Roster
 
-__all__ = ["UnitScore", "PortalScore", "score_portal", "CRITERIA", "NOT_READ"]
+__all__ = ["UnitScore", "PortalScore", "score_portal", "score_basis", "CRITERIA", "NOT_READ", "DUTIES"]
 
 CRITERIA = (
     ("intro", "Giới thiệu", "Introduction"),
@@ -42,6 +44,9 @@ CRITERIA = (
 POINTS = 3.0
 CONTACT_FIELDS = ("address", "phone", "fax", "email")
 STALE = {"stale", "leader_left", "leader_missing"}
+#: The duties of ``expectations/legal/bases.yaml`` the criteria score: what a unit publishes of
+#: itself, its leaders' contacts, and keeping both current.
+DUTIES = ("unit_information", "officials_contacts", "kept_current")
 #: Why a unit was not scored: what could not be read tonight (its page, the directory, or the
 #: update date on its page).
 NOT_READ = ("page", "directory", "date")
@@ -105,6 +110,21 @@ class PortalScore:
     def percent(self) -> float | None:
         total = self.total
         return None if total is None else round(100 * total / (POINTS * len(CRITERIA)), 1)
+
+
+def score_basis(bases: Any, night: dt.date) -> str | None:
+    """The articles the score rests on, as the law stood on ``night`` ("khoản 1 Điều 10, Điều 17
+    Nghị định số 43/2011/NĐ-CP; ..."), from the suites' legal bases (:class:`validate.legal.Bases`);
+    None when they state none of :data:`DUTIES`. Notes are left out: the report's paragraph on the
+    score already says what each criterion covers."""
+    from ..validate.legal import Citation, LegalBasis
+
+    duties = getattr(bases, "duties", None) or {}
+    citations = tuple(Citation(cite=c.cite, instrument=c.instrument)
+                      for duty in DUTIES for c in duties.get(duty, ()))
+    if not citations:
+        return None
+    return LegalBasis(citations).on(night) or None
 
 
 def score_portal(findings: list[Finding], registry: Registry, roster: Roster | None, night: dt.date,

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from .. import files
 from ..profile.registry import Registry
 from .history import History, month_figures
+from .labels import portal_noun
 
 __all__ = ["write_workbook", "COLUMNS"]
 
@@ -37,11 +38,15 @@ COLUMNS = (
      "Tỷ lệ số ngày được kiểm tra mà đơn vị không còn nội dung nào chưa khắc phục",
      "Share of monitored nights with no open finding"),
     ("monitored_days", "Số ngày được kiểm tra",
-     "Số ngày trong kỳ hệ thống đọc được trang của đơn vị và danh bạ điện thoại; ngày Trang hoặc trang của "
-     "đơn vị không truy cập được (lỗi máy chủ, quá thời gian chờ, thay đổi bố cục) không được tính, dù có lợi "
-     "hay bất lợi cho đơn vị",
-     "Nights in the period the unit's page and the phone directory were read; a night the portal or the "
-     "page did not answer (server error, timeout, layout change) is not counted, for or against the unit"),
+     "Số ngày trong kỳ hệ thống kiểm tra được đơn vị. Ngày trang của đơn vị không còn (báo không tìm thấy, "
+     "ví dụ lỗi 404) hoặc đơn vị không có trong danh mục đơn vị trên {portal} vẫn được tính, với 0 điểm. Ngày "
+     "không đọc được {portal}, trang của đơn vị hoặc danh bạ điện thoại (lỗi máy chủ, quá thời gian chờ, bố cục "
+     "thay đổi), hoặc không đọc được ngày cập nhật trên trang của đơn vị, không được tính, dù có lợi hay bất "
+     "lợi cho đơn vị",
+     "Nights in the period the unit was checked. A night its page was gone (not found, e.g. a 404) or it was "
+     "missing from the portal's list of units counts, with a score of 0. A night the portal, the unit's page "
+     "or the phone directory could not be read (server error, timeout, layout change), or the update date on "
+     "its page could not be read, is not counted, for or against the unit"),
 )
 _HEADER = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="EEF2F6")
@@ -60,8 +65,9 @@ def _widths(sheet: Any, widths: list[int]) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def write_workbook(path: Path, history: History, registry: Registry, year: int) -> Path:
-    """Write the workbook for ``year`` and return its path."""
+def write_workbook(path: Path, history: History, registry: Registry, year: int, portal_title: str = "") -> Path:
+    """Write the workbook for ``year`` and return its path; ``portal_title`` (the profile's) says
+    whether the sheet calls the portal "Trang" or "Cổng"."""
     units = [u for u in registry]
     figures = month_figures(history, [u.id for u in units], year)
     book = Workbook()
@@ -85,8 +91,9 @@ def write_workbook(path: Path, history: History, registry: Registry, year: int) 
 
     notes = book.create_sheet("Cách tính")
     _header(notes, ["Cột", "Cách tính", "Column", "How it is computed"])
+    noun = portal_noun(portal_title)
     for key, title, how_vi, how_en in COLUMNS:
-        notes.append([title, how_vi, key, how_en])
+        notes.append([title, how_vi.replace("{portal}", noun), key, how_en])
     days = history.deadline_working_days
     notes.append(["Hạn khắc phục", f"{days} ngày làm việc kể từ ngày phát hiện (không tính thứ Bảy, Chủ nhật, "
                   "ngày lễ, Tết)", "deadline", f"{days} working days after the finding was first seen (weekends, "

@@ -153,22 +153,27 @@ def _own_contacts(roster: Any, field: str, ctx: NightContext) -> dict[tuple[str,
 
 
 def _shared(values: pd.Series, keys: list[str | None], names: pd.Series, units: pd.Series,
-            own: dict[tuple[str, str], set[str]]) -> tuple[list[int], list[tuple[str, ...] | None]]:
+            own: dict[tuple[str, str], set[str]],
+            unit_names: dict[str, str] | None = None) -> tuple[list[int], list[tuple[str, ...] | None]]:
     """For each row, how many *other* people (by ``keys``, their name keys) show the same value, and
-    the first :data:`SHARED_NAMED` of them by name (None when the row is not at fault).
+    the first :data:`SHARED_NAMED` of them by name (None when the row is not at fault). Another
+    unit's person is named with their unit ("Vũ Kim Yến (Ủy ban nhân dân thành phố)", from
+    ``unit_names``, unit id to name): a ward's clerk told of a number shared with someone of the city
+    must know where to look.
 
     A row whose person the roster gives this very value (``own``) is not at fault: the number is
     theirs, and only the others who copied it are counted (so the owner's leaders score is not
     docked). Without that knowledge every row listing the value counts the others, as each may be
     the wrong one. One pass builds, per value, its people (names kept for the first few only); a
     second reads each row's count and names from it."""
+    unit_names = unit_names or {}
     owners: dict[str, set[str]] = defaultdict(set)
-    first: dict[str, list[tuple[str, str]]] = defaultdict(list)   # value -> (key, name), directory order
-    for value, key, name in zip(values, keys, names):
+    first: dict[str, list[tuple[str, str, str]]] = defaultdict(list)   # value -> (key, name, unit), in order
+    for value, key, name, unit in zip(values, keys, names, units):
         if value and key is not None and key not in owners[value]:
             owners[value].add(key)
             if len(first[value]) <= SHARED_NAMED:                 # one may be the row's own person
-                first[value].append((key, name))
+                first[value].append((key, name, unit))
     counts: list[int] = []
     named: list[tuple[str, ...] | None] = []
     for value, key, unit in zip(values, keys, units):
@@ -177,7 +182,8 @@ def _shared(values: pd.Series, keys: list[str | None], names: pd.Series, units: 
         if others and value in own.get((unit, key), ()):
             others = 0
         counts.append(others)
-        named.append(tuple(n for k, n in first[value] if k != key)[:SHARED_NAMED] if others else None)
+        named.append(tuple(n if u == unit or not unit_names.get(u) else f"{n} ({unit_names[u]})"
+                           for k, n, u in first[value] if k != key)[:SHARED_NAMED] if others else None)
     return counts, named
 
 
@@ -210,14 +216,15 @@ def _shown(names: pd.Series, positions: pd.Series) -> list[str | None]:
     return [" – ".join(part for part in (name, position) if part) or None for name, position in zip(names, positions)]
 
 
-def _directory(directory: pd.DataFrame, roster: Any, ctx: NightContext) -> pd.DataFrame:
+def _directory(directory: pd.DataFrame, roster: Any, ctx: NightContext, registry: Any = None) -> pd.DataFrame:
     frame = directory.copy()
     _phone_columns(frame, {"office_phone": "office_phone_raw", "mobile": "mobile_raw"}, ctx)
     frame["email_status"] = [email_status(v, ctx) for v in frame["email_raw"]]
     keys = [name_key(person) if person else None for person in frame["person_name"]]
+    unit_names = {unit_id: unit.name for unit_id, unit in getattr(registry, "units", {}).items()}
     for field in ("mobile", "email"):
         counts, named = _shared(frame[field], keys, frame["person_name"], frame["unit_id"],
-                                _own_contacts(roster, field, ctx))
+                                _own_contacts(roster, field, ctx), unit_names)
         frame[f"{field}_shared"] = counts
         frame[f"{field}_shared_with"] = pd.Series(named, index=frame.index, dtype=object)
     frame["roster_status"] = _roster_status(frame["unit_id"], keys, roster, ctx.night)
@@ -306,7 +313,7 @@ def derive_facts(units: pd.DataFrame, directory: pd.DataFrame, registry: Any, ro
         sections = pd.DataFrame(columns=SECTION_COLUMNS)
     return {
         "units": _units(units, directory, ctx),
-        "directory": _directory(directory, roster, ctx),
+        "directory": _directory(directory, roster, ctx, registry),
         "registry": _registry(units, registry, ctx),
         "roster": _roster(directory, roster, ctx),
         "schedules": _schedules(sections, ctx),

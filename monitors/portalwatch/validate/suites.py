@@ -175,8 +175,7 @@ def load_suites(profile: Profile, directory: Path | None = None) -> list[SuiteSp
     if not files:
         raise SuiteError("no suite file (*.yaml) found", path=str(directory))
     params = profile_parameters(profile)
-    own = directory / BASES_FILE
-    bases = load_bases(own if own.is_file() else DEFAULT_SUITES_DIR / BASES_FILE)
+    bases = suite_bases(directory)
     suites = [load_suite(p, params, bases) for p in files]
     seen: dict[str, Path] = {}
     for suite in suites:
@@ -186,6 +185,13 @@ def load_suites(profile: Profile, directory: Path | None = None) -> list[SuiteSp
                                  path=str(suite.path), key="rules")
             seen[rule.rule] = suite.path
     return suites
+
+
+def suite_bases(directory: Path | None = None) -> Bases:
+    """The legal bases of a suite folder: its own ``legal/bases.yaml``, else the bundled one (the
+    report cites them too, for the content score, as the suites' rules do)."""
+    own = (directory or DEFAULT_SUITES_DIR) / BASES_FILE
+    return load_bases(own if own.is_file() else DEFAULT_SUITES_DIR / BASES_FILE)
 
 
 def rule_names(directory: Path | None = None) -> set[str]:
