@@ -250,3 +250,33 @@ def test_report_names_a_year_with_no_night(out, args, code, message):
     assert result.exit_code == code, result.output
     assert message in result.output.replace("\n", "")
     assert not (out / "vungtau-2022" / "noi-vu-2023.xlsx").exists()
+
+
+def test_min_age_counts_from_when_a_finding_came_back_as_the_report_does(tmp_path, nights, config):
+    """Phường Thắng Tam's free-mail address was found on 13/06, fixed on 17/06 and back on 22/06: on
+    26/06 the report gives it 4 days, so `--min-age 7` must not list it as a week-old finding, while
+    Phường Thắng Nhất's placeholders, open since 13/06 without a break, are 13 days old."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    store = open_store(stages.store_url(folder))
+    try:
+        for n in sorted(nights):
+            record(store, config, nights[n])
+    finally:
+        store.dispose()
+
+    def listed(*options: str) -> list[list[str]]:
+        result = CliRunner().invoke(app, ["findings", "list", "--out", str(folder), "--as-of", "2022-06-26",
+                                          *options], env={"COLUMNS": "250"})
+        assert result.exit_code == 0, result.output
+        return [line.replace("┃", "│").split("│")[1:-1] for line in result.output.splitlines()
+                if line.replace("┃", "│").count("│") > 5]
+
+    back = ["--unit", "phuong-thang-tam", "--category", "unofficial_email"]
+    header, *rows = listed(*back)
+    age = [c.strip() for c in header].index("age")
+    assert [[c.strip() for c in r][age] for r in rows] == ["4"], "open 22/06 to 26/06: 4 days"
+    assert listed(*back, "--min-age", "4")[1:] and not listed(*back, "--min-age", "5")[1:]
+    open_since_first = listed("--unit", "phuong-thang-nhat", "--min-age", "13")[1:]
+    assert len(open_since_first) == 3 and {r[age].strip() for r in open_since_first} == {"13"}
+    assert not listed("--unit", "phuong-thang-nhat", "--min-age", "14")[1:]

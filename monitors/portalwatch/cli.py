@@ -406,18 +406,23 @@ def findings_list(portal: Optional[str] = typer.Option(None, help="Only this por
                   status: str = typer.Option("active", help="active (default), open, notified, escalated, "
                                                             "resolved, or all."),
                   min_age: Optional[int] = typer.Option(None, "--min-age", min=0, max=36_500,
-                                                        help="First seen at least N days ago."),
-                  as_of: Optional[str] = typer.Option(None, "--as-of", help="Count ages from this date (YYYY-MM-DD)."),
+                                                        help="Open at least N days: found, or back after a fix, "
+                                                             "that long ago (the report's age)."),
+                  as_of: Optional[str] = typer.Option(None, "--as-of", help="Count ages to this date (YYYY-MM-DD; "
+                                                                            "default: today in Vietnam)."),
                   out: Path = _OUT, db: Optional[str] = _DB) -> None:
-    """List findings with their lifecycle."""
+    """List findings with their lifecycle, and how long each active one has been open."""
     with _user_errors():
         from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
         from . import night as stages
+        from .store.lifecycle import ACTIVE
 
-        wanted, since = _finding_status(status), stages.night_date(as_of, "--as-of") if as_of else None
+        # Ages count to the portal's date (Asia/Ho_Chi_Minh), as the nights do, not the host's: at
+        # 01:30 in Vũng Tàu a UTC host is still on the day before.
+        wanted, since = _finding_status(status), stages.night_date(as_of, "--as-of")
         store = _open_store(out, db)
         try:
             _check_filters(store, portal, unit, rule, category)
@@ -430,12 +435,15 @@ def findings_list(portal: Optional[str] = typer.Option(None, help="Only this por
         table.add_column("key", no_wrap=True, min_width=10)
         for column in ("unit", "subject", "field", "category", "status"):
             table.add_column(column, overflow="fold")
-        for column in ("first seen", "last seen", "seen"):      # a date split in two reads as two
+        for column in ("first seen", "last seen", "seen", "age"):      # a date split in two reads as two
             table.add_column(column, no_wrap=True)
         for r in rows:
+            # Days open in the current spell (since found or back after a fix), as the report counts.
+            days = (since - r["opened_at"]).days
+            age = str(days) if r["status"] in ACTIVE and days >= 0 else ""
             table.add_row(r["key"][:10], Text(r["unit_id"]), Text("" if r["subject"] == "unit" else r["subject"]),
                           r["field"], r["category"], r["status"], str(r["first_seen"]), str(r["last_seen"]),
-                          str(r["times_seen"]))
+                          str(r["times_seen"]), age)
         Console().print(table)
 
 

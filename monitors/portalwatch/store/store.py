@@ -360,7 +360,9 @@ class Store:
                       category: str | None = None, status: str | None = None,
                       min_age_days: int | None = None, as_of: dt.date | None = None) -> list[dict[str, Any]]:
         """Findings with their lifecycle; ``status`` "active" means open, notified or escalated, "all" or
-        None every status."""
+        None every status. ``min_age_days`` keeps those opened (found, or back after a fix) at least
+        that many days before ``as_of``, the age the report and the units' messages give: a finding
+        fixed and back four days ago is four days old, whenever it was first seen."""
         query = select(findings)
         conditions = []
         if portal:
@@ -376,8 +378,9 @@ class Store:
         elif status and status != "all":
             conditions.append(findings.c.status == status)
         if min_age_days is not None:
-            cutoff = (as_of or dt.date.today()) - dt.timedelta(days=min_age_days)
-            conditions.append(findings.c.first_seen <= cutoff)
+            if as_of is None:
+                raise ValueError("min_age_days needs as_of: the portal's date, not the host's")
+            conditions.append(findings.c.opened_at <= as_of - dt.timedelta(days=min_age_days))
         if conditions:
             query = query.where(and_(*conditions))
         query = query.order_by(findings.c.unit_id, findings.c.first_seen, findings.c.key)
