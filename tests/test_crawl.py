@@ -97,3 +97,49 @@ def test_a_crawl_and_its_pages_print_without_their_html(config, portal):
     assert repr(result) == f"CrawlResult({len(result.pages)} pages, 0 skipped links, truncated=False)"
     [index] = result.of_type("unit_index")
     assert index.url in repr(index) and "<html" in index.html.lower() and "<" not in repr(index)
+
+
+class MalformedLinks:
+    """Plain HTTP, except that the index also lists links that are not web addresses, as a CMS may
+    write them: an unclosed IPv6 bracket, a port that is not a number, another scheme."""
+
+    BAD = ("http://[bad", "http://127.0.0.1:port/x", "ftp://127.0.0.1/tai-lieu.pdf")
+
+    def __init__(self, inner: HttpRenderer) -> None:
+        self.inner = inner
+
+    async def render(self, request):
+        import dataclasses
+
+        page = await self.inner.render(request)
+        if request.page_type != "unit_index":
+            return page
+        extra = "".join(f'<a class="pw-bad" href="{href}">Đơn vị lỗi</a>' for href in self.BAD)
+        return dataclasses.replace(page, html=page.html.replace("</body>", f"<div>{extra}</div></body>"))
+
+
+def test_a_malformed_link_costs_that_link_not_the_night(config, portal, caplog):
+    """One link on the index that is not a web address ("http://[bad") once ended the night with a
+    ValueError: the crawl now leaves it out, says so in the log, and reads every unit it listed."""
+    import dataclasses
+
+    portal.set_night(1)
+    profile = config.profile
+    index = profile.page("unit_index")
+    link = index.links[0]
+    # The profile's link selector, widened to the injected links too.
+    widened = dataclasses.replace(index, links=(dataclasses.replace(link, css=f"{link.css}, a.pw-bad",
+                                                                    xpath=None),))
+    profile = dataclasses.replace(profile, pages={**profile.pages, "unit_index": widened})
+
+    async def go():
+        async with HttpRenderer(allowed_hosts=profile.allowed_hosts, timeout_s=10) as renderer:
+            return await crawl(profile, MalformedLinks(renderer))
+
+    result = asyncio.run(go())
+    [page] = result.of_type("unit_index")
+    listed = [url for url, _ in extract_links(page, widened.links[0])]
+    assert len(listed) > 20 and not any("[bad" in url or ":port" in url or url.startswith("ftp:") for url in listed)
+    assert [p.url for p in result.of_type("unit_page")] == listed and all(p.ok for p in result.pages)
+    warned = [r.getMessage() for r in caplog.records if "is not a web address" in r.getMessage()]
+    assert len(warned) >= 2 and any("http://[bad" in m for m in warned)

@@ -164,3 +164,47 @@ def test_the_nights_quick_drift_check_agrees_with_the_full_check(portal, layout,
             parsed.clear()
             assert set(broken_selectors(profile, drawn, records)) == {b for b in full if b[1] != "wait_for"}
             assert "directory" not in parsed and "unit_page" not in parsed, parsed
+
+
+@pytest.mark.parametrize(("old", "path", "page_type"), [
+    ("/he-thong-chinh-tri", "/co-cau-to-chuc-cu", "unit_index"),
+    ("/danh-ba-dien-thoai", "/danh-ba-cu", "directory"),
+])
+def test_a_start_page_moved_fails_the_check_and_the_night(portal, tmp_path, old, path, page_type):
+    """The index or the directory moved in a redesign answers 404: nothing behind it is read. The
+    check once said "profile ok" over 0 unit pages, and the night exited 0 with no unit, no row and
+    no notice. Now both name the start page: the check exits 4, and so does the night, its
+    layout-drift notice naming the URL, with no unit told it is missing."""
+    import json
+
+    import os
+
+    text = PROFILE_PATH.read_text(encoding="utf-8")
+    assert f'urls: ["{old}"]' in text
+    moved = tmp_path / "profile.yaml"
+    moved.write_text(text.replace(f'urls: ["{old}"]', f'urls: ["{path}"]')
+                     .replace("registry: registry.yaml", f"registry: {PROFILE_PATH.parent}/registry.yaml")
+                     .replace("roster: roster.csv", f"roster: {PROFILE_PATH.parent}/roster.csv"), encoding="utf-8")
+    portal.set_night(1)
+    url = portal.base_url.rstrip("/") + path
+    report = check_profile(load_profile(moved).with_base_url(portal.base_url), sample=2)
+    assert not report.ok and report.gone == [(page_type, "urls", f"{url} (HTTP 404)")]
+
+    checked = subprocess.run([sys.executable, "-m", "portalwatch.cli", "profile", "check", str(moved),
+                              "--base-url", portal.base_url, "--sample", "2"],
+                             capture_output=True, text=True, timeout=180)
+    assert checked.returncode == 4, checked.stdout + checked.stderr
+    assert f"start pages not found on the portal (moved?): {page_type}.urls {url} (HTTP 404)" in checked.stderr
+    assert "profile ok" not in checked.stdout and "Traceback" not in checked.stderr
+
+    out = tmp_path / "out"
+    night = subprocess.run([sys.executable, "-m", "portalwatch.cli", "run", "--profile", str(moved), "--out", str(out),
+                            "--now", "2022-06-13", "--base-url", portal.base_url, "--no-prefect"],
+                           capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "200"})
+    assert night.returncode == 4, night.stdout + night.stderr
+    assert "layout drift" in night.stderr and f"{url} (HTTP 404)" in night.stderr and "Traceback" not in night.stderr
+    summary = json.loads((out / "vungtau-2022" / "2022-06-13" / "summary.json").read_text(encoding="utf-8"))
+    drift = [n for n in summary["notices"] if n["kind"] == "layout_drift"]
+    assert drift and f"{page_type}.urls: {url} (HTTP 404)" in drift[0]["selectors"]
+    findings = (out / "vungtau-2022" / "2022-06-13" / "findings.jsonl").read_text(encoding="utf-8")
+    assert '"unit_missing"' not in findings and '"leader_missing"' not in findings, "no one is told of a false gap"

@@ -287,6 +287,12 @@ def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML
         if report.broken:
             problems.append("required selectors matched nothing: "
                             + ", ".join(f"{s.page_type}.{s.name} ({s.selector})" for s in report.broken))
+        if report.gone:
+            problems.append("start pages not found on the portal (moved?): "
+                            + ", ".join(f"{page_type}.{name} {where}" for page_type, name, where in report.gone))
+        if report.unread and report.pages > len(report.failed_pages):
+            problems.append("no page of " + ", ".join(report.unread) + " was read (see the pages that failed, "
+                            "or the profile's start urls and links)")
         if report.unreadable_dates:
             problems.append(f"no date read with dates.formats {list(config.profile.date_formats)}: " + ", ".join(
                 f"{d.page_type}.{d.name} ({d.shown} shown, e.g. {d.unread[0]!r})" for d in report.unreadable_dates))

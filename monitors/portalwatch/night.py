@@ -306,10 +306,11 @@ def night_context(result: Any, frames: Any, config: Config, night: dt.date, prev
     """
     from .validate.facts import NightContext
 
-    from .profile_check import broken_selectors
+    from .profile_check import broken_selectors, start_pages_gone
 
     profile = config.profile
-    broken = broken_selectors(profile, result.pages, records)
+    # A start page answering 4xx (moved in a redesign) is drift too: the profile no longer reads it.
+    broken = broken_selectors(profile, result.pages, records) + start_pages_gone(profile, result.pages)
     drifted = frozenset(page_type for page_type, _, _ in broken)
     shrunk = shrunk_types(frames, previous, profile.checks.min_rows_ratio)
     index_types = {name for name, spec in profile.pages.items() if any(l.to == UNIT_PAGE for l in spec.links)}

@@ -4,7 +4,8 @@ Portals change their markup; a selector that silently matches nothing is the cla
 page monitors. This renders a sample of each page type and reports, per field, on how many pages
 (or rows) the selector matched and a few example values. A required field, a row selector or a
 link selector that matches nothing anywhere is layout drift: the check fails (exit 4) and says
-which selector to fix. So is a date field whose values are there but none of which the profile's
+which selector to fix. So is a start page that answers 4xx (moved), and a profile that reaches no unit
+page or no directory page at all. So is a date field whose values are there but none of which the profile's
 ``dates.formats`` reads: a night would leave every such date empty and its freshness unknown.
 """
 
@@ -23,7 +24,7 @@ from .render.base import RenderedPage
 from .settings import Settings
 
 __all__ = ["SelectorReport", "DateReport", "CheckReport", "check_profile", "check_pages", "check_dates",
-           "date_fields", "broken_selectors"]
+           "date_fields", "broken_selectors", "start_pages_gone", "unread_types"]
 
 
 @dataclass(slots=True)
@@ -66,6 +67,10 @@ class CheckReport:
     failed_pages: list[RenderedPage]
     selectors: list[SelectorReport]
     dates: list[DateReport] = field(default_factory=list)
+    #: start pages that answered 4xx (:func:`start_pages_gone`): moved, the profile to fix
+    gone: list[tuple[str, str, str]] = field(default_factory=list)
+    #: page types a night needs of which no page answered (:func:`unread_types`)
+    unread: list[str] = field(default_factory=list)
 
     @property
     def broken(self) -> list[SelectorReport]:
@@ -77,7 +82,8 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return not self.broken and not self.unreadable_dates and self.pages > len(self.failed_pages)
+        return (not self.broken and not self.unreadable_dates and not self.gone and not self.unread
+                and self.pages > len(self.failed_pages))
 
 
 def _examples(values: list[str], limit: int = 3) -> list[str]:
@@ -150,6 +156,29 @@ def broken_selectors(profile: Profile, pages: list[RenderedPage],
         broken += [(spec.name, name, selector) for name, (selector, _) in wanted.items()
                    if any_nodes or name not in fields]  # no row at all: the rows selector is the one to fix
     return broken
+
+
+def start_pages_gone(profile: Profile, pages: list[RenderedPage]) -> list[tuple[str, str, str]]:
+    """(page type, "urls", "URL (HTTP 404)") of each start page of the profile that answered 4xx.
+
+    A unit page gone is the unit's to fix (a finding); a start page gone (the index or the directory
+    moved in a redesign) is the profile's: nothing behind it is read, so a night would see no unit
+    and no directory row and, without this, say nothing. A 5xx or no answer is the server's trouble
+    (a ``page_failed`` notice), not the profile's."""
+    from urllib.parse import urljoin
+
+    starts = {name: {urljoin(profile.base_url, url) for url in spec.urls} for name, spec in profile.pages.items()}
+    return [(p.page_type, "urls", f"{p.url} (HTTP {p.status})") for p in pages
+            if 400 <= p.status < 500 and p.url in starts.get(p.page_type, ())]
+
+
+def unread_types(profile: Profile, pages: list[RenderedPage]) -> list[str]:
+    """The page types a night cannot do without (the unit pages, the directory) of which no page
+    answered: a profile whose index leads nowhere, or whose directory is not there, reads nothing."""
+    from .profile.schema import DIRECTORY
+
+    return [name for name in (UNIT_PAGE, DIRECTORY)
+            if name in profile.pages and not any(p.page_type == name and p.ok for p in pages)]
 
 
 def check_pages(profile: Profile, pages: list[RenderedPage]) -> list[SelectorReport]:
@@ -225,4 +254,5 @@ def check_profile(profile: Profile, sample: int = 5, settings: Settings | None =
     result = asyncio.run(_crawl(profile, settings or Settings(), sample))
     return CheckReport(profile=profile.name, base_url=profile.base_url, pages=len(result.pages),
                        failed_pages=[p for p in result.pages if not p.ok],
-                       selectors=check_pages(profile, result.pages), dates=check_dates(profile, result.pages))
+                       selectors=check_pages(profile, result.pages), dates=check_dates(profile, result.pages),
+                       gone=start_pages_gone(profile, result.pages), unread=unread_types(profile, result.pages))

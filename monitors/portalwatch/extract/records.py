@@ -6,6 +6,7 @@ status, the link text that led there). Normalisation happens later.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from typing import Any
 from urllib.parse import urldefrag, urljoin
@@ -15,10 +16,14 @@ from parsel import Selector
 
 from ..profile.schema import LinkSpec, PageSpec
 from ..render.base import RenderedPage
+from ..urls import http_url
 from .fields import matches, read_rows, text_of
 from .kept import KeptRecords
 
-__all__ = ["extract_links", "extract_records", "extract_next_page", "known_records", "parse_page", "parse_records"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["absolute_url", "extract_links", "extract_records", "extract_next_page", "known_records", "parse_page",
+           "parse_records"]
 
 
 def parse_page(page: RenderedPage) -> Selector:
@@ -26,15 +31,30 @@ def parse_page(page: RenderedPage) -> Selector:
     return Selector(text=unicodedata.normalize("NFC", page.html or "<html></html>"), base_url=page.final_url)
 
 
+def absolute_url(base: str, href: str) -> str | None:
+    """``href`` made absolute against ``base``, without its fragment; None when it is not a web
+    address that can be asked for ("http://[bad", a port that is not a number). A link is the
+    portal's text: one malformed link must cost that link, not the night."""
+    try:
+        url = urldefrag(urljoin(base, href.strip())).url
+    except ValueError:
+        return None
+    return url if http_url(url) is not None else None
+
+
 def extract_links(page: RenderedPage, spec: LinkSpec) -> list[tuple[str, str]]:
-    """(absolute URL, link text) of every link the spec selects, in page order, de-duplicated."""
+    """(absolute URL, link text) of every link the spec selects, in page order, de-duplicated; a
+    link that is not a web address is left out (and logged)."""
     seen: set[str] = set()
     links = []
     for match in matches(parse_page(page), spec.css, spec.xpath):
         href = match.get("href") if isinstance(match, etree._Element) else None
         if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
             continue
-        url = urldefrag(urljoin(page.final_url, href.strip())).url
+        url = absolute_url(page.final_url, href)
+        if url is None:
+            logger.warning("link %r on %s is not a web address: not followed", href[:200], page.url)
+            continue
         if url not in seen:
             seen.add(url)
             links.append((url, text_of(match)))
@@ -45,7 +65,10 @@ def extract_next_page(page: RenderedPage, css: str) -> str | None:
     """The absolute URL of the "next page" link, if any."""
     match = parse_page(page).css(css)
     href = match.attrib.get("href") if match else None
-    return urldefrag(urljoin(page.final_url, href)).url if href else None
+    url = absolute_url(page.final_url, href) if href else None
+    if href and url is None:
+        logger.warning("next-page link %r on %s is not a web address: pagination stops", href[:200], page.url)
+    return url
 
 
 def _origin(page: RenderedPage) -> dict[str, Any]:
