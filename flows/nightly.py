@@ -206,7 +206,7 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
             findings, ctx, reused = validate(frames, config, night, quote(result), out, previous,
                                              quote(stages.records_by_type(units, rows)))
         with watch.stage("record"):
-            notices = stages.run_notices(result, frames, config.profile, ctx)
+            notices = stages.run_notices(result, frames, config.profile, ctx, config.registry)
             score = stages.score_night(findings, config, stages.night_date(night), ctx, frames)
             changes = (record_night(store, run_id, config, night, quote(result), quote(units), quote(rows), frames,
                                     quote(findings), ctx, notices, score) if run_id is not None else None)

@@ -319,6 +319,7 @@ def test_every_kind_of_notice_reads_as_a_vietnamese_sentence():
         "crawl_truncated": {"pages": 500, "note": "x"},
         "date_unreadable": {"page_type": "unit_page", "field": "updated", "unreadable": 5, "shown": 5,
                             "values": ["2022-06-08", "2021-01-15"], "formats": ["%Y-%m-%d"], "note": "x"},
+        "alert_route_missing": {"recipient": "phuong-7", "unit": "Ủy ban nhân dân Phường 7"},
     }
     assert set(samples) == set(NOTICE_LABELS)
     for kind, fields in samples.items():
@@ -422,3 +423,32 @@ def test_a_portal_titled_cong_is_called_cong_not_trang():
         _, digest = render_vp_text(VpDigest(night=D[0], portal_title=title, score_points=9.5, score_percent=79.2))
         assert f"Điểm nội dung ước tính của {noun}: 9,50/12" in digest
     assert notice_label("portal_unreachable") == "Không truy cập được Trang"
+
+
+def test_a_message_with_nowhere_to_go_is_told_to_ops_every_night(tmp_path):
+    """A unit with neither a Slack channel nor an e-mail, or a registry naming no VP office: their
+    messages are written to the night's folder and never sent. Ops are told, in words in the report."""
+    import yaml
+
+    from portalwatch.night import route_notices
+    from portalwatch.reports.notices import notice_text
+
+    source = yaml.safe_load((PROFILE_PATH.parent / "registry.yaml").read_text(encoding="utf-8"))
+    assert route_notices(load_registry(PROFILE_PATH.parent / "registry.yaml")) == [], "the bundled one is complete"
+    del source["vp_office"]
+    silent = next(u for u in source["units"] if u["id"] == "phuong-7")
+    silent.pop("alerts", None)
+    (tmp_path / "registry.yaml").write_text(yaml.safe_dump(source, allow_unicode=True), encoding="utf-8")
+    notices = route_notices(load_registry(tmp_path / "registry.yaml"))
+    assert notices == [{"kind": "alert_route_missing", "recipient": "vp-office"},
+                       {"kind": "alert_route_missing", "recipient": "phuong-7", "unit": silent["name"]}]
+    assert notice_text(notices[0]).startswith("Danh mục đơn vị chưa chỉ định Văn phòng HĐND và UBND (vp_office)")
+    assert notice_text(notices[1]) == (f"{silent['name']} chưa có kênh Slack hay địa chỉ thư điện tử trong danh mục "
+                                       "đơn vị: thông báo cho đơn vị chỉ được ghi vào thư mục của đêm, không được gửi")
+    from types import SimpleNamespace
+
+    from portalwatch.night import run_notices
+
+    crawl = SimpleNamespace(pages=[], skipped_links=[], pagination_capped=(), truncated=False)
+    frames = SimpleNamespace(unmatched=[], unreadable_dates=(), dates_read={})
+    assert run_notices(crawl, frames, registry=load_registry(tmp_path / "registry.yaml")) == notices

@@ -369,10 +369,12 @@ def make_findings(failures: list[Any], config: Config, night: dt.date):
                           hints=message_hints(config.profile))
 
 
-def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: Any = None) -> list[dict[str, Any]]:
+def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: Any = None,
+                registry: Registry | None = None) -> list[dict[str, Any]]:
     """Problems of the monitor itself, for ops (never sent to units): pages that did not answer,
     selectors that no longer match (layout drift), dates the profile's formats do not read, names
-    the registry does not know, links outside the allowed hosts."""
+    the registry does not know, links outside the allowed hosts, and (with ``registry``) messages
+    that have nowhere to go."""
     notices: list[dict[str, Any]] = []
     if result.pages and all(page.status == 0 for page in result.pages):
         # The whole portal is down: one notice, not one per page, and nothing else to say.
@@ -402,6 +404,22 @@ def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: A
     if getattr(result, "truncated", False):
         notices.append({"kind": "crawl_truncated", "pages": len(result.pages),
                         "note": "Dừng thu thập ở giới hạn số trang (crawl stopped at max_total)"})
+    return notices + route_notices(registry)
+
+
+def route_notices(registry: Registry | None) -> list[dict[str, Any]]:
+    """``alert_route_missing``: a registry that names no VP office (the nightly digest and the
+    escalations would be addressed to no one), and each unit with neither a Slack channel nor an
+    e-mail address (its messages are written to the night's folder and never sent). Told every
+    night until the registry is fixed: a message with no route is otherwise lost without a word."""
+    if registry is None:
+        return []
+    notices: list[dict[str, Any]] = []
+    if not registry.vp_office:
+        notices.append({"kind": "alert_route_missing", "recipient": "vp-office"})
+    for unit in registry:
+        if not unit.routes.slack and not unit.routes.email:
+            notices.append({"kind": "alert_route_missing", "recipient": unit.id, "unit": unit.name})
     return notices
 
 
@@ -817,7 +835,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
             findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config), verdicts),
                                      config, night)
         with watch.stage("record"):
-            notices = run_notices(result, frames, config.profile, ctx)
+            notices = run_notices(result, frames, config.profile, ctx, config.registry)
             score = score_night(findings, config, night, ctx, frames)
             changes = (record_night(store, run_id, config, night, result, units, rows, frames, findings, ctx,
                                     notices, score) if run_id is not None else None)

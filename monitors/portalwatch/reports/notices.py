@@ -31,6 +31,7 @@ NOTICE_LABELS: dict[str, tuple[str, str]] = {
     "link_outside_allowed_hosts": ("Liên kết ra ngoài các tên miền được phép", "Link outside the allowed hosts"),
     "pagination_capped": ("Phân trang dừng ở giới hạn max_pages", "Pagination stopped at max_pages"),
     "crawl_truncated": ("Dừng thu thập ở giới hạn số trang", "Crawl stopped at max_total"),
+    "alert_route_missing": ("Chưa có nơi nhận thông báo (Slack, thư điện tử)", "No alert route"),
 }
 
 
@@ -155,6 +156,12 @@ def notice_text(notice: dict[str, Any], units: dict[str, str] | None = None, por
                 f"trên {page_type} không đọc được theo định dạng của hồ sơ ({_listed(notice.get('formats') or [])})"
                 + (f", ví dụ {examples}" if examples else "")
                 + ": chưa kiểm tra được các mục này có được cập nhật kịp thời hay không")
+    if kind == "alert_route_missing":
+        if notice.get("recipient") == "vp-office":
+            return ("Danh mục đơn vị chưa chỉ định Văn phòng HĐND và UBND (vp_office): bản tổng hợp hằng đêm và "
+                    "các nội dung quá hạn không được gửi cho ai")
+        return (f"{notice.get('unit') or notice.get('recipient')} chưa có kênh Slack hay địa chỉ thư điện tử trong "
+                "danh mục đơn vị: thông báo cho đơn vị chỉ được ghi vào thư mục của đêm, không được gửi")
     if kind == "crawl_truncated":
         return f"Dừng thu thập ở giới hạn số trang ({notice.get('pages')} trang đã đọc)"
     return notice_detail(notice)
