@@ -43,17 +43,20 @@ def deployments(profiles: list[str], out: str, db: str | None, send: bool = True
     return served
 
 
-def preflight(profiles: list[str], out: str, db: str | None) -> None:
-    """Load every profile with its registry, roster and suites, prove each portal's output folder
-    can be written, and open the store, before serving: a mistyped path or store URL is told now, in
-    one line, rather than by the first night at 01:30. The folders come before the store, whose
-    default file lives in ``out``: an ``out`` that cannot be written is named as a folder.
+def preflight(profiles: list[str], out: str, db: str | None, send: bool = False) -> None:
+    """Load every profile with its registry, roster and suites, read the PORTALWATCH_ variables (and
+    with ``send`` the Slack and SMTP ones), prove each portal's output folder can be written, and
+    open the store, before serving: a mistyped path, variable or store URL is told now, in one line,
+    rather than by the first night at 01:30. The folders come before the store, whose default file
+    lives in ``out``: an ``out`` that cannot be written is named as a folder.
     Raises :class:`portalwatch.errors.PortalwatchError`."""
     from portalwatch import night as stages
+    from portalwatch.settings import load_settings
     from portalwatch.store import open_store
 
+    load_settings()
     for profile in profiles:
-        stages.check_out_dir(out, stages.load_config(profile), keep=False)
+        stages.preflight(out, stages.load_config(profile), send, keep=False)
     open_store(stages.store_url(out, db)).dispose()
 
 
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     from portalwatch.errors import PortalwatchError
 
     try:
-        preflight(profiles, out, args.db)
+        preflight(profiles, out, args.db, send=not args.dry_run)
     except PortalwatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)

@@ -176,7 +176,7 @@ def test_sample_serve_names_what_it_cannot_do():
         taken.listen()
         port = taken.getsockname()[1]
         busy = _cli("sample", "serve", "--port", str(port))
-    assert busy.returncode == 1 and f"cannot serve on 127.0.0.1:{port}: Address already in use" in busy.stderr
+    assert busy.returncode == 2 and f"cannot serve on 127.0.0.1:{port}: Address already in use" in busy.stderr
     night = _cli("sample", "serve", "--night", "0")
     assert night.returncode == 2 and "the scenario has nights 1 to 14" in night.stderr
     unknown = _cli("sample", "serve", "--scenario", "vungtau-2099")

@@ -66,6 +66,9 @@ def test_findings_list_and_show(out):
     assert f"key: {one['key']}" in shown.output and "opened" in shown.output
     missing = CliRunner().invoke(app, ["findings", "show", "zzzz", "--out", str(out)])
     assert missing.exit_code == 1 and "no finding has a key starting with 'zzzz'" in missing.output
+    for wildcard in ("%", "_", one["key"][:4] + "%"):      # SQL's wildcards are characters here, not patterns
+        typed = CliRunner().invoke(app, ["findings", "show", wildcard, "--out", str(out)])
+        assert typed.exit_code == 1 and f"no finding has a key starting with '{wildcard}'" in typed.output
 
 
 def test_findings_show_lists_the_keys_an_ambiguous_prefix_matches(out):
@@ -135,6 +138,12 @@ def test_a_mistyped_out_creates_nothing_and_says_so(tmp_path, verb):
      "--unit 'PHONG-TU-PHAP' matches no unit of the recorded nights of vungtau-2022; known: "),
     (["findings", "list"], ["--rule", "leader_phone_vaild"],
      "--rule 'leader_phone_vaild' matches no rule of the suites or the recorded findings; known: "),
+    (["alerts", "send", "--dry-run"], ["--profile", str(PROFILE_PATH.parent.parent / "phuong-vung-tau-2025" /
+                                                       "profile.yaml")],
+     "the store has no night of the portal 'phuong-vung-tau-2025', so nothing of it waits to be sent; it has "
+     "nights of: vungtau-2022"),
+    (["alerts", "send", "--profile", str(PROFILE_PATH)], ["--now", "2022-06-14"],
+     "--now expects a date and time YYYY-MM-DDTHH:MM, found '2022-06-14'"),
 ])
 def test_a_filter_outside_what_the_store_knows_is_named_not_an_empty_list(out, tmp_path, verb, bad, message):
     verb = [word.format(tmp=tmp_path) for word in verb]
@@ -173,6 +182,27 @@ def test_an_export_that_cannot_be_written_says_where(out, tmp_path):
     assert f"cannot write {blocker / 'findings.csv'}" in result.output.replace("\n", "")
     assert result.exception is None or isinstance(result.exception, SystemExit), "no traceback"
     assert blocker.read_text(encoding="utf-8") == "a file, not a folder"
+
+
+def test_an_export_to_a_link_writes_its_file_and_to_a_pipe_is_refused(out, tmp_path):
+    """A link (a shared folder's usual name for this month's file) is written through, kept a link;
+    a pipe or a device cannot be replaced whole and is not swapped for a plain file."""
+    import os
+
+    target = tmp_path / "thang-6.csv"
+    target.write_text("last month's", encoding="utf-8")
+    link = tmp_path / "moi-nhat.csv"
+    link.symlink_to(target)
+    result = CliRunner().invoke(app, ["findings", "export", str(link), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and target.read_text(encoding="utf-8-sig").startswith("portal,key,")
+
+    fifo = tmp_path / "ong.csv"
+    os.mkfifo(fifo)
+    refused = CliRunner().invoke(app, ["findings", "export", str(fifo), "--out", str(out)])
+    assert refused.exit_code == 1, refused.output
+    assert f"cannot write {fifo}: not a regular file" in refused.output.replace("\n", "")
+    assert fifo.is_fifo() and not list(tmp_path.glob("ong.csv.*"))
 
 
 def test_a_read_command_leaves_a_database_that_holds_no_store_untouched(tmp_path):
@@ -280,3 +310,41 @@ def test_min_age_counts_from_when_a_finding_came_back_as_the_report_does(tmp_pat
     open_since_first = listed("--unit", "phuong-thang-nhat", "--min-age", "13")[1:]
     assert len(open_since_first) == 3 and {r[age].strip() for r in open_since_first} == {"13"}
     assert not listed("--unit", "phuong-thang-nhat", "--min-age", "14")[1:]
+
+
+def test_a_store_a_newer_version_migrated_is_refused_by_name(out):
+    """Another worker, upgraded first, migrated the store: this one must stop with exit 5 and say so,
+    not print Alembic's traceback, and must leave the store as it is."""
+    import sqlite3
+
+    database = out / "portalwatch.sqlite3"
+    with sqlite3.connect(database) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    for verb in (["findings", "list"], ["report", "--profile", str(PROFILE_PATH)]):
+        result = CliRunner().invoke(app, [*verb, "--out", str(out)], env={"COLUMNS": "300"})
+        output = " ".join(result.output.split())
+        assert result.exit_code == 5, result.output
+        assert "schema revision '9999_future'" in output and "upgrade this one too" in output
+        assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 3
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("9999_future",)]
+
+
+def test_a_store_missing_a_table_is_exit_5_in_one_line(out):
+    import sqlite3
+
+    with sqlite3.connect(out / "portalwatch.sqlite3") as conn:
+        conn.execute("DROP TABLE outbox")
+    result = CliRunner().invoke(app, ["alerts", "send", "--dry-run", "--profile", str(PROFILE_PATH), "--out", str(out)],
+                                env={"COLUMNS": "300"})
+    assert result.exit_code == 5, result.output
+    assert "the store could not be read or written: no such table: outbox" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_a_password_in_the_store_urls_query_is_not_printed():
+    result = CliRunner().invoke(app, ["findings", "list", "--db",
+                                      "postgresql://postgres@127.0.0.1:1/postgres?password=hunter2&sslmode=disable"],
+                                env={"COLUMNS": "300"})
+    assert result.exit_code == 5, result.output
+    assert "hunter2" not in result.output and "password=***" in result.output

@@ -274,13 +274,25 @@ def test_make_serve_schedules_each_portal_nightly_and_the_delivery_on_working_da
     assert dry["phuong-vung-tau-2025-serve"].parameters["send"] is False
 
 
+def args_env(args: list[str]) -> dict[str, str]:
+    """The NAME=value items of a case: variables of the environment, not arguments."""
+    return dict(a.split("=", 1) for a in args if "=" in a)
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["--profile", "profiles/vungtau-2021/profile.yaml"], 2, "profiles/vungtau-2021/profile.yaml: file not found"),
     (["--db", "postgres-ql://127.0.0.1/portalwatch"], 5, "invalid store URL postgres-ql://127.0.0.1/portalwatch"),
+    (["PORTALWATCH_RENDER_RETRIES=abc"], 2,
+     "environment variable PORTALWATCH_RENDER_RETRIES='abc': expected a whole number from 0 to 20"),
+    (["PORTALWATCH_SMTP_HOST=127.0.0.1", "PORTALWATCH_SMTP_PORT=smtp"], 2, "PORTALWATCH_SMTP_PORT='smtp'"),
+    (["PORTALWATCH_SMTP_HOST=127.0.0.1", "PORTALWATCH_SMTP_FROM=ban bien tap"], 2,
+     "environment variable PORTALWATCH_SMTP_FROM='ban bien tap': expected an e-mail address"),
 ])
 def test_make_serve_refuses_a_mistyped_profile_or_store_before_serving(tmp_path, args, code, message):
     """Told at start, in one line, not by the first night at 01:30."""
     env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api", "GX_ANALYTICS_ENABLED": "False"}
+    env = {k: v for k, v in env.items() if not k.startswith("PORTALWATCH_SMTP")} | args_env(args)
+    args = [a for a in args if "=" not in a]
     result = subprocess.run([sys.executable, "-m", "flows.serve", "--out", str(tmp_path / "out"), *args], cwd=ROOT,
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == code, result.stderr[-2000:]

@@ -103,3 +103,40 @@ def test_disk_full_while_writing_snapshots_keeps_the_store_as_it_was(tmp_path, p
     assert store.counts()["snapshots"] > before["snapshots"]
     assert [r["status"] for r in store.runs("vungtau-2022")].count("completed") == 2
     store.dispose()
+
+
+def test_a_file_in_the_way_is_one_line_naming_it(tmp_path, portal):
+    """Not the disk: a folder where the night writes a file (or no permission on a shared folder).
+    One line naming the path and why, exit 1, and the next run, once the path is cleared, writes the
+    night in full from what the store recorded."""
+    portal.set_night(1)
+    folder = tmp_path / "vungtau-2022" / "2022-06-13"
+    (folder / "findings.jsonl").mkdir(parents=True)              # a folder where the file goes
+    args = ["run", "--no-prefect", "--profile", str(PROFILE_PATH), "--out", str(tmp_path), "--now", "2022-06-13",
+            "--base-url", portal.base_url]
+    result = CliRunner().invoke(app, args)
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert "cannot read or write a file" in output and "findings.jsonl" in output and "Is a directory" in output
+    assert "Traceback" not in result.output and "hết dung lượng" not in output
+    assert list(folder.rglob("*.tmp")) == []
+
+    (folder / "findings.jsonl").rmdir()
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))["store"]["already_recorded"] is True
+
+
+def test_a_read_only_file_system_is_not_called_a_full_disk(tmp_path, portal, monkeypatch):
+    import portalwatch.findings.model as model
+
+    def read_only(findings, path):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    portal.set_night(1)
+    monkeypatch.setattr(model, "write_findings", read_only)
+    result = CliRunner().invoke(app, ["run", "--no-prefect", "--profile", str(PROFILE_PATH), "--out", str(tmp_path),
+                                      "--now", "2022-06-13", "--base-url", portal.base_url])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1 and "read-only file system" in output and "Read-only file system" in output
+    assert "hết dung lượng" not in output and "Traceback" not in result.output

@@ -124,3 +124,27 @@ def test_killed_night_on_postgresql(point, tmp_path, postgres_url, nights, scena
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_ctrl_c_on_a_night_says_so_in_one_line(tmp_path, portal):
+    """Ctrl-C while the portal is read: exit 130 with one line saying what became of the night, not
+    silence (a night cut short looked like one that ended), and no traceback."""
+    import time
+
+    portal.set_night(1)
+    portal.faults.slow_ms["/he-thong-chinh-tri/"] = 3000          # unit pages slow: still crawling at 4 s
+    try:
+        env = {**os.environ, "COLUMNS": "200"}
+        child = subprocess.Popen([sys.executable, "-m", "portalwatch.cli", "run", "--no-prefect", "--profile",
+                                  str(PROFILE_PATH), "--out", str(tmp_path), "--now", "2022-06-13", "--base-url",
+                                  portal.base_url], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        time.sleep(4)
+        assert child.poll() is None, child.communicate()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+    finally:
+        portal.faults.reset()
+    assert child.returncode == 130, out + err
+    assert "interrupted (Ctrl-C): nothing was half-written; run the command again to finish" in " ".join(err.split())
+    assert "Traceback" not in err

@@ -119,3 +119,19 @@ def test_the_profile_section_lists_the_fields_each_page_type_accepts():
               for key, value in rows.items()}
     assert listed == {"unit_page": list(UNIT_FIELDS), "directory": list(DIRECTORY_FIELDS),
                       "section": list(SECTION_FIELDS)}
+
+
+def test_every_test_faults_md_cites_exists():
+    """FAULTS.md says which test shows each behaviour: a test renamed or removed must not leave the
+    table citing one that no longer runs. ``::name`` after a file's path is a test of that file."""
+    faults = (ROOT / "FAULTS.md").read_text(encoding="utf-8")
+    cited = []
+    for row in faults.splitlines():
+        current = None
+        for path, name in re.findall(r"`(?:tests/(test_\w+)\.py)?::(\w+)", row):
+            current = path or current
+            cited.append((current, name))
+    assert len(cited) > 40, "the table cites its tests"
+    missing = [(path, name) for path, name in cited
+               if path is None or f"def {name}(" not in (ROOT / "tests" / f"{path}.py").read_text(encoding="utf-8")]
+    assert missing == []

@@ -46,16 +46,47 @@ def _user_errors() -> Iterator[None]:
     except OSError as exc:
         import errno
 
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
-            raise
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) and not exc.filename:
+            raise                                  # not about a file (a socket's error): not a user's to fix here
         from rich.console import Console
         from rich.markup import escape
 
         where = f" ({exc.filename})" if exc.filename else ""
-        Console(stderr=True).print(f"[bold red]error:[/] hết dung lượng đĩa, không ghi được kết quả / cannot write: "
-                                   f"{escape(exc.strerror or str(exc))}{escape(where)}; nothing was half-written, "
-                                   f"run again when there is space", highlight=False, soft_wrap=True)
+        reason = escape(exc.strerror or str(exc)) + escape(where)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            text = (f"hết dung lượng đĩa, không ghi được kết quả / cannot write: {reason}; nothing was "
+                    "half-written, run again when there is space")
+        elif exc.errno == errno.EROFS:
+            text = (f"ổ đĩa chỉ cho đọc, không ghi được kết quả / read-only file system: {reason}; nothing was "
+                    "half-written, run again where the output can be written")
+        else:
+            # A file in the way (a folder where a file goes, no permission on a shared folder): named,
+            # one line; what was written went under temporary names, so nothing is half-written.
+            text = (f"không đọc hoặc ghi được tệp / cannot read or write a file: {reason}; nothing was "
+                    "half-written, fix that path and run again")
+        Console(stderr=True).print(f"[bold red]error:[/] {text}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        # Ctrl-C: said, not silent. Files are written under temporary names and the store's night is one
+        # transaction, so nothing is left half-done; the next run finishes the work.
+        from rich.console import Console
+
+        Console(stderr=True).print("[bold red]interrupted[/] (Ctrl-C): nothing was half-written; run the "
+                                   "command again to finish", highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        # The store's database refusing mid-command (a table dropped by hand, a server gone): exit 5,
+        # as a store that cannot be opened does. Told by module so the CLI need not import SQLAlchemy.
+        if not type(exc).__module__.startswith("sqlalchemy"):
+            raise
+        from rich.console import Console
+        from rich.markup import escape
+
+        lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        Console(stderr=True).print(f"[bold red]error:[/] the store could not be read or written: "
+                                   f"{escape(lines[0] if lines else type(exc).__name__)}", highlight=False,
+                                   soft_wrap=True)
+        raise typer.Exit(5) from None
 
 
 #: What PORTALWATCH_SEND may say, as README documents it: deliver, or only write (a dry run).
@@ -390,6 +421,14 @@ def alerts_send(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p",
         config = stages.load_config(profile)
         store = _open_store(out, db)
         try:
+            # A profile whose portal no recorded night knows: a mistyped --out or --profile, not "0 waiting".
+            portals = store.recorded()["portals"]
+            if config.profile.name not in portals:
+                from .errors import ConfigError
+
+                raise ConfigError(f"--profile {profile}: the store has no night of the portal "
+                                  f"'{config.profile.name}', so nothing of it waits to be sent"
+                                  + (f"; it has nights of: {', '.join(sorted(portals))}" if portals else ""))
             report = stages.deliver_alerts(store, config, send=send, now=clock)
         finally:
             store.dispose()
@@ -531,8 +570,14 @@ def findings_export(path: Path = typer.Argument(..., help="CSV file to write (UT
         # The office asks "by when": the deadline of the current spell, as the report and the messages
         # count it (a finding back after a fix has a new one).
         rows = [{**row, "deadline": deadline(row["opened_at"], working_days)} for row in rows]
+        # A link is written through to the file it names (kept a link); a pipe, a device or a socket
+        # cannot be replaced whole, and must not be swapped for a plain file.
+        target = path.resolve() if path.is_symlink() else path
+        if target.exists() and not target.is_file() and not target.is_dir():
+            raise PortalwatchError(f"cannot write {path}: not a regular file (a pipe, a device or a socket); "
+                                   "give the path of a CSV file")
         try:
-            with files.replacing(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+            with files.replacing(target) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as handle:
                 writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")   # BOM: Excel reads UTF-8
                 writer.writeheader()
                 writer.writerows(rows)
@@ -602,8 +647,9 @@ def sample_serve(scenario: str = typer.Option("vungtau-2022", help="Scenario nam
         portal = SamplePortal(loaded, night=night, host=host, port=port)
         try:
             url = portal.start()
-        except OSError as exc:              # the port is taken, or needs privileges
-            raise PortalwatchError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+        except OSError as exc:              # the port is taken, or needs privileges: the option to change
+            from .errors import ConfigError
+            raise ConfigError(f"--port {port}: cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     typer.echo(f"Sample portal: {url}")
     try:
         while True:

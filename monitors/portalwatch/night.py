@@ -123,6 +123,8 @@ def clock_time(now: str | None, option: str = "--now") -> dt.datetime | None:
 
     try:
         clock = dt.datetime.fromisoformat(now)
+        if len(now.strip()) <= 10:       # a date alone would be midnight: in quiet hours, holding everything
+            raise ValueError(now)
     except ValueError:
         raise ConfigError(f"{option} expects a date and time YYYY-MM-DDTHH:MM, found {now!r}") from None
     return clock if clock.tzinfo else clock.replace(tzinfo=PORTAL_TZ)

@@ -210,9 +210,15 @@ def senders_from_env(environ: dict[str, str] | None = None) -> tuple[Any, Any]:
         if security not in _SECURITIES:
             raise ConfigError(f"environment variable PORTALWATCH_SMTP_SECURITY={security!r}: expected one of "
                               f"{', '.join(_SECURITIES)}")
-        email = EmailSender(env["PORTALWATCH_SMTP_HOST"], port, security=security,  # type: ignore[arg-type]
-                            username=env.get("PORTALWATCH_SMTP_USER") or None,
-                            sender=env.get("PORTALWATCH_SMTP_FROM", "portalwatch@localhost"))
+        sender = env.get("PORTALWATCH_SMTP_FROM", "portalwatch@localhost")
+        try:
+            email = EmailSender(env["PORTALWATCH_SMTP_HOST"], port, security=security,  # type: ignore[arg-type]
+                                username=env.get("PORTALWATCH_SMTP_USER") or None, sender=sender)
+        except ConfigError as exc:
+            if exc.key != "smtp.sender":
+                raise
+            raise ConfigError(f"environment variable PORTALWATCH_SMTP_FROM={sender!r}: expected an e-mail address "
+                              f"such as portalwatch@vungtau.gov.vn") from None
     return slack, email
 
 

@@ -45,13 +45,23 @@ def default_url(out_dir: str | Path) -> str:
     return f"sqlite:///{Path(out_dir).resolve() / 'portalwatch.sqlite3'}"
 
 
+#: Query parameters of a database URL that carry a secret (libpq's, and the usual spellings).
+_SECRET_PARAMETERS = {"password", "passwd", "pwd", "sslpassword", "passfile", "token", "secret"}
+
+
 def _redact(url: str) -> str:
+    """The URL to show in a message: its password hidden, whether written ``user:password@host`` or
+    as a query parameter (``?password=...``, which libpq also reads)."""
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is reported as given, minus nothing secret to hide
-        return url.split("@")[-1]
+        parsed = make_url(url)
+        hidden = {key: "***" for key in parsed.query if key.lower() in _SECRET_PARAMETERS}
+        if hidden:
+            parsed = parsed.update_query_dict(hidden)
+        return parsed.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+    except Exception:  # an unparsable URL: only what follows its credentials, and no query
+        return url.split("@")[-1].split("?", 1)[0]
 
 
 def _nfc(value: Any) -> Any:
@@ -390,7 +400,8 @@ class Store:
     def finding_history(self, key: str, portal: str | None = None) -> tuple[dict[str, Any] | None, list[dict]]:
         """One finding (by key or a unique key prefix) and its events night by night."""
         with self._connect() as conn:
-            query = select(findings).where(findings.c.key.like(f"{key}%"))
+            # a key is hex: "%" or "_" typed by mistake matches nothing, not every key
+            query = select(findings).where(findings.c.key.startswith(key, autoescape=True))
             if portal:
                 query = query.where(findings.c.portal == portal)
             rows = conn.execute(query.limit(2)).all()
@@ -406,7 +417,8 @@ class Store:
     def finding_keys(self, prefix: str, portal: str | None = None, limit: int = 11) -> list[str]:
         """Keys of findings starting with ``prefix``, in order, at most ``limit``: what a prefix that
         names no single finding could have meant."""
-        query = select(findings.c.key).where(findings.c.key.like(f"{prefix}%")).distinct().order_by(findings.c.key)
+        query = (select(findings.c.key).where(findings.c.key.startswith(prefix, autoescape=True)).distinct()
+                 .order_by(findings.c.key))
         if portal:
             query = query.where(findings.c.portal == portal)
         with self._connect() as conn:
@@ -632,13 +644,20 @@ def migrate(engine: Engine) -> None:
     A store already at :data:`HEAD_REVISION` (every night after the first) is left as it is without
     loading Alembic, which would cost each run about a third of a second for nothing.
     """
-    if _revision(engine) == HEAD_REVISION:
+    current = _revision(engine)
+    if current == HEAD_REVISION:
         return
     from alembic import command
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
+    if current is not None and current not in {s.revision for s in ScriptDirectory.from_config(config).walk_revisions()}:
+        # A newer portalwatch migrated the store (another worker upgraded first): this one cannot
+        # read it, and must not try.
+        raise StoreError(f"the store is at schema revision {current!r}, which this portalwatch does not know: a "
+                         f"newer portalwatch has upgraded it; upgrade this one too (deployments/README.md)")
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
@@ -686,7 +705,11 @@ def open_store(url: str, create: bool = True) -> Store:
             engine.dispose()
             raise StoreError(f"no portalwatch store in {_redact(url)}: no night was recorded there (give the "
                              f"--out of the nightly runs, or their --db / PORTALWATCH_DB)")
-        migrate(engine)
+        try:
+            migrate(engine)
+        except StoreError as exc:
+            engine.dispose()
+            raise StoreError(f"{_redact(url)}: {exc}") from exc
     except OperationalError as exc:
         engine.dispose()
         raise StoreError(f"cannot connect to the store {_redact(url)}: {_reason(exc)}") from exc
