@@ -46,7 +46,9 @@ def test_every_key_keeps_its_line(tmp_path):
      "while scanning a quoted scalar begun on line 11"),
     (TEXT.replace("    name: \"UBND Phường 1\"", "    name: [UBND Phường 1"), 10,
      "while parsing a flow sequence begun on line 9"),
-], ids=["duplicate-key", "unclosed-quote", "unclosed-list"])
+    # a quote left open mid-file runs on until the parser trips lines later: the quote's line is named
+    (TEXT.replace('name: "UBND Phường 1"', 'name: "UBND Phường 1'), 11, "is the quote opened on line 9 closed?"),
+], ids=["duplicate-key", "unclosed-quote", "unclosed-list", "unclosed-quote-mid-file"])
 def test_an_error_names_the_file_and_the_line(tmp_path, text, line, words):
     path = tmp_path / "profile.yaml"
     path.write_text(text, encoding="utf-8")

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import RegistryError
 from .matching import name_key, strip_unit_prefix, unit_keys
 from .reader import Reader
-from .yamlio import load_yaml
+from .yamlio import line_of, load_yaml
 
 __all__ = ["Unit", "Routes", "Registry", "load_registry", "UNIT_KINDS", "slack_problem", "email_problem"]
 
@@ -45,6 +45,8 @@ class Registry:
     vp_office: str | None = None
     ops: Routes = field(default_factory=Routes)
     path: Path | None = None
+    #: Where each unit is written in ``path`` (its entry's line, or its row in a sheet), for errors.
+    lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     _index: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -55,7 +57,8 @@ class Registry:
                     if owner != unit.id:
                         raise RegistryError(f"the name {name!r} of unit '{unit.id}' is also a name of unit "
                                             f"'{owner}': names must identify one unit",
-                                            path=str(self.path) if self.path else None, key=f"units.{unit.id}")
+                                            path=str(self.path) if self.path else None, key=f"units.{unit.id}",
+                                            line=self.lines.get(unit.id))
 
     def match(self, name: str) -> Unit | None:
         """The unit a name on the site refers to, or None (which the caller must report)."""
@@ -146,6 +149,7 @@ def _load_table(path: Path) -> Registry:
     header, rows = read_table(path)
     check_header(path, header, TABLE_COLUMNS, ("id", "name", "kind"))
     units: dict[str, Unit] = {}
+    lines: dict[str, int] = {}
     vp_office = None
     vp_line = None
     for line, row in rows:
@@ -173,16 +177,20 @@ def _load_table(path: Path) -> Registry:
                                    aliases=tuple(_split(record.get("aliases"))),
                                    responsible=record.get("responsible") or None,
                                    routes=_table_routes(path, line, record))
+        lines[record["id"]] = line
     if not units:
         raise RegistryError("the registry lists no unit", path=str(path))
-    return _checked(Registry(units=units, vp_office=vp_office, path=path), path)
+    return _checked(Registry(units=units, vp_office=vp_office, path=path, lines=lines), path)
 
 
-def _checked(registry: Registry, path: Path) -> Registry:
+def _checked(registry: Registry, path: Path, lines: dict[str, int] | None = None) -> Registry:
+    """Every unit's ``responsible`` names a unit of the registry; ``lines`` gives where each unit's
+    ``responsible`` is written (else its entry's line), so the mistake is named at its line."""
     for unit in registry.units.values():
         if unit.responsible and unit.responsible not in registry.units:
             raise RegistryError(f"responsible office '{unit.responsible}' is not a unit of the registry",
-                                path=str(path), key=f"units.{unit.id}.responsible")
+                                path=str(path), key=f"units.{unit.id}.responsible",
+                                line=(lines or {}).get(unit.id) or registry.lines.get(unit.id))
     return registry
 
 
@@ -199,6 +207,8 @@ def load_registry(path: str | Path) -> Registry:
     if not raw_units:
         raise top.fail("the registry lists no unit", "units")
     units: dict[str, Unit] = {}
+    lines: dict[str, int] = {}
+    responsible_lines: dict[str, int] = {}
     for index, raw in enumerate(raw_units):
         item = Reader(raw, path, f"units[{index}]", RegistryError, top.line)
         item.check_keys(("id", "name", "aliases", "kind", "responsible", "alerts"))
@@ -217,7 +227,12 @@ def load_registry(path: str | Path) -> Registry:
                               aliases=tuple(item.str_list("aliases", [])),
                               responsible=item.get("responsible", str, None),
                               routes=_routes(item.sub("alerts", {})))
+        for where, key in ((lines, "id"), (responsible_lines, "responsible")):
+            line = line_of(raw, key)
+            if line:
+                where[unit_id] = line
     vp_office = top.get("vp_office", str, None)
     if vp_office and vp_office not in units:
         raise top.fail(f"'{vp_office}' is not a unit of the registry", "vp_office")
-    return _checked(Registry(units=units, vp_office=vp_office, ops=_routes(top.sub("ops", {})), path=path), path)
+    return _checked(Registry(units=units, vp_office=vp_office, ops=_routes(top.sub("ops", {})), path=path,
+                             lines=lines), path, responsible_lines)

@@ -56,6 +56,28 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _unclosed_quote(text: str, before: int) -> int | None:
+    """The last line up to ``before`` (1-based) that opens a double quote it does not close, outside
+    comments; None if there is none. A hint, not a parse: escaped quotes are skipped."""
+    found = None
+    for number, line in enumerate(text.splitlines()[:before], start=1):
+        quoted = False
+        index = 0
+        while index < len(line):
+            char = line[index]
+            if char == "\\" and quoted:
+                index += 2
+                continue
+            if char == "#" and not quoted and (index == 0 or line[index - 1] in " \t"):
+                break
+            if char == '"':
+                quoted = not quoted
+            index += 1
+        if quoted:
+            found = number
+    return found
+
+
 def load_yaml(path: Path, error: type[ConfigError] = ConfigError) -> Any:
     """Parse ``path`` safely; any I/O or syntax problem becomes ``error`` naming file and line."""
     try:
@@ -75,6 +97,11 @@ def load_yaml(path: Path, error: type[ConfigError] = ConfigError) -> Any:
         began = exc.context_mark.line + 1 if exc.problem and exc.context and exc.context_mark else None
         if began is not None and began != line:
             problem = f"{problem} ({exc.context} begun on line {began})"
+        opened = _unclosed_quote(text, line) if line else None
+        if opened is not None and opened not in (line, began):
+            # A quote left open mid-file runs on over the next lines (YAML allows it) until the
+            # parser trips further down: the line it was opened on is the one to fix.
+            problem = f"{problem}; is the quote opened on line {opened} closed?"
         raise error(f"invalid YAML: {problem}", path=str(path), line=line) from exc
     except yaml.YAMLError as exc:
         raise error(f"invalid YAML: {exc}", path=str(path)) from exc
