@@ -190,24 +190,32 @@ def test_the_report_prints_to_pdf(outputs, tmp_path):
     assert [p.name for p in pdf.parent.iterdir()] == ["report.pdf"], "no temporary file left behind"
 
 
-def test_printed_a_value_seen_is_not_split_across_lines(browser, outputs):
-    """On paper a phone number or a date split over three lines ("064.3 / 900.1 / 07") can be misread:
-    laid out for print (an A4 landscape page less its margins), every value seen of up to 16
-    characters sits on one line."""
+#: How many lines the first ``chars`` characters of each cell take, laid out as the page is.
+_LINES = """(cells, chars) => cells.map(cell => {
+    const node = cell.firstChild, range = document.createRange();
+    range.setStart(node, 0);
+    range.setEnd(node, Math.min(chars, node.textContent.length));
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    return [cell.textContent, range.toString(), lines.size];
+})"""
+
+
+def test_printed_a_value_seen_or_a_deadline_is_not_split_across_lines(browser, outputs):
+    """On paper a phone number or a date split over lines ("064.3 / 900.1 / 07", "20/06/202 / 2") can
+    be misread: laid out for print (an A4 landscape page less its margins), every value seen of up to
+    16 characters, and every deadline's date, sits on one line."""
     context = browser.new_context(viewport={"width": 1047, "height": 740})
     page = context.new_page()
     page.goto(outputs.report.resolve().as_uri(), wait_until="load")
     page.emulate_media(media="print")
-    values = page.eval_on_selector_all("#findings td.value", """cells => cells.map(cell => {
-        const range = document.createRange();
-        range.selectNodeContents(cell);
-        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
-        return [cell.textContent, lines.size];
-    })""")
+    values = page.eval_on_selector_all("#findings td.value", _LINES, 16)
+    deadlines = page.eval_on_selector_all("#findings tbody td:nth-child(7)", _LINES, 10)
     context.close()
-    short = [(text, lines) for text, lines in values if 0 < len(text) <= 16 and text != "—"]
+    short = [(text, lines) for text, _, lines in values if 0 < len(text) <= 16 and text != "—"]
     assert any(re.fullmatch(r"[\d.]{10,}", text) for text, _ in short), "the night shows a dotted phone number"
     assert [(text, lines) for text, lines in short if lines != 1] == []
+    assert deadlines and all(re.fullmatch(r"\d\d/\d\d/\d{4}", date) for _, date, _ in deadlines)
+    assert [(date, lines) for _, date, lines in deadlines if lines != 1] == []
 
 
 @pytest.mark.parametrize("chromium", ["/nonexistent/chromium", "/bin/true"])
