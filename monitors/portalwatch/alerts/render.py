@@ -356,26 +356,23 @@ def render_vp_html(d: VpDigest) -> str:
     return clean(_HTML_ENV.get_template("vp_digest.html.j2").render(**context))
 
 
-def _escalation_line(view: ItemView) -> str:
-    line = (f"• Quá hạn: *{slack_text(view.unit_name, escaped_limit=300)}* – "
+def _vp_item_line(label: str, view: ItemView, dates: list[str]) -> str:
+    """One finding of the VP office's Slack digest: what it is, whose, its dates, a link to the page."""
+    line = (f"• {label}: *{slack_text(view.unit_name, escaped_limit=300)}* – "
             f"{slack_text(view.message, escaped_limit=600)}")
-    dates = [f"hạn {view.deadline}"] if view.deadline else []
-    if view.first_seen:
-        dates.append(f"phát hiện {view.first_seen}")
     if dates:
         line += f" ({', '.join(dates)})"
     return line + f" {slack_link(view.href or view.url, 'trang', label_limit=20)}"
+
+
+def _escalation_line(view: ItemView) -> str:
+    return _vp_item_line("Quá hạn", view, ([f"hạn {view.deadline}"] if view.deadline else [])
+                         + ([f"phát hiện {view.first_seen}"] if view.first_seen else []))
 
 
 def _reopened_line(view: ItemView) -> str:
-    line = (f"• Phát sinh lại: *{slack_text(view.unit_name, escaped_limit=300)}* – "
-            f"{slack_text(view.message, escaped_limit=600)}")
-    dates = [f"phát hiện lần đầu {view.first_seen}"] if view.first_seen else []
-    if view.deadline:
-        dates.append(f"hạn mới {view.deadline}")
-    if dates:
-        line += f" ({', '.join(dates)})"
-    return line + f" {slack_link(view.href or view.url, 'trang', label_limit=20)}"
+    return _vp_item_line("Phát sinh lại", view, ([f"phát hiện lần đầu {view.first_seen}"] if view.first_seen else [])
+                         + ([f"hạn mới {view.deadline}"] if view.deadline else []))
 
 
 def render_vp_slack(d: VpDigest) -> tuple[str, list[Block]]:
