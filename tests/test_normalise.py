@@ -105,6 +105,10 @@ def test_clean_text_collapses_every_whitespace_a_regular_expression_would():
     ("Đang cập nhật", True), ("đang cập nhật.", True), ("...", True), ("…", True), ("xxx", True),
     ("XXXX", True), (unicodedata.normalize("NFD", "ĐANG CẬP NHẬT"), True),
     ("Đang cập nhật địa chỉ mới tại 12 Lê Lợi", False), ("0254 3852 361", False), ("xxx@gmail.com", False),
+    # as portals write them: trailing dots or an ellipsis, brackets, "chưa", "được"
+    ("Đang cập nhật...", True), ("Đang cập nhật…", True), ("(Đang cập nhật)", True), ("[đang cập nhật...]", True),
+    ("Chưa cập nhật", True), ("Đang được cập nhật", True), ("xxx.", True), ("(0254) 3852 361", False),
+    ("Chưa cập nhật số fax mới, gọi 0254 3852 361", False), ("(...)", True),
 ])
 def test_placeholders(value, expected):
     assert is_placeholder(value, PLACEHOLDERS) is expected

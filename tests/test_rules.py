@@ -262,6 +262,9 @@ def test_messages_name_the_portal_by_its_title():
         f"Gửi số điện thoại của đơn vị cho Ban biên tập {title} để đăng tải."
     assert one("registry_completeness", "unit_on_index", "page").message_vi == \
         f"Ủy ban nhân dân phường Một không có trong danh sách đơn vị của {title}."
+    # what is required names the portal, not the Vũng Tàu portal's menu ("Hệ thống chính trị")
+    assert one("registry_completeness", "unit_on_index", "page").expected.startswith(
+        f"Đơn vị có trang trong danh sách đơn vị của {title} / ")
 
 
 def test_what_is_required_is_said_in_the_portals_own_terms():

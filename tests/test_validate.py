@@ -397,3 +397,22 @@ def test_findings_jsonl_round_trip_is_nfc_utf8(tmp_path, findings):
     assert "Ủy ban nhân dân" in lines[0]  # not \\u-escaped
     assert {tuple(sorted(json.loads(line))) for line in lines} == {tuple(sorted(findings[0].to_dict()))}
     assert read_findings(path) == sorted(findings, key=lambda f: (f.unit_id, f.subject, f.field, f.rule))
+
+
+def test_leaders_that_differ_between_the_page_and_the_directory_are_named_on_each_side():
+    """"(+1 chỉ có trong danh bạ)" told the unit the lists differ, not whom to add or remove: each
+    side's names are given, three at most and then a count."""
+    units = [_unit("UBND Phường 7", leaders=["Trần Thị Bình", "Lê Văn An"])]
+    people = [_person("UBND Phường 7", name, n) for n, name in
+              enumerate(["Trần Thị Bình", "Ngô Văn Cao", "Đỗ Thị Dung", "Phan Văn Em", "Vũ Thị Gấm"], start=1)]
+    frames = build_frames(units, people, PROFILE, REGISTRY)
+    ctx = _ctx(index_ok=False)
+    facts = derive_facts(frames.units, frames.directory, REGISTRY, None, ctx)
+    assert list(facts["units"]["leaders_mismatch"]) == [
+        "trên trang, không có trong danh bạ: Lê Văn An; "
+        "trong danh bạ, không có trên trang: Ngô Văn Cao, Đỗ Thị Dung, Phan Văn Em và 1 người khác"]
+    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY, night=ctx.night)
+    leaders = next(f for f in findings if f.rule == "unit_leaders_agree_with_directory")
+    assert leaders.message_vi == ("Danh sách lãnh đạo trên trang của Ủy ban nhân dân Phường 7 không khớp với Danh bạ "
+                                  "điện thoại: trên trang, không có trong danh bạ: Lê Văn An; trong danh bạ, không có "
+                                  "trên trang: Ngô Văn Cao, Đỗ Thị Dung, Phan Văn Em và 1 người khác.")

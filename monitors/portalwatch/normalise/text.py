@@ -35,12 +35,15 @@ def placeholder_pattern(placeholders: tuple[str, ...]) -> str:
     """A regular expression matching a whole value that is only a placeholder.
 
     "Đang cập nhật", "..." or "xxx" stand where the unit has not given the information: for the
-    reader the field is empty. Runs of dots, dashes and x's of any length count as well.
+    reader the field is empty. Runs of dots, dashes and x's of any length count as well, and so do
+    "đang cập nhật" and "chưa cập nhật" (with "được") whatever the profile lists, since portals write
+    them everywhere; a placeholder may trail dots or an ellipsis ("Đang cập nhật...") and sit in
+    brackets ("(Đang cập nhật)").
     """
     words = "|".join(re.escape(unicodedata.normalize("NFC", p).casefold()) for p in placeholders if p.strip())
-    generic = r"\.{2,}|…+|-{2,}|x{2,}|\?+"
+    generic = r"\.{2,}|…+|-{2,}|x{2,}|\?+|(?:đang|chưa)\s+(?:được\s+)?cập\s+nhật"
     alternatives = f"{words}|{generic}" if words else generic
-    return rf"(?i)^\s*(?:{alternatives})\s*\.?\s*$"
+    return rf"(?i)^\s*[(\[]?\s*(?:{alternatives})\s*[.…]*\s*[)\]]?\s*\.?\s*$"
 
 
 def is_placeholder(value: str | None, placeholders: tuple[str, ...]) -> bool:

@@ -115,22 +115,31 @@ def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> p
     frame["updated_age_wd"] = pd.Series([working_days_between(d, ctx.night) if isinstance(d, dt.date) else None
                                          for d in frame["updated_at"]], index=frame.index, dtype=object)
     frame["updated_on"] = pd.Series([_day(d) for d in frame["updated_at"]], index=frame.index, dtype=object)
-    listed: dict[str, set[str]] = defaultdict(set)
+    listed: dict[str, dict[str, str]] = defaultdict(dict)       # unit -> name key -> name, directory order
     for unit_id, person in zip(directory["unit_id"], directory["person_name"]):
         if unit_id and person:
-            listed[unit_id].add(name_key(person))
-    mismatch = []
-    for unit_id, leaders in zip(frame["unit_id"], frame["leaders"]):
-        if not ctx.directory_ok or not unit_id or not leaders or unit_id not in listed:
-            mismatch.append(None)
-            continue
-        page = {name_key(n): n for n in leaders}
-        only_page = [n for k, n in page.items() if k not in listed[unit_id]]
-        only_directory = len(listed[unit_id] - set(page))
-        mismatch.append(", ".join(only_page) + (f" (+{only_directory} chỉ có trong danh bạ)" if only_directory else "")
-                        if only_page or only_directory else None)
-    frame["leaders_mismatch"] = mismatch
+            listed[unit_id].setdefault(name_key(person), person)
+    frame["leaders_mismatch"] = [
+        None if not ctx.directory_ok or not unit_id or not leaders or unit_id not in listed
+        else _leaders_mismatch({name_key(n): n for n in leaders}, listed[unit_id])
+        for unit_id, leaders in zip(frame["unit_id"], frame["leaders"])]
     return frame
+
+
+def _named(names: list[str]) -> str:
+    """The first :data:`SHARED_NAMED` names, then how many more ("A, B, C và 2 người khác")."""
+    shown = ", ".join(names[:SHARED_NAMED])
+    return shown + (f" và {len(names) - SHARED_NAMED} người khác" if len(names) > SHARED_NAMED else "")
+
+
+def _leaders_mismatch(page: dict[str, str], directory: dict[str, str]) -> str | None:
+    """Who the unit's page and the directory disagree on, by name on each side (None when they
+    agree): the unit must know whom to add or remove, not only that the lists differ."""
+    only_page = [n for k, n in page.items() if k not in directory]
+    only_directory = [n for k, n in directory.items() if k not in page]
+    parts = ([f"trên trang, không có trong danh bạ: {_named(only_page)}"] if only_page else []) + \
+            ([f"trong danh bạ, không có trên trang: {_named(only_directory)}"] if only_directory else [])
+    return "; ".join(parts) or None
 
 
 #: How many of the others listing the same contact a row names (``{field}_shared_with``); the
