@@ -69,7 +69,7 @@ def test_minimal_profile_loads(tmp_path):
     pytest.param(lambda t: t.replace('name: test\n', ''), r"profile.yaml:1, key 'name': missing required key",
                  id="missing-key"),
     pytest.param(lambda t: t.replace('registry: registry.yaml', 'registry: [a, b]'),
-                 r"profile.yaml:3, key 'registry': expected a text, found list", id="wrong-type"),
+                 r"profile.yaml:3, key 'registry': expected a text, found a list of 2 items", id="wrong-type"),
     pytest.param(lambda t: t.replace('    rows: "tr"', '    rowz: "tr"'),
                  r"profile.yaml:14, key 'pages.directory.rowz': unknown key; did you mean 'rows'\?", id="typo"),
     pytest.param(lambda t: t.replace('{css: "h1"}', '{css: "h1[[["}'),
@@ -87,6 +87,11 @@ def test_minimal_profile_loads(tmp_path):
     pytest.param(lambda t: t.replace('base_url: "https://portal.example.gov.vn/"',
                                      'base_url: "https://portal.example.gov.vn/"\nallowed_hosts: [other.vn]'),
                  r"must be one of allowed_hosts", id="host-not-allowed"),
+    pytest.param(lambda t: t.replace('base_url: "https://portal.example.gov.vn/"',
+                                     'base_url: "https://portal.example.gov.vn:8443/"\n'
+                                     'allowed_hosts: ["portal.example.gov.vn:8443"]'),
+                 r"key 'allowed_hosts': 'portal.example.gov.vn:8443': allowed_hosts are host names without a port "
+                 r"or scheme \(write 'portal.example.gov.vn'\)", id="host-with-port"),
     pytest.param(lambda t: t.replace('      unit_name: {css: "h1"}', '      unit_nam: {css: "h1"}'),
                  r"key 'pages.unit_page.fields.unit_nam': unknown field for page type 'unit_page'",
                  id="unknown-field"),

@@ -208,3 +208,28 @@ def test_a_start_page_moved_fails_the_check_and_the_night(portal, tmp_path, old,
     assert drift and f"{page_type}.urls: {url} (HTTP 404)" in drift[0]["selectors"]
     findings = (out / "vungtau-2022" / "2022-06-13" / "findings.jsonl").read_text(encoding="utf-8")
     assert '"unit_missing"' not in findings and '"leader_missing"' not in findings, "no one is told of a false gap"
+
+
+def test_an_absolute_xpath_in_a_row_field_is_pointed_out(portal, tmp_path):
+    """"//td[1]" in a directory field reads the whole page's first cell for every row: it credits
+    every row to one unit, and the check's counts still look right. The check names it, with the
+    relative form to write; a relative XPath is not named."""
+    text = PROFILE_PATH.read_text(encoding="utf-8")
+    assert 'position:     {css: "td.chuc-vu", required: true}' in text
+    page_wide = tmp_path / "profile.yaml"
+    page_wide.write_text(text.replace('position:     {css: "td.chuc-vu", required: true}', 'position:     {xpath: "//td[2]"}')
+                         .replace("registry: registry.yaml", f"registry: {PROFILE_PATH.parent}/registry.yaml")
+                         .replace("roster: roster.csv", f"roster: {PROFILE_PATH.parent}/roster.csv"), encoding="utf-8")
+    portal.set_night(1)
+    checked = subprocess.run([sys.executable, "-m", "portalwatch.cli", "profile", "check", str(page_wide),
+                              "--base-url", portal.base_url, "--sample", "1"],
+                             capture_output=True, text=True, timeout=180,
+                             env={**__import__("os").environ, "COLUMNS": "300"})
+    output = " ".join(checked.stdout.split())
+    assert "note: directory.position (//td[2]) starts with '/': it is read from the whole page" in output
+    assert "('.//td[2]' or without the slashes)" in output
+    assert "a sample: up to 1 pages of each type were read (--sample); a night reads them all" in output
+    plain = subprocess.run([sys.executable, "-m", "portalwatch.cli", "profile", "check", str(PROFILE_PATH),
+                            "--base-url", portal.base_url, "--sample", "1"], capture_output=True, text=True,
+                           timeout=180)
+    assert plain.returncode == 0 and "note:" not in plain.stdout

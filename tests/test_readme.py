@@ -135,3 +135,17 @@ def test_every_test_faults_md_cites_exists():
     missing = [(path, name) for path, name in cited
                if path is None or f"def {name}(" not in (ROOT / "tests" / f"{path}.py").read_text(encoding="utf-8")]
     assert missing == []
+
+
+def test_the_registry_example_loads(tmp_path):
+    """The registry example of the profile section is a registry the loader takes, VP office and all."""
+    import textwrap
+
+    from portalwatch.profile.registry import load_registry
+
+    section = _section("Monitoring another portal: writing a profile")
+    example = textwrap.dedent(section.split("2. `registry.yaml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0])
+    (tmp_path / "registry.yaml").write_text(example, encoding="utf-8")
+    registry = load_registry(tmp_path / "registry.yaml")
+    assert registry.vp_office == "van-phong" and registry.units["ubnd-phuong-7"].responsible == "van-phong"
+    assert registry.match("P.7").id == "ubnd-phuong-7" and registry.ops.slack == "#pw-ops"

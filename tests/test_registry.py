@@ -60,6 +60,11 @@ units:
                  r"registry.yaml:6, key 'units.p7': the name 'Văn phòng HĐND và UBND' of unit 'p7' is also a name",
                  id="name-of-two-units"),
     (lambda t: t.replace("vp_office: vp", "vp_office: vpp"), r"key 'vp_office': 'vpp' is not a unit"),
+    pytest.param(lambda t: t.replace("vp_office: vp", 'vp_office: {id: vp, alerts: {email: ["vp@x.gov.vn"]}}'),
+                 r"registry.yaml:1, key 'vp_office': expected the id of the VP office's unit \(a unit listed under "
+                 r"units, which gives its alerts\), found a mapping", id="vp-office-with-routes"),
+    pytest.param(lambda t: t.replace("kind: office", "kind: {office: true}"),
+                 r"key 'units\[0\].kind': expected a text, found a mapping \(keys office\)", id="no-class-names"),
     (lambda t: t.replace('slack: "#p7"', 'slak: "#p7"'), r"unknown key; did you mean 'slack'"),
     (lambda t: "vp_office: vp\nunits: 3\n", r"registry.yaml:2, key 'units': expected a list, found int 3"),
     (lambda t: t.replace('name: "Văn phòng HĐND và UBND"', 'name: "Văn phòng'), r"registry.yaml:\d+: invalid YAML"),

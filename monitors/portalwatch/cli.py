@@ -295,7 +295,7 @@ def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML
         from rich.text import Text
 
         from . import night as stages
-        from .profile_check import check_profile
+        from .profile_check import check_profile, page_wide_row_fields
 
         config = stages.load_config(profile, base_url=base_url)
         report = check_profile(config.profile, sample=sample)
@@ -314,6 +314,12 @@ def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML
                                f"{', '.join(date.formats)}{unread}"), style="red" if date.unreadable else None)
         for page in report.failed_pages:
             console.print(Text(f"page failed: {page.url} ({page.error or 'HTTP ' + str(page.status)})"))
+        for page_type, name, xpath in page_wide_row_fields(config.profile):
+            console.print(Text(f"note: {page_type}.{name} ({xpath}) starts with '/': it is read from the whole page, "
+                               f"the same value on every row; to read it in each row, write it relative "
+                               f"('.{xpath}' or without the slashes)"), style="yellow")
+        console.print(Text(f"a sample: up to {sample} pages of each type were read (--sample); a night reads "
+                           "them all"), style="dim")
         problems = []
         if report.broken:
             problems.append("required selectors matched nothing: "

@@ -24,7 +24,7 @@ from .render.base import RenderedPage
 from .settings import Settings
 
 __all__ = ["SelectorReport", "DateReport", "CheckReport", "check_profile", "check_pages", "check_dates",
-           "date_fields", "broken_selectors", "start_pages_gone", "unread_types"]
+           "date_fields", "broken_selectors", "start_pages_gone", "unread_types", "page_wide_row_fields"]
 
 
 @dataclass(slots=True)
@@ -170,6 +170,15 @@ def start_pages_gone(profile: Profile, pages: list[RenderedPage]) -> list[tuple[
     starts = {name: {urljoin(profile.base_url, url) for url in spec.urls} for name, spec in profile.pages.items()}
     return [(p.page_type, "urls", f"{p.url} (HTTP {p.status})") for p in pages
             if 400 <= p.status < 500 and p.url in starts.get(p.page_type, ())]
+
+
+def page_wide_row_fields(profile: Profile) -> list[tuple[str, str, str]]:
+    """(page type, field, XPath) of each field of a page type with ``rows`` whose XPath starts with
+    "/": it is read from the whole page, not from the row, so every row gets the same value. That
+    is meant for a page-wide value (the unit in the heading of a page per unit) and a mistake for a
+    column ("//td[1]" for "td[1]"), which credits every row to the first row's unit."""
+    return [(spec.name, f.name, f.xpath) for spec in profile.pages.values() if spec.rows
+            for f in spec.fields if f.xpath and f.xpath.lstrip().startswith("/")]
 
 
 def unread_types(profile: Profile, pages: list[RenderedPage]) -> list[str]:

@@ -264,6 +264,11 @@ def load_profile(path: str | Path) -> Profile:
         raise top.fail(f"expected an http(s) URL such as https://portal.example.gov.vn/, found {base_url!r}",
                        "base_url")
     allowed = top.str_list("allowed_hosts", [parts.hostname])
+    with_port = [host for host in allowed if ":" in host and not host.startswith("[")]
+    if with_port:
+        raise top.fail(f"{with_port[0]!r}: allowed_hosts are host names without a port or scheme "
+                       f"(write {with_port[0].rsplit(':', 1)[0]!r}): any port of an allowed host is allowed",
+                       "allowed_hosts")
     if parts.hostname not in allowed:
         raise top.fail(f"the host of base_url ({parts.hostname}) must be one of allowed_hosts", "allowed_hosts")
 

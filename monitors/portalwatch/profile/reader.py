@@ -26,6 +26,17 @@ def _describe(types: tuple[type, ...]) -> str:
     return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
 
 
+def _found(value: Any) -> str:
+    """What a file holds where something else was expected, in the file's terms: "a mapping (keys
+    id, name, alerts)", "a list of 3 items", "int 3", not a Python class name."""
+    if isinstance(value, dict):
+        keys = ", ".join(map(str, list(value)[:5])) + (", …" if len(value) > 5 else "")
+        return f"a mapping (keys {keys})" if value else "an empty mapping"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    return f"{type(value).__name__} {value!r}"
+
+
 class Reader:
     """A view on one mapping of a configuration file at a dotted key path."""
 
@@ -62,7 +73,7 @@ class Reader:
         if float in types and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if not isinstance(value, types):
-            raise self.fail(f"expected {_describe(types)}, found {type(value).__name__} {value!r}", key)
+            raise self.fail(f"expected {_describe(types)}, found {_found(value)}", key)
         return value
 
     def str_list(self, key: str, default: Any = _MISSING) -> list[str]:

@@ -231,8 +231,13 @@ def load_registry(path: str | Path) -> Registry:
             line = line_of(raw, key)
             if line:
                 where[unit_id] = line
+    if isinstance(top.data.get("vp_office"), (dict, list)):
+        raise top.fail("expected the id of the VP office's unit (a unit listed under units, which gives its "
+                       "alerts), found " + ("a mapping" if isinstance(top.data["vp_office"], dict) else "a list"),
+                       "vp_office")
     vp_office = top.get("vp_office", str, None)
     if vp_office and vp_office not in units:
-        raise top.fail(f"'{vp_office}' is not a unit of the registry", "vp_office")
+        raise top.fail(f"'{vp_office}' is not a unit of the registry: the VP office is one of the units, "
+                       f"named here by its id", "vp_office")
     return _checked(Registry(units=units, vp_office=vp_office, ops=_routes(top.sub("ops", {})), path=path,
                              lines=lines), path, responsible_lines)
