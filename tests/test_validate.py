@@ -416,3 +416,30 @@ def test_leaders_that_differ_between_the_page_and_the_directory_are_named_on_eac
     assert leaders.message_vi == ("Danh sách lãnh đạo trên trang của Ủy ban nhân dân Phường 7 không khớp với Danh bạ "
                                   "điện thoại: trên trang, không có trong danh bạ: Lê Văn An; trong danh bạ, không có "
                                   "trên trang: Ngô Văn Cao, Đỗ Thị Dung, Phan Văn Em và 1 người khác.")
+
+
+
+def test_a_leader_who_left_is_told_once_not_again_as_a_leaders_mismatch():
+    """A leader who left, still in the directory, is the leader_left finding; the page-versus-
+    directory finding does not name them again."""
+    from portalwatch.profile.roster import Roster, RosterEntry
+
+    units = [_unit("UBND Phường 7", leaders=["Trần Thị Bình"])]
+    people = [_person("UBND Phường 7", "Trần Thị Bình", 1), _person("UBND Phường 7", "Đỗ Văn Hải", 2)]
+    roster = Roster([RosterEntry("phuong-7", "Trần Thị Bình", "Chủ tịch", dt.date(2020, 1, 1), None),
+                     RosterEntry("phuong-7", "Đỗ Văn Hải", "Phó Chủ tịch", dt.date(2020, 1, 1), dt.date(2022, 5, 31))])
+    frames = build_frames(units, people, PROFILE, REGISTRY)
+    ctx = _ctx(index_ok=False)
+    facts = derive_facts(frames.units, frames.directory, REGISTRY, roster, ctx)
+    assert list(facts["units"]["leaders_mismatch"]) == [None]
+    findings = build_findings(run_suites(load_suites(PROFILE), facts), PROFILE.name, REGISTRY, night=ctx.night)
+    assert [(f.subject, f.category) for f in findings if f.category in ("leader_left", "inconsistent")] == [
+        ("Đỗ Văn Hải", "leader_left")]
+    # without the roster, nothing says he left: the lists differ, and the finding names him
+    facts = derive_facts(frames.units, frames.directory, REGISTRY, None, ctx)
+    assert list(facts["units"]["leaders_mismatch"]) == ["trong danh bạ, không có trên trang: Đỗ Văn Hải"]
+    # on the page only, no directory finding tells of him: this one does
+    on_page = build_frames([_unit("UBND Phường 7", leaders=["Trần Thị Bình", "Đỗ Văn Hải"])], people[:1], PROFILE,
+                           REGISTRY)
+    facts = derive_facts(on_page.units, on_page.directory, REGISTRY, roster, ctx)
+    assert list(facts["units"]["leaders_mismatch"]) == ["trên trang, không có trong danh bạ: Đỗ Văn Hải"]

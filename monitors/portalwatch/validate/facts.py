@@ -106,7 +106,7 @@ def _day(value: object) -> str | None:
     return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else None
 
 
-def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> pd.DataFrame:
+def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext, roster: Any = None) -> pd.DataFrame:
     frame = units.copy()
     _phone_columns(frame, {"phone": "phone_raw", "fax": "fax_raw"}, ctx)
     frame["email_status"] = [email_status(v, ctx) for v in frame["email_raw"]]
@@ -116,14 +116,34 @@ def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> p
                                          for d in frame["updated_at"]], index=frame.index, dtype=object)
     frame["updated_on"] = pd.Series([_day(d) for d in frame["updated_at"]], index=frame.index, dtype=object)
     listed: dict[str, dict[str, str]] = defaultdict(dict)       # unit -> name key -> name, directory order
+    left = _left_office(roster, ctx.night)
+    gone: set[tuple[str, str]] = set()
     for unit_id, person in zip(directory["unit_id"], directory["person_name"]):
-        if unit_id and person:
+        if not (unit_id and person):
+            continue
+        # A leader the roster says has left, still in the directory, is told once, by the directory's
+        # own finding (leader_left), not again as a difference between the page and the directory:
+        # left out of both sides. One who left and is on the page only is told by this one.
+        if (unit_id, name_key(person)) in left:
+            gone.add((unit_id, name_key(person)))
+        else:
             listed[unit_id].setdefault(name_key(person), person)
     frame["leaders_mismatch"] = [
         None if not ctx.directory_ok or not unit_id or not leaders or unit_id not in listed
-        else _leaders_mismatch({name_key(n): n for n in leaders}, listed[unit_id])
+        else _leaders_mismatch({name_key(n): n for n in leaders if (unit_id, name_key(n)) not in gone},
+                               listed[unit_id])
         for unit_id, leaders in zip(frame["unit_id"], frame["leaders"])]
     return frame
+
+
+def _left_office(roster: Any, night: dt.date) -> set[tuple[str, str]]:
+    """(unit, name key) of the roster's people whose every entry ended before ``night``."""
+    ended: dict[tuple[str, str], bool] = {}
+    for entry in (roster.entries if roster else ()):
+        key = (entry.unit_id, entry.key)
+        left = entry.effective_to is not None and entry.effective_to < night
+        ended[key] = ended.get(key, True) and left
+    return {key for key, left in ended.items() if left}
 
 
 def _named(names: list[str]) -> str:
@@ -321,7 +341,7 @@ def derive_facts(units: pd.DataFrame, directory: pd.DataFrame, registry: Any, ro
         from ..normalise.frames import SECTION_COLUMNS
         sections = pd.DataFrame(columns=SECTION_COLUMNS)
     return {
-        "units": _units(units, directory, ctx),
+        "units": _units(units, directory, ctx, roster),
         "directory": _directory(directory, roster, ctx, registry),
         "registry": _registry(units, registry, ctx),
         "roster": _roster(directory, roster, ctx),
