@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, NoReturn, Optional
 
 import typer
 
@@ -32,27 +32,28 @@ app.add_typer(profile_app, name="profile")
 DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "profiles" / "vungtau-2022" / "profile.yaml"
 
 
+def _say(text: str, code: int, label: str = "error:") -> NoReturn:
+    """One line on stderr (``label`` in bold red, then ``text``, escaped) and exit ``code``."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True).print(f"[bold red]{label}[/] {escape(text)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
 @contextlib.contextmanager
 def _user_errors() -> Iterator[None]:
     """A user error is one clear line on stderr and a non-zero exit, never a traceback."""
     try:
         yield
     except PortalwatchError as exc:
-        from rich.console import Console
-        from rich.markup import escape
-
-        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
+        _say(str(exc), exc.exit_code)
     except OSError as exc:
         import errno
 
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) and not exc.filename:
             raise                                  # not about a file (a socket's error): not a user's to fix here
-        from rich.console import Console
-        from rich.markup import escape
-
-        where = f" ({exc.filename})" if exc.filename else ""
-        reason = escape(exc.strerror or str(exc)) + escape(where)
+        reason = (exc.strerror or str(exc)) + (f" ({exc.filename})" if exc.filename else "")
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             text = (f"hết dung lượng đĩa, không ghi được kết quả / cannot write: {reason}; nothing was "
                     "half-written, run again when there is space")
@@ -64,29 +65,19 @@ def _user_errors() -> Iterator[None]:
             # one line; what was written went under temporary names, so nothing is half-written.
             text = (f"không đọc hoặc ghi được tệp / cannot read or write a file: {reason}; nothing was "
                     "half-written, fix that path and run again")
-        Console(stderr=True).print(f"[bold red]error:[/] {text}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        _say(text, 1)
     except KeyboardInterrupt:
         # Ctrl-C: said, not silent. Files are written under temporary names and the store's night is one
         # transaction, so nothing is left half-done; the next run finishes the work.
-        from rich.console import Console
-
-        Console(stderr=True).print("[bold red]interrupted[/] (Ctrl-C): nothing was half-written; run the "
-                                   "command again to finish", highlight=False, soft_wrap=True)
-        raise typer.Exit(130) from None
+        _say("(Ctrl-C): nothing was half-written; run the command again to finish", 130, label="interrupted")
     except Exception as exc:
         # The store's database refusing mid-command (a table dropped by hand, a server gone): exit 5,
         # as a store that cannot be opened does. Told by module so the CLI need not import SQLAlchemy.
         if not type(exc).__module__.startswith("sqlalchemy"):
             raise
-        from rich.console import Console
-        from rich.markup import escape
+        from .store.store import error_reason
 
-        lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        Console(stderr=True).print(f"[bold red]error:[/] the store could not be read or written: "
-                                   f"{escape(lines[0] if lines else type(exc).__name__)}", highlight=False,
-                                   soft_wrap=True)
-        raise typer.Exit(5) from None
+        _say(f"the store could not be read or written: {error_reason(exc)}", 5)
 
 
 #: What PORTALWATCH_SEND may say, as README documents it: deliver, or only write (a dry run).

@@ -72,8 +72,9 @@ def load_config(profile_path: str | Path, base_url: str | None = None,
                                key=f"sections.{rule.page}.responsible",
                                line=profile_line(profile, "sections", rule.page, "responsible"))
     roster = load_roster(profile.roster_path, set(registry.units)) if profile.roster_path else None
-    return Config(profile=profile, registry=registry, roster=roster, suites=load_suites(profile, suites_dir),
-                  bases=suite_bases(suites_dir))
+    bases = suite_bases(suites_dir)        # read once: the suites cite them, and so does the report
+    return Config(profile=profile, registry=registry, roster=roster, suites=load_suites(profile, suites_dir, bases),
+                  bases=bases)
 
 
 def profile_line(profile: Profile, *keys: str) -> int | None:

@@ -124,6 +124,7 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
                           "oldest": fig.oldest_open_days if fig else None,
                           "median_fix": fig.median_days_to_fix if fig else None,
                           "spark": sparkline([c for _, c in fig.trend], label=unit.name) if fig else ""})
+    words = labels(lang, portal_title)
     trend_score = trend_open = ""
     trend_gaps = False
     if history and history.nights:
@@ -131,7 +132,6 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
         scores_by_night = [(r["night"], r["score"]) for r in history.runs if r["status"] == "completed"]
         trend_gaps = any(s is None for _, s in scores_by_night)
         # Each point's tooltip writes its number as the tables beside the chart do.
-        words = labels(lang, portal_title)
         trend_score = line_chart(scores_by_night, top=12, label=words["trend_score"],
                                  missing=words["night_not_scored"], number=_number(lang))
         trend_open = line_chart([(n, float(c)) for n, c in active_by_night(history)], label=words["trend_open"],
@@ -139,7 +139,7 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
     changes = changes_on(history, night) if history else {"opened": [], "reopened": [], "resolved": []}
     noun = portal_noun(portal_title, lang)
     return _ENV.get_template("nightly.html.j2").render(
-        lang=lang, t=labels(lang, portal_title), num=_number(lang), items=items, by_unit=by_unit,
+        lang=lang, t=words, num=_number(lang), items=items, by_unit=by_unit,
         unchecked=sum(item["unchecked"] is not None for item in items),
         rules=sorted(((rule, (rule_titles or {}).get(rule) or rule) for rule in {f.rule for f, _ in listed}),
                      key=lambda pair: pair[1]), night=night, portal_title=portal_title, pages=pages,

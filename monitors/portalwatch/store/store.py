@@ -31,7 +31,7 @@ from .schema import (finding_events, findings, night_findings, outbox, page_cont
                      unit_state)
 from .schema import unit_scores as unit_scores_table   # the name unit_scores is the method's
 
-__all__ = ["Store", "open_store", "NightChanges", "default_url"]
+__all__ = ["Store", "open_store", "NightChanges", "default_url", "error_reason"]
 
 logger = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -598,7 +598,7 @@ class Store:
             except OperationalError as exc:
                 if not _disk_full(exc):
                     raise
-                raise StoreError(f"the store {_redact(str(self.engine.url))} is out of space ({_reason(exc)}): "
+                raise StoreError(f"the store {_redact(str(self.engine.url))} is out of space ({error_reason(exc)}): "
                                  f"nothing of this write was kept, run again when there is space") from exc
 
     def _open(self, opener):
@@ -606,7 +606,7 @@ class Store:
         try:
             return opener()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot connect to the store {_redact(str(self.engine.url))}: {_reason(exc)}") from exc
+            raise StoreError(f"cannot connect to the store {_redact(str(self.engine.url))}: {error_reason(exc)}") from exc
 
 
 def _last_completed(portal: str, before: dt.date | None, nights: int = 1, *columns: Any) -> Select:
@@ -653,7 +653,8 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
-    if current is not None and current not in {s.revision for s in ScriptDirectory.from_config(config).walk_revisions()}:
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    if current is not None and current not in known:
         # A newer portalwatch migrated the store (another worker upgraded first): this one cannot
         # read it, and must not try.
         raise StoreError(f"the store is at schema revision {current!r}, which this portalwatch does not know: a "
@@ -712,14 +713,14 @@ def open_store(url: str, create: bool = True) -> Store:
             raise StoreError(f"{_redact(url)}: {exc}") from exc
     except OperationalError as exc:
         engine.dispose()
-        raise StoreError(f"cannot connect to the store {_redact(url)}: {_reason(exc)}") from exc
+        raise StoreError(f"cannot connect to the store {_redact(url)}: {error_reason(exc)}") from exc
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise StoreError(f"cannot prepare the store {_redact(url)}: {_reason(exc)}") from exc
+        raise StoreError(f"cannot prepare the store {_redact(url)}: {error_reason(exc)}") from exc
     return Store(engine)
 
 
-def _reason(exc: Exception) -> str:
+def error_reason(exc: Exception) -> str:
     """The database's own words on one line. SQLAlchemy's message adds the statement and a
     "(Background on this error at: ...)" link on lines of their own, which would break the one-line
     rule of every error told to a user."""

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 import phonenumbers
 
+from ..findings.build import named_people
 from ..normalise.emails import on_domain, parse_emails
 from ..normalise.phones import parse_phones, suggest_new_number
 from ..normalise.text import is_placeholder
@@ -106,7 +107,9 @@ def _day(value: object) -> str | None:
     return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else None
 
 
-def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext, roster: Any = None) -> pd.DataFrame:
+def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext) -> pd.DataFrame:
+    """The unit pages' facts; ``directory`` is the directory's facts (:func:`_directory`), whose
+    ``roster_status`` says who has left."""
     frame = units.copy()
     _phone_columns(frame, {"phone": "phone_raw", "fax": "fax_raw"}, ctx)
     frame["email_status"] = [email_status(v, ctx) for v in frame["email_raw"]]
@@ -116,15 +119,14 @@ def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext, rost
                                          for d in frame["updated_at"]], index=frame.index, dtype=object)
     frame["updated_on"] = pd.Series([_day(d) for d in frame["updated_at"]], index=frame.index, dtype=object)
     listed: dict[str, dict[str, str]] = defaultdict(dict)       # unit -> name key -> name, directory order
-    left = _left_office(roster, ctx.night)
     gone: set[tuple[str, str]] = set()
-    for unit_id, person in zip(directory["unit_id"], directory["person_name"]):
+    for unit_id, person, status in zip(directory["unit_id"], directory["person_name"], directory["roster_status"]):
         if not (unit_id and person):
             continue
         # A leader the roster says has left, still in the directory, is told once, by the directory's
         # own finding (leader_left), not again as a difference between the page and the directory:
         # left out of both sides. One who left and is on the page only is told by this one.
-        if (unit_id, name_key(person)) in left:
+        if status == "left":
             gone.add((unit_id, name_key(person)))
         else:
             listed[unit_id].setdefault(name_key(person), person)
@@ -136,20 +138,10 @@ def _units(units: pd.DataFrame, directory: pd.DataFrame, ctx: NightContext, rost
     return frame
 
 
-def _left_office(roster: Any, night: dt.date) -> set[tuple[str, str]]:
-    """(unit, name key) of the roster's people whose every entry ended before ``night``."""
-    ended: dict[tuple[str, str], bool] = {}
-    for entry in (roster.entries if roster else ()):
-        key = (entry.unit_id, entry.key)
-        left = entry.effective_to is not None and entry.effective_to < night
-        ended[key] = ended.get(key, True) and left
-    return {key for key, left in ended.items() if left}
-
-
 def _named(names: list[str]) -> str:
-    """The first :data:`SHARED_NAMED` names, then how many more ("A, B, C và 2 người khác")."""
-    shown = ", ".join(names[:SHARED_NAMED])
-    return shown + (f" và {len(names) - SHARED_NAMED} người khác" if len(names) > SHARED_NAMED else "")
+    """The first :data:`SHARED_NAMED` names, then how many more, as findings name people
+    (:func:`~portalwatch.findings.build.named_people`)."""
+    return named_people(names[:SHARED_NAMED], len(names))
 
 
 def _leaders_mismatch(page: dict[str, str], directory: dict[str, str]) -> str | None:
@@ -340,9 +332,10 @@ def derive_facts(units: pd.DataFrame, directory: pd.DataFrame, registry: Any, ro
     if sections is None:
         from ..normalise.frames import SECTION_COLUMNS
         sections = pd.DataFrame(columns=SECTION_COLUMNS)
+    people = _directory(directory, roster, ctx, registry)
     return {
-        "units": _units(units, directory, ctx, roster),
-        "directory": _directory(directory, roster, ctx, registry),
+        "units": _units(units, people, ctx),
+        "directory": people,
         "registry": _registry(units, registry, ctx),
         "roster": _roster(directory, roster, ctx),
         "schedules": _schedules(sections, ctx),

@@ -167,15 +167,16 @@ def load_suite(path: Path, params: dict[str, Any], bases: Bases) -> SuiteSpec:
     return SuiteSpec(name=top.get("suite", str), frame=frame, rows=rows, rules=rules, path=path)
 
 
-def load_suites(profile: Profile, directory: Path | None = None) -> list[SuiteSpec]:
+def load_suites(profile: Profile, directory: Path | None = None, bases: Bases | None = None) -> list[SuiteSpec]:
     """Every ``*.yaml`` suite of the directory, in file-name order, with profile values filled in and
-    legal bases read from the directory's ``legal/bases.yaml`` (the bundled one when it has none)."""
+    legal bases read from the directory's ``legal/bases.yaml`` (the bundled one when it has none),
+    unless the caller has read them (``bases``, from :func:`suite_bases`)."""
     directory = directory or DEFAULT_SUITES_DIR
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise SuiteError("no suite file (*.yaml) found", path=str(directory))
     params = profile_parameters(profile)
-    bases = suite_bases(directory)
+    bases = bases if bases is not None else suite_bases(directory)
     suites = [load_suite(p, params, bases) for p in files]
     seen: dict[str, Path] = {}
     for suite in suites:
