@@ -119,9 +119,9 @@ def test_a_mistyped_out_creates_nothing_and_says_so(tmp_path, verb):
 
 @pytest.mark.parametrize("verb, bad, message", [
     (["findings", "list"], ["--status", "opened"],
-     "--status must be one of active, open, notified, escalated, resolved, all; found 'opened'"),
+     "--status must be one of active, open, notified, escalated, resolved, withdrawn, all; found 'opened'"),
     (["findings", "export", "{tmp}/x.csv"], ["--status", "closed"],
-     "--status must be one of active, open, notified, escalated, resolved, all; found 'closed'"),
+     "--status must be one of active, open, notified, escalated, resolved, withdrawn, all; found 'closed'"),
     (["findings", "list"], ["--as-of", "13/06/2022"], "--as-of expects a date YYYY-MM-DD, found '13/06/2022'"),
     (["findings", "list"], ["--as-of", "9999-12-31", "--min-age", "30"],
      "--as-of expects a date from 2000-01-01 to 2099-12-31, found '9999-12-31'"),

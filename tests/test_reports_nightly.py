@@ -314,6 +314,8 @@ def test_every_kind_of_notice_reads_as_a_vietnamese_sentence():
         "page_failed": {"url": "http://p/x", "status": 0, "error": "timed out", "attempts": 3},
         "selector_timeout": {"url": "http://p/x", "selector": "div.main"},
         "unmatched_name": {"source": "directory", "name": "Phường Mười Ba", "url": "http://p/danh-ba"},
+        "unit_pages_shared": {"unit_id": "phong-noi-vu", "unit_name": "Phòng Nội vụ",
+                              "urls": ["http://p/phong-noi-vu", "http://p/phong-lao-dong"]},
         "link_outside_allowed_hosts": {"url": "http://other/x"},
         "pagination_capped": {"page_type": "directory", "max_pages": 50, "next_url": "http://p/?page=51", "note": "x"},
         "crawl_truncated": {"pages": 500, "note": "x"},
@@ -328,6 +330,9 @@ def test_every_kind_of_notice_reads_as_a_vietnamese_sentence():
     assert notice_text({"kind": "page_failed", **samples["page_failed"]}) == (
         "Một trang không tải được (không trả lời: quá thời gian chờ, đã thử 3 lần): http://p/x")
     assert "danh bạ điện thoại" in notice_text({"kind": "unmatched_name", **samples["unmatched_name"]})
+    assert notice_text({"kind": "unit_pages_shared", **samples["unit_pages_shared"]}) == (
+        "Phòng Nội vụ có 2 trang trên Trang (sau sáp nhập, trang của đơn vị cũ còn hiển thị?): "
+        "http://p/phong-noi-vu; http://p/phong-lao-dong")
     assert notice_text({"kind": "date_unreadable", **samples["date_unreadable"]}) == (
         "5/5 giá trị ngày cập nhật trên trang đơn vị không đọc được theo định dạng của hồ sơ (%Y-%m-%d), "
         "ví dụ “2022-06-08”, “2021-01-15”: chưa kiểm tra được các mục này có được cập nhật kịp thời hay không")
@@ -450,5 +455,8 @@ def test_a_message_with_nowhere_to_go_is_told_to_ops_every_night(tmp_path):
     from portalwatch.night import run_notices
 
     crawl = SimpleNamespace(pages=[], skipped_links=[], pagination_capped=(), truncated=False)
-    frames = SimpleNamespace(unmatched=[], unreadable_dates=(), dates_read={})
+    import pandas as pd
+
+    frames = SimpleNamespace(unmatched=[], unreadable_dates=(), dates_read={},
+                             units=pd.DataFrame(columns=["unit_id", "unit_name", "page_url"]))
     assert run_notices(crawl, frames, registry=load_registry(tmp_path / "registry.yaml")) == notices

@@ -137,6 +137,8 @@ def _print_summary(summary: dict) -> None:
         table.add_row("Mới phát hiện / opened", str(store["opened"]))
         table.add_row("Phát sinh lại / reopened", str(store["reopened"]))
         table.add_row("Đã khắc phục / resolved", str(store["resolved"]))
+        if store.get("withdrawn"):
+            table.add_row("Ngừng theo dõi / withdrawn (unit left the registry)", str(store["withdrawn"]))
     from .reports.score import score_line
 
     table.add_row("Điểm nội dung / content score", score_line(summary["score"]))
@@ -332,7 +334,7 @@ def profile_check(profile: Path = typer.Argument(..., help="Portal profile (YAML
 
 
 #: What ``--status`` of ``findings list`` and ``findings export`` accepts (a finding's lifecycle).
-FINDING_STATUSES = ("active", "open", "notified", "escalated", "resolved", "all")
+FINDING_STATUSES = ("active", "open", "notified", "escalated", "resolved", "withdrawn", "all")
 
 
 def _finding_status(status: str) -> str | None:
@@ -446,7 +448,7 @@ def findings_list(portal: Optional[str] = typer.Option(None, help="Only this por
                   rule: Optional[str] = typer.Option(None, help="Only this rule."),
                   category: Optional[str] = typer.Option(None, help="Only this category (missing, stale, ...)."),
                   status: str = typer.Option("active", help="active (default), open, notified, escalated, "
-                                                            "resolved, or all."),
+                                                            "resolved, withdrawn, or all."),
                   min_age: Optional[int] = typer.Option(None, "--min-age", min=0, max=36_500,
                                                         help="Open at least N days: found, or back after a fix, "
                                                              "that long ago (the report's age)."),

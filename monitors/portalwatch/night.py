@@ -365,6 +365,37 @@ def _row_selectors(profile: Profile, page_type: str) -> list[str]:
     return [f"{page_type}.rows: {spec.rows}"] if spec is not None and spec.rows else []
 
 
+def unmatched_notices(frames: Any, registry: Registry | None) -> list[dict[str, Any]]:
+    """A notice per name on the site the registry does not know. A unit page's name that is part of
+    the name of a registry unit no page was found for tonight (or holds it whole) is likely its name
+    before the registry renamed it: the notice says which unit (``renamed``), so ops add the name to
+    its aliases rather than leave it told its page is missing."""
+    from .profile.matching import renamed_from
+
+    notices = [{"kind": "unmatched_name", **item} for item in frames.unmatched]
+    pages: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for unit_id, name, url in zip(frames.units["unit_id"], frames.units["unit_name"], frames.units["page_url"]):
+        if unit_id and url not in pages.setdefault(unit_id, []):
+            pages[unit_id].append(url)
+            known = registry.units.get(unit_id) if registry is not None else None
+            names.setdefault(unit_id, known.name if known is not None else name)
+    # Two pages under one unit's names (after a merger, the old unit's page still up): each is
+    # checked and its findings are the unit's, but the portal shows the unit twice.
+    notices += [{"kind": "unit_pages_shared", "unit_id": unit_id, "unit_name": names[unit_id], "urls": urls}
+                for unit_id, urls in sorted(pages.items()) if len(urls) > 1]
+    if registry is None:
+        return notices
+    found = {unit_id for unit_id in frames.units["unit_id"] if unit_id}
+    unseen = {u.id: [u.name, *u.aliases] for u in registry if u.id not in found}
+    for notice in notices:
+        if notice.get("source") == "unit_page" and unseen:
+            unit_id = renamed_from(str(notice.get("name") or ""), unseen)
+            if unit_id is not None:
+                notice["renamed"] = unit_id
+    return notices
+
+
 def make_findings(failures: list[Any], config: Config, night: dt.date):
     from .findings.build import build_findings, message_hints
 
@@ -396,8 +427,7 @@ def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: A
                             "error": page.error or f"HTTP {page.status}", "attempts": page.meta.get("attempts", 1)})
         if page.meta.get("wait_for_missing"):
             notices.append({"kind": "selector_timeout", "url": page.url, "selector": page.meta["wait_for_missing"]})
-    for item in frames.unmatched:
-        notices.append({"kind": "unmatched_name", **item})
+    notices += unmatched_notices(frames, registry)
     for url in sorted(set(result.skipped_links)):
         notices.append({"kind": "link_outside_allowed_hosts", "url": url})
     for page_type, url in getattr(result, "pagination_capped", ()):
@@ -571,7 +601,8 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "store": ({"already_recorded": True} if changes is None or changes.already_recorded else
                   {"already_recorded": False, "run_id": changes.run_id, "opened": len(changes.opened),
                    "reopened": len(changes.reopened), "resolved": len(changes.resolved),
-                   "still_open": len(changes.seen), "take": changes.take}),
+                   "still_open": len(changes.seen), "withdrawn": len(changes.withdrawn),
+                   "take": changes.take}),
     }
     if stopwatch is not None:
         summary["seconds"] = stopwatch.seconds()
@@ -635,8 +666,9 @@ def gx_project(out_dir: str | Path, config: Config) -> Path:
     return Path(out_dir) / config.profile.name
 
 
-def coverage(ctx: Any, frames: Any):
-    """What tonight's crawl could see, for the store: findings outside it are not resolved."""
+def coverage(ctx: Any, frames: Any, registry: Any = None):
+    """What tonight's crawl could see, for the store: findings outside it are not resolved. With the
+    ``registry``, findings of a unit no longer in it are withdrawn."""
     from .findings.build import FINDING_FIELD
     from .store.lifecycle import Coverage
 
@@ -652,7 +684,8 @@ def coverage(ctx: Any, frames: Any):
     unknown = frozenset((item.unit_id, FINDING_FIELD.get(item.field, item.field)) for item in unreadable
                         if item.page_type == UNIT_PAGE and item.unit_id)
     return Coverage(units_read=frozenset(read), index_ok=ctx.index_ok, directory_ok=ctx.directory_ok,
-                    sections_read=sections, unknown=unknown)
+                    sections_read=sections, unknown=unknown,
+                    units=frozenset(registry.units) if registry is not None else None)
 
 
 def score_night(findings: list[Any], config: Config, night: dt.date, ctx: Any, frames: Any):
@@ -716,7 +749,7 @@ def record_night(store: Any, run_id: int, config: Config, night: dt.date, result
 
     return store.commit_night(run_id, config.profile.name, night, pages=result.pages, unit_records=unit_records,
                               directory_records=directory_records, findings_tonight=findings,
-                              coverage=coverage(ctx, frames), notices=notices,
+                              coverage=coverage(ctx, frames, config.registry), notices=notices,
                               score=score.total if score is not None else None, unit_hashes=unit_hashes(frames),
                               extract_key=extract_key(config.profile),
                               unit_scores=({u.unit_id: (u.total, u.not_read) for u in score.units}

@@ -206,7 +206,7 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
         "store": {"already_recorded": True, "run_id": run["id"],
                   **{name: sum(e["event"] == event for e in recorded["events"])
                      for name, event in (("opened", "opened"), ("reopened", "reopened"), ("resolved", "resolved"),
-                                         ("still_open", "seen"))}},
+                                         ("still_open", "seen"), ("withdrawn", "withdrawn"))}},
         "rebuilt": {"from": "store", "run_id": run["id"], "written": written + ["summary.json"],
                     "not_written": not_written},
     }

@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 
-__all__ = ["name_key", "unit_keys", "strip_unit_prefix"]
+__all__ = ["name_key", "unit_keys", "strip_unit_prefix", "renamed_from"]
 
 # Combining tone marks: grave, acute, tilde, hook above, dot below.
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -62,3 +62,20 @@ def unit_keys(name: str) -> set[str]:
     """Every key under which a unit name should be found."""
     key = name_key(name)
     return {key, strip_unit_prefix(key)} - {""}
+
+
+def renamed_from(name: str, candidates: dict[str, list[str]]) -> str | None:
+    """The one candidate (an id, with its names) whose name holds every word of ``name`` or whose
+    every word ``name`` holds: a name the site still shows for a unit the registry renamed
+    ("Phòng Tư pháp" for "Phòng Tư pháp – Hộ tịch"). None when no candidate, or more than one, is
+    such a name: a hint for ops, never a match (the unit is not credited with the page)."""
+    words = set(strip_unit_prefix(name_key(name)).split())
+    if len(words) < 2:
+        return None
+    found = set()
+    for unit_id, names in candidates.items():
+        for other in names:
+            theirs = set(strip_unit_prefix(name_key(other)).split())
+            if len(theirs) >= 2 and theirs != words and (words < theirs or theirs < words):
+                found.add(unit_id)
+    return found.pop() if len(found) == 1 else None

@@ -11,14 +11,15 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..workdays import add_working_days
 
 __all__ = ["History", "load_history", "as_of", "active_by_night", "active_on", "night_counts", "UnitFigures",
-           "unit_figures", "month_figures"]
+           "unit_figures", "month_figures", "former_units"]
 
 _OPENING = ("opened", "reopened")
+_CLOSING = ("resolved", "withdrawn")
 
 
 @dataclass(slots=True)
@@ -70,8 +71,8 @@ def as_of(history: History, night: dt.date, texts: dict[str, dict[str, Any]] | N
                 state["reopened"] += 1
         elif kind == "seen":
             state.update(last_seen=when, times_seen=state["times_seen"] + 1)
-        elif kind == "resolved":
-            state.update(status="resolved", resolved_at=when)
+        elif kind in _CLOSING:
+            state.update(status=kind, resolved_at=when)
         elif kind == "notified":
             state["notified_at"] = when
             if state["status"] == "open":
@@ -90,15 +91,25 @@ def as_of(history: History, night: dt.date, texts: dict[str, dict[str, Any]] | N
                    unit_scores=[s for s in history.unit_scores if s["night"] <= night])
 
 
-def _spells(history: History) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
-    """Per finding key, the spells it was active: (from night, until night exclusive or None)."""
-    spells: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+class Spell(NamedTuple):
+    """A stretch a finding was active: from the night it opened to the night it closed (exclusive;
+    None while open). ``fixed`` says it closed because the portal was put right, not because its
+    unit left the registry (withdrawn): only a fix counts as one in the figures."""
+
+    start: dt.date
+    end: dt.date | None = None
+    fixed: bool = False
+
+
+def _spells(history: History) -> dict[str, list[Spell]]:
+    """Per finding key, the spells it was active."""
+    spells: dict[str, list[Spell]] = defaultdict(list)
     for event in history.events:
         key, night = event["key"], event["night"]
         if event["event"] in _OPENING:
-            spells[key].append((night, None))
-        elif event["event"] == "resolved" and spells[key] and spells[key][-1][1] is None:
-            spells[key][-1] = (spells[key][-1][0], night)
+            spells[key].append(Spell(night))
+        elif event["event"] in _CLOSING and spells[key] and spells[key][-1].end is None:
+            spells[key][-1] = Spell(spells[key][-1].start, night, event["event"] == "resolved")
     return spells
 
 
@@ -109,7 +120,7 @@ def active_by_night(history: History, unit_id: str | None = None) -> list[tuple[
     series = []
     for night in history.nights:
         count = sum(1 for key, items in spells.items() if (unit_id is None or units.get(key) == unit_id)
-                    for start, end in items if start <= night and (end is None or night < end))
+                    for start, end, _ in items if start <= night and (end is None or night < end))
         series.append((night, count))
     return series
 
@@ -124,7 +135,7 @@ def active_on(history: History, night: dt.date) -> dict[str, dt.date]:
     where its deadline and its age count from: a finding that came back after a fix starts again."""
     active = {}
     for key, items in _spells(history).items():
-        for start, end in items:
+        for start, end, _ in items:
             if start <= night and (end is None or night < end):
                 active[key] = start
     return active
@@ -132,15 +143,16 @@ def active_on(history: History, night: dt.date) -> dict[str, dt.date]:
 
 def night_counts(history: History) -> dict[dt.date, dict[str, int]]:
     """What each recorded night changed, as counted in every output: ``opened`` (found for the first
-    time), ``reopened`` (came back after a fix), ``resolved``, and ``open`` (active that night).
+    time), ``reopened`` (came back after a fix), ``resolved``, ``withdrawn`` (closed with its unit's
+    removal from the registry, not fixed), and ``open`` (active that night).
 
     Counted from the events, because the runs table's ``opened`` column adds the reopened findings
     in: "mới" in one output and "phát sinh lại" in another would describe the same finding. All
     nights in one pass over the events: the index lists a year of nights every night."""
-    counts = {night: {"opened": 0, "reopened": 0, "resolved": 0, "open": active}
+    counts = {night: {"opened": 0, "reopened": 0, "resolved": 0, "withdrawn": 0, "open": active}
               for night, active in active_by_night(history)}
     for event in history.events:
-        if event["night"] in counts and event["event"] in ("opened", "reopened", "resolved"):
+        if event["night"] in counts and event["event"] in ("opened", "reopened", "resolved", "withdrawn"):
             counts[event["night"]][event["event"]] += 1
     return counts
 
@@ -181,8 +193,8 @@ def unit_figures(history: History, unit_ids: list[str], as_of: dt.date) -> dict[
         finding = kept.get(key)
         if finding is None or finding["unit_id"] not in out:
             continue
-        for start, end in spells:
-            if end is not None:
+        for start, end, fixed in spells:
+            if fixed and end is not None:
                 fix_days[finding["unit_id"]].append((end - start).days)
     for unit_id, figures in out.items():
         days = fix_days.get(unit_id, [])
@@ -193,8 +205,9 @@ def unit_figures(history: History, unit_ids: list[str], as_of: dt.date) -> dict[
 
 
 def changes_on(history: History, night: dt.date) -> dict[str, list[dict[str, Any]]]:
-    """Findings opened, reopened and resolved on ``night`` (what changed since the previous night)."""
-    result: dict[str, list[dict[str, Any]]] = {"opened": [], "reopened": [], "resolved": []}
+    """Findings opened, reopened, resolved and withdrawn on ``night`` (what changed since the previous
+    night)."""
+    result: dict[str, list[dict[str, Any]]] = {"opened": [], "reopened": [], "resolved": [], "withdrawn": []}
     for event in history.events:
         if event["night"] == night and event["event"] in result:
             finding = history.finding(event["key"])
@@ -239,16 +252,16 @@ def month_figures(history: History, unit_ids: list[str], year: int) -> dict[str,
             raised = in_time = 0
             days: list[int] = []
             for items in mine.values():
-                for start, end in items:
+                for start, end, fixed in items:
                     if start.year != year or (month and start.month != month):
                         continue
                     raised += 1
-                    if end is not None:
+                    if fixed and end is not None:
                         days.append((end - start).days)
                         if end <= deadline(start, history.deadline_working_days):
                             in_time += 1
             compliant = sum(1 for n in in_period if not any(s <= n and (e is None or n < e)
-                                                            for items in mine.values() for s, e in items))
+                                                            for items in mine.values() for s, e, _ in items))
             table[unit_id][month] = {
                 "raised": raised, "resolved_in_time": in_time,
                 "median_days_to_fix": float(statistics.median(days)) if days else None,
@@ -257,3 +270,20 @@ def month_figures(history: History, unit_ids: list[str], year: int) -> dict[str,
                 "compliant_share": round(compliant / len(in_period), 3) if in_period else None,
             }
     return table
+
+
+def former_units(history: History, current: set[str], year: int) -> dict[str, str]:
+    """Units checked in ``year`` that the registry no longer holds (removed, merged, given a new id),
+    each with the name its latest finding gave it (else its id). Their nights and findings stay in
+    Home Affairs' figures: a unit gone in November was still scored from January to October."""
+    seen = {row["unit_id"] for row in history.unit_scores if row["night"].year == year}
+    units = {f["key"]: f["unit_id"] for f in history.findings}
+    seen.update(units[key] for key, items in _spells(history).items()
+                if key in units and any(spell.start.year == year for spell in items))
+    names: dict[str, tuple[dt.date, str]] = {}
+    for finding in history.findings:
+        if finding["unit_id"] in seen and finding.get("unit_name"):
+            latest = names.get(finding["unit_id"])
+            if latest is None or finding["last_seen"] > latest[0]:
+                names[finding["unit_id"]] = (finding["last_seen"], finding["unit_name"])
+    return {unit_id: names[unit_id][1] if unit_id in names else unit_id for unit_id in sorted(seen - current)}

@@ -136,7 +136,8 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
                                  missing=words["night_not_scored"], number=_number(lang))
         trend_open = line_chart([(n, float(c)) for n, c in active_by_night(history)], label=words["trend_open"],
                                 number=lambda value: whole(int(value), lang))
-    changes = changes_on(history, night) if history else {"opened": [], "reopened": [], "resolved": []}
+    changes = changes_on(history, night) if history else {"opened": [], "reopened": [], "resolved": [],
+                                                          "withdrawn": []}
     noun = portal_noun(portal_title, lang)
     return _ENV.get_template("nightly.html.j2").render(
         lang=lang, t=words, num=_number(lang), items=items, by_unit=by_unit,

@@ -28,6 +28,7 @@ NOTICE_LABELS: dict[str, tuple[str, str]] = {
     "page_failed": ("Trang không tải được", "Page failed"),
     "selector_timeout": ("Không thấy bộ chọn chờ (wait_for)", "wait_for selector not found"),
     "unmatched_name": ("Tên không có trong danh mục đơn vị", "Name not in the registry"),
+    "unit_pages_shared": ("Một đơn vị có nhiều trang", "One unit, several pages"),
     "link_outside_allowed_hosts": ("Liên kết ra ngoài các tên miền được phép", "Link outside the allowed hosts"),
     "pagination_capped": ("Phân trang dừng ở giới hạn max_pages", "Pagination stopped at max_pages"),
     "crawl_truncated": ("Dừng thu thập ở giới hạn số trang", "Crawl stopped at max_total"),
@@ -139,9 +140,15 @@ def notice_text(notice: dict[str, Any], units: dict[str, str] | None = None, por
                 f"kiểm tra bộ chọn: {_listed(notice.get('selectors') or [])}")
     if kind == "selector_timeout":
         return f"{_whose(url, units)} không hiện bộ chọn chờ {notice.get('selector')}: {url}"
+    if kind == "unit_pages_shared":
+        return (f"{notice.get('unit_name') or notice.get('unit_id')} có {len(notice.get('urls') or [])} "
+                f"trang trên {portal} (sau sáp nhập, trang của đơn vị cũ còn hiển thị?): "
+                f"{_listed(notice.get('urls') or [])}")
     if kind == "unmatched_name":
         source = _SOURCES.get(str(notice.get("source")), str(notice.get("source") or ""))
-        return f"Tên “{notice.get('name')}” trên {source} không có trong danh mục đơn vị: {url}"
+        renamed = (f"; có thể là tên cũ của đơn vị “{notice['renamed']}”: thêm tên này vào aliases của đơn vị đó"
+                   if notice.get("renamed") else "")
+        return f"Tên “{notice.get('name')}” trên {source} không có trong danh mục đơn vị{renamed}: {url}"
     if kind == "link_outside_allowed_hosts":
         return f"Không theo liên kết ra ngoài các tên miền được phép: {url}"
     if kind == "pagination_capped":

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import files
 from ..profile.registry import Registry
-from .history import History, month_figures
+from .history import History, former_units, month_figures
 from .labels import portal_noun
 
 __all__ = ["write_workbook", "COLUMNS"]
@@ -48,6 +48,8 @@ COLUMNS = (
      "or the phone directory could not be read (server error, timeout, layout change), or the update date on "
      "its page could not be read, is not counted, for or against the unit"),
 )
+#: How a unit the registry no longer holds is marked beside its name.
+GONE = "không còn trong danh sách đơn vị"
 _HEADER = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="EEF2F6")
 
@@ -68,25 +70,26 @@ def _widths(sheet: Any, widths: list[int]) -> None:
 def write_workbook(path: Path, history: History, registry: Registry, year: int, portal_title: str = "") -> Path:
     """Write the workbook for ``year`` and return its path; ``portal_title`` (the profile's) says
     whether the sheet calls the portal "Trang" or "Cổng"."""
-    units = [u for u in registry]
-    figures = month_figures(history, [u.id for u in units], year)
+    gone = former_units(history, set(registry.units), year)
+    units = [(u.id, u.name) for u in registry] + [(unit_id, f"{name} ({GONE})") for unit_id, name in gone.items()]
+    figures = month_figures(history, [unit_id for unit_id, _ in units], year)
     book = Workbook()
     year_sheet = book.active
     year_sheet.title = f"Năm {year}"
     _header(year_sheet, ["Mã đơn vị", "Đơn vị"] + [vi for _, vi, _, _ in COLUMNS])
-    for unit in units:
-        row = figures[unit.id][0]
-        year_sheet.append([unit.id, unit.name] + [row[key] for key, _, _, _ in COLUMNS])
+    for unit_id, name in units:
+        row = figures[unit_id][0]
+        year_sheet.append([unit_id, name] + [row[key] for key, _, _, _ in COLUMNS])
     _widths(year_sheet, [26, 44] + [18] * len(COLUMNS))
 
     months = book.create_sheet("Theo tháng")
     _header(months, ["Mã đơn vị", "Đơn vị", "Tháng"] + [vi for _, vi, _, _ in COLUMNS])
-    for unit in units:
+    for unit_id, name in units:
         for month in range(1, 13):
-            row = figures[unit.id][month]
+            row = figures[unit_id][month]
             if row["monitored_days"] == 0 and row["raised"] == 0:
                 continue
-            months.append([unit.id, unit.name, f"{month:02d}/{year}"] + [row[key] for key, _, _, _ in COLUMNS])
+            months.append([unit_id, name, f"{month:02d}/{year}"] + [row[key] for key, _, _, _ in COLUMNS])
     _widths(months, [26, 44, 10] + [18] * len(COLUMNS))
 
     notes = book.create_sheet("Cách tính")
@@ -98,6 +101,13 @@ def write_workbook(path: Path, history: History, registry: Registry, year: int, 
     notes.append(["Hạn khắc phục", f"{days} ngày làm việc kể từ ngày phát hiện (không tính thứ Bảy, Chủ nhật, "
                   "ngày lễ, Tết)", "deadline", f"{days} working days after the finding was first seen (weekends, "
                   "public holidays and Tết not counted)"])
+    if gone:
+        notes.append(["Đơn vị " + GONE, "Đơn vị đã được kiểm tra trong năm nhưng không còn trong danh sách đơn vị "
+                      "(đã giải thể, sáp nhập hoặc đổi mã): số liệu tính đến ngày đơn vị ra khỏi danh sách. Nội "
+                      "dung chưa khắc phục của đơn vị được ngừng theo dõi, không tính là đã khắc phục.",
+                      "units no longer in the registry", "Units checked during the year that the registry no "
+                      "longer holds (dissolved, merged or given a new id): their figures run to the night they "
+                      "left it. Their open findings were withdrawn, which does not count as fixed."])
     _widths(notes, [32, 70, 22, 70])
     keys = [key for key, _, _, _ in COLUMNS]
     for sheet, first in ((year_sheet, 3), (months, 4)):

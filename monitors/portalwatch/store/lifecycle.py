@@ -6,7 +6,12 @@
     known, not seen tonight    -> resolved, but only if tonight's crawl could have seen it
                                   (the unit's page answered, the index or the directory was read);
                                   otherwise it stays as it was: "unknown" is not "fixed"
+    known, its unit no longer  -> withdrawn: closed, but not fixed. A unit removed from the registry
+      in the registry             (or given a new id) is checked no more, so its findings would
+                                  otherwise stay open, overdue and counted for ever
     seen again on a night already applied -> nothing (a night replayed twice changes nothing)
+
+A withdrawn finding seen again (its unit put back in the registry) reopens, as a resolved one does.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from dataclasses import dataclass, field
 
 from ..findings.model import Finding
 
-__all__ = ["Coverage", "KeptFinding", "Change", "plan", "ACTIVE"]
+__all__ = ["Coverage", "KeptFinding", "Change", "plan", "ACTIVE", "CLOSED"]
 
 ACTIVE = ("open", "notified", "escalated")
+#: A finding no longer active: fixed on the portal, or withdrawn with its unit from the registry.
+CLOSED = ("resolved", "withdrawn")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,8 @@ class Coverage:
     sections_read: frozenset[str] = frozenset()  # "schedule", "draft": sections whose items were read
     #: (unit id, field) read tonight but not understood (a date the profile's formats do not read)
     unknown: frozenset[tuple[str, str]] = frozenset()
+    #: The registry's unit ids tonight; None when not known (then no finding is withdrawn).
+    units: frozenset[str] | None = None
 
     def covers(self, unit_id: str, subject: str, field_name: str, category: str) -> bool:
         if (unit_id, field_name) in self.unknown:
@@ -65,7 +74,7 @@ class KeptFinding:
 @dataclass(frozen=True, slots=True)
 class Change:
     key: str
-    event: str                                   # opened, seen, reopened, resolved
+    event: str                                   # opened, seen, reopened, resolved, withdrawn
     values: dict = field(default_factory=dict)   # lifecycle columns to write
     finding: Finding | None = None               # tonight's record (for opened/seen/reopened)
 
@@ -84,7 +93,7 @@ def plan(kept: dict[str, KeptFinding], tonight: list[Finding], night: dt.date, c
                                   finding))
         elif night <= old.last_seen and old.status in ACTIVE:
             continue                                          # this night (or a later one) is already applied
-        elif old.status == "resolved":
+        elif old.status in CLOSED:
             if old.resolved_at is not None and night < old.resolved_at:
                 continue                                      # an older night replayed: history is not rewritten
             changes.append(Change(finding.key, "reopened", {"status": "open", "last_seen": night, "opened_at": night,
@@ -97,6 +106,8 @@ def plan(kept: dict[str, KeptFinding], tonight: list[Finding], night: dt.date, c
     for key, old in sorted(kept.items()):
         if key in seen_keys or old.status not in ACTIVE or night <= old.last_seen:
             continue
-        if coverage.covers(old.unit_id, old.subject, old.field, old.category):
+        if coverage.units is not None and old.unit_id not in coverage.units:
+            changes.append(Change(key, "withdrawn", {"status": "withdrawn", "resolved_at": night}))
+        elif coverage.covers(old.unit_id, old.subject, old.field, old.category):
             changes.append(Change(key, "resolved", {"status": "resolved", "resolved_at": night}))
     return changes

@@ -89,7 +89,7 @@ findings = Table(
     Column("rule", String(100), nullable=False),
     Column("category", String(40), nullable=False),
     Column("severity", String(10), nullable=False),
-    Column("status", String(20), nullable=False),            # open, notified, escalated, resolved
+    Column("status", String(20), nullable=False),            # open, notified, escalated, resolved, withdrawn
     Column("first_seen", Date, nullable=False),
     Column("opened_at", Date, nullable=False),               # the night of the current spell's (re)opening
     Column("last_seen", Date, nullable=False),
@@ -113,7 +113,7 @@ finding_events = Table(
     Column("portal", String(100), nullable=False),
     Column("key", String(40), nullable=False),
     Column("night", Date, nullable=False),
-    Column("event", String(20), nullable=False),             # opened, seen, resolved, reopened, notified, escalated
+    Column("event", String(20), nullable=False),             # opened, seen, resolved, reopened, notified, escalated, withdrawn
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL")),
     UniqueConstraint("portal", "key", "night", "event", name="uq_finding_events_once"),
     Index("ix_finding_events_key", "portal", "key"),
@@ -156,7 +156,7 @@ outbox = Table(
     Column("body_text", Text, nullable=False),
     Column("body_html", Text),
     Column("blocks", Text),                                  # Slack Block Kit JSON
-    Column("status", String(10), nullable=False),            # pending, sent, failed (permanently)
+    Column("status", String(10), nullable=False),            # pending, sent, failed (permanently), dropped, dry-run
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -90,6 +90,8 @@ class NightChanges:
     #: 1 for a night's first record; 2 or more when the night was audited again because the portal
     #: did not answer before (each earlier run kept as "superseded").
     take: int = 1
+    #: Findings closed tonight because their unit is no longer in the registry (not fixed).
+    withdrawn: tuple[str, ...] = ()
 
 
 #: What a night whose run ended with this notice read: nothing. Running such a night again audits it.
@@ -198,7 +200,7 @@ class Store:
                                                       for f in {f.key: f for f in findings_tonight}.values()])
             failpoints.hit("after_unit_state")
             by_event = {e: tuple(c.key for c in changes if c.event == e) for e in ("opened", "reopened", "seen",
-                                                                                   "resolved")}
+                                                                                   "resolved", "withdrawn")}
             failpoints.hit("before_run_completed")
             conn.execute(update(runs).where(runs.c.id == run_id).values(
                 status="completed", finished_at=dt.datetime.now(dt.timezone.utc), pages=len(pages),
@@ -207,7 +209,7 @@ class Store:
                 score=score, notices=_json(notices), extract_key=extract_key))
         failpoints.hit("after_commit_night")
         return NightChanges(run_id, False, by_event["opened"], by_event["reopened"], by_event["seen"],
-                            by_event["resolved"], take)
+                            by_event["resolved"], take, by_event["withdrawn"])
 
     def _write_pages(self, conn: Connection, run_id: int, pages: list[Any]) -> None:
         contents: dict[str, bytes] = {}

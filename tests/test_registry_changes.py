@@ -1,0 +1,181 @@
+"""A unit that leaves the registry (dissolved, merged, given a new id) takes its open findings with
+it: they are withdrawn, not fixed, not open for ever; Home Affairs' workbook keeps its year."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from conftest import record
+from portalwatch.profile.registry import Registry
+from portalwatch.store import open_store
+
+pytestmark = pytest.mark.browser
+
+
+def _without(config, unit_id: str):
+    """The configuration of a night whose registry no longer holds ``unit_id``, and what that
+    night finds: nothing of a unit the registry does not know."""
+    registry = Registry({k: u for k, u in config.registry.units.items() if k != unit_id},
+                        vp_office=config.registry.vp_office, ops=config.registry.ops)
+    return dataclasses.replace(config, registry=registry)
+
+
+def _night(result, unit_id: str):
+    return dataclasses.replace(result, findings=[f for f in result.findings if f.unit_id != unit_id])
+
+
+@pytest.fixture
+def gone(scenario, nights, config, tmp_path):
+    """Nights 1-2 with the full registry, night 3 without the unit that has most findings on night 2
+    and still has them on night 3 (so they would stay open if it were still checked)."""
+    from collections import Counter
+
+    kept = {(g["unit_id"], g["field"], g["category"]) for g in scenario.ground_truth(3)}
+    counts = Counter(g["unit_id"] for g in scenario.ground_truth(2)
+                     if (g["unit_id"], g["field"], g["category"]) in kept)
+    unit_id = counts.most_common(1)[0][0]
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    for n in (1, 2):
+        record(store, config, nights[n])
+    before = {r["key"] for r in store.list_findings(config.profile.name, unit=unit_id, status="active")}
+    changes = record(store, _without(config, unit_id), _night(nights[3], unit_id))
+    yield store, unit_id, before, changes
+    store.dispose()
+
+
+def test_findings_of_a_unit_removed_from_the_registry_are_withdrawn_not_resolved(gone, config, nights):
+    store, unit_id, before, changes = gone
+    assert before, "the unit had open findings"
+    assert set(changes.withdrawn) == before and not set(changes.resolved) & before
+    rows = store.list_findings(config.profile.name, unit=unit_id, status="all")
+    assert {r["status"] for r in rows if r["key"] in before} == {"withdrawn"}
+    assert all(r["resolved_at"] == nights[3].date for r in rows if r["key"] in before)
+    assert not store.list_findings(config.profile.name, unit=unit_id, status="active")
+    _, events = store.finding_history(sorted(before)[0])
+    assert events[-1]["event"] == "withdrawn" and events[-1]["night"] == nights[3].date
+    # the other units' findings go on as before: withdrawn is about the unit, not the night
+    others = store.list_findings(config.profile.name, status="active")
+    assert others and all(r["unit_id"] != unit_id for r in others)
+
+
+def test_a_withdrawn_finding_counts_neither_as_open_nor_as_fixed(gone, config, nights):
+    from portalwatch.reports.history import active_on, load_history, month_figures, night_counts, unit_figures
+
+    store, unit_id, before, _ = gone
+    history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
+    assert not set(active_on(history, nights[3].date)) & before
+    assert set(active_on(history, nights[2].date)) >= before
+    counts = night_counts(history)[nights[3].date]
+    assert counts["withdrawn"] == len(before)
+    figures = unit_figures(history, [unit_id], nights[3].date)[unit_id]
+    assert figures.fixed == 0 and figures.median_days_to_fix is None
+    year = month_figures(history, [unit_id], nights[1].date.year)[unit_id][0]
+    assert year["raised"] >= len(before) and year["resolved_in_time"] == 0
+    assert year["monitored_days"] == 2, "its nights in the registry count; those after it left do not"
+
+
+def test_the_workbook_keeps_the_year_of_a_unit_no_longer_in_the_registry(gone, config, nights, tmp_path):
+    from openpyxl import load_workbook
+
+    from portalwatch.reports.history import load_history
+    from portalwatch.reports.workbook import GONE, write_workbook
+
+    store, unit_id, before, _ = gone
+    history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
+    registry = _without(config, unit_id).registry
+    path = write_workbook(tmp_path / "noi-vu.xlsx", history, registry, nights[1].date.year)
+    book = load_workbook(path, read_only=True)
+    rows = [list(r) for r in book[f"Năm {nights[1].date.year}"].iter_rows(values_only=True)]
+    header, body = rows[0], rows[1:]
+    assert [r[0] for r in body] == [u.id for u in registry] + [unit_id], "current units, then the one gone"
+    row = dict(zip(header, body[-1]))
+    assert row["Đơn vị"] == f"{config.registry.units[unit_id].name} ({GONE})"
+    assert row["Số nội dung phát sinh"] >= len(before) and row["Số nội dung khắc phục đúng hạn"] == 0
+    assert row["Số ngày được kiểm tra"] == 2
+    notes = [list(r) for r in book["Cách tính"].iter_rows(values_only=True)]
+    assert any(r[0] == f"Đơn vị {GONE}" and "không tính là đã khắc phục" in r[1] for r in notes)
+
+
+def test_the_nights_report_tells_what_was_withdrawn(gone, config, nights):
+    from portalwatch.reports.history import load_history
+    from portalwatch.reports.nightly import render_nightly_report
+
+    from portalwatch import night as stages
+
+    store, unit_id, before, _ = gone
+    history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
+    smaller, tonight = _without(config, unit_id), _night(nights[3], unit_id)
+    score = stages.score_night(tonight.findings, smaller, tonight.date, tonight.ctx, tonight.frames)
+    html = render_nightly_report(findings=tonight.findings, registry=smaller.registry, night=tonight.date,
+                                 portal_title=config.profile.title, pages=len(tonight.crawl.pages), notices=[],
+                                 score=score, history=history)
+    assert "Ngừng theo dõi do đơn vị không còn trong danh sách đơn vị" in html
+    section = html.split('class="changes-withdrawn"', 1)[1].split("</ul>", 1)[0]
+    assert section.count("<li>") == len(before)
+    assert config.registry.units[unit_id].name in section
+
+
+def test_a_unit_put_back_in_the_registry_has_its_findings_reopened(gone, config, nights):
+    store, unit_id, before, _ = gone
+    changes = record(store, config, nights[4])
+    still = {r["key"] for r in store.list_findings(config.profile.name, unit=unit_id, status="active")}
+    assert set(changes.reopened) & before == still & before and still & before
+    assert not set(changes.opened) & before, "the same rows, never duplicates"
+
+
+def test_a_page_still_under_a_units_former_name_is_pointed_out_to_ops(config, nights):
+    """The registry renamed a unit ("Phòng Tư pháp – Hộ tịch") and dropped the name the portal still
+    shows: ops are told which unit the page likely is, so they add the old name to its aliases."""
+    from portalwatch import night as stages
+    from portalwatch.reports.notices import notice_text
+
+    units = dict(config.registry.units)
+    units["phong-tu-phap"] = dataclasses.replace(units["phong-tu-phap"], name="Phòng Tư pháp – Hộ tịch",
+                                                 aliases=())
+    renamed = dataclasses.replace(config, registry=Registry(units, vp_office=config.registry.vp_office,
+                                                            ops=config.registry.ops))
+    frames = stages.normalise(nights[1].units, nights[1].rows, renamed)
+    notices = stages.unmatched_notices(frames, renamed.registry)
+    [page] = [n for n in notices if n["source"] == "unit_page"]
+    assert page["name"] == "Phòng Tư pháp" and page["renamed"] == "phong-tu-phap"
+    assert "có thể là tên cũ của đơn vị “phong-tu-phap”" in notice_text(page, {})
+    # a name that only looks alike is not a hint: "Phường 7" is not "Phường 8"
+    assert all("renamed" not in n for n in notices if n is not page)
+    full = stages.normalise(nights[1].units, nights[1].rows, config)
+    assert not stages.unmatched_notices(full, config.registry), "the registry as shipped knows every name"
+
+
+def test_renamed_from_wants_one_unit_holding_the_name():
+    from portalwatch.profile.matching import renamed_from
+
+    units = {"tu-phap": ["Phòng Tư pháp – Hộ tịch"], "p7": ["Phường 7"], "p8": ["Phường 8"],
+             "vh": ["Phòng Văn hóa, Khoa học và Thông tin"], "vh2": ["Phòng Văn hóa và Thể thao"]}
+    assert renamed_from("Phòng Tư pháp", units) == "tu-phap"
+    assert renamed_from("P. Tư pháp", units) is None, "P. is a ward (phường), not an office"
+    assert renamed_from("Phường 70", units) is None and renamed_from("Phường 7 cũ", units) == "p7"
+    assert renamed_from("Phòng Văn hóa và Thông tin", units) == "vh"
+    assert renamed_from("Phòng Văn hóa", units) is None, "two units hold it: no guess"
+    assert renamed_from("Phường", units) is None, "one word says nothing"
+
+
+def test_two_pages_under_one_unit_after_a_merger_are_told_to_ops(config, nights):
+    """Phòng Lao động merged into Phòng Nội vụ, its names kept as aliases, its page still up: both
+    pages are the unit's, and ops are told the portal shows it twice."""
+    from portalwatch import night as stages
+    from portalwatch.reports.notices import notice_text
+
+    units = dict(config.registry.units)
+    gone = units.pop("phong-lao-dong")
+    units["phong-noi-vu"] = dataclasses.replace(units["phong-noi-vu"], aliases=(
+        *units["phong-noi-vu"].aliases, gone.name, *gone.aliases))
+    merged = dataclasses.replace(config, registry=Registry(units, vp_office=config.registry.vp_office,
+                                                           ops=config.registry.ops))
+    frames = stages.normalise(nights[1].units, nights[1].rows, merged)
+    [shared] = [n for n in stages.unmatched_notices(frames, merged.registry) if n["kind"] == "unit_pages_shared"]
+    assert shared["unit_id"] == "phong-noi-vu" and len(shared["urls"]) == 2
+    assert any("lao-dong" in url for url in shared["urls"])
+    assert notice_text(shared).startswith("Phòng Nội vụ có 2 trang trên Trang")
+    full = stages.normalise(nights[1].units, nights[1].rows, config)
+    assert not [n for n in stages.unmatched_notices(full, config.registry) if n["kind"] == "unit_pages_shared"]
