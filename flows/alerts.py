@@ -33,10 +33,13 @@ def deliver_portal(profile: str, out: str, db: str | None, now: dt.datetime | No
         logger.info("%s: %d messages wait in the outbox: %s", config.profile.name, report.waiting, report.held)
     logger.info("%s: %d delivered, %d waiting in the outbox, %d refused", config.profile.name, report.sent,
                 report.waiting, report.failed)
+    for note in report.notes:
+        logger.info("%s: %s", config.profile.name, note)
     for problem in report.problems:
         logger.warning("%s: %s", config.profile.name, problem)
     return {"portal": config.profile.name, "sent": report.sent, "waiting": report.waiting,
-            "failed": report.failed, "problems": report.problems, "held": report.held}
+            "failed": report.failed, "dropped": report.dropped, "problems": report.problems,
+            "notes": report.notes, "held": report.held}
 
 
 @flow(name="deliver-outbox", log_prints=True)
@@ -64,7 +67,8 @@ def _publish_delivery(results: list[dict[str, Any]]) -> None:
     from prefect.artifacts import create_table_artifact
 
     rows = [{"Cổng (portal)": r["portal"], "Đã gửi (delivered)": r["sent"], "Đang chờ (waiting)": r["waiting"],
-             "Bị từ chối (refused)": r["failed"], "Giữ lại vì (held)": r["held"] or "—",
+             "Bị từ chối (refused)": r["failed"], "Không gửi, không còn nơi nhận (dropped)": r.get("dropped", 0),
+             "Giữ lại vì (held)": r["held"] or "—",
              "Sự cố (problems)": "; ".join(r["problems"]) or "—"} for r in results]
     create_table_artifact(rows, key="deliver-alerts",
                           description="Tin nhắn gửi sáng nay, theo từng cổng / this morning's delivery, per portal")

@@ -223,7 +223,7 @@ def test_the_morning_delivery_publishes_a_table_of_each_portals_outbox(prefect_s
     from flows.alerts import _publish_delivery
 
     run_id = _in_a_flow(_publish_delivery, [
-        {"portal": "vungtau-2022", "sent": 5, "waiting": 2, "failed": 1, "held": None,
+        {"portal": "vungtau-2022", "sent": 5, "waiting": 2, "failed": 1, "dropped": 2, "held": None,
          "problems": ["slack #phuong-7: channel_not_found", "smtp: 421 try later"]},
         {"portal": "phuong-vung-tau-2025", "sent": 0, "waiting": 3, "failed": 0,
          "held": "06/06/2022 is not a working day", "problems": []}])
@@ -232,6 +232,6 @@ def test_the_morning_delivery_publishes_a_table_of_each_portals_outbox(prefect_s
     rows = {row["Cổng (portal)"]: row for row in json.loads(table.data)}
     assert rows["vungtau-2022"] == {
         "Cổng (portal)": "vungtau-2022", "Đã gửi (delivered)": 5, "Đang chờ (waiting)": 2, "Bị từ chối (refused)": 1,
-        "Giữ lại vì (held)": "—", "Sự cố (problems)": "slack #phuong-7: channel_not_found; smtp: 421 try later"}
+        "Không gửi, không còn nơi nhận (dropped)": 2, "Giữ lại vì (held)": "—", "Sự cố (problems)": "slack #phuong-7: channel_not_found; smtp: 421 try later"}
     assert rows["phuong-vung-tau-2025"]["Giữ lại vì (held)"] == "06/06/2022 is not a working day"
     assert rows["phuong-vung-tau-2025"]["Sự cố (problems)"] == "—"

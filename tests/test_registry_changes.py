@@ -4,6 +4,7 @@ it: they are withdrawn, not fixed, not open for ever; Home Affairs' workbook kee
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
@@ -123,6 +124,73 @@ def test_a_unit_put_back_in_the_registry_has_its_findings_reopened(gone, config,
     still = {r["key"] for r in store.list_findings(config.profile.name, unit=unit_id, status="active")}
     assert set(changes.reopened) & before == still & before and still & before
     assert not set(changes.opened) & before, "the same rows, never duplicates"
+
+
+def test_messages_waiting_in_the_outbox_go_where_the_registry_says_now(tmp_path, config, nights):
+    """Queued at night, delivered in the morning: a unit that changed its mailbox and channel in
+    between is written to at the new ones; a unit dissolved is told nothing; a unit that dropped its
+    Slack channel gets its e-mail only. Real slack-sdk and SMTP, on loopback."""
+    from portalwatch.alerts.email import EmailSender
+    from portalwatch.alerts.outbox import deliver
+    from portalwatch.alerts.slack import SlackSender
+    from portalwatch.profile.registry import Routes
+    from portalwatch.reports.score import score_portal
+    from portalwatch import night as stages
+    from sample_portal.slack_api import SlackApiServer
+    from test_alerts_email import LoopbackController, Mailbox
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    result = nights[1]
+    changes = record(store, config, result)
+    score = score_portal(result.findings, config.registry, config.roster, result.date)
+    stages.plan_and_queue(store, config, result.date, changes, [], score, None)
+    told = sorted({m["recipient"] for m in store.messages()} - {"ops", "vp-office"})
+    assert len(told) >= 3
+    moved, dissolved, no_slack = told[:3]
+    units = dict(config.registry.units)
+    units[moved] = dataclasses.replace(units[moved], routes=Routes("#don-vi-moi", ("hop-thu-moi@example.gov.vn",)))
+    units[no_slack] = dataclasses.replace(units[no_slack], routes=Routes(None, units[no_slack].routes.email))
+    del units[dissolved]
+    registry = Registry(units, vp_office=config.registry.vp_office, ops=config.registry.ops)
+
+    mailbox = Mailbox()
+    smtp = LoopbackController(mailbox, hostname="127.0.0.1", port=0, server_hostname="localhost")
+    smtp.start()
+    try:
+        with SlackApiServer(token="xoxb-test") as slack_server:
+            report = deliver(store, config.profile.name,
+                             slack=SlackSender("xoxb-test", base_url=slack_server.base_url, max_retries=1,
+                                               sleep=lambda s: None),
+                             email=EmailSender("127.0.0.1", smtp.port, security="none",
+                                               sender="giamsat@vungtau.baria-vungtau.gov.vn"),
+                             policy=config.profile.policy, now=dt.datetime.combine(
+                                 result.date, dt.time(8, 0), tzinfo=stages.PORTAL_TZ), registry=registry)
+            channels = [m.channel for m in slack_server.messages]
+    finally:
+        smtp.stop()
+    rows = {(m["recipient"], m["channel"]): m for m in store.messages()}
+    store.dispose()
+    recipients = [address for envelope in mailbox.envelopes for address in envelope.rcpt_tos]
+
+    assert "hop-thu-moi@example.gov.vn" in recipients and "#don-vi-moi" in channels
+    for old in config.registry.units[moved].routes.email:
+        assert old not in recipients, "not to the mailbox the unit left"
+    assert config.registry.units[moved].routes.slack not in channels
+    assert rows[(moved, "email")]["status"] == "sent"
+    assert rows[(moved, "email")]["address"] == "hop-thu-moi@example.gov.vn", "the outbox says where it went"
+
+    for old in config.registry.units[dissolved].routes.email:
+        assert old not in recipients
+    assert config.registry.units[dissolved].routes.slack not in channels
+    assert {rows[(dissolved, c)]["status"] for c in ("slack", "email")} == {"dropped"}
+    assert "no longer in the registry" in rows[(dissolved, "email")]["last_error"]
+
+    assert rows[(no_slack, "slack")]["status"] == "dropped" and rows[(no_slack, "email")]["status"] == "sent"
+    assert config.registry.units[no_slack].routes.slack not in channels
+
+    assert report.dropped == 3 and report.failed == 0 and not report.problems
+    assert any(dissolved in note for note in report.notes) and any(moved in note for note in report.notes)
+    assert report.sent == len(rows) - 3
 
 
 def test_a_page_still_under_a_units_former_name_is_pointed_out_to_ops(config, nights):

@@ -435,7 +435,10 @@ def alerts_send(profile: Path = typer.Option(DEFAULT_PROFILE, "--profile", "-p",
             typer.echo(f"dry run: {report.waiting} waiting in the outbox, none sent")
         else:
             held = f" ({report.held})" if report.held else ""
-            typer.echo(f"{report.sent} delivered, {report.waiting} waiting{held}, {report.failed} refused")
+            dropped = f", {report.dropped} dropped" if report.dropped else ""
+            typer.echo(f"{report.sent} delivered, {report.waiting} waiting{held}, {report.failed} refused{dropped}")
+        for note in report.notes:
+            typer.echo(f"  {note}")
         for problem in report.problems:
             typer.echo(f"  {problem}", err=True)
         if report.failed or report.problems:

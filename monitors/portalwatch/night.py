@@ -624,7 +624,8 @@ def delivery_summary(delivery: Any, written: int) -> dict[str, Any] | None:
     if delivery is None:
         return None
     return {"sent": delivery.sent, "waiting": delivery.waiting, "failed": delivery.failed,
-            "problems": delivery.problems, "dry_run": delivery.dry_run,
+            "dropped": delivery.dropped, "problems": delivery.problems, "notes": delivery.notes,
+            "dry_run": delivery.dry_run,
             "written": written if delivery.dry_run else 0}
 
 
@@ -787,7 +788,8 @@ def deliver_alerts(store: Any, config: Config, *, send: bool, now: dt.datetime |
 
     slack, email = senders_from_env() if send else (None, None)
     return deliver(store, config.profile.name, slack=slack, email=email, policy=config.profile.policy,
-                   now=now or dt.datetime.now(PORTAL_TZ), dry_run=not send, working_days_only=working_days_only)
+                   now=now or dt.datetime.now(PORTAL_TZ), dry_run=not send, working_days_only=working_days_only,
+                   registry=config.registry)
 
 
 def night_problem(summary: dict[str, Any]) -> PortalwatchError | None:

@@ -29,7 +29,7 @@ from .render import (render_ops_html, render_ops_slack, render_ops_text, render_
                      render_unit_text, render_vp_html, render_vp_slack, render_vp_text)
 
 __all__ = ["outbox_messages", "write_dry_run", "write_kept", "deliver", "DeliveryReport", "senders_from_env", "in_quiet_time",
-           "describe_delivery"]
+           "describe_delivery", "route_now"]
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +154,29 @@ class DeliveryReport:
     problems: list[str] = field(default_factory=list)
     dry_run: bool = False     # nothing was sent: tonight's messages are the files of the night's alerts/
     held: str | None = None   # why nothing was tried: quiet hours, a maintenance window, a day off
+    dropped: int = 0          # not sent: the registry no longer has the recipient, or that channel for it
+    notes: list[str] = field(default_factory=list)   # why each was dropped, or sent to a new address
+
+
+def route_now(recipient: str, channel: str, registry: Registry) -> str | None:
+    """Where a queued message goes by the registry as it is now, or None when it has no such route
+    any more: the unit left the registry, or dropped that channel.
+
+    Messages wait in the outbox (quiet hours, a weekend, SMTP down) while the registry may change: a
+    mailbox retired overnight must not be written to, and a unit dissolved is told nothing more."""
+    if recipient == "ops":
+        routes: Routes | None = registry.ops
+    elif recipient == "vp-office":
+        office = registry.units.get(registry.vp_office or "")
+        routes = office.routes if office is not None else None
+    else:
+        unit = registry.units.get(recipient)
+        routes = unit.routes if unit is not None else None
+    if routes is None:
+        return None
+    if channel == "slack":
+        return routes.slack
+    return ",".join(routes.email) or None
 
 
 #: What ops set so a channel can deliver (README, Alerts).
@@ -177,7 +200,9 @@ def describe_delivery(summary: dict[str, Any]) -> str | None:
     if not delivery:
         return None
     if not delivery.get("dry_run"):
-        return f"{delivery['sent']} delivered, {delivery['waiting']} waiting, {delivery['failed']} refused"
+        dropped = (f", {delivery['dropped']} dropped (route no longer in the registry)"
+                   if delivery.get("dropped") else "")
+        return f"{delivery['sent']} delivered, {delivery['waiting']} waiting, {delivery['failed']} refused{dropped}"
     waiting = (f"; {delivery['waiting']} queued by nights run with --send wait in the outbox "
                f"(portalwatch alerts send)" if delivery.get("waiting") else "")
     written = delivery.get("written", 0)
@@ -223,8 +248,13 @@ def senders_from_env(environ: dict[str, str] | None = None) -> tuple[Any, Any]:
 
 
 def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRules, now: dt.datetime,
-            dry_run: bool = False, working_days_only: bool = False) -> DeliveryReport:
+            dry_run: bool = False, working_days_only: bool = False,
+            registry: Registry | None = None) -> DeliveryReport:
     """Send what is pending in the outbox (oldest first).
+
+    With the ``registry``, each message goes where the registry says now, not where it said when the
+    message was queued (:func:`route_now`); one whose recipient or channel it no longer has is
+    dropped, kept in the outbox with the reason, and not sent.
 
     A dry run sends nothing and changes nothing: what is pending was queued by a night run with
     ``--send`` and still waits for a real delivery (a dry-run night queues its own messages as
@@ -242,6 +272,23 @@ def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRu
         report.waiting = len(pending)
         return report
     for message in pending:
+        if registry is not None:
+            address = route_now(message["recipient"], message["channel"], registry)
+            if address is None:
+                recipient = message["recipient"]
+                known = recipient in registry.units or recipient == "ops" or (
+                    recipient == "vp-office" and registry.vp_office in registry.units)
+                why = (f"{recipient}: {message['channel']} to {message['address']} not sent: "
+                       + (f"the registry has no {message['channel']} route for it any more" if known
+                          else "it is no longer in the registry"))
+                store.mark_message(message["id"], "dropped", why)
+                report.dropped += 1
+                report.notes.append(why)
+                continue
+            if address != message["address"]:
+                report.notes.append(f"{message['recipient']}: {message['channel']} sent to {address}, the "
+                                    f"registry's route now (queued for {message['address']})")
+                message = {**message, "address": address}
         sender = slack if message["channel"] == "slack" else email
         if sender is None:
             report.waiting += 1
@@ -262,6 +309,6 @@ def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRu
                 report.failed += 1
             report.problems.append(f"{message['channel']} {message['address']}: {exc}")
             continue
-        store.mark_message(message["id"], "sent")
+        store.mark_message(message["id"], "sent", address=message["address"])
         report.sent += 1
     return report

@@ -358,9 +358,14 @@ class Store:
         with self._connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def mark_message(self, message_id: int, status: str, error: str | None = None) -> None:
-        """After a delivery attempt: ``sent``, ``dry-run``, ``failed`` (for good) or ``pending`` (retry later)."""
+    def mark_message(self, message_id: int, status: str, error: str | None = None, *,
+                     address: str | None = None) -> None:
+        """After a delivery attempt: ``sent`` (to ``address``, when the registry moved it since it
+        was queued), ``dry-run``, ``failed`` (for good), ``dropped`` (its recipient or route left the
+        registry: never sent) or ``pending`` (retry later)."""
         values: dict[str, Any] = {"status": status, "attempts": outbox.c.attempts + 1, "last_error": error}
+        if address is not None:
+            values["address"] = address
         if status in ("sent", "dry-run"):
             values["sent_at"] = dt.datetime.now(dt.timezone.utc)
         with self._begin() as conn:
