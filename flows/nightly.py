@@ -202,7 +202,7 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
             kept = stages.kept_records(store, config.profile, stages.night_date(night))
             units, rows, frames = extract_and_normalise(quote(result), config, out, kept)
         with watch.stage("validate"):
-            previous = store.last_counts(config.profile.name, before=stages.night_date(night))
+            previous = stages.previous_counts(store, config, stages.night_date(night))
             findings, ctx, reused = validate(frames, config, night, quote(result), out, previous,
                                              quote(stages.records_by_type(units, rows)))
         with watch.stage("record"):

@@ -62,7 +62,8 @@ class Faults:
     slow_ms: path prefix -> delay in milliseconds before answering
     hang:    paths that never answer (the socket is held open up to 120 s, then closed)
     layout:  "normal" | "changed" (the CSS classes the profile uses are renamed, as after a redesign;
-             which classes depends on the scenario's site layout)
+             which classes depends on the scenario's site layout) | "changed:pager-next,..." (only
+             those classes renamed: a partial change, such as a directory's "next page" link)
     fail_times: path -> how many of the next requests answer 503 before the page is served again
              (a page that fails twice, then recovers); counted down as requests arrive
     fail_status: the status those answers carry (503, or 429 for a portal that rate-limits)
@@ -166,9 +167,17 @@ class _Renderer:
 
     def __init__(self, site_layout: Layout | str, layout: str) -> None:
         self.spec = get_layout(site_layout) if isinstance(site_layout, str) else site_layout
-        if layout not in self.spec.classes:
-            raise ValueError(f"unknown layout fault {layout!r} (expected one of {', '.join(self.spec.classes)})")
-        self.classes = self.spec.classes[layout]
+        name, _, only = layout.partition(":")
+        if name not in self.spec.classes or (only and name != "changed"):
+            raise ValueError(f"unknown layout fault {layout!r} (expected one of {', '.join(self.spec.classes)}, "
+                             f"or changed:CLASS,CLASS)")
+        self.classes = self.spec.classes[name]
+        if only:
+            renamed = set(only.split(","))
+            if renamed - set(self.classes):
+                raise ValueError(f"layout fault {layout!r}: this layout renames only "
+                                 f"{', '.join(sorted(self.classes))}")
+            self.classes = {old: new if old in renamed else old for old, new in self.classes.items()}
         self.c = {k.replace("-", "_"): v for k, v in self.classes.items()}
         self.env = self._env(self.spec.templates)
         self.static_dir = (STATIC_DIR / self.spec.static).resolve()

@@ -12,7 +12,7 @@ from portalwatch import night as stages
 pytestmark = pytest.mark.browser
 
 
-def _night(config, scenario, portal, night=1):
+def _night(config, scenario, portal, night=1, previous=None):
     portal.set_night(night)
     try:
         result = stages.render_portal(config.profile)
@@ -20,7 +20,8 @@ def _night(config, scenario, portal, night=1):
         portal.set_night(1)
     units, rows = stages.extract_pages(result, config.profile)
     frames = stages.normalise(units, rows, config, stages.extract_sections(result, config.profile))
-    ctx = stages.night_context(result, frames, config, scenario.night_date(night))
+    ctx = stages.night_context(result, frames, config, scenario.night_date(night),
+                               previous(frames) if previous else None)
     findings = stages.make_findings(stages.validate(frames, config, ctx), config, ctx.night)
     return result, frames, ctx, findings, stages.run_notices(result, frames, config.profile, ctx)
 
@@ -92,8 +93,7 @@ def test_far_fewer_directory_rows_than_last_night_is_drift_not_units(tmp_path):
     profile_dir = tmp_path / "profile"
     shutil.copytree(LAYOUTS["phuong-vung-tau-2025"].parent, profile_dir)
     profile = profile_dir / "profile.yaml"
-    whole = profile.read_text(encoding="utf-8")
-    assert 'next_page: "nav.pager a.pager-next"' in whole
+    assert 'next_page: "nav.pager a.pager-next"' in profile.read_text(encoding="utf-8")
     out = tmp_path / "out"
     with SamplePortal("phuong-vung-tau-2025") as portal:
         scenario = portal.scenario
@@ -103,7 +103,7 @@ def test_far_fewer_directory_rows_than_last_night_is_drift_not_units(tmp_path):
             return stages.run_night(profile, out, now=scenario.night_date(n).isoformat(), base_url=portal.base_url)
 
         first = night(1).summary
-        profile.write_text(whole.replace("a.pager-next", "a.trang-sau"), encoding="utf-8")
+        portal.faults.layout = "changed:pager-next"     # the CMS renames the link; the profile is unchanged
         nights = [night(2), night(3)]
     directory_findings = {(f["unit_id"], f["subject"], f["field"]) for f in map(json.loads, (
         out / first["portal"] / first["night"] / "findings.jsonl").read_text(encoding="utf-8").splitlines())
@@ -177,3 +177,39 @@ def test_dates_the_profiles_formats_do_not_read_are_told_to_ops_and_resolve_noth
     assert undated and {u.unit_id for u in score.units if u.not_read == "date"} == undated
     right_score = stages.score_night(right_findings, config, scenario.night_date(9), right_ctx, right_frames)
     assert not [u for u in right_score.units if u.not_read == "date"]
+
+
+def test_far_fewer_unit_pages_than_the_last_nights_tells_no_unit_anything(config, scenario, portal):
+    """The index is read in part (a second list of units no longer matched): the units it did reach
+    are neither told nor cleared that night, as README says of any drift; ops get the counts."""
+    _, frames, ctx, findings, notices = _night(
+        config, scenario, portal, previous=lambda f: {"unit": 3 * len(f.units), "directory": len(f.directory)})
+    assert "unit_page" in ctx.shrunk and not ctx.index_ok
+    assert scenario.ground_truth(1) and not [f for f in findings if f.subject == "unit"]
+    assert stages.coverage(ctx, frames).units_read == frozenset(), "nothing on unit pages is resolved"
+    [drop] = [n for n in notices if n["kind"] == "rows_dropped"]
+    assert (drop["page_type"], drop["previous"], drop["tonight"]) == ("unit_page", 3 * len(frames.units),
+                                                                      len(frames.units))
+    problem = stages.night_problem({"notices": notices, "folder": "out/p/n"})
+    assert f"unit_page {3 * len(frames.units)} → {len(frames.units)}" in str(problem)
+    assert "far fewer rows than on the last nights read with this profile" in str(problem)
+
+
+def test_nights_read_with_another_profile_are_no_baseline_for_drift(tmp_path, config, nights):
+    """A portal reorganised onto a new layout, its profile rewritten: the new profile's first nights
+    are not compared with the rows the old profile read."""
+    from conftest import record
+    from portalwatch.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    try:
+        record(store, config, nights[1])
+        later = nights[2].date
+        same = stages.previous_counts(store, config, later)
+        assert same == {"unit": len(nights[1].units), "directory": len(nights[1].rows)}
+        page = config.profile.page("unit_page")
+        rewritten = replace(config, profile=replace(config.profile, pages={
+            **config.profile.pages, "unit_page": replace(page, wait_for="main")}))
+        assert stages.previous_counts(store, rewritten, later) == {}
+    finally:
+        store.dispose()

@@ -291,6 +291,15 @@ def shrunk_types(frames: Any, previous: dict[str, int] | None, ratio: float) -> 
     return shrunk
 
 
+def previous_counts(store: Any, config: Config, night: dt.date) -> dict[str, int]:
+    """The rows tonight is compared with to tell layout drift (:meth:`Store.last_counts`): those of
+    the last nights read with tonight's profile, so a profile rewritten for a new layout (a
+    reorganised portal with fewer units) starts afresh instead of being a week of drift."""
+    from .extract.kept import extract_key
+
+    return store.last_counts(config.profile.name, before=night, extract_key=extract_key(config.profile))
+
+
 def records_by_type(unit_records: list[dict[str, Any]], directory_records: list[dict[str, Any]]) -> dict[str, list]:
     """The raw records of :func:`extract_pages` by page type, as :func:`night_context` takes them."""
     return {UNIT_PAGE: unit_records, DIRECTORY: directory_records}
@@ -418,8 +427,9 @@ def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: A
     for page_type, (before, tonight) in sorted(getattr(ctx, "shrunk", {}).items()):
         notices.append({"kind": "rows_dropped", "page_type": page_type, "previous": before, "tonight": tonight,
                         "selectors": _row_selectors(profile, page_type) if profile is not None else [],
-                        "note": "Số dòng đọc được giảm mạnh so với đêm trước: kiểm tra bộ chọn của hồ sơ; "
-                                "không báo đơn vị, không đóng phát hiện nào (far fewer rows than last night)"})
+                        "note": "Số dòng đọc được giảm mạnh so với các đêm gần đây: kiểm tra bộ chọn của hồ "
+                                "sơ; không báo đơn vị, không đóng phát hiện nào (far fewer rows than on the "
+                                "last nights read with this profile)"})
     notices += date_notices(frames, profile.date_formats if profile is not None else ())
     for page in result.pages:
         if page.error or page.status >= 500 or page.status == 0:
@@ -674,7 +684,7 @@ def coverage(ctx: Any, frames: Any, registry: Any = None):
     from .store.lifecycle import Coverage
 
     read = {u for u, s in zip(frames.units["unit_id"], frames.units["http_status"]) if u and 200 <= s < 300
-            and UNIT_PAGE not in ctx.drifted}
+            and UNIT_PAGE not in ctx.drifted and UNIT_PAGE not in ctx.shrunk}
     unreadable = getattr(frames, "unreadable_dates", ())
     # A section with a date the profile's formats do not read is not known to be current: its
     # findings are neither confirmed nor resolved tonight.
@@ -811,10 +821,21 @@ def night_problem(summary: dict[str, Any]) -> PortalwatchError | None:
             f"checked tonight; the night is recorded and ops are told (run notices in {folder}/summary.json)")
     elif drift:
         selectors = sorted({s for n in drift for s in n.get("selectors") or []})
-        problem = LayoutDrift(
-            f"layout drift: {len(selectors)} selector(s) of the profile no longer read the portal "
-            f"({'; '.join(selectors[:3])}{' …' if len(selectors) > 3 else ''}); their checks stood aside. "
-            f"Run `portalwatch profile check` and fix the profile (run notices in {folder}/summary.json)")
+        listed = f"{'; '.join(selectors[:3])}{' …' if len(selectors) > 3 else ''}"
+        dropped = [n for n in drift if n.get("kind") == "rows_dropped"]
+        if len(dropped) == len(drift):
+            counts = "; ".join(f"{n.get('page_type')} {n.get('previous')} → {n.get('tonight')}" for n in dropped)
+            problem = LayoutDrift(
+                f"layout drift: far fewer rows than on the last nights read with this profile ({counts}): "
+                f"a selector may read only part of a page ({listed}); the checks that need the whole list stood "
+                f"aside. If the portal really has fewer units or rows now, this stops once a week of nights has "
+                f"read the smaller portal (or lower checks.min_rows_ratio); otherwise fix the profile "
+                f"(run notices in {folder}/summary.json)")
+        else:
+            problem = LayoutDrift(
+                f"layout drift: {len(selectors)} selector(s) of the profile no longer read the portal "
+                f"({listed}); their checks stood aside. "
+                f"Run `portalwatch profile check` and fix the profile (run notices in {folder}/summary.json)")
     else:
         return None
     problem.summary = summary
@@ -867,7 +888,7 @@ def run_night(profile_path: str | Path, out_dir: str | Path = "out", now: str | 
             frames = normalise(units, rows, config, extract_sections(result, config.profile),
                                phone_cache(out_dir, config))
         with watch.stage("validate"):
-            ctx = night_context(result, frames, config, night, store.last_counts(config.profile.name, before=night),
+            ctx = night_context(result, frames, config, night, previous_counts(store, config, night),
                                 records_by_type(units, rows))
             verdicts = load_verdicts(out_dir, config)
             findings = make_findings(validate(frames, config, ctx, gx_project(out_dir, config), verdicts),

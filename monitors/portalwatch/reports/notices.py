@@ -22,7 +22,7 @@ NOTICE_LABELS: dict[str, tuple[str, str]] = {
     "portal_unreachable": ("Không truy cập được {portal}", "Portal unreachable"),
     "layout_drift": ("Bộ chọn của hồ sơ không còn khớp (giao diện thay đổi)",
                      "Selectors no longer match (layout drift)"),
-    "rows_dropped": ("Số dòng đọc được giảm mạnh so với đêm trước", "Far fewer rows than last night"),
+    "rows_dropped": ("Số dòng đọc được giảm mạnh so với các đêm gần đây", "Far fewer rows than on recent nights"),
     "date_unreadable": ("Ngày trên trang không đọc được theo định dạng của hồ sơ (dates.formats)",
                         "Dates the profile's formats do not read (dates.formats)"),
     "page_failed": ("Trang không tải được", "Page failed"),

@@ -497,13 +497,21 @@ class Store:
                     by_url[record["page_url"]].append(record)
         return {(url, digest): by_url[url] for url, digest in pages}
 
-    def last_counts(self, portal: str, before: dt.date | None = None, nights: int = 7) -> dict[str, int]:
+    def last_counts(self, portal: str, before: dt.date | None = None, nights: int = 7,
+                    extract_key: str | None = None) -> dict[str, int]:
         """The most records per kind (``unit``, ``directory``) of the portal's last ``nights``
         completed nights before ``before``: what tonight's crawl is compared with to tell layout drift
         from real change. The most, not the last: a drift that lasts keeps being one for a week, and
-        a portal that really shrank is taken as it is after that week."""
+        a portal that really shrank is taken as it is after that week.
+
+        With ``extract_key``, only nights read with the same unit-page and directory specs (and the
+        same portalwatch) count: a profile rewritten for a new layout reads another portal's worth of
+        rows, which says nothing of drift."""
         with self._connect() as conn:
-            run_ids = list(conn.execute(_last_completed(portal, before, nights)).scalars())
+            last = _last_completed(portal, before, nights)
+            if extract_key is not None:
+                last = last.where(runs.c.extract_key == extract_key)
+            run_ids = list(conn.execute(last).scalars())
             if not run_ids:
                 return {}
             per_run = (select(records.c.kind, func.count().label("n")).where(records.c.run_id.in_(run_ids))

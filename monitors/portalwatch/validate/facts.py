@@ -325,7 +325,9 @@ def derive_facts(units: pd.DataFrame, directory: pd.DataFrame, registry: Any, ro
     """The frames the suites validate. A page type whose layout drifted (selectors that match
     nothing, or far fewer rows than the night before) gives no rows: its checks stand aside (ops are
     told) rather than report every unit's fields as missing."""
-    if "unit_page" in ctx.drifted:
+    if "unit_page" in ctx.drifted or "unit_page" in ctx.shrunk:
+        # Far fewer unit pages than on the last nights: the index is read in part, so the night
+        # neither tells the units it did reach nor clears them, as with part of the directory.
         units = units.iloc[0:0]
     if "directory" in ctx.shrunk:  # part of the directory is no proof of anything: wait for a whole one
         directory = directory.iloc[0:0]
