@@ -382,6 +382,8 @@ def unmatched_notices(frames: Any, registry: Registry | None) -> list[dict[str, 
     from .profile.matching import renamed_from
 
     notices = [{"kind": "unmatched_name", **item} for item in frames.unmatched]
+    if getattr(frames, "units", None) is None:      # nothing was extracted from unit pages
+        return notices
     pages: dict[str, list[str]] = {}
     names: dict[str, str] = {}
     for unit_id, name, url in zip(frames.units["unit_id"], frames.units["unit_name"], frames.units["page_url"]):
