@@ -14,7 +14,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.secrets import secrets_to_env
+from flows.secret_blocks import secrets_to_env
 from portalwatch import night as stages
 
 

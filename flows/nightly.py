@@ -19,7 +19,7 @@ from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
 from flows.limits import one_audit_per_host
-from flows.secrets import secrets_to_env
+from flows.secret_blocks import secrets_to_env
 from portalwatch import night as stages
 from portalwatch.alerts.outbox import describe_delivery
 from portalwatch.errors import PortalUnreachable

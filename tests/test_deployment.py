@@ -220,7 +220,7 @@ def test_senders_take_their_secrets_from_prefect_secret_blocks(prefect_server, m
     from prefect.blocks.system import Secret
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.secrets import SLACK_TOKEN_ENV, SMTP_PASSWORD_ENV, secrets_to_env
+    from flows.secret_blocks import SLACK_TOKEN_ENV, SMTP_PASSWORD_ENV, secrets_to_env
     from portalwatch.errors import DeliveryError
 
     password = "mật khẩu thử 0000 "

@@ -212,3 +212,20 @@ def test_fleet_audits_every_portal_and_one_portal_at_a_time(prefect_server, thre
         store.dispose()
     assert [r["status"] for r in recorded] == ["completed", "completed"], recorded
     assert recorded[0]["finished_at"] <= recorded[1]["started_at"], "two audits of one portal overlapped"
+
+
+def test_no_module_of_flows_hides_one_of_pythons_own():
+    """A worker loads ``flows/fleet.py`` with ``flows/`` first on ``sys.path``, and the fleet's task
+    processes inherit it: a ``flows/secrets.py`` once stood in for Python's ``secrets`` there, numpy's
+    ``from secrets import randbits`` failed, and every fleet run died before its first audit."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    names = {path.stem for path in (ROOT / "flows").glob("*.py")} - {"__init__"}
+    assert names and not names & sys.stdlib_module_names, names & sys.stdlib_module_names
+    child = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'flows'); import pandas, numpy; "
+                            "import flows.fleet, flows.nightly, flows.alerts; print('ok')"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert child.returncode == 0 and child.stdout.strip() == "ok", child.stderr[-2000:]
