@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.states import Failed
 from prefect.cache_policies import NO_CACHE
 
 from flows.secret_blocks import secrets_to_env
@@ -44,7 +45,7 @@ def deliver_portal(profile: str, out: str, db: str | None, now: dt.datetime | No
 
 @flow(name="deliver-outbox", log_prints=True)
 def deliver_outbox(profiles: list[str], out: str = "out", db: str | None = None, slack_secret: str | None = None,
-                   smtp_password_secret: str | None = None, now: str | None = None) -> list[dict[str, Any]]:
+                   smtp_password_secret: str | None = None, now: str | None = None) -> Any:
     """Send what waits in the outbox of each portal, over Slack and e-mail as the environment
     configures them (PORTALWATCH_SLACK_TOKEN, PORTALWATCH_SMTP_*).
 
@@ -52,12 +53,32 @@ def deliver_outbox(profiles: list[str], out: str = "out", db: str | None = None,
     token and the SMTP password, for workers whose environment does not carry them. Messages found
     inside the profile's quiet hours, or on a weekend or public holiday, stay pending for the next
     run. ``now`` (ISO date and time in the portal's time zone) replaces the clock, to replay a morning.
+
+    The run ends Failed, after its table artifact, when a message was refused or still waits for a
+    channel that is down or not set up (:func:`delivery_problem`).
     """
     clock = stages.clock_time(now, "now")
     secrets_to_env(slack_secret, smtp_password_secret)
     results = [deliver_portal(profile, out, db, clock) for profile in profiles]
     _publish_delivery(results)
+    problem = delivery_problem(results)
+    if problem is not None:
+        # As `portalwatch alerts send` exits 1: Prefect's UI and automations see a morning whose
+        # messages did not go, instead of a Completed run and units told a day late.
+        return Failed(message=problem, data=results)
     return results
+
+
+def delivery_problem(results: list[dict[str, Any]]) -> str | None:
+    """Why this morning's delivery needs a person, or None: a message refused for good, or one left
+    waiting by a channel down or not set up. Messages held by quiet hours or a day off are not a
+    problem: they go on the next working morning, as planned."""
+    troubled = [r for r in results if r["failed"] or r["problems"]]
+    if not troubled:
+        return None
+    parts = [f"{r['portal']}: {r['failed']} refused, {r['waiting']} waiting ({'; '.join(r['problems'][:3])}"
+             f"{' …' if len(r['problems']) > 3 else ''})" for r in troubled]
+    return "messages not delivered: " + " | ".join(parts)
 
 
 def _publish_delivery(results: list[dict[str, Any]]) -> None:

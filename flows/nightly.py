@@ -28,6 +28,10 @@ from portalwatch.settings import load_settings
 from portalwatch.timing import Stopwatch, describe
 
 
+#: Notices of one kind the summary artifact shows; the rest are counted (all are in summary.json).
+NOTICES_SHOWN = 5
+
+
 @task(name="load-config", cache_policy=NO_CACHE)
 def load_config(profile: str, base_url: str | None) -> stages.Config:
     return stages.load_config(profile, base_url=base_url)
@@ -171,7 +175,7 @@ def nightly_audit(profile: str, out: str = "out", now: str | None = None, base_u
     with one_audit_per_host(config.profile.base_url) as limit:
         get_run_logger().info("holding %s: no other audit of this site runs meanwhile", limit)
         summary = _audit(config, night, out, db, send, watch)
-    _publish_artifacts(summary, out)
+    _publish_artifacts(summary, out, {unit.id: unit.name for unit in config.registry})
     problem = stages.night_problem(summary)
     if problem is not None:
         get_run_logger().error("%s", problem)
@@ -228,10 +232,11 @@ def _audit(config: stages.Config, night: str, out: str, db: str | None, send: bo
     return summary
 
 
-def _publish_artifacts(summary: dict[str, Any], out: str) -> None:
-    """Show the night in Prefect's UI, where ops look first: the summary, each unit's score and open
-    findings (worst first, so the units to chase are on top), and links to the VP office's report
-    and to the Great Expectations Data Docs that explain every failed check.
+def _publish_artifacts(summary: dict[str, Any], out: str, unit_names: dict[str, str] | None = None) -> None:
+    """Show the night in Prefect's UI, where ops look first: the summary with its run notices, each
+    unit's score and open findings (worst first, so the units to chase are on top), and links to the
+    VP office's report and to the Great Expectations Data Docs that explain every failed check.
+    ``unit_names`` (the registry's) name the units on a night that read no page of theirs.
 
     Keys carry the portal's name, so two portals reporting to one Prefect server keep separate series.
     """
@@ -265,13 +270,23 @@ def _publish_artifacts(summary: dict[str, Any], out: str) -> None:
              + (f" (suites not run again, their columns unchanged since the last run, show that run: "
                 f"{', '.join(summary['suites_reused'])})" if summary.get("suites_reused") else "")]
     from portalwatch.rebuild import describe_rebuilt
+    from portalwatch.reports.notices import group_notices, notice_detail
 
     lines += [f"- {line}" for line in describe_rebuilt(summary)]
+    groups = group_notices(summary["notices"])
+    if groups:
+        # What ops must act on, here rather than only in summary.json: the first few of each kind.
+        lines += ["", "## Ghi chú vận hành / run notices", ""]
+        for group in groups:
+            shown = group.examples[:NOTICES_SHOWN]
+            more = group.count - len(shown)
+            lines.append(f"- **{group.kind}** ({group.count}): " + "; ".join(f"`{notice_detail(n)}`" for n in shown)
+                         + (f"; … {more} more in summary.json" if more else ""))
     create_markdown_artifact("\n".join(lines), key=artifact_key(portal, "nightly-summary"),
                              description=f"portalwatch: tóm tắt đêm {night} / nightly summary")
 
     folder = Path(summary["folder"])
-    names: dict[str, str] = {}
+    names: dict[str, str] = dict(unit_names or {})
     open_findings: dict[str, int] = {}
     findings_file = folder / "findings.jsonl"
     if findings_file.is_file():

@@ -40,9 +40,14 @@ def secret_value(block_name: str, what_vi: str, what_en: str) -> str:
     try:
         value = Secret.load(block_name, _sync=True).get()
     except Exception as exc:
-        raise DeliveryError(f"Không đọc được Secret '{block_name}' của Prefect chứa {what_vi} "
+        said = str(exc)
+        if isinstance(exc, ValueError) and "unable to find" in said.lower():
+            why, vi = "no block of that name: save it (deployments/README.md, Secrets)", "chưa có khối Secret tên này"
+        else:   # a load error names the block or the server, never a value
+            why, vi = f"{type(exc).__name__}: {said[:200]}", "lỗi khi đọc"
+        raise DeliveryError(f"Không đọc được Secret '{block_name}' của Prefect chứa {what_vi}, {vi} "
                             f"(Prefect Secret block '{block_name}' holding the {what_en} could not be loaded: "
-                            f"{type(exc).__name__})", retryable=False) from None
+                            f"{why})", retryable=False) from None
     if not isinstance(value, str) or not value.strip():
         raise DeliveryError(f"Secret '{block_name}' của Prefect không chứa {what_vi} "
                             f"(Prefect Secret block '{block_name}' holds no {what_en})", retryable=False)

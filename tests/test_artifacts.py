@@ -235,3 +235,40 @@ def test_the_morning_delivery_publishes_a_table_of_each_portals_outbox(prefect_s
         "Không gửi, không còn nơi nhận (dropped)": 2, "Giữ lại vì (held)": "—", "Sự cố (problems)": "slack #phuong-7: channel_not_found; smtp: 421 try later"}
     assert rows["phuong-vung-tau-2025"]["Giữ lại vì (held)"] == "06/06/2022 is not a working day"
     assert rows["phuong-vung-tau-2025"]["Sự cố (problems)"] == "—"
+
+
+def test_a_morning_whose_messages_did_not_go_is_a_problem_and_one_held_is_not():
+    from flows.alerts import delivery_problem
+
+    held = {"portal": "p", "sent": 0, "waiting": 9, "failed": 0, "problems": [], "held": "quiet hours"}
+    assert delivery_problem([held, {**held, "sent": 4, "waiting": 0, "held": None}]) is None
+    down = {**held, "held": None, "waiting": 3, "problems": ["slack #a: down", "slack #b: down", "slack #c: down",
+                                                             "slack #d: down"]}
+    refused = {**held, "portal": "q", "held": None, "waiting": 0, "failed": 1, "problems": ["e-mail x: 550"]}
+    assert delivery_problem([held, down, refused]) == (
+        "messages not delivered: p: 0 refused, 3 waiting (slack #a: down; slack #b: down; slack #c: down …) | "
+        "q: 1 refused, 0 waiting (e-mail x: 550)")
+
+
+def test_the_summary_lists_the_run_notices_and_the_table_names_units_no_page_named(prefect_server, night):
+    """A night the portal did not answer: ops read its notices in the artifact, not only a count, and
+    the units table names each unit from the registry, though no page or finding of theirs was read."""
+    from flows.nightly import _publish_artifacts
+
+    summary, expected = night
+    folder = Path(summary["folder"])
+    (folder / "units.csv").unlink()
+    (folder / "findings.jsonl").write_text("", encoding="utf-8")
+    failed = [{"kind": "page_failed", "url": f"http://127.0.0.1:8000/p{i}", "status": 0, "error": "timed out"}
+              for i in range(7)]
+    run = _in_a_flow(_publish_artifacts, {**summary, "notices": [*failed, {"kind": "layout_drift",
+                                                                            "selectors": ["directory.rows: tr"]}]},
+                     str(folder.parents[1]), expected["names"])
+    artifacts = _artifacts_of(run)
+    markdown = artifacts[f"{summary['portal']}-nightly-summary"].data
+    assert "## Ghi chú vận hành / run notices" in markdown
+    assert "- **page_failed** (7): `url=http://127.0.0.1:8000/p0, status=0, error=timed out`" in markdown
+    assert "; … 2 more in summary.json" in markdown and "p5" not in markdown
+    assert "- **layout_drift** (1): `selectors=directory.rows: tr`" in markdown
+    rows = json.loads(artifacts[f"{summary['portal']}-unit-scores"].data)
+    assert {row["Mã đơn vị (unit id)"]: row["Đơn vị (unit)"] for row in rows} == expected["names"]
