@@ -15,13 +15,14 @@ export DO_NOT_TRACK := 1
 # A first start of Prefect's temporary server migrates its database: give it time on small machines.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install browser demo test bench serve sample lock clean help
+.PHONY: install browser demo test bench serve sample deploy lock clean help
 
 help:
 	@echo "make demo   install, then audit one night of the bundled sample portal"
 	@echo "make test   install, then run the whole test suite"
 	@echo "make serve  run the nightly audit (01:30) and morning delivery (07:05) from this machine"
 	@echo "make sample serve the sample portal on a loopback port"
+	@echo "make deploy deploy the flows to the Prefect server at PREFECT_API_URL (deployments/README.md)"
 	@echo "make bench  run the benchmarks and write BENCHMARKS.md"
 	@echo "make lock   pin constraints.txt to the newest versions pyproject.toml allows"
 
@@ -65,6 +66,17 @@ serve: install
 
 sample: install
 	$(VENV)/bin/portalwatch sample serve
+
+# Deploy deployments/prefect.yaml to the Prefect server at PREFECT_API_URL: the work pool if it is
+# missing, every deployment of the file (their schedules active, as the file says), and the
+# automation that marks a run Crashed when its worker dies. PORTALWATCH_HOME, where the workers
+# have their checkout, defaults to this one.
+deploy: install
+	@test -n "$$PREFECT_API_URL" || { echo "PREFECT_API_URL is not set: give the Prefect server to deploy to, e.g. PREFECT_API_URL=http://prefect-host:4200/api make deploy"; exit 2; }
+	@echo "Deploying to $$PREFECT_API_URL; workers run the checkout at $${PORTALWATCH_HOME:-$(CURDIR)}"
+	@$(VENV)/bin/prefect work-pool inspect portalwatch >/dev/null 2>&1 || $(VENV)/bin/prefect work-pool create portalwatch --type process
+	PORTALWATCH_HOME=$${PORTALWATCH_HOME:-$(CURDIR)} $(VENV)/bin/prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml
+	$(PY) -m flows.automations
 
 # A throwaway venv resolves pyproject.toml's ranges afresh; constraints.txt gets what it installed.
 LOCK_VENV := .lock-venv

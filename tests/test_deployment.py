@@ -107,9 +107,17 @@ def test_deployments_run_through_a_process_worker(prefect_server, tmp_path):
     from sample_portal import SamplePortal
     from sample_portal.slack_api import SlackApiServer
 
+    from flows.automations import HEARTBEAT_S, NAME, SILENCE_S
+
     env = prefect_server["env"]
-    _prefect(env, "work-pool", "create", "portalwatch", "--type", "process")
-    _prefect(env, "--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
+    # As deployments/README.md says: `make deploy`, PORTALWATCH_HOME left to its default (this checkout).
+    made = subprocess.run(["make", "deploy"], env={k: v for k, v in env.items() if k != "PORTALWATCH_HOME"},
+                          cwd=ROOT, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S)
+    assert made.returncode == 0, f"make deploy failed:\n{made.stdout[-3000:]}\n{made.stderr[-3000:]}"
+    assert f"workers run the checkout at {ROOT}" in made.stdout
+    again = subprocess.run([sys.executable, "-m", "flows.automations"], env=env, cwd=ROOT, capture_output=True,
+                           text=True, timeout=COMMAND_TIMEOUT_S)
+    assert again.returncode == 0 and f"a run silent for {SILENCE_S} s is marked Crashed" in again.stdout, again.stderr
 
     portal = SamplePortal("vungtau-2022", night=1)
     worker = None
@@ -131,6 +139,11 @@ def test_deployments_run_through_a_process_worker(prefect_server, tmp_path):
                 assert deployments["vungtau-2022"].pull_steps == [{"prefect.deployments.steps.set_working_directory":
                                                                    {"directory": str(ROOT)}}]
                 assert client.read_work_pool("portalwatch").type == "process"
+                assert all(d.job_variables["env"]["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == str(HEARTBEAT_S)
+                           for d in deployments.values()), "every run sends the heartbeats the automation watches"
+                [crash] = client.read_automations_by_name(NAME)      # one, though created twice
+                assert crash.enabled and crash.trigger.within.total_seconds() == SILENCE_S
+                assert crash.trigger.posture == "Proactive" and crash.actions[0].state.value == "CRASHED"
 
                 run = client.create_flow_run_from_deployment(
                     deployments["vungtau-2022"].id,
@@ -216,6 +229,15 @@ def test_deployments_run_through_a_process_worker(prefect_server, tmp_path):
     finally:
         _stop(worker)
         portal.stop()
+
+
+def test_make_deploy_without_a_prefect_server_says_so():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    made = subprocess.run(["make", "deploy"], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=COMMAND_TIMEOUT_S)
+    assert made.returncode != 0
+    assert "PREFECT_API_URL is not set: give the Prefect server to deploy to" in made.stdout
+    assert "Traceback" not in made.stdout + made.stderr
 
 
 def test_senders_take_their_secrets_from_prefect_secret_blocks(prefect_server, monkeypatch):
