@@ -24,7 +24,7 @@ HEARTBEAT_S = 60
 SILENCE_S = 3 * HEARTBEAT_S
 
 
-def crash_unresponsive_runs() -> Any:
+def crash_unresponsive_runs(silence_s: int = SILENCE_S) -> Any:
     """Create the automation, replacing one of the same name (so deploying again keeps one)."""
     from prefect.automations import Automation
     from prefect.client.schemas.objects import StateType
@@ -39,7 +39,7 @@ def crash_unresponsive_runs() -> Any:
             client.delete_automation(old.id)
     return Automation(
         name=NAME,
-        description="A flow run with no heartbeat for 3 minutes is marked Crashed: its worker died under it.",
+        description=f"A flow run with no heartbeat for {silence_s} s is marked Crashed: its worker died under it.",
         trigger=EventTrigger(
             after={"prefect.flow-run.heartbeat"},
             expect={"prefect.flow-run.heartbeat", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
@@ -48,10 +48,10 @@ def crash_unresponsive_runs() -> Any:
             for_each={"prefect.resource.id"},
             posture=Posture.Proactive,
             threshold=1,
-            within=dt.timedelta(seconds=SILENCE_S),
+            within=dt.timedelta(seconds=silence_s),
         ),
         actions=[ChangeFlowRunState(state=StateType.CRASHED,
-                                    message=f"no heartbeat for {SILENCE_S} s: the worker running it stopped")],
+                                    message=f"no heartbeat for {silence_s} s: the worker running it stopped")],
     ).create()
 
 

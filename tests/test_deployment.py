@@ -231,6 +231,77 @@ def test_deployments_run_through_a_process_worker(prefect_server, tmp_path):
         portal.stop()
 
 
+def _processes_of_run(run_id) -> list[int]:
+    """The processes a worker started for a flow run: their environment names the run."""
+    marker = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_run_whose_worker_is_killed_is_marked_crashed(prefect_server, tmp_path):
+    """kill -9 of a worker mid-night: its flow run's heartbeats stop and the automation marks it
+    Crashed, so ops are paged instead of the night showing Running for ever. The heartbeat is at
+    Prefect's shortest (30 s) and the silence 45 s here, to keep the test short; production uses
+    60 s and 180 s (deployments/prefect.yaml, flows/automations.py)."""
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.automations import crash_unresponsive_runs
+    from sample_portal import SamplePortal
+
+    env = prefect_server["env"]
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server["url"]}):
+        with get_client(sync_client=True) as client:
+            if not any(d.name == "vungtau-2022" for d in client.read_deployments()):
+                _prefect(env, "work-pool", "create", "portalwatch", "--type", "process", "--overwrite")
+                _prefect(env, "--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
+            deployment = next(d for d in client.read_deployments() if d.name == "vungtau-2022")
+        crash_unresponsive_runs(silence_s=45)
+        portal = SamplePortal("vungtau-2022", night=1)
+        portal.faults.slow_ms["/he-thong-chinh-tri/"] = 120_000     # the night is still crawling when killed
+        worker = None
+        try:
+            portal.start()
+            with get_client(sync_client=True) as client:
+                run = client.create_flow_run_from_deployment(
+                    deployment.id, parameters={"base_url": portal.base_url, "out": str(tmp_path / "out"),
+                                               "now": portal.scenario.night_date(1).isoformat(),
+                                               "db": f"sqlite:///{tmp_path / 'store.sqlite3'}"},
+                    job_variables={"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}})
+            log = tmp_path / "worker.log"
+            with log.open("wb") as handle:
+                worker = subprocess.Popen([PREFECT, "worker", "start", "--pool", "portalwatch"], env=env,
+                                          cwd=tmp_path, stdout=handle, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
+            deadline = time.monotonic() + COMMAND_TIMEOUT_S
+            with get_client(sync_client=True) as client:
+                while not client.read_flow_run(run.id).state.is_running():
+                    assert time.monotonic() < deadline, f"the run never started:\n{_tail(log)}"
+                    time.sleep(1)
+            time.sleep(10)                                            # a heartbeat or two has gone out
+            os.killpg(worker.pid, signal.SIGKILL)                    # the worker, as a machine going down would,
+            for pid in _processes_of_run(run.id):                    # and the night's process, in a session of
+                os.kill(pid, signal.SIGKILL)                         # its own
+            worker.wait(timeout=30)
+            deadline = time.monotonic() + 240
+            with get_client(sync_client=True) as client:
+                while not (state := client.read_flow_run(run.id).state).is_crashed():
+                    assert state.is_running(), f"the run ended {state}, not Crashed"
+                    assert time.monotonic() < deadline, "still Running four minutes after its worker was killed"
+                    time.sleep(5)
+            assert state.message == "no heartbeat for 45 s: the worker running it stopped"
+        finally:
+            _stop(worker)
+            portal.stop()
+            crash_unresponsive_runs()
+
+
 def test_make_deploy_without_a_prefect_server_says_so():
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     made = subprocess.run(["make", "deploy"], env=env, cwd=ROOT, capture_output=True, text=True,
