@@ -208,7 +208,9 @@ def test_a_page_still_under_a_units_former_name_is_pointed_out_to_ops(config, ni
     notices = stages.unmatched_notices(frames, renamed.registry)
     [page] = [n for n in notices if n["source"] == "unit_page"]
     assert page["name"] == "Phòng Tư pháp" and page["renamed"] == "phong-tu-phap"
-    assert "có thể là tên cũ của đơn vị “phong-tu-phap”" in notice_text(page, {})
+    assert notice_text(page, {}).startswith(
+        "Tên “Phòng Tư pháp” trên trang đơn vị không có trong danh mục đơn vị (có thể là tên cũ của Phòng Tư "
+        "pháp – Hộ tịch, mã “phong-tu-phap”: thêm tên này vào aliases của đơn vị trong danh mục): http")
     # a name that only looks alike is not a hint: "Phường 7" is not "Phường 8"
     assert all("renamed" not in n for n in notices if n is not page)
     full = stages.normalise(nights[1].units, nights[1].rows, config)
@@ -244,6 +246,6 @@ def test_two_pages_under_one_unit_after_a_merger_are_told_to_ops(config, nights)
     [shared] = [n for n in stages.unmatched_notices(frames, merged.registry) if n["kind"] == "unit_pages_shared"]
     assert shared["unit_id"] == "phong-noi-vu" and len(shared["urls"]) == 2
     assert any("lao-dong" in url for url in shared["urls"])
-    assert notice_text(shared).startswith("Phòng Nội vụ có 2 trang trên Trang")
+    assert notice_text(shared).startswith("Phòng Nội vụ được hiển thị ở 2 trang khác nhau (sau sáp nhập")
     full = stages.normalise(nights[1].units, nights[1].rows, config)
     assert not [n for n in stages.unmatched_notices(full, config.registry) if n["kind"] == "unit_pages_shared"]

@@ -331,7 +331,7 @@ def test_every_kind_of_notice_reads_as_a_vietnamese_sentence():
         "Một trang không tải được (không trả lời: quá thời gian chờ, đã thử 3 lần): http://p/x")
     assert "danh bạ điện thoại" in notice_text({"kind": "unmatched_name", **samples["unmatched_name"]})
     assert notice_text({"kind": "unit_pages_shared", **samples["unit_pages_shared"]}) == (
-        "Phòng Nội vụ có 2 trang trên Trang (sau sáp nhập, trang của đơn vị cũ còn hiển thị?): "
+        "Phòng Nội vụ được hiển thị ở 2 trang khác nhau (sau sáp nhập, trang của đơn vị cũ vẫn còn?): "
         "http://p/phong-noi-vu; http://p/phong-lao-dong")
     assert notice_text({"kind": "date_unreadable", **samples["date_unreadable"]}) == (
         "5/5 giá trị ngày cập nhật trên trang đơn vị không đọc được theo định dạng của hồ sơ (%Y-%m-%d), "

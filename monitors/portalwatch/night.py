@@ -403,7 +403,7 @@ def unmatched_notices(frames: Any, registry: Registry | None) -> list[dict[str, 
         if notice.get("source") == "unit_page" and unseen:
             unit_id = renamed_from(str(notice.get("name") or ""), unseen)
             if unit_id is not None:
-                notice["renamed"] = unit_id
+                notice.update(renamed=unit_id, renamed_name=registry.units[unit_id].name)
     return notices
 
 

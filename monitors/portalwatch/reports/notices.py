@@ -141,12 +141,12 @@ def notice_text(notice: dict[str, Any], units: dict[str, str] | None = None, por
     if kind == "selector_timeout":
         return f"{_whose(url, units)} không hiện bộ chọn chờ {notice.get('selector')}: {url}"
     if kind == "unit_pages_shared":
-        return (f"{notice.get('unit_name') or notice.get('unit_id')} có {len(notice.get('urls') or [])} "
-                f"trang trên {portal} (sau sáp nhập, trang của đơn vị cũ còn hiển thị?): "
-                f"{_listed(notice.get('urls') or [])}")
+        return (f"{notice.get('unit_name') or notice.get('unit_id')} được hiển thị ở {len(notice.get('urls') or [])} "
+                f"trang khác nhau (sau sáp nhập, trang của đơn vị cũ vẫn còn?): {_listed(notice.get('urls') or [])}")
     if kind == "unmatched_name":
         source = _SOURCES.get(str(notice.get("source")), str(notice.get("source") or ""))
-        renamed = (f"; có thể là tên cũ của đơn vị “{notice['renamed']}”: thêm tên này vào aliases của đơn vị đó"
+        renamed = (f" (có thể là tên cũ của {notice.get('renamed_name') or notice['renamed']}, mã "
+                   f"“{notice['renamed']}”: thêm tên này vào aliases của đơn vị trong danh mục)"
                    if notice.get("renamed") else "")
         return f"Tên “{notice.get('name')}” trên {source} không có trong danh mục đơn vị{renamed}: {url}"
     if kind == "link_outside_allowed_hosts":
