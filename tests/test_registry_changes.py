@@ -249,3 +249,99 @@ def test_two_pages_under_one_unit_after_a_merger_are_told_to_ops(config, nights)
     assert notice_text(shared).startswith("Phòng Nội vụ được hiển thị ở 2 trang khác nhau (sau sáp nhập")
     full = stages.normalise(nights[1].units, nights[1].rows, config)
     assert not [n for n in stages.unmatched_notices(full, config.registry) if n["kind"] == "unit_pages_shared"]
+
+
+def _renamed_id(config, old: str, new: str):
+    """The configuration after the unit ``old`` was given the id ``new`` (``formerly: [old]``)."""
+    from portalwatch.profile.roster import Roster
+
+    units = {(new if k == old else k): (dataclasses.replace(u, id=new, formerly=(old,)) if k == old else u)
+             for k, u in config.registry.units.items()}
+    roster = Roster([dataclasses.replace(e, unit_id=new) if e.unit_id == old else e for e in config.roster.entries])
+    return dataclasses.replace(config, registry=Registry(units, vp_office=config.registry.vp_office,
+                                                         ops=config.registry.ops), roster=roster)
+
+
+def _checked_with(config, result):
+    """A night's pages checked again under ``config`` (its registry): frames, context and findings."""
+    from portalwatch import night as stages
+
+    frames = stages.normalise(result.units, result.rows, config)
+    ctx = stages.night_context(result.crawl, frames, config, result.date)
+    findings = stages.make_findings(stages.validate(frames, config, ctx), config, result.date)
+    return dataclasses.replace(result, frames=frames, ctx=ctx, findings=findings)
+
+
+def test_a_unit_given_a_new_id_keeps_its_findings_deadlines_and_year(store_url, config, nights):
+    """A reorganisation gives a ward a new id; the registry says `formerly: [old id]`. Its findings
+    go on under the new id as the same findings (first seen, deadline, history), not withdrawn and
+    found afresh with new deadlines; its nights and scores follow it into Home Affairs' figures."""
+    from portalwatch.reports.history import load_history, month_figures
+
+    old, new = "phuong-thang-nhat", "thang-nhat"
+    store = open_store(store_url)
+    try:
+        for n in (1, 2):
+            record(store, config, nights[n])
+        before = {(r["subject"], r["field"], r["rule"]): r
+                  for r in store.list_findings(config.profile.name, unit=old, status="active")}
+        assert before
+        moved = _renamed_id(config, old, new)
+        changes = record(store, moved, _checked_with(moved, nights[3]))
+        after = {(r["subject"], r["field"], r["rule"]): r
+                 for r in store.list_findings(config.profile.name, unit=new, status="all")}
+        assert len(changes.moved) == len(before) and not changes.withdrawn
+        assert not set(changes.opened) & set(changes.moved), "the same findings, not new ones"
+        assert set(changes.seen) >= set(changes.moved), "found again tonight under the new id"
+        assert not store.list_findings(config.profile.name, unit=old, status="all")
+        for what, row in before.items():
+            now = after[what]
+            assert (now["first_seen"], now["opened_at"], now["status"]) == (
+                row["first_seen"], row["opened_at"], row["status"]), "its deadline and status are kept"
+            _, events = store.finding_history(now["key"])
+            assert events[0]["event"] == "opened" and events[0]["night"] == nights[1].date
+        assert record(store, moved, _checked_with(moved, nights[4])).moved == (), "moved once"
+        history = load_history(store, config.profile.name, config.profile.policy.deadline_working_days)
+        year = month_figures(history, [new, old], nights[1].date.year)
+        assert year[new][0]["monitored_days"] == 4 and year[old][0]["monitored_days"] == 0
+    finally:
+        store.dispose()
+
+
+def test_former_ids_are_checked_when_the_registry_is_loaded(tmp_path):
+    from portalwatch.errors import RegistryError
+    from portalwatch.profile.registry import load_registry
+
+    def registry(units: str):
+        path = tmp_path / "registry.yaml"
+        path.write_text("units:\n" + units, encoding="utf-8")
+        return load_registry(path)
+
+    unit = "  - {{id: {id}, name: {name}, kind: ward, formerly: {formerly}}}\n"
+    loaded = registry(unit.format(id="thang-nhat", name="Phường Thắng Nhất", formerly="[phuong-thang-nhat]")
+                      .replace("}\n", ", alerts: {email: [moi@example.gov.vn]}}\n"))
+    assert loaded.former == {"phuong-thang-nhat": "thang-nhat"}
+    from portalwatch.alerts.outbox import route_now
+
+    assert route_now("phuong-thang-nhat", "email", loaded) == "moi@example.gov.vn", "queued under the old id"
+    assert route_now("phuong-thang-nhat", "slack", loaded) is None
+    with pytest.raises(RegistryError, match="'p7' is the id of a unit of the registry"):
+        registry(unit.format(id="p8", name="Phường 8", formerly="[p7]") + unit.format(id="p7", name="Phường 7",
+                                                                                   formerly="[]"))
+    with pytest.raises(RegistryError, match="'cu' is also a former id of unit 'a'"):
+        registry(unit.format(id="a", name="A A", formerly="[cu]") + unit.format(id="b", name="B B", formerly="[cu]"))
+    with pytest.raises(RegistryError, match="is not a unit id"):
+        registry(unit.format(id="a", name="A A", formerly="['có dấu']"))
+
+
+def test_a_roster_row_under_a_former_id_says_which_id_to_write(tmp_path):
+    from portalwatch.errors import RegistryError
+    from portalwatch.profile.roster import load_roster
+
+    path = tmp_path / "roster.csv"
+    path.write_text("unit_id,person_name,position,effective_from\n"
+                    "phuong-thang-nhat,Nguyễn Văn Thử,Chủ tịch UBND phường,2025-07-01\n", encoding="utf-8")
+    with pytest.raises(RegistryError) as error:
+        load_roster(path, {"thang-nhat"}, {"phuong-thang-nhat": "thang-nhat"})
+    assert ("unknown unit 'phuong-thang-nhat' (not in the registry; it is a former id of 'thang-nhat': "
+            "write 'thang-nhat')") in str(error.value) and ":2" in str(error.value)

@@ -139,6 +139,8 @@ def _print_summary(summary: dict) -> None:
         table.add_row("Đã khắc phục / resolved", str(store["resolved"]))
         if store.get("withdrawn"):
             table.add_row("Ngừng theo dõi / withdrawn (unit left the registry)", str(store["withdrawn"]))
+        if store.get("moved"):
+            table.add_row("Chuyển sang mã đơn vị mới / moved to a unit's new id", str(store["moved"]))
     from .reports.score import score_line
 
     table.add_row("Điểm nội dung / content score", score_line(summary["score"]))

@@ -71,7 +71,8 @@ def load_config(profile_path: str | Path, base_url: str | None = None,
             raise ProfileError(f"'{rule.responsible}' is not a unit of the registry", path=str(profile.path),
                                key=f"sections.{rule.page}.responsible",
                                line=profile_line(profile, "sections", rule.page, "responsible"))
-    roster = load_roster(profile.roster_path, set(registry.units)) if profile.roster_path else None
+    roster = (load_roster(profile.roster_path, set(registry.units), registry.former) if profile.roster_path
+              else None)
     bases = suite_bases(suites_dir)        # read once: the suites cite them, and so does the report
     return Config(profile=profile, registry=registry, roster=roster, suites=load_suites(profile, suites_dir, bases),
                   bases=bases)
@@ -614,6 +615,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
                   {"already_recorded": False, "run_id": changes.run_id, "opened": len(changes.opened),
                    "reopened": len(changes.reopened), "resolved": len(changes.resolved),
                    "still_open": len(changes.seen), "withdrawn": len(changes.withdrawn),
+                   "moved": len(changes.moved),
                    "take": changes.take}),
     }
     if stopwatch is not None:
@@ -766,7 +768,8 @@ def record_night(store: Any, run_id: int, config: Config, night: dt.date, result
                               score=score.total if score is not None else None, unit_hashes=unit_hashes(frames),
                               extract_key=extract_key(config.profile),
                               unit_scores=({u.unit_id: (u.total, u.not_read) for u in score.units}
-                                           if score is not None else None))
+                                           if score is not None else None),
+                              former=config.registry.former)
 
 
 def plan_and_queue(store: Any, config: Config, night: dt.date, changes: Any, notices: list, score: Any,

@@ -169,8 +169,8 @@ def route_now(recipient: str, channel: str, registry: Registry) -> str | None:
     elif recipient == "vp-office":
         office = registry.units.get(registry.vp_office or "")
         routes = office.routes if office is not None else None
-    else:
-        unit = registry.units.get(recipient)
+    else:    # a unit, or a unit's former id (``formerly``): messages queued under it go to the unit
+        unit = registry.units.get(recipient) or registry.units.get(registry.former.get(recipient, ""))
         routes = unit.routes if unit is not None else None
     if routes is None:
         return None

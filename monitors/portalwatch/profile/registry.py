@@ -37,6 +37,9 @@ class Unit:
     aliases: tuple[str, ...] = ()
     responsible: str | None = None
     routes: Routes = field(default_factory=Routes)
+    #: Ids the unit had before (a new id after a reorganisation): its findings, history and scores
+    #: under them are carried over to this id, deadlines and all.
+    formerly: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -59,6 +62,11 @@ class Registry:
                                             f"'{owner}': names must identify one unit",
                                             path=str(self.path) if self.path else None, key=f"units.{unit.id}",
                                             line=self.lines.get(unit.id))
+
+    @property
+    def former(self) -> dict[str, str]:
+        """Each former id (``formerly``) and the unit id that now holds it."""
+        return {old: unit.id for unit in self.units.values() for old in unit.formerly}
 
     def match(self, name: str) -> Unit | None:
         """The unit a name on the site refers to, or None (which the caller must report)."""
@@ -135,7 +143,7 @@ def _table_routes(path: Path, line: int, record: dict[str, str]) -> Routes:
 
 
 #: Columns of a registry kept as a spreadsheet (CSV or XLSX); lists are separated by ";".
-TABLE_COLUMNS = ("id", "name", "aliases", "kind", "responsible", "slack", "email", "role")
+TABLE_COLUMNS = ("id", "name", "aliases", "kind", "responsible", "slack", "email", "role", "formerly")
 
 
 def _split(value: object) -> list[str]:
@@ -176,7 +184,8 @@ def _load_table(path: Path) -> Registry:
         units[record["id"]] = Unit(id=record["id"], name=record["name"], kind=record["kind"],
                                    aliases=tuple(_split(record.get("aliases"))),
                                    responsible=record.get("responsible") or None,
-                                   routes=_table_routes(path, line, record))
+                                   routes=_table_routes(path, line, record),
+                                   formerly=tuple(_split(record.get("formerly"))))
         lines[record["id"]] = line
     if not units:
         raise RegistryError("the registry lists no unit", path=str(path))
@@ -185,12 +194,25 @@ def _load_table(path: Path) -> Registry:
 
 def _checked(registry: Registry, path: Path, lines: dict[str, int] | None = None) -> Registry:
     """Every unit's ``responsible`` names a unit of the registry; ``lines`` gives where each unit's
-    ``responsible`` is written (else its entry's line), so the mistake is named at its line."""
+    ``responsible`` is written (else its entry's line), so the mistake is named at its line. A former
+    id is one no unit has now, and belongs to one unit only."""
     for unit in registry.units.values():
         if unit.responsible and unit.responsible not in registry.units:
             raise RegistryError(f"responsible office '{unit.responsible}' is not a unit of the registry",
                                 path=str(path), key=f"units.{unit.id}.responsible",
                                 line=(lines or {}).get(unit.id) or registry.lines.get(unit.id))
+    claimed: dict[str, str] = {}
+    for unit in registry.units.values():
+        for old in unit.formerly:
+            problem = id_problem(old)
+            if problem is None and old in registry.units:
+                problem = f"'{old}' is the id of a unit of the registry: a former id is one no unit has now"
+            elif problem is None and old in claimed:
+                problem = f"'{old}' is also a former id of unit '{claimed[old]}': a former id belongs to one unit"
+            if problem:
+                raise RegistryError(problem, path=str(path), key=f"units.{unit.id}.formerly",
+                                    line=registry.lines.get(unit.id))
+            claimed[old] = unit.id
     return registry
 
 
@@ -211,7 +233,7 @@ def load_registry(path: str | Path) -> Registry:
     responsible_lines: dict[str, int] = {}
     for index, raw in enumerate(raw_units):
         item = Reader(raw, path, f"units[{index}]", RegistryError, top.line)
-        item.check_keys(("id", "name", "aliases", "kind", "responsible", "alerts"))
+        item.check_keys(("id", "name", "aliases", "kind", "responsible", "alerts", "formerly"))
         unit_id = item.get("id", str)
         if id_problem(unit_id):
             raise item.fail(id_problem(unit_id), "id")
@@ -226,7 +248,8 @@ def load_registry(path: str | Path) -> Registry:
         units[unit_id] = Unit(id=unit_id, name=name, kind=kind,
                               aliases=tuple(item.str_list("aliases", [])),
                               responsible=item.get("responsible", str, None),
-                              routes=_routes(item.sub("alerts", {})))
+                              routes=_routes(item.sub("alerts", {})),
+                              formerly=tuple(item.str_list("formerly", [])))
         for where, key in ((lines, "id"), (responsible_lines, "responsible")):
             line = line_of(raw, key)
             if line:

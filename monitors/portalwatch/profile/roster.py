@@ -127,8 +127,9 @@ def record_of(path: Path, header: list[str], line: int, row: list[object]) -> di
     return {h: ("" if v is None else v) for h, v in zip(header, row) if h}
 
 
-def load_roster(path: str | Path, known_units: set[str] | None = None) -> Roster:
-    """Read a roster; unknown units, missing columns and bad dates are named with their row."""
+def load_roster(path: str | Path, known_units: set[str] | None = None, former: dict[str, str] | None = None) -> Roster:
+    """Read a roster; unknown units, missing columns and bad dates are named with their row.
+    ``former`` (the registry's former ids) lets a row still under a unit's old id say which id to write."""
     path = Path(path)
     header, rows = read_table(path)
     check_header(path, header, ROSTER_COLUMNS, _REQUIRED)
@@ -140,8 +141,10 @@ def load_roster(path: str | Path, known_units: set[str] | None = None) -> Roster
                 raise RegistryError("empty required cell", path=str(path), line=line, key=column)
         unit_id = str(record["unit_id"]).strip()
         if known_units is not None and unit_id not in known_units:
-            raise RegistryError(f"unknown unit '{unit_id}' (not in the registry)", path=str(path), line=line,
-                                key="unit_id")
+            now = (former or {}).get(unit_id)
+            raise RegistryError(f"unknown unit '{unit_id}' (not in the registry"
+                                + (f"; it is a former id of '{now}': write '{now}'" if now else "") + ")",
+                                path=str(path), line=line, key="unit_id")
         start = _date(record.get("effective_from"), path, line, "effective_from")
         end = _date(record.get("effective_to"), path, line, "effective_to")
         if start is not None and end is not None and end < start:

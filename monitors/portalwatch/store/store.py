@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..errors import StoreError
-from ..findings.model import Finding
+from ..findings.model import Finding, finding_key
 from . import failpoints
 from .lifecycle import ACTIVE, Change, Coverage, KeptFinding, plan
 from .schema import (finding_events, findings, night_findings, outbox, page_contents, records, runs, snapshots,
@@ -92,6 +92,8 @@ class NightChanges:
     take: int = 1
     #: Findings closed tonight because their unit is no longer in the registry (not fixed).
     withdrawn: tuple[str, ...] = ()
+    #: Findings carried tonight from a unit's former id to its new one (``formerly``).
+    moved: tuple[str, ...] = ()
 
 
 #: What a night whose run ended with this notice read: nothing. Running such a night again audits it.
@@ -156,11 +158,13 @@ class Store:
                      findings_tonight: list[Finding], coverage: Coverage, notices: list[dict[str, Any]],
                      score: float | None = None, unit_hashes: dict[str, str] | None = None,
                      extract_key: str | None = None,
-                     unit_scores: dict[str, tuple[float | None, str | None]] | None = None) -> NightChanges:
+                     unit_scores: dict[str, tuple[float | None, str | None]] | None = None,
+                     former: dict[str, str] | None = None) -> NightChanges:
         """Write the whole night in one transaction; nothing of it if anything fails.
 
         ``unit_scores`` holds each unit's score tonight and, when it was not scored, why (``page``,
-        ``directory``)."""
+        ``directory``). ``former`` maps former unit ids to the ids that hold them now
+        (:attr:`Registry.former`): what the store keeps under a former id is moved first."""
         failpoints.hit("before_commit_night")
         pages = list(pages)
         with self._begin() as conn:
@@ -188,6 +192,7 @@ class Store:
             self._write_records(conn, run_id, "unit", unit_records)
             self._write_records(conn, run_id, "directory", directory_records)
             failpoints.hit("after_records")
+            moved = self._move_units(conn, portal, former or {})
             changes = self._apply_lifecycle(conn, portal, night, run_id, findings_tonight, coverage)
             failpoints.hit("after_findings")
             self._write_unit_state(conn, portal, night, unit_hashes or {})
@@ -209,7 +214,7 @@ class Store:
                 score=score, notices=_json(notices), extract_key=extract_key))
         failpoints.hit("after_commit_night")
         return NightChanges(run_id, False, by_event["opened"], by_event["reopened"], by_event["seen"],
-                            by_event["resolved"], take, by_event["withdrawn"])
+                            by_event["resolved"], take, by_event["withdrawn"], moved)
 
     def _write_pages(self, conn: Connection, run_id: int, pages: list[Any]) -> None:
         contents: dict[str, bytes] = {}
@@ -275,6 +280,45 @@ class Store:
             conn.execute(insert(finding_events).values(portal=portal, key=change.key, night=night,
                                                        event=change.event, run_id=run_id))
         return changes
+
+    def _move_units(self, conn: Connection, portal: str, former: dict[str, str]) -> tuple[str, ...]:
+        """Carry what the store keeps under former unit ids to the ids that hold them now: each
+        finding (its key follows its unit: its rows and events are rekeyed, so it keeps its first
+        seen, its deadline and its history), each night's score and the unit's page state. A row
+        the new id already has (both ids were checked on a night, or a finding the new id had found
+        afresh) stays under the former id: nothing is merged into another row. Returns the keys moved
+        (their new keys); nothing when no former id holds anything, as on every night after."""
+        if not former:
+            return ()
+        moved = []
+        rows = conn.execute(select(findings.c.key, findings.c.unit_id, findings.c.subject, findings.c.field,
+                                   findings.c.rule).where(findings.c.portal == portal,
+                                                          findings.c.unit_id.in_(list(former)))).all()
+        taken = set(conn.execute(select(findings.c.key).where(
+            findings.c.portal == portal, findings.c.unit_id.in_(sorted(set(former.values()))))).scalars())
+        for row in rows:
+            new_id = former[row.unit_id]
+            new_key = finding_key(portal, new_id, row.subject, row.field, row.rule)
+            if new_key in taken:
+                continue
+            taken.add(new_key)
+            conn.execute(update(findings).where(findings.c.portal == portal, findings.c.key == row.key)
+                         .values(key=new_key, unit_id=new_id))
+            conn.execute(update(finding_events).where(finding_events.c.portal == portal,
+                                                      finding_events.c.key == row.key).values(key=new_key))
+            moved.append(new_key)
+        run_ids = select(runs.c.id).where(runs.c.portal == portal)
+        for old_id, new_id in former.items():
+            both = select(unit_scores_table.c.run_id).where(unit_scores_table.c.unit_id == new_id)
+            conn.execute(update(unit_scores_table).where(unit_scores_table.c.run_id.in_(run_ids),
+                                                         unit_scores_table.c.unit_id == old_id,
+                                                         unit_scores_table.c.run_id.not_in(both))
+                         .values(unit_id=new_id))
+            if conn.execute(select(unit_state.c.unit_id).where(unit_state.c.portal == portal,
+                                                                unit_state.c.unit_id == new_id)).first() is None:
+                conn.execute(update(unit_state).where(unit_state.c.portal == portal, unit_state.c.unit_id == old_id)
+                             .values(unit_id=new_id))
+        return tuple(sorted(moved))
 
     def _write_unit_state(self, conn: Connection, portal: str, night: dt.date, hashes: dict[str, str]) -> None:
         """Each unit's content hash and the night it last changed, written in two batches (one
