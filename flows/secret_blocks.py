@@ -52,3 +52,51 @@ def secret_value(block_name: str, what_vi: str, what_en: str) -> str:
         raise DeliveryError(f"Secret '{block_name}' của Prefect không chứa {what_vi} "
                             f"(Prefect Secret block '{block_name}' holds no {what_en})", retryable=False)
     return value
+
+
+#: What each kind of secret is, for ``python -m flows.secret_blocks KIND``: its block's usual name,
+#: and the words that ask for it.
+KINDS = {"slack": ("portalwatch-slack-token", "Slack bot token", "token Slack"),
+         "smtp": ("portalwatch-smtp-password", "SMTP password", "mật khẩu SMTP")}
+
+
+def save_secret(kind: str, value: str, block_name: str | None = None) -> str:
+    """Save ``value`` as the Prefect Secret block of ``kind`` ("slack" or "smtp"), replacing it; the
+    block's name. A token is kept without spaces, as the flows read it; an empty value is refused
+    here, rather than by the first run that needs it."""
+    from prefect.blocks.system import Secret
+
+    name, what_en, what_vi = KINDS[kind]
+    value = value.strip() if kind == "slack" else value
+    if not value.strip():
+        raise ValueError(f"the {what_en} is empty: nothing saved ({what_vi} trống: chưa lưu)")
+    Secret(value=value).save(block_name or name, overwrite=True)
+    return block_name or name
+
+
+def _main(argv: list[str]) -> int:
+    import getpass
+    import sys
+
+    if len(argv) not in (1, 2) or argv[0] not in KINDS:
+        print("usage: python -m flows.secret_blocks slack|smtp [BLOCK-NAME]   (the value is asked for, not echoed)",
+              file=sys.stderr)
+        return 2
+    kind, name = argv[0], argv[1] if len(argv) == 2 else None
+    prompt = f"{KINDS[kind][1]}: "
+    # From a terminal the value is not echoed; piped in (a vault's CLI), it is read from stdin.
+    value = getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
+    try:
+        saved = save_secret(kind, value, name)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"saved the Prefect Secret block '{saved}' ({KINDS[kind][1]}); name it in the deployments' "
+          f"{'slack_secret' if kind == 'slack' else 'smtp_password_secret'} parameter")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_main(sys.argv[1:]))

@@ -311,6 +311,33 @@ def test_make_deploy_without_a_prefect_server_says_so():
     assert "Traceback" not in made.stdout + made.stderr
 
 
+def test_secret_blocks_are_saved_by_a_command_that_refuses_an_empty_value(prefect_server):
+    """deployments/README.md's command: the value piped in (or typed, not echoed), a token kept without
+    spaces and a password as given, an empty value refused with nothing saved."""
+    from prefect.blocks.system import Secret
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    env = prefect_server["env"]
+
+    def save(*args: str, value: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "flows.secret_blocks", *args], input=value, env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S)
+
+    saved = save("slack", value=f"  {TOKEN}  \n")
+    assert saved.returncode == 0 and "saved the Prefect Secret block 'portalwatch-slack-token'" in saved.stdout
+    assert TOKEN not in saved.stdout + saved.stderr, "the value is never printed"
+    assert save("smtp", "thu-smtp", value="mật khẩu 0000 \n").returncode == 0
+    empty = save("smtp", "thu-rong", value="   \n")
+    assert empty.returncode == 2 and "the SMTP password is empty: nothing saved" in empty.stderr
+    assert "Traceback" not in empty.stderr
+    assert save("vault", value="x\n").returncode == 2
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server["url"]}):
+        assert Secret.load("portalwatch-slack-token", _sync=True).get() == TOKEN
+        assert Secret.load("thu-smtp", _sync=True).get() == "mật khẩu 0000 "
+        with pytest.raises(ValueError):
+            Secret.load("thu-rong", _sync=True)
+
+
 def test_senders_take_their_secrets_from_prefect_secret_blocks(prefect_server, monkeypatch):
     """A worker whose environment lacks the Slack token or the SMTP password takes them from Secret
     blocks on the Prefect server; the environment wins; a missing or empty block is one clear error
