@@ -345,3 +345,28 @@ def test_a_roster_row_under_a_former_id_says_which_id_to_write(tmp_path):
         load_roster(path, {"thang-nhat"}, {"phuong-thang-nhat": "thang-nhat"})
     assert ("unknown unit 'phuong-thang-nhat' (not in the registry; it is a former id of 'thang-nhat': "
             "write 'thang-nhat')") in str(error.value) and ":2" in str(error.value)
+
+
+def test_the_vp_office_is_told_why_the_open_total_fell_without_a_fix(gone, config, nights):
+    """The night a unit's findings are withdrawn, the VP office's digest says how many and whose, in
+    text, HTML and Slack: its open total falls, and nothing was fixed."""
+    import json
+
+    from portalwatch.alerts.policy import plan_alerts
+    from portalwatch.alerts.render import render_vp_html, render_vp_slack, render_vp_text
+
+    store, unit_id, before, _ = gone
+    rows = store.list_findings(config.profile.name, status="all")
+    name = config.registry.units[unit_id].name
+    plan = plan_alerts(rows, nights[3].date, config.profile.policy, _without(config, unit_id).registry,
+                       config.profile.title)
+    assert plan.vp.withdrawn == ((name, len(before)),)
+    line = (f"Ngừng theo dõi do đơn vị không còn trong danh sách đơn vị (không tính là đã khắc phục): "
+            f"{len(before)} ({name}: {len(before)})")
+    _, text = render_vp_text(plan.vp)
+    assert f"- {line}\n" in text and "Nội dung đã khắc phục: 0" in text
+    assert line in render_vp_html(plan.vp)
+    assert line in json.dumps(render_vp_slack(plan.vp)[1], ensure_ascii=False)
+    later = plan_alerts(rows, nights[4].date, config.profile.policy, _without(config, unit_id).registry,
+                        config.profile.title)
+    assert later.vp.withdrawn == () and "Ngừng theo dõi" not in render_vp_text(later.vp)[1], "told once"

@@ -110,6 +110,9 @@ class VpDigest:
     not_scored: tuple[str, ...] = ()
     report_url: str | None = None
     follow_up: str = FOLLOW_UP    # the registry's VP office: the digest's addressee
+    #: (unit name, count) of findings withdrawn tonight, their unit no longer in the registry: why the
+    #: open total fell without a fix
+    withdrawn: tuple[tuple[str, int], ...] = ()
 
     @property
     def totals(self) -> VpRow:

@@ -339,9 +339,19 @@ def _vp_context(d: VpDigest) -> dict[str, Any]:
             "totals": d.totals, "escalations": shown, "escalations_total": len(d.escalations),
             "escalations_hidden": len(d.escalations) - len(shown), "score_line": _score_line(d),
             "reopened": back, "reopened_total": len(d.reopened), "reopened_hidden": len(d.reopened) - len(back),
+            "withdrawn": _withdrawn_words(d),
             "report_url": one_line(d.report_url, limit=500) if d.report_url else None,
             "report_href": safe_url(d.report_url), "footer": _footer(d.follow_up),
             "follow_up": one_line(d.follow_up, limit=200)}
+
+
+def _withdrawn_words(d: VpDigest) -> str | None:
+    """The digest's line on findings withdrawn tonight, or None: how many, and whose."""
+    if not d.withdrawn:
+        return None
+    whose = ", ".join(f"{one_line(name, limit=200)}: {count}" for name, count in d.withdrawn)
+    return (f"Ngừng theo dõi do đơn vị không còn trong danh sách đơn vị (không tính là đã khắc phục): "
+            f"{sum(count for _, count in d.withdrawn)} ({whose})")
 
 
 def render_vp_text(d: VpDigest) -> tuple[str, str]:
@@ -382,6 +392,8 @@ def render_vp_slack(d: VpDigest) -> tuple[str, list[Block]]:
                f"Mới: {t.new} · " + (f"Phát sinh lại: {t.reopened} · " if t.reopened else "")
                + f"Chưa khắc phục (kể cả mới): {t.open} · Đã khắc phục: {t.resolved} · Quá hạn: {t.escalated}"
                + (f" ({len(d.escalations)} mới quá hạn đêm nay)" if d.escalations else "")]
+    if d.withdrawn:
+        summary.append(slack_text(_withdrawn_words(d), escaped_limit=1500))
     score = _score_line(d)
     if score:
         summary.append(score)
