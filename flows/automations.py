@@ -27,12 +27,11 @@ SILENCE_S = 3 * HEARTBEAT_S
 def crash_unresponsive_runs(silence_s: int = SILENCE_S) -> Any:
     """Create the automation, replacing one of the same name (so deploying again keeps one)."""
     from prefect.automations import Automation
+    from prefect.client.orchestration import get_client
     from prefect.client.schemas.objects import StateType
     from prefect.events.actions import ChangeFlowRunState
     from prefect.events.schemas.automations import EventTrigger, Posture
     from prefect.events.schemas.events import ResourceSpecification
-
-    from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as client:
         for old in client.read_automations_by_name(name=NAME):

@@ -398,8 +398,7 @@ def unmatched_notices(frames: Any, registry: Registry | None) -> list[dict[str, 
                 for unit_id, urls in sorted(pages.items()) if len(urls) > 1]
     if registry is None:
         return notices
-    found = {unit_id for unit_id in frames.units["unit_id"] if unit_id}
-    unseen = {u.id: [u.name, *u.aliases] for u in registry if u.id not in found}
+    unseen = {u.id: [u.name, *u.aliases] for u in registry if u.id not in pages}
     for notice in notices:
         if notice.get("source") == "unit_page" and unseen:
             unit_id = renamed_from(str(notice.get("name") or ""), unseen)

@@ -164,19 +164,23 @@ def route_now(recipient: str, channel: str, registry: Registry) -> str | None:
 
     Messages wait in the outbox (quiet hours, a weekend, SMTP down) while the registry may change: a
     mailbox retired overnight must not be written to, and a unit dissolved is told nothing more."""
-    if recipient == "ops":
-        routes: Routes | None = registry.ops
-    elif recipient == "vp-office":
-        office = registry.units.get(registry.vp_office or "")
-        routes = office.routes if office is not None else None
-    else:    # a unit, or a unit's former id (``formerly``): messages queued under it go to the unit
-        unit = registry.units.get(recipient) or registry.units.get(registry.former.get(recipient, ""))
-        routes = unit.routes if unit is not None else None
+    routes = _routes_of(recipient, registry)
     if routes is None:
         return None
     if channel == "slack":
         return routes.slack
     return ",".join(routes.email) or None
+
+
+def _routes_of(recipient: str, registry: Registry) -> Routes | None:
+    """A recipient's routes in the registry, or None when the registry no longer has the recipient."""
+    if recipient == "ops":
+        return registry.ops
+    if recipient == "vp-office":
+        unit = registry.units.get(registry.vp_office or "")
+    else:    # a unit, or a unit's former id (``formerly``): messages queued under it go to the unit
+        unit = registry.units.get(recipient) or registry.units.get(registry.former.get(recipient, ""))
+    return unit.routes if unit is not None else None
 
 
 #: What ops set so a channel can deliver (README, Alerts).
@@ -276,11 +280,9 @@ def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRu
             address = route_now(message["recipient"], message["channel"], registry)
             if address is None:
                 recipient = message["recipient"]
-                known = recipient in registry.units or recipient == "ops" or (
-                    recipient == "vp-office" and registry.vp_office in registry.units)
                 why = (f"{recipient}: {message['channel']} to {message['address']} not sent: "
-                       + (f"the registry has no {message['channel']} route for it any more" if known
-                          else "it is no longer in the registry"))
+                       + (f"the registry has no {message['channel']} route for it any more"
+                          if _routes_of(recipient, registry) is not None else "it is no longer in the registry"))
                 store.mark_message(message["id"], "dropped", why)
                 report.dropped += 1
                 report.notes.append(why)

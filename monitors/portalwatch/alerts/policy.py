@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,10 +101,8 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
     reopened = tuple(_item(r, policy, night) for r in sorted(
         (r for r in active if r["opened_at"] == night and r["first_seen"] != night),
         key=lambda r: (place.get(r["unit_id"], len(place)), r["key"])))
-    withdrawn: dict[str, int] = {}
-    for r in rows:
-        if r["status"] == "withdrawn" and r["resolved_at"] == night:
-            withdrawn[r["unit_name"] or r["unit_id"]] = withdrawn.get(r["unit_name"] or r["unit_id"], 0) + 1
+    withdrawn = Counter(r["unit_name"] or r["unit_id"] for r in rows
+                        if r["status"] == "withdrawn" and r["resolved_at"] == night)
     plan.vp = VpDigest(night=night, portal_title=portal_title, rows=tuple(vp_rows), escalations=escalations,
                        reopened=reopened, withdrawn=tuple(sorted(withdrawn.items())),
                        follow_up=follow_up,

@@ -76,6 +76,6 @@ def renamed_from(name: str, candidates: dict[str, list[str]]) -> str | None:
     for unit_id, names in candidates.items():
         for other in names:
             theirs = set(strip_unit_prefix(name_key(other)).split())
-            if len(theirs) >= 2 and theirs != words and (words < theirs or theirs < words):
+            if len(theirs) >= 2 and (words < theirs or theirs < words):
                 found.add(unit_id)
     return found.pop() if len(found) == 1 else None

@@ -51,8 +51,10 @@ class Registry:
     #: Where each unit is written in ``path`` (its entry's line, or its row in a sheet), for errors.
     lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     _index: dict[str, str] = field(default_factory=dict, repr=False)
+    _former: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self._former = {old: unit.id for unit in self.units.values() for old in unit.formerly}
         for unit in self.units.values():
             for name in (unit.name, *unit.aliases):
                 for key in unit_keys(name):
@@ -66,7 +68,7 @@ class Registry:
     @property
     def former(self) -> dict[str, str]:
         """Each former id (``formerly``) and the unit id that now holds it."""
-        return {old: unit.id for unit in self.units.values() for old in unit.formerly}
+        return self._former
 
     def match(self, name: str) -> Unit | None:
         """The unit a name on the site refers to, or None (which the caller must report)."""

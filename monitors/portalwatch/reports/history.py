@@ -278,8 +278,8 @@ def former_units(history: History, current: set[str], year: int) -> dict[str, st
     Home Affairs' figures: a unit gone in November was still scored from January to October."""
     seen = {row["unit_id"] for row in history.unit_scores if row["night"].year == year}
     units = {f["key"]: f["unit_id"] for f in history.findings}
-    seen.update(units[key] for key, items in _spells(history).items()
-                if key in units and any(spell.start.year == year for spell in items))
+    seen.update(units[e["key"]] for e in history.events
+                if e["event"] in _OPENING and e["night"].year == year and e["key"] in units)
     names: dict[str, tuple[dt.date, str]] = {}
     for finding in history.findings:
         if finding["unit_id"] in seen and finding.get("unit_name"):

@@ -308,11 +308,14 @@ class Store:
                                                       finding_events.c.key == row.key).values(key=new_key))
             moved.append(new_key)
         run_ids = select(runs.c.id).where(runs.c.portal == portal)
+        taken_score = unit_scores_table.alias("taken")
         for old_id, new_id in former.items():
-            both = select(unit_scores_table.c.run_id).where(unit_scores_table.c.unit_id == new_id)
+            # Looked up by (run, unit), the table's key, every night a registry names former ids: a
+            # filter on the unit alone would read a year of every unit's scores.
+            both = select(taken_score.c.run_id).where(taken_score.c.run_id == unit_scores_table.c.run_id,
+                                                      taken_score.c.unit_id == new_id).exists()
             conn.execute(update(unit_scores_table).where(unit_scores_table.c.run_id.in_(run_ids),
-                                                         unit_scores_table.c.unit_id == old_id,
-                                                         unit_scores_table.c.run_id.not_in(both))
+                                                         unit_scores_table.c.unit_id == old_id, ~both)
                          .values(unit_id=new_id))
             if conn.execute(select(unit_state.c.unit_id).where(unit_state.c.portal == portal,
                                                                 unit_state.c.unit_id == new_id)).first() is None:
