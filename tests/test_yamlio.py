@@ -64,3 +64,13 @@ def test_python_object_tags_are_refused(tmp_path):
     path.write_text("name: !!python/object/apply:os.system ['true']\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"profile.yaml:1: invalid YAML"):
         load_yaml(path)
+
+
+def test_a_date_that_is_no_real_date_is_kept_as_its_text(tmp_path):
+    """``since: 2025-13-01`` must reach the key that expects a date, which names it: PyYAML would
+    raise a bare ValueError from inside the parse, with no file, line or key."""
+    import datetime as dt
+
+    path = tmp_path / "x.yaml"
+    path.write_text("good: 2025-07-01\nbad: 2025-13-01\nwhen: 2025-02-30 10:00\n", encoding="utf-8")
+    assert load_yaml(path) == {"good": dt.date(2025, 7, 1), "bad": "2025-13-01", "when": "2025-02-30 10:00"}

@@ -6,6 +6,7 @@ surfaces as a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,7 +20,8 @@ __all__ = ["Reader"]
 _MISSING = object()
 
 _TYPE_NAMES = {str: "a text", int: "a whole number", float: "a number", bool: "true or false",
-               list: "a list", dict: "a mapping", Located: "a mapping"}
+               list: "a list", dict: "a mapping", Located: "a mapping", dt.date: "a date",
+               dt.datetime: "a date-time"}
 
 
 def _describe(types: tuple[type, ...]) -> str:

@@ -56,6 +56,18 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """A date as YAML reads it, or its text when it is no real date (``2025-13-01``): the key that
+    expects a date then names the mistake, where PyYAML would raise from deep inside the parse."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
 def _unclosed_quote(text: str, before: int) -> int | None:
     """The last line up to ``before`` (1-based) that opens a double quote it does not close, outside
     comments; None if there is none. A hint, not a parse: escaped quotes are skipped."""
