@@ -63,3 +63,12 @@ def test_replaying_an_applied_night_changes_nothing():
     assert plan({"k": _kept("k", last=D2)}, [_f("k")], D2, ALL) == []
     assert plan({"k": _kept("k", last=D2)}, [], D2, ALL) == []
     assert plan({"k": _kept("k", status="resolved", resolved=D3)}, [_f("k")], D2, ALL) == []
+
+
+def test_a_unit_not_yet_due_has_its_findings_neither_confirmed_nor_resolved():
+    """A unit whose registry ``since`` was set after its findings were raised: while it still has time
+    to publish, its findings stand aside, as those of a page not read do; other units go on."""
+    new = Coverage(units_read=frozenset({"a", "b"}), index_ok=True, directory_ok=True, not_due={"a": D3})
+    kept = {"k": _kept("k"), "m": _kept("m", category="unit_missing", field="page"), "o": _kept("o", unit="b")}
+    [change] = plan(kept, [], D2, new)
+    assert (change.key, change.event) == ("o", "resolved")

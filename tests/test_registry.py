@@ -222,3 +222,67 @@ def test_malformed_registry_sheet_is_named(tmp_path, edit, message):
         csv.writer(handle).writerows(rows)
     with pytest.raises(RegistryError, match=message):
         load_registry(tmp_path / "units.csv")
+
+
+def test_a_units_since_is_read_from_yaml_and_sheets(tmp_path):
+    """``since`` is the day a unit was established: unquoted in YAML, a DD/MM/YYYY text, or a sheet's
+    date cell; without it a unit has always been there."""
+    import csv
+
+    from openpyxl import Workbook
+
+    path = tmp_path / "registry.yaml"
+    path.write_text(REGISTRY.replace("    kind: ward\n", "    kind: ward\n    since: 2025-07-01\n"), encoding="utf-8")
+    assert load_registry(path).units["p7"].since == dt.date(2025, 7, 1)
+    assert load_registry(path).units["vp"].since is None
+    path.write_text(REGISTRY.replace("    kind: ward\n", '    kind: ward\n    since: "01/07/2025"\n'), encoding="utf-8")
+    assert load_registry(path).units["p7"].since == dt.date(2025, 7, 1)
+
+    _, rows = _registry_rows()
+    rows[0].append("since")
+    for row in rows[1:]:
+        row.append("")
+    rows[2][-1] = "01/07/2025"
+    with (tmp_path / "units.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.active.cell(row=3, column=len(rows[0])).value = dt.datetime(2025, 7, 1)   # a date cell
+    book.save(tmp_path / "units.xlsx")
+    for name in ("units.csv", "units.xlsx"):
+        units = load_registry(tmp_path / name).units
+        assert units[rows[2][0]].since == dt.date(2025, 7, 1), name
+        assert units[rows[1][0]].since is None, name
+
+
+@pytest.mark.parametrize("text, name, message", [
+    (REGISTRY.replace("    kind: ward\n", "    kind: ward\n    since: 2025-13-01\n"), "registry.yaml",
+     r"registry.yaml:9, key 'units\[1\].since': expected a date \(YYYY-MM-DD or DD/MM/YYYY\), found '2025-13-01'"),
+    (REGISTRY.replace("    kind: ward\n", "    kind: ward\n    since: [2025]\n"), "registry.yaml",
+     r"key 'units\[1\].since': expected a text or a date, found a list of 1 item"),
+    ("id,name,kind,since\nvp,Văn phòng,office,1/7\n", "units.csv",
+     r"units.csv:2, key 'since': expected a date \(YYYY-MM-DD or DD/MM/YYYY\), found '1/7'"),
+])
+def test_a_units_since_that_is_not_a_date_is_named(tmp_path, text, name, message):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RegistryError, match=message):
+        load_registry(path)
+
+
+def test_a_new_unit_is_not_due_until_the_deadline_after_its_since_has_passed(tmp_path):
+    """Law on Access to Information 2016, Art. 18(4): what is new is published within 5 working days.
+    A ward established on Tuesday 1 July 2025 has until Tuesday 8 July; it is held to the portal from
+    the night of 9 July. A unit with no ``since``, or one established long ago, is always due."""
+    path = tmp_path / "registry.yaml"
+    path.write_text(REGISTRY.replace("    kind: ward\n", "    kind: ward\n    since: 2025-07-01\n"), encoding="utf-8")
+    registry = load_registry(path)
+    assert registry.not_due(dt.date(2025, 6, 20), 5) == {"p7": dt.date(2025, 7, 8)}, "not yet established"
+    assert registry.not_due(dt.date(2025, 7, 1), 5) == {"p7": dt.date(2025, 7, 8)}
+    assert registry.not_due(dt.date(2025, 7, 8), 5) == {"p7": dt.date(2025, 7, 8)}, "its last day"
+    assert registry.not_due(dt.date(2025, 7, 9), 5) == {}
+    assert registry.not_due(dt.date(2025, 7, 9), 10) == {"p7": dt.date(2025, 7, 15)}, "the policy's deadline"
+    # Tết does not count: established on Friday 24 January 2025, Tết from 25 January to 2 February
+    path.write_text(REGISTRY.replace("    kind: ward\n", "    kind: ward\n    since: 2025-01-24\n"), encoding="utf-8")
+    assert load_registry(path).not_due(dt.date(2025, 2, 3), 5) == {"p7": dt.date(2025, 2, 7)}

@@ -370,3 +370,59 @@ def test_the_vp_office_is_told_why_the_open_total_fell_without_a_fix(gone, confi
     later = plan_alerts(rows, nights[4].date, config.profile.policy, _without(config, unit_id).registry,
                         config.profile.title)
     assert later.vp.withdrawn == () and "Ngừng theo dõi" not in render_vp_text(later.vp)[1], "told once"
+
+
+def test_a_new_unit_is_given_its_time_to_publish_before_it_is_told_or_scored(tmp_path):
+    """Phường 11 is written in the registry as established on Friday 10 June 2022: with 5 working days
+    to publish (Law on Access to Information 2016, Art. 18(4)) it has until Friday 17 June. Its link
+    is off the portal's list of units from 15 June: through the 17th it is told nothing and not
+    scored, and the report and the VP office say why and until when; on the 18th it is a finding
+    like any other, first seen that night, and scores 0."""
+    import json
+    import shutil
+
+    from conftest import LAYOUTS
+    from sample_portal import SamplePortal
+
+    from portalwatch import night as stages
+
+    profile_dir = tmp_path / "profile"
+    shutil.copytree(LAYOUTS["vungtau-2022"].parent, profile_dir)
+    registry = profile_dir / "registry.yaml"
+    text = registry.read_text(encoding="utf-8")
+    entry = '    alerts: {slack: "#pw-phuong-11"'
+    assert text.count(entry) == 1
+    registry.write_text(text.replace(entry, "    since: 2022-06-10\n" + entry), encoding="utf-8")
+    out = tmp_path / "out"
+    with SamplePortal("vungtau-2022") as portal:
+        def night(n):
+            portal.set_night(n)
+            summary = stages.run_night(profile_dir / "profile.yaml", out, now=portal.scenario.night_date(n).isoformat(),
+                                       base_url=portal.base_url).summary
+            folder = out / summary["portal"] / summary["night"]
+            findings = [json.loads(line) for line in (folder / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+            return summary, folder, [f for f in findings if f["unit_id"] == "phuong-11"]
+
+        assert any(g["unit_id"] == "phuong-11" for g in portal.scenario.ground_truth(3)), "off the list on night 3"
+        summary, folder, mine = night(3)
+        assert mine == [], "not told on 15 June: it has until the 17th"
+        assert summary["score"]["not_scored"] == {"phuong-11": "new"}
+        assert summary["score"]["not_due"] == {"phuong-11": "2022-06-17"}
+        assert summary["score"]["units"]["phuong-11"] is None
+        assert not list((folder / "alerts").glob("phuong-11.*")), "no message to the unit"
+        report = (folder / "report.html").read_text(encoding="utf-8")
+        row = report.split('<tr data-unit="phuong-11">', 1)[1].split("</tr>", 1)[0]
+        assert "Chưa chấm: đơn vị mới thành lập, còn trong thời hạn công bố thông tin (đến hết ngày 17/06/2022)" in row
+        assert 'id="new-units">Đơn vị mới thành lập có 5 ngày làm việc' in report
+        vp = (folder / "alerts" / "vp-office.txt").read_text(encoding="utf-8")
+        assert "Ủy ban nhân dân Phường 11 (hạn đến hết 17/06/2022)" in vp
+
+        summary, folder, mine = night(6)
+        assert [(f["category"], f["field"]) for f in mine] == [("unit_missing", "page")], "held to the portal from the 18th"
+        assert summary["score"]["units"]["phuong-11"] == 0 and "phuong-11" not in summary["score"]["not_scored"]
+    store = open_store(stages.store_url(out))
+    try:
+        [row] = store.list_findings("vungtau-2022", unit="phuong-11", status="all")
+        assert row["first_seen"] == dt.date(2022, 6, 18) and row["category"] == "unit_missing"
+    finally:
+        store.dispose()

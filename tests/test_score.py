@@ -101,6 +101,27 @@ def test_score_line_says_what_was_scored():
         "chưa chấm được")
 
 
+def test_a_unit_too_new_to_be_held_to_the_portal_is_not_scored():
+    """d was established days ago (its registry ``since``): it still has time to publish, so it is
+    left out of the mean rather than given 0, even with its page read and a finding about it."""
+    from portalwatch.reports.score import score_line
+    from portalwatch.store.lifecycle import Coverage
+
+    due = dt.date(2022, 6, 17)
+    seen = Coverage(units_read=frozenset("abcd"), index_ok=True, directory_ok=True, not_due={"d": due})
+    score = score_portal([_f("d", "page", "unit_missing")], REGISTRY, ROSTER, NIGHT, seen=seen)
+    units = {u.unit_id: u for u in score.units}
+    assert [u.unit_id for u in score.not_scored] == ["d"]
+    assert units["d"].not_read == "new" and units["d"].due == due and units["d"].total is None
+    assert score.total == 12
+    line = score_line({"points": 12.0, "percent": 100.0, "units_scored": 3, "not_scored": {"d": "new"}})
+    assert line == "12.0/12 (100.0%), 1 đơn vị mới chưa đến hạn chấm / 1 new units not yet due"
+    both = score_line({"points": 12.0, "percent": 100.0, "units_scored": 2, "not_scored": {"c": "page", "d": "new"}})
+    assert "1 đơn vị chưa chấm được" in both and "1 đơn vị mới chưa đến hạn chấm" in both
+    assert score_line({"points": None, "percent": None, "units_scored": 0, "not_scored": {"a": "new"}}).startswith(
+        "chưa chấm: mọi đơn vị đều mới thành lập")
+
+
 def test_a_leader_whose_own_mobile_was_copied_onto_another_row_keeps_her_leaders_share():
     """The head's own mobile (per the roster) copied onto her deputy's row: only the deputy's row is
     wrong, so the unit's leaders criterion counts her as listed with valid contacts (1 of 2, 1.5),

@@ -341,6 +341,7 @@ def night_context(result: Any, frames: Any, config: Config, night: dt.date, prev
                       and DIRECTORY not in drifted and DIRECTORY not in shrunk),
         drifted=drifted, shrunk=shrunk,
         broken_selectors=tuple(f"{page_type}.{name}: {selector}" for page_type, name, selector in broken),
+        not_due=config.registry.not_due(night, profile.policy.deadline_working_days),
         index_url=index_pages[0].url if index_pages else profile.base_url,
         directory_url=directory_pages[0].url if directory_pages else profile.base_url)
 
@@ -408,10 +409,15 @@ def unmatched_notices(frames: Any, registry: Registry | None) -> list[dict[str, 
 
 
 def make_findings(failures: list[Any], config: Config, night: dt.date):
+    """The night's findings, less those of units too new to be held to the portal yet (their
+    registry ``since`` plus the policy's deadline, :meth:`Registry.not_due`): a unit established
+    on Monday is not told on Tuesday that its page is missing."""
     from .findings.build import build_findings, message_hints
 
-    return build_findings(failures, config.profile.name, config.registry, config.profile.title, night=night,
-                          hints=message_hints(config.profile))
+    findings = build_findings(failures, config.profile.name, config.registry, config.profile.title, night=night,
+                              hints=message_hints(config.profile))
+    not_due = config.registry.not_due(night, config.profile.policy.deadline_working_days)
+    return [f for f in findings if f.unit_id not in not_due] if not_due else findings
 
 
 def run_notices(result: Any, frames: Any, profile: Profile | None = None, ctx: Any = None,
@@ -608,7 +614,8 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
         "score": {"points": score.total, "out_of": 12, "percent": score.percent,
                   "units": {u.unit_id: u.total for u in score.units},
                   "units_scored": len(score.scored),
-                  "not_scored": {u.unit_id: u.not_read for u in score.not_scored}},
+                  "not_scored": {u.unit_id: u.not_read for u in score.not_scored},
+                  "not_due": {u.unit_id: u.due.isoformat() for u in score.not_scored if u.due is not None}},
         "delivery": delivery_summary(delivery, len(messages)),
         "store": ({"already_recorded": True} if changes is None or changes.already_recorded else
                   {"already_recorded": False, "run_id": changes.run_id, "opened": len(changes.opened),
@@ -699,7 +706,8 @@ def coverage(ctx: Any, frames: Any, registry: Any = None):
                         if item.page_type == UNIT_PAGE and item.unit_id)
     return Coverage(units_read=frozenset(read), index_ok=ctx.index_ok, directory_ok=ctx.directory_ok,
                     sections_read=sections, unknown=unknown,
-                    units=frozenset(registry.units) if registry is not None else None)
+                    units=frozenset(registry.units) if registry is not None else None,
+                    not_due=dict(getattr(ctx, "not_due", None) or {}))
 
 
 def score_night(findings: list[Any], config: Config, night: dt.date, ctx: Any, frames: Any):

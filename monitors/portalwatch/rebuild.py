@@ -77,7 +77,8 @@ def _score(findings: list[Any], config: Any, night: dt.date, recorded: dict[str,
     if kept:
         seen = Coverage(units_read=frozenset(u for u, (_, why) in kept.items() if why != "page"),
                         directory_ok=not any(why == "directory" for _, why in kept.values()),
-                        unknown=frozenset((u, "updated_at") for u, (_, why) in kept.items() if why == "date"))
+                        unknown=frozenset((u, "updated_at") for u, (_, why) in kept.items() if why == "date"),
+                        not_due=config.registry.not_due(night, config.profile.policy.deadline_working_days))
     score = score_portal(findings, config.registry, config.roster, night, seen=seen,
                          directory_expected=DIRECTORY in config.profile.pages)
     again = {u.unit_id: (u.total, u.not_read) for u in score.units}
@@ -99,7 +100,8 @@ def _recorded_score(recorded: dict[str, Any], score: Any) -> dict[str, Any]:
     return {"points": points, "out_of": 12, "percent": None if points is None else round(100 * points / 12, 1),
             "units": {u: s for u, (s, _) in sorted(kept.items())},
             "units_scored": sum(why is None for _, why in kept.values()),
-            "not_scored": {u: why for u, (_, why) in sorted(kept.items()) if why is not None}}
+            "not_scored": {u: why for u, (_, why) in sorted(kept.items()) if why is not None},
+            "not_due": {u.unit_id: u.due.isoformat() for u in (score.not_scored if score else ()) if u.due}}
 
 
 def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, delivery: Any = None,

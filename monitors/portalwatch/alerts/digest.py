@@ -108,6 +108,9 @@ class VpDigest:
     score_units: tuple[int, int] | None = None
     #: the units not scored tonight (their page or the directory not read), named for the VP office
     not_scored: tuple[str, ...] = ()
+    #: (unit name, last day to publish) of the units too new to be held to the portal tonight: not
+    #: scored either, but for want of time, not of a page read
+    new_units: tuple[tuple[str, dt.date], ...] = ()
     report_url: str | None = None
     follow_up: str = FOLLOW_UP    # the registry's VP office: the digest's addressee
     #: (unit name, count) of findings withdrawn tonight, their unit no longer in the registry: why the

@@ -108,7 +108,10 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
                        follow_up=follow_up,
                        score_points=getattr(score, "total", None), score_percent=getattr(score, "percent", None),
                        score_units=_score_units(score),
-                       not_scored=tuple(u.unit_name for u in getattr(score, "not_scored", ()) or ()),
+                       not_scored=tuple(u.unit_name for u in getattr(score, "not_scored", ()) or ()
+                                        if u.not_read != "new"),
+                       new_units=tuple((u.unit_name, u.due) for u in getattr(score, "not_scored", ()) or ()
+                                       if u.not_read == "new"),
                        report_url=report_url)
     if notices:
         from ..reports.notices import group_notices, notice_detail

@@ -310,9 +310,12 @@ def _vp_headline(d: VpDigest) -> str:
 
 
 def _score_line(d: VpDigest) -> str | None:
+    new = _new_units(d)
     if d.score_points is None:
         if d.score_units is None:
             return None
+        if new and not d.not_scored:
+            return f"Điểm nội dung: đêm nay chưa chấm ({new})"
         return ("Điểm nội dung: đêm nay chưa chấm được (không đọc được trang của đơn vị nào hoặc không đọc "
                 "được danh bạ)")
     line = f"Điểm nội dung ước tính của {portal_noun(d.portal_title)}: {vn_number(d.score_points)}/12"
@@ -320,14 +323,29 @@ def _score_line(d: VpDigest) -> str | None:
         line += f" ({vn_number(d.score_percent, 1)}%)"
     if d.score_units is not None:
         scored, units = d.score_units
-        line += (f", chấm trên {scored}/{units} đơn vị (đơn vị mà hệ thống không đọc được trang, danh bạ hoặc ngày "
-                 f"cập nhật trong đêm chưa được chấm")
-        if d.not_scored:
-            names = ", ".join(one_line(n, limit=120) for n in d.not_scored[:NOT_SCORED_NAMED])
-            more = len(d.not_scored) - NOT_SCORED_NAMED
-            line += f": {names}" + (f" và {more} đơn vị khác" if more > 0 else "")
-        line += ")"
+        parts = []
+        if d.not_scored or not new:
+            part = "đơn vị mà hệ thống không đọc được trang, danh bạ hoặc ngày cập nhật trong đêm chưa được chấm"
+            if d.not_scored:
+                more = len(d.not_scored) - NOT_SCORED_NAMED
+                part += (": " + ", ".join(one_line(n, limit=120) for n in d.not_scored[:NOT_SCORED_NAMED])
+                         + (f" và {more} đơn vị khác" if more > 0 else ""))
+            parts.append(part)
+        if new:
+            parts.append(new)
+        line += f", chấm trên {scored}/{units} đơn vị ({'; '.join(parts)})"
     return line
+
+
+def _new_units(d: VpDigest) -> str:
+    """The units too new to be scored, named with the last day they have to publish."""
+    if not d.new_units:
+        return ""
+    names = ", ".join(f"{one_line(name, limit=120)} (hạn đến hết {vn_date(due)})" if due else one_line(name, limit=120)
+                      for name, due in d.new_units[:NOT_SCORED_NAMED])
+    more = len(d.new_units) - NOT_SCORED_NAMED
+    return ("đơn vị mới thành lập, còn trong thời hạn công bố thông tin, chưa chấm: " + names
+            + (f" và {more} đơn vị khác" if more > 0 else ""))
 
 
 def _vp_context(d: VpDigest) -> dict[str, Any]:

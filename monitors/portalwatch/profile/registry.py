@@ -6,6 +6,7 @@ merger of wards renames units and moves alert routes without touching a selector
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -40,6 +41,10 @@ class Unit:
     #: Ids the unit had before (a new id after a reorganisation): its findings, history and scores
     #: under them are carried over to this id, deadlines and all.
     formerly: tuple[str, ...] = ()
+    #: The day the unit was established (or first had to be on the portal). Like anything new it
+    #: has the policy's deadline to be published (Law on Access to Information 2016, Art. 18(4)):
+    #: until then it is not held to the portal (:meth:`Registry.not_due`).
+    since: dt.date | None = None
 
 
 @dataclass(slots=True)
@@ -69,6 +74,18 @@ class Registry:
     def former(self) -> dict[str, str]:
         """Each former id (``formerly``) and the unit id that now holds it."""
         return self._former
+
+    def not_due(self, night: dt.date, working_days: int) -> dict[str, dt.date]:
+        """Units too new to be held to the portal on ``night``, each with the last day it has to
+        publish (``working_days`` working days after its ``since``): none of their findings is
+        raised, confirmed or resolved, and they are not scored, until the night after that day. A
+        unit established yesterday would otherwise be told at once that its page is missing, and
+        score 0 in the VP office's report and Home Affairs' year."""
+        from ..workdays import add_working_days
+
+        due = {unit.id: add_working_days(unit.since, working_days) for unit in self.units.values()
+               if unit.since is not None}
+        return {unit_id: day for unit_id, day in due.items() if night <= day}
 
     def match(self, name: str) -> Unit | None:
         """The unit a name on the site refers to, or None (which the caller must report)."""
@@ -145,11 +162,32 @@ def _table_routes(path: Path, line: int, record: dict[str, str]) -> Routes:
 
 
 #: Columns of a registry kept as a spreadsheet (CSV or XLSX); lists are separated by ";".
-TABLE_COLUMNS = ("id", "name", "aliases", "kind", "responsible", "slack", "email", "role", "formerly")
+TABLE_COLUMNS = ("id", "name", "aliases", "kind", "responsible", "slack", "email", "role", "formerly", "since")
 
 
 def _split(value: object) -> list[str]:
     return [v.strip() for v in str(value or "").split(";") if v.strip()]
+
+
+def _since(value: object, path: Path, line: int) -> dt.date | None:
+    """A sheet row's ``since`` (a date cell, YYYY-MM-DD or DD/MM/YYYY), or None when empty."""
+    from .roster import parse_day
+
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        raise RegistryError(str(exc), path=str(path), line=line, key="since") from None
+
+
+def _yaml_since(item: Reader) -> dt.date | None:
+    """A unit's ``since`` in YAML: a date (``2025-07-01``, unquoted) or a text DD/MM/YYYY."""
+    from .roster import parse_day
+
+    value = item.get("since", (str, dt.date), None)
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        raise item.fail(str(exc), "since") from None
 
 
 def _load_table(path: Path) -> Registry:
@@ -187,7 +225,8 @@ def _load_table(path: Path) -> Registry:
                                    aliases=tuple(_split(record.get("aliases"))),
                                    responsible=record.get("responsible") or None,
                                    routes=_table_routes(path, line, record),
-                                   formerly=tuple(_split(record.get("formerly"))))
+                                   formerly=tuple(_split(record.get("formerly"))),
+                                   since=_since(record.get("since"), path, line))
         lines[record["id"]] = line
     if not units:
         raise RegistryError("the registry lists no unit", path=str(path))
@@ -235,7 +274,7 @@ def load_registry(path: str | Path) -> Registry:
     responsible_lines: dict[str, int] = {}
     for index, raw in enumerate(raw_units):
         item = Reader(raw, path, f"units[{index}]", RegistryError, top.line)
-        item.check_keys(("id", "name", "aliases", "kind", "responsible", "alerts", "formerly"))
+        item.check_keys(("id", "name", "aliases", "kind", "responsible", "alerts", "formerly", "since"))
         unit_id = item.get("id", str)
         if id_problem(unit_id):
             raise item.fail(id_problem(unit_id), "id")
@@ -251,7 +290,8 @@ def load_registry(path: str | Path) -> Registry:
                               aliases=tuple(item.str_list("aliases", [])),
                               responsible=item.get("responsible", str, None),
                               routes=_routes(item.sub("alerts", {})),
-                              formerly=tuple(item.str_list("formerly", [])))
+                              formerly=tuple(item.str_list("formerly", [])),
+                              since=_yaml_since(item))
         for where, key in ((lines, "id"), (responsible_lines, "responsible")):
             line = line_of(raw, key)
             if line:

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import RegistryError
 from .matching import name_key
 
-__all__ = ["RosterEntry", "Roster", "load_roster", "read_table", "check_header", "record_of", "ROSTER_COLUMNS"]
+__all__ = ["RosterEntry", "Roster", "load_roster", "read_table", "check_header", "record_of", "ROSTER_COLUMNS", "parse_day"]
 
 ROSTER_COLUMNS = ("unit_id", "person_name", "position", "effective_from", "effective_to",
                   "office_phone", "mobile", "email")
@@ -52,7 +52,10 @@ class Roster:
         return [e for e in self.entries if e.active_on(day)]
 
 
-def _date(value: object, path: Path, row: int, column: str) -> dt.date | None:
+def parse_day(value: object) -> dt.date | None:
+    """A day as offices write it in a sheet or YAML: a date cell, ``YYYY-MM-DD`` or ``DD/MM/YYYY``
+    (a spreadsheet's date cell read as text, ``2025-07-01 00:00:00``, too); None when empty.
+    :class:`ValueError` says what was found."""
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
@@ -60,13 +63,21 @@ def _date(value: object, path: Path, row: int, column: str) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     text = str(value).strip()
+    if text.endswith(" 00:00:00"):
+        text = text[:-len(" 00:00:00")]
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise RegistryError(f"expected a date (YYYY-MM-DD or DD/MM/YYYY), found {text!r}",
-                        path=str(path), line=row, key=column)
+    raise ValueError(f"expected a date (YYYY-MM-DD or DD/MM/YYYY), found {text!r}")
+
+
+def _date(value: object, path: Path, row: int, column: str) -> dt.date | None:
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        raise RegistryError(str(exc), path=str(path), line=row, key=column) from None
 
 
 def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[object]]]]:

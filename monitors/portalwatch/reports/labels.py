@@ -65,7 +65,13 @@ LABELS = {
                             "kết quả kiểm tra của các đơn vị này sẽ có vào đêm đọc được."),
         "not_read": {"page": "Chưa chấm: không đọc được trang của đơn vị trong đêm",
                      "directory": "Chưa chấm: không đọc được danh bạ điện thoại trong đêm",
-                     "date": "Chưa chấm: không đọc được ngày cập nhật trên trang của đơn vị"},
+                     "date": "Chưa chấm: không đọc được ngày cập nhật trên trang của đơn vị",
+                     "new": "Chưa chấm: đơn vị mới thành lập, còn trong thời hạn công bố thông tin"},
+        "new_until": " (đến hết ngày {})",
+        "score_none_new": "Đêm nay chưa chấm: mọi đơn vị đều mới thành lập, còn trong thời hạn công bố thông tin.",
+        "new_help": ("Đơn vị mới thành lập có {} ngày làm việc kể từ ngày thành lập (ghi trong danh sách đơn vị) để "
+                     "công bố thông tin trên cổng: trong thời hạn đó hệ thống chưa báo phát hiện và chưa chấm điểm "
+                     "đơn vị."),
         "score_basis": "; căn cứ {}",
         "criteria": ["Giới thiệu", "Liên hệ của đơn vị", "Lãnh đạo, đầu mối liên hệ", "Cập nhật kịp thời"],
     },
@@ -117,7 +123,12 @@ LABELS = {
                             "can be read."),
         "not_read": {"page": "Not scored: the unit's page could not be read tonight",
                      "directory": "Not scored: the phone directory could not be read tonight",
-                     "date": "Not scored: the update date on the unit's page could not be read"},
+                     "date": "Not scored: the update date on the unit's page could not be read",
+                     "new": "Not scored: a new unit, still within its time to publish"},
+        "new_until": " (until {})",
+        "score_none_new": "Not scored tonight: every unit is new and still within its time to publish.",
+        "new_help": ("A new unit has {} working days from the day it was established (written in the registry) to "
+                     "publish its information on the portal: until then it is told no finding and is not scored."),
         "score_basis": "; legal basis: {}",
         "criteria": ["Introduction", "Unit contacts", "Leaders and contact points", "Kept up to date"],
     },

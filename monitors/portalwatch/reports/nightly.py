@@ -148,6 +148,7 @@ def render_nightly_report(findings: list[Finding], registry: Registry, night: dt
         notice_detail=notice_detail, notice_text=functools.partial(notice_text, portal=noun),
         page_units=unit_names, pages_failed=pages_failed,
         count=_count(lang), unit_count=len(registry), score=score, scorecard=scorecard, changes=changes,
+        deadline_working_days=working_days,
         trend_score=trend_score, trend_gaps=trend_gaps, trend_open=trend_open, score_basis=score_basis)
 
 

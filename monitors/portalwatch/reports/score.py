@@ -11,7 +11,9 @@ and on Decree 42/2022 Art. 4(1)(e). The report cites the articles in force on it
     Lãnh đạo          3 x share of its leaders (per the roster) listed with complete, valid contacts
     Cập nhật          3 minus 1 for each stale item (old update date, leader who left, leader not listed)
 
-A unit missing from the index or whose page is gone scores 0: citizens find nothing. A unit whose
+A unit missing from the index or whose page is gone scores 0: citizens find nothing. A unit too new
+to be held to the portal (established on its registry ``since``, the deadline not yet past) is not
+scored: it still has time to publish, and 0 would count against it for the whole year. A unit whose
 page, or the directory, could not be read tonight (a timeout, a 5xx, layout drift, the portal down)
 is not scored: its checks stood aside, and "not checked" must not count as "nothing wrong". So is a
 unit whose page shows an update date the profile's date formats do not read: how current it is
@@ -48,8 +50,8 @@ STALE = {"stale", "leader_left", "leader_missing"}
 #: itself, its leaders' contacts, and keeping both current.
 DUTIES = ("unit_information", "officials_contacts", "kept_current")
 #: Why a unit was not scored: what could not be read tonight (its page, the directory, or the
-#: update date on its page).
-NOT_READ = ("page", "directory", "date")
+#: update date on its page), or that it is new and still has time to publish ("new").
+NOT_READ = ("page", "directory", "date", "new")
 
 
 class Seen(Protocol):
@@ -58,6 +60,7 @@ class Seen(Protocol):
     units_read: frozenset[str]
     directory_ok: bool
     unknown: frozenset[tuple[str, str]]      # (unit id, field) read but not understood: a date
+    not_due: dict[str, dt.date]              # units too new to be held to the portal: their last day
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class UnitScore:
     leaders: float | None
     timeliness: float | None
     not_read: str | None = None          # one of NOT_READ when not scored tonight
+    due: dt.date | None = None           # a new unit's last day to publish (not_read "new")
 
     @property
     def scored(self) -> bool:
@@ -133,10 +137,12 @@ def score_portal(findings: list[Finding], registry: Registry, roster: Roster | N
 
     With ``seen``, a unit whose page was not read tonight, or every unit when the portal has a
     directory (``directory_expected``) that was not read, is not scored: its checks stood aside; so
-    is a unit whose page gave a date the profile could not read (``seen.unknown``).
+    is a unit whose page gave a date the profile could not read (``seen.unknown``), and a unit too
+    new to be held to the portal (``seen.not_due``).
     Without it every unit is scored, as if the whole portal had been read.
     """
     undated = {unit_id for unit_id, _ in getattr(seen, "unknown", ())}
+    not_due = getattr(seen, "not_due", None) or {}
     by_unit: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_unit[finding.unit_id].append(finding)
@@ -147,6 +153,9 @@ def score_portal(findings: list[Finding], registry: Registry, roster: Roster | N
     for unit in registry:
         mine = by_unit.get(unit.id, [])
         unit_level = [f for f in mine if f.subject == "unit"]
+        if unit.id in not_due:
+            scores.append(UnitScore(unit.id, unit.name, None, None, None, None, not_read="new", due=not_due[unit.id]))
+            continue
         if any(f.category in ("unit_missing", "page_unreachable") for f in mine):
             scores.append(UnitScore(unit.id, unit.name, 0.0, 0.0, 0.0, 0.0))
             continue
@@ -182,11 +191,17 @@ def score_portal(findings: list[Finding], registry: Registry, roster: Roster | N
 def score_line(score: dict) -> str:
     """The ``score`` of a night's summary.json in one line, for the CLI and Prefect's summary:
     ``8.5/12 (70.8%)``, with how many units were not scored, or why there is no score at all."""
-    not_scored = len(score.get("not_scored") or {})
+    why = list((score.get("not_scored") or {}).values())
+    new = why.count("new")
     if score.get("points") is None:
+        if why and new == len(why):
+            return ("chưa chấm: mọi đơn vị đều mới thành lập, còn trong thời hạn công bố thông tin / not scored: "
+                    "every unit is new and still has time to publish")
         return "chưa chấm được: không đọc được trang của đơn vị nào / not scored: no unit could be read"
     line = f"{score['points']}/12 ({score['percent']}%)"
-    if not_scored:
-        line += (f", chấm {score.get('units_scored', 0)} đơn vị, {not_scored} đơn vị chưa chấm được / "
-                 f"{not_scored} units not scored (page, directory or update date not read)")
+    if len(why) > new:
+        line += (f", chấm {score.get('units_scored', 0)} đơn vị, {len(why) - new} đơn vị chưa chấm được / "
+                 f"{len(why) - new} units not scored (page, directory or update date not read)")
+    if new:
+        line += (f", {new} đơn vị mới chưa đến hạn chấm / {new} new units not yet due")
     return line

@@ -42,11 +42,13 @@ COLUMNS = (
      "ví dụ lỗi 404) hoặc đơn vị không có trong danh mục đơn vị trên {portal} vẫn được tính, với 0 điểm. Ngày "
      "không đọc được {portal}, trang của đơn vị hoặc danh bạ điện thoại (lỗi máy chủ, quá thời gian chờ, bố cục "
      "thay đổi), hoặc không đọc được ngày cập nhật trên trang của đơn vị, không được tính, dù có lợi hay bất "
-     "lợi cho đơn vị",
+     "lợi cho đơn vị; ngày đơn vị mới thành lập còn trong thời hạn công bố thông tin (tính từ ngày thành lập "
+     "ghi trong danh sách đơn vị) cũng không được tính",
      "Nights in the period the unit was checked. A night its page was gone (not found, e.g. a 404) or it was "
      "missing from the portal's list of units counts, with a score of 0. A night the portal, the unit's page "
      "or the phone directory could not be read (server error, timeout, layout change), or the update date on "
-     "its page could not be read, is not counted, for or against the unit"),
+     "its page could not be read, is not counted, for or against the unit; nor is a night a new unit was "
+     "still within its time to publish (from the day it was established, as the registry gives it)"),
 )
 #: How a unit the registry no longer holds is marked beside its name.
 GONE = "không còn trong danh sách đơn vị"

@@ -10,6 +10,8 @@
       in the registry             (or given a new id) is checked no more, so its findings would
                                   otherwise stay open, overdue and counted for ever
     seen again on a night already applied -> nothing (a night replayed twice changes nothing)
+    known, its unit not yet    -> nothing: a unit too new to be held to the portal (its registry
+      due (``since``)             ``since`` plus the deadline) is not checked yet
 
 A withdrawn finding seen again (its unit put back in the registry) reopens, as a resolved one does.
 """
@@ -40,9 +42,12 @@ class Coverage:
     unknown: frozenset[tuple[str, str]] = frozenset()
     #: The registry's unit ids tonight; None when not known (then no finding is withdrawn).
     units: frozenset[str] | None = None
+    #: Units too new to be held to the portal tonight, each with the last day it has to publish
+    #: (:meth:`Registry.not_due`): their findings are neither confirmed nor resolved.
+    not_due: dict[str, dt.date] = field(default_factory=dict)
 
     def covers(self, unit_id: str, subject: str, field_name: str, category: str) -> bool:
-        if (unit_id, field_name) in self.unknown:
+        if (unit_id, field_name) in self.unknown or unit_id in self.not_due:
             return False
         if field_name in ("schedule", "draft"):
             return field_name in self.sections_read

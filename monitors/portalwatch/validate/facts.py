@@ -53,6 +53,9 @@ class NightContext:
     # page type -> (rows last night, rows tonight) where far fewer rows were read than the night before
     shrunk: dict[str, tuple[int, int]] = field(default_factory=dict)
     broken_selectors: tuple[str, ...] = ()   # "page_type.name: selector" of each that matched nothing
+    #: units too new to be held to the portal tonight, each with its last day to publish
+    #: (:meth:`Registry.not_due`): their findings are left out and they are not scored
+    not_due: dict[str, dt.date] = field(default_factory=dict)
 
 
 def _national(e164: str, region: str) -> str:
