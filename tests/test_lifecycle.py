@@ -72,3 +72,11 @@ def test_a_unit_not_yet_due_has_its_findings_neither_confirmed_nor_resolved():
     kept = {"k": _kept("k"), "m": _kept("m", category="unit_missing", field="page"), "o": _kept("o", unit="b")}
     [change] = plan(kept, [], D2, new)
     assert (change.key, change.event) == ("o", "resolved")
+
+
+def test_the_alert_policy_chases_exactly_the_active_statuses():
+    """The policy writes the statuses out (importing the store would load SQLAlchemy): they must not drift."""
+    from portalwatch.alerts.policy import _ACTIVE
+    from portalwatch.store.lifecycle import ACTIVE
+
+    assert _ACTIVE == ACTIVE

@@ -28,6 +28,8 @@ from .digest import FOLLOW_UP, DigestItem, OpsNotice, UnitDigest, VpDigest, VpRo
 
 __all__ = ["AlertPlan", "plan_alerts"]
 
+#: The store's ``lifecycle.ACTIVE``, written out: importing it loads the store package, and with it
+#: SQLAlchemy, which rendering a digest does not need.
 _ACTIVE = ("open", "notified", "escalated")
 
 
