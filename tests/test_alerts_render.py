@@ -399,6 +399,23 @@ def test_vp_digest_names_the_new_units_not_yet_scored_with_their_last_day():
             "chấm: Phường Tam Thắng (hạn đến hết 17/06/2022))") in render_vp_text(only_new)[1]
 
 
+def test_vp_digest_text_keeps_each_total_on_its_own_line():
+    """The overdue total, the withdrawn line and the score are three lines of the list, with or
+    without findings overdue tonight."""
+    withdrawn = (("Phường Rạch Dừa", 2),)
+    for escalations in ((), (item(finding(1), overdue=True),)):
+        d = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, withdrawn=withdrawn, escalations=escalations,
+                     score_points=10.5, score_percent=87.5)
+        lines = render_vp_text(d)[1].splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith("- Nội dung quá hạn khắc phục:"))
+        assert lines[at + 1].startswith("- Ngừng theo dõi do đơn vị không còn trong danh sách đơn vị")
+        assert lines[at + 2].startswith("- Điểm nội dung ước tính")
+        plain = dataclasses.replace(d, withdrawn=())
+        lines = render_vp_text(plain)[1].splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith("- Nội dung quá hạn khắc phục:"))
+        assert lines[at + 1].startswith("- Điểm nội dung ước tính")
+
+
 def test_plan_counts_the_units_scored_for_the_vp_office():
     from portalwatch.alerts.policy import _score_units
     from portalwatch.reports.score import PortalScore, UnitScore

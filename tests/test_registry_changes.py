@@ -364,7 +364,7 @@ def test_the_vp_office_is_told_why_the_open_total_fell_without_a_fix(gone, confi
     line = (f"Ngừng theo dõi do đơn vị không còn trong danh sách đơn vị (không tính là đã khắc phục): "
             f"{len(before)} ({name}: {len(before)})")
     _, text = render_vp_text(plan.vp)
-    assert f"- {line}\n" in text and "Nội dung đã khắc phục: 0" in text
+    assert f"\n- {line}\n" in text and "Nội dung đã khắc phục: 0" in text
     assert line in render_vp_html(plan.vp)
     assert line in json.dumps(render_vp_slack(plan.vp)[1], ensure_ascii=False)
     later = plan_alerts(rows, nights[4].date, config.profile.policy, _without(config, unit_id).registry,
