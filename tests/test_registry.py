@@ -261,6 +261,10 @@ def test_a_units_since_is_read_from_yaml_and_sheets(tmp_path):
      r"registry.yaml:9, key 'units\[1\].since': expected a date \(YYYY-MM-DD or DD/MM/YYYY\), found '2025-13-01'"),
     (REGISTRY.replace("    kind: ward\n", "    kind: ward\n    since: [2025]\n"), "registry.yaml",
      r"key 'units\[1\].since': expected a text or a date, found a list of 1 item"),
+    (REGISTRY.replace("    kind: ward\n", "    kind: ward\n    since: 9999-12-31\n"), "registry.yaml",
+     r"key 'units\[1\].since': expected the day the unit was established, between 1900 and 2099, found 9999-12-31"),
+    ("id,name,kind,since\nvp,Văn phòng,office,31/12/9999\n", "units.csv",
+     r"units.csv:2, key 'since': expected the day the unit was established, between 1900 and 2099, found 9999-12-31"),
     ("id,name,kind,since\nvp,Văn phòng,office,1/7\n", "units.csv",
      r"units.csv:2, key 'since': expected a date \(YYYY-MM-DD or DD/MM/YYYY\), found '1/7'"),
 ])

@@ -169,23 +169,29 @@ def _split(value: object) -> list[str]:
     return [v.strip() for v in str(value or "").split(";") if v.strip()]
 
 
-def _since(value: object, path: Path, line: int) -> dt.date | None:
-    """A sheet row's ``since`` (a date cell, YYYY-MM-DD or DD/MM/YYYY), or None when empty."""
+def _since_of(value: object) -> dt.date | None:
+    """The day a unit was established, or None; :class:`ValueError` says what is wrong. A year
+    outside 1900-2099 is a slip of the keyboard (and no calendar of days off reaches it)."""
     from .roster import parse_day
 
+    day = parse_day(value)
+    if day is not None and not 1900 <= day.year <= 2099:
+        raise ValueError(f"expected the day the unit was established, between 1900 and 2099, found {day.isoformat()}")
+    return day
+
+
+def _since(value: object, path: Path, line: int) -> dt.date | None:
+    """A sheet row's ``since`` (a date cell, YYYY-MM-DD or DD/MM/YYYY), or None when empty."""
     try:
-        return parse_day(value)
+        return _since_of(value)
     except ValueError as exc:
         raise RegistryError(str(exc), path=str(path), line=line, key="since") from None
 
 
 def _yaml_since(item: Reader) -> dt.date | None:
     """A unit's ``since`` in YAML: a date (``2025-07-01``, unquoted) or a text DD/MM/YYYY."""
-    from .roster import parse_day
-
-    value = item.get("since", (str, dt.date), None)
     try:
-        return parse_day(value)
+        return _since_of(item.get("since", (str, dt.date), None))
     except ValueError as exc:
         raise item.fail(str(exc), "since") from None
 
