@@ -164,12 +164,18 @@ def test_how_each_figure_is_computed_is_told_in_vietnamese_first(workbook):
     header, rows = _rows(workbook["Cách tính"])
     assert header == ["Cột", "Cách tính", "Column", "How it is computed"]
     year_header, _ = _rows(workbook[f"Năm {YEAR}"])
-    assert [r[0] for r in rows[:-1]] == year_header[2:], "every column of the year sheet is explained"
+    columns = len(year_header) - 2
+    assert [r[0] for r in rows[:columns]] == year_header[2:], "every column of the year sheet is explained"
     vietnamese = set("ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
     for title, how_vi, key, how_en in rows:
         assert how_vi and how_en and how_vi != how_en, title
         assert vietnamese & set(how_vi.lower()), f"{title}: {how_vi}"
-    assert rows[-1][0] == "Hạn khắc phục" and rows[-1][1].startswith("5 ngày làm việc")
+    assert rows[columns][0] == "Hạn khắc phục" and rows[columns][1].startswith("5 ngày làm việc")
+    # which version of the figures this is, so a disputed figure can be traced
+    assert list(rows[columns + 1][:3]) == ["Số liệu", "Từ 14 đêm kiểm tra của năm 2022 (13/06/2022 – 26/06/2022), với tình "
+                                     "trạng các nội dung ghi nhận đến đêm 26/06/2022. Nội dung phát sinh trong năm "
+                                     "được khắc phục sau cuối năm được tính vào đêm khắc phục, khi bảng này được tính "
+                                     "lại.", "figures"]
 
 
 def test_nights_a_page_was_gone_count_with_0_as_the_sheet_says(workbook, scenario, nights, config):

@@ -177,13 +177,20 @@ def preflight(out_dir: str | Path, config: Config, send: bool, keep: bool = True
     check_out_dir(out_dir, config, keep)
 
 
-def write_year_files(portal_folder: Path, config: Config, history: Any, year: int) -> tuple[Path, Path]:
-    """Home Affairs' workbook for ``year`` and the index of nightly reports, beside the nights."""
+def write_year_files(portal_folder: Path, config: Config, history: Any, year: int,
+                     night: dt.date | None = None) -> tuple[Path, Path]:
+    """Home Affairs' workbook for ``year`` and the index of nightly reports, beside the nights. With
+    ``night``, the workbook of an earlier year is written again too when that night fixed or
+    withdrew a finding raised in it (a finding of December fixed in January)."""
+    from .reports.history import earlier_years_changed
     from .reports.index import write_index
     from .reports.workbook import write_workbook
 
     workbook = write_workbook(portal_folder / f"noi-vu-{year}.xlsx", history, config.registry, year,
                               config.profile.title)
+    for earlier in earlier_years_changed(history, night) if night is not None else ():
+        write_workbook(portal_folder / f"noi-vu-{earlier}.xlsx", history, config.registry, earlier,
+                       config.profile.title)
     return workbook, write_index(portal_folder, history, config.profile.title, workbook.name)
 
 
@@ -583,7 +590,7 @@ def write_outputs(out_dir: Path, config: Config, night: dt.date, result: Any, fr
                 with files.replacing(folder / f"{name}.csv") as tmp:
                     frame.to_csv(tmp, index=False, encoding="utf-8")
             if history is not None:
-                write_year_files(folder.parent, config, history, night.year)
+                write_year_files(folder.parent, config, history, night.year, night)
             alerts_dir = folder / "alerts"
             if plan is not None:
                 messages = write_dry_run(plan, config.registry, alerts_dir)

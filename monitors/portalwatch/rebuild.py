@@ -173,7 +173,7 @@ def rebuild_outputs(out_dir: Path, config: Any, night: dt.date, store: Any, deli
                 with files.replacing(folder / f"{name}.csv") as tmp:
                     frame.to_csv(tmp, index=False, encoding="utf-8")
                 written.append(f"{name}.csv")
-            write_year_files(folder.parent, config, history, night.year)
+            write_year_files(folder.parent, config, history, night.year, night)
             kept_messages = store.messages(portal, night)
             messages = write_kept(kept_messages, folder / "alerts") if kept_messages else []
             if messages:

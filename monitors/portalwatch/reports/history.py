@@ -113,6 +113,20 @@ def _spells(history: History) -> dict[str, list[Spell]]:
     return spells
 
 
+def earlier_years_changed(history: History, night: dt.date) -> list[int]:
+    """The years before ``night``'s whose yearly figures ``night`` changed: a finding raised in one
+    of them was fixed or withdrawn tonight, which moves its days to fix and "fixed in time". Home
+    Affairs' workbook of a finished year would otherwise stay as the year's last night wrote it."""
+    closing = {e["key"] for e in history.events if e["night"] == night and e["event"] in _CLOSING}
+    if not closing:
+        return []
+    opened: dict[str, dt.date] = {}
+    for event in history.events:
+        if event["key"] in closing and event["event"] in _OPENING and event["night"] < night:
+            opened[event["key"]] = event["night"]
+    return sorted({start.year for start in opened.values() if start.year < night.year})
+
+
 def active_by_night(history: History, unit_id: str | None = None) -> list[tuple[dt.date, int]]:
     """How many findings were active on each recorded night (of one unit, or of the portal)."""
     units = {f["key"]: f["unit_id"] for f in history.findings}

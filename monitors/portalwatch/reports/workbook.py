@@ -26,11 +26,13 @@ COLUMNS = (
      "Số nội dung cần cập nhật được phát hiện (lần đầu hoặc phát sinh lại) trong kỳ",
      "Findings raised (opened or reopened) in the period"),
     ("resolved_in_time", "Số nội dung khắc phục đúng hạn",
-     "Trong số đó, số nội dung được khắc phục trong thời hạn (tính theo ngày làm việc kể từ ngày phát hiện)",
-     "Of those, fixed within the deadline (working days after first seen)"),
+     "Trong số đó, số nội dung được khắc phục trong thời hạn (tính theo ngày làm việc kể từ ngày phát hiện, "
+     "hoặc ngày phát sinh lại với nội dung đã khắc phục rồi xuất hiện lại)",
+     "Of those, fixed within the deadline (working days after first seen, or after it came back for a finding "
+     "fixed and found again)"),
     ("median_days_to_fix", "Số ngày khắc phục (trung vị, ngày theo lịch)",
-     "Trung vị số ngày theo lịch từ ngày phát hiện đến ngày khắc phục",
-     "Median calendar days from first seen to fixed"),
+     "Trung vị số ngày theo lịch từ ngày phát hiện (hoặc phát sinh lại) đến ngày khắc phục",
+     "Median calendar days from first seen (or back again) to fixed"),
     ("mean_score", "Điểm nội dung bình quân (/12)",
      "Bình quân điểm nội dung hằng ngày của đơn vị (4 tiêu chí, mỗi tiêu chí 3 điểm) trên các ngày được kiểm tra",
      "Mean of the unit's nightly content score (4 criteria of 3 points) over its monitored nights"),
@@ -42,8 +44,8 @@ COLUMNS = (
      "ví dụ lỗi 404) hoặc đơn vị không có trong danh mục đơn vị trên {portal} vẫn được tính, với 0 điểm. Ngày "
      "không đọc được {portal}, trang của đơn vị hoặc danh bạ điện thoại (lỗi máy chủ, quá thời gian chờ, bố cục "
      "thay đổi), hoặc không đọc được ngày cập nhật trên trang của đơn vị, không được tính, dù có lợi hay bất "
-     "lợi cho đơn vị; ngày đơn vị mới thành lập còn trong thời hạn công bố thông tin (tính từ ngày thành lập "
-     "ghi trong danh sách đơn vị) cũng không được tính",
+     "lợi cho đơn vị; ngày đơn vị mới chưa đến hạn công bố thông tin (tính từ ngày thành lập ghi "
+     "trong danh sách đơn vị) cũng không được tính",
      "Nights in the period the unit was checked. A night its page was gone (not found, e.g. a 404) or it was "
      "missing from the portal's list of units counts, with a score of 0. A night the portal, the unit's page "
      "or the phone directory could not be read (server error, timeout, layout change), or the update date on "
@@ -100,9 +102,20 @@ def write_workbook(path: Path, history: History, registry: Registry, year: int, 
     for key, title, how_vi, how_en in COLUMNS:
         notes.append([title, how_vi.replace("{portal}", noun), key, how_en])
     days = history.deadline_working_days
-    notes.append(["Hạn khắc phục", f"{days} ngày làm việc kể từ ngày phát hiện (không tính thứ Bảy, Chủ nhật, "
-                  "ngày lễ, Tết)", "deadline", f"{days} working days after the finding was first seen (weekends, "
-                  "public holidays and Tết not counted)"])
+    notes.append(["Hạn khắc phục", f"{days} ngày làm việc kể từ ngày phát hiện, hoặc ngày phát sinh lại (không "
+                  "tính thứ Bảy, Chủ nhật, trừ ngày làm bù, và ngày lễ, Tết)", "deadline",
+                  f"{days} working days after the finding was first seen, or came back (weekends, except a Saturday "
+                  "worked in exchange for a day off, public holidays and Tết not counted)"])
+    nights = [n for n in history.nights if n.year == year]
+    if nights:
+        # Which version of the figures this is: a unit disputing one must be shown what it rests on.
+        first, last, as_of = (f"{n:%d/%m/%Y}" for n in (min(nights), max(nights), max(history.nights)))
+        notes.append(["Số liệu", f"Từ {len(nights)} đêm kiểm tra của năm {year} ({first} – {last}), với tình trạng "
+                      f"các nội dung ghi nhận đến đêm {as_of}. Nội dung phát sinh trong năm được khắc phục sau cuối "
+                      "năm được tính vào đêm khắc phục, khi bảng này được tính lại.", "figures",
+                      f"From {len(nights)} nights checked in {year} ({first} – {last}), with the findings as recorded "
+                      f"up to the night of {as_of}. A finding raised in the year and fixed after it counts from the "
+                      "night it is fixed, when this workbook is written again."])
     if gone:
         notes.append(["Đơn vị " + GONE, "Đơn vị đã được kiểm tra trong năm nhưng không còn trong danh sách đơn vị "
                       "(đã giải thể, sáp nhập hoặc đổi mã): số liệu tính đến ngày đơn vị ra khỏi danh sách. Nội "
