@@ -386,16 +386,16 @@ def test_vp_digest_names_the_new_units_not_yet_scored_with_their_last_day():
     is told which, and until when, apart from the units that could not be read."""
     new = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, score_points=11.0, score_percent=91.7,
                    score_units=(29, 30), new_units=(("Phường Tam Thắng", dt.date(2022, 6, 17)),))
-    line = ("chấm trên 29/30 đơn vị (đơn vị mới thành lập, còn trong thời hạn công bố thông tin, chưa chấm: "
+    line = ("chấm trên 29/30 đơn vị (đơn vị mới, chưa đến hạn công bố thông tin, chưa chấm: "
             "Phường Tam Thắng (hạn đến hết 17/06/2022))")
     assert line in render_vp_text(new)[1] and line in "\n".join(slack_texts(render_vp_slack(new)[1]))
     assert line in render_vp_html(new)
     both = dataclasses.replace(new, score_units=(28, 30), not_scored=("Phường 7",))
     assert ("(đơn vị mà hệ thống không đọc được trang, danh bạ hoặc ngày cập nhật trong đêm chưa được chấm: Phường 7; "
-            "đơn vị mới thành lập") in render_vp_text(both)[1]
+            "đơn vị mới, chưa đến hạn") in render_vp_text(both)[1]
     only_new = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, score_units=(0, 1),
                         new_units=(("Phường Tam Thắng", dt.date(2022, 6, 17)),))
-    assert ("Điểm nội dung: đêm nay chưa chấm (đơn vị mới thành lập, còn trong thời hạn công bố thông tin, chưa "
+    assert ("Điểm nội dung: đêm nay chưa chấm (đơn vị mới, chưa đến hạn công bố thông tin, chưa "
             "chấm: Phường Tam Thắng (hạn đến hết 17/06/2022))") in render_vp_text(only_new)[1]
 
 

@@ -65,13 +65,19 @@ def test_replaying_an_applied_night_changes_nothing():
     assert plan({"k": _kept("k", status="resolved", resolved=D3)}, [_f("k")], D2, ALL) == []
 
 
-def test_a_unit_not_yet_due_has_its_findings_neither_confirmed_nor_resolved():
-    """A unit whose registry ``since`` was set after its findings were raised: while it still has time
-    to publish, its findings stand aside, as those of a page not read do; other units go on."""
-    new = Coverage(units_read=frozenset({"a", "b"}), index_ok=True, directory_ok=True, not_due={"a": D3})
+def test_a_unit_not_yet_due_has_its_findings_withdrawn_not_resolved():
+    """A unit whose registry ``since`` was set after its findings were raised (or that took findings
+    over from a former id): while it still has time to publish it is neither checked nor chased, so
+    its findings are withdrawn, not fixed; other units go on. Found again once due, they reopen."""
+    new = Coverage(units_read=frozenset({"a", "b"}), index_ok=True, directory_ok=True, units=frozenset({"a", "b"}),
+                   not_due={"a": D3})
     kept = {"k": _kept("k"), "m": _kept("m", category="unit_missing", field="page"), "o": _kept("o", unit="b")}
-    [change] = plan(kept, [], D2, new)
-    assert (change.key, change.event) == ("o", "resolved")
+    changes = {c.key: c for c in plan(kept, [], D2, new)}
+    assert {k: c.event for k, c in changes.items()} == {"k": "withdrawn", "m": "withdrawn", "o": "resolved"}
+    assert changes["k"].values == {"status": "withdrawn", "resolved_at": D2}
+    later = {"k": _kept("k", status="withdrawn", last=D1, resolved=D2)}
+    [back] = plan(later, [_f("k")], D3 + dt.timedelta(days=1), ALL)
+    assert back.event == "reopened" and back.values["opened_at"] == D3 + dt.timedelta(days=1)
 
 
 def test_the_alert_policy_chases_exactly_the_active_statuses():

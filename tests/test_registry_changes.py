@@ -412,8 +412,8 @@ def test_a_new_unit_is_given_its_time_to_publish_before_it_is_told_or_scored(tmp
         assert not list((folder / "alerts").glob("phuong-11.*")), "no message to the unit"
         report = (folder / "report.html").read_text(encoding="utf-8")
         row = report.split('<tr data-unit="phuong-11">', 1)[1].split("</tr>", 1)[0]
-        assert "Chưa chấm: đơn vị mới thành lập, còn trong thời hạn công bố thông tin (đến hết ngày 17/06/2022)" in row
-        assert 'id="new-units">Đơn vị mới thành lập có 5 ngày làm việc' in report
+        assert "Chưa chấm: đơn vị mới, chưa đến hạn công bố thông tin (đến hết ngày 17/06/2022)" in row
+        assert 'id="new-units">Đơn vị mới có 5 ngày làm việc kể từ ngày thành lập ghi trong danh sách đơn vị để công bố thông tin trên Trang:' in report
         vp = (folder / "alerts" / "vp-office.txt").read_text(encoding="utf-8")
         assert "Ủy ban nhân dân Phường 11 (hạn đến hết 17/06/2022)" in vp
 
@@ -424,5 +424,49 @@ def test_a_new_unit_is_given_its_time_to_publish_before_it_is_told_or_scored(tmp
     try:
         [row] = store.list_findings("vungtau-2022", unit="phuong-11", status="all")
         assert row["first_seen"] == dt.date(2022, 6, 18) and row["category"] == "unit_missing"
+    finally:
+        store.dispose()
+
+
+def test_findings_a_unit_had_before_it_was_written_as_new_are_withdrawn_not_chased(tmp_path):
+    """The registry gained Phường 11 without ``since``: on 15 June it was told its page is missing.
+    Ops then write ``since: 2022-06-14``, so it has until 21 June: the next night its finding is
+    withdrawn (not fixed), it gets no reminder, and the VP office is told why its open total fell."""
+    import json
+    import shutil
+
+    from conftest import LAYOUTS
+    from sample_portal import SamplePortal
+
+    from portalwatch import night as stages
+
+    profile_dir = tmp_path / "profile"
+    shutil.copytree(LAYOUTS["vungtau-2022"].parent, profile_dir)
+    registry = profile_dir / "registry.yaml"
+    text = registry.read_text(encoding="utf-8")
+    entry = '    alerts: {slack: "#pw-phuong-11"'
+    out = tmp_path / "out"
+    with SamplePortal("vungtau-2022") as portal:
+        def night(n):
+            portal.set_night(n)
+            summary = stages.run_night(profile_dir / "profile.yaml", out, now=portal.scenario.night_date(n).isoformat(),
+                                       base_url=portal.base_url).summary
+            return summary, out / summary["portal"] / summary["night"]
+
+        summary, folder = night(3)
+        assert list((folder / "alerts").glob("phuong-11.*")), "told on the 15th: the registry said nothing of its age"
+        registry.write_text(text.replace(entry, "    since: 2022-06-14\n" + entry), encoding="utf-8")
+        summary, folder = night(4)
+    assert summary["store"]["withdrawn"] == 1
+    assert not list((folder / "alerts").glob("phuong-11.*")), "no reminder while it is not due"
+    vp = (folder / "alerts" / "vp-office.txt").read_text(encoding="utf-8")
+    assert ("\n- Ngừng theo dõi do đơn vị mới, chưa đến hạn công bố thông tin (không tính là đã khắc phục): 1 "
+            "(Ủy ban nhân dân Phường 11: 1)\n") in vp
+    findings = [json.loads(line) for line in (folder / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert not [f for f in findings if f["unit_id"] == "phuong-11"]
+    store = open_store(stages.store_url(out))
+    try:
+        [row] = store.list_findings("vungtau-2022", unit="phuong-11", status="all")
+        assert row["status"] == "withdrawn" and row["resolved_at"] == dt.date(2022, 6, 16)
     finally:
         store.dispose()

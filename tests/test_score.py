@@ -119,7 +119,7 @@ def test_a_unit_too_new_to_be_held_to_the_portal_is_not_scored():
     both = score_line({"points": 12.0, "percent": 100.0, "units_scored": 2, "not_scored": {"c": "page", "d": "new"}})
     assert "1 đơn vị chưa chấm được" in both and "1 đơn vị mới chưa đến hạn chấm" in both
     assert score_line({"points": None, "percent": None, "units_scored": 0, "not_scored": {"a": "new"}}).startswith(
-        "chưa chấm: mọi đơn vị đều mới thành lập")
+        "chưa chấm: mọi đơn vị đều là đơn vị mới")
 
 
 def test_a_leader_whose_own_mobile_was_copied_onto_another_row_keeps_her_leaders_share():

@@ -116,6 +116,8 @@ class VpDigest:
     #: (unit name, count) of findings withdrawn tonight, their unit no longer in the registry: why the
     #: open total fell without a fix
     withdrawn: tuple[tuple[str, int], ...] = ()
+    #: the same for findings withdrawn because their unit is new and not yet due (registry ``since``)
+    withdrawn_new: tuple[tuple[str, int], ...] = ()
 
     @property
     def totals(self) -> VpRow:

@@ -103,10 +103,12 @@ def plan_alerts(rows: list[dict[str, Any]], night: dt.date, policy: PolicyRules,
     reopened = tuple(_item(r, policy, night) for r in sorted(
         (r for r in active if r["opened_at"] == night and r["first_seen"] != night),
         key=lambda r: (place.get(r["unit_id"], len(place)), r["key"])))
-    withdrawn = Counter(r["unit_name"] or r["unit_id"] for r in rows
-                        if r["status"] == "withdrawn" and r["resolved_at"] == night)
+    closed = [r for r in rows if r["status"] == "withdrawn" and r["resolved_at"] == night]
+    withdrawn = Counter(r["unit_name"] or r["unit_id"] for r in closed if r["unit_id"] not in registry.units)
+    withdrawn_new = Counter(registry.units[r["unit_id"]].name for r in closed if r["unit_id"] in registry.units)
     plan.vp = VpDigest(night=night, portal_title=portal_title, rows=tuple(vp_rows), escalations=escalations,
                        reopened=reopened, withdrawn=tuple(sorted(withdrawn.items())),
+                       withdrawn_new=tuple(sorted(withdrawn_new.items())),
                        follow_up=follow_up,
                        score_points=getattr(score, "total", None), score_percent=getattr(score, "percent", None),
                        score_units=_score_units(score),

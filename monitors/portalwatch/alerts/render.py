@@ -344,7 +344,7 @@ def _new_units(d: VpDigest) -> str:
     names = ", ".join(f"{one_line(name, limit=120)} (hạn đến hết {vn_date(due)})" if due else one_line(name, limit=120)
                       for name, due in d.new_units[:NOT_SCORED_NAMED])
     more = len(d.new_units) - NOT_SCORED_NAMED
-    return ("đơn vị mới thành lập, còn trong thời hạn công bố thông tin, chưa chấm: " + names
+    return ("đơn vị mới, chưa đến hạn công bố thông tin, chưa chấm: " + names
             + (f" và {more} đơn vị khác" if more > 0 else ""))
 
 
@@ -365,11 +365,14 @@ def _vp_context(d: VpDigest) -> dict[str, Any]:
 
 def _withdrawn_words(d: VpDigest) -> str | None:
     """The digest's line on findings withdrawn tonight, or None: how many, and whose."""
-    if not d.withdrawn:
-        return None
-    whose = ", ".join(f"{one_line(name, limit=200)}: {count}" for name, count in d.withdrawn)
-    return (f"Ngừng theo dõi do đơn vị không còn trong danh sách đơn vị (không tính là đã khắc phục): "
-            f"{sum(count for _, count in d.withdrawn)} ({whose})")
+    parts = []
+    for why, items in (("đơn vị không còn trong danh sách đơn vị", d.withdrawn),
+                       ("đơn vị mới, chưa đến hạn công bố thông tin", d.withdrawn_new)):
+        if items:
+            whose = ", ".join(f"{one_line(name, limit=200)}: {count}" for name, count in items)
+            parts.append(f"Ngừng theo dõi do {why} (không tính là đã khắc phục): "
+                         f"{sum(count for _, count in items)} ({whose})")
+    return "; ".join(parts) or None
 
 
 def render_vp_text(d: VpDigest) -> tuple[str, str]:
@@ -410,7 +413,7 @@ def render_vp_slack(d: VpDigest) -> tuple[str, list[Block]]:
                f"Mới: {t.new} · " + (f"Phát sinh lại: {t.reopened} · " if t.reopened else "")
                + f"Chưa khắc phục (kể cả mới): {t.open} · Đã khắc phục: {t.resolved} · Quá hạn: {t.escalated}"
                + (f" ({len(d.escalations)} mới quá hạn đêm nay)" if d.escalations else "")]
-    if d.withdrawn:
+    if d.withdrawn or d.withdrawn_new:
         summary.append(slack_text(_withdrawn_words(d), escaped_limit=1500))
     score = _score_line(d)
     if score:

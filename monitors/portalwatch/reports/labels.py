@@ -25,7 +25,8 @@ LABELS = {
         "median_fix": "Số ngày khắc phục (trung vị, ngày theo lịch)", "fixed": "Đã khắc phục", "nights": "Theo ngày",
         "changes": "Thay đổi so với lần kiểm tra trước", "opened": "Mới phát hiện", "reopened": "Phát sinh lại",
         "resolved": "Đã khắc phục", "none": "Không có.", "details": "Các nội dung cần cập nhật",
-        "withdrawn": "Ngừng theo dõi do đơn vị không còn trong danh sách đơn vị (không tính là đã khắc phục)",
+        "withdrawn": ("Ngừng theo dõi do đơn vị không còn trong danh sách đơn vị hoặc là đơn vị mới, chưa đến hạn "
+                      "công bố thông tin (không tính là đã khắc phục)"),
         "filter_unit": "Lọc theo đơn vị", "filter_rule": "Lọc theo quy tắc", "all": "Tất cả",
         "severity": "Mức", "content": "Nội dung", "shown": "Đang hiển thị", "suggestion": "Đề nghị",
         "basis": "Căn cứ", "deadline": "Hạn khắc phục", "page": "Trang", "notices": "Ghi chú vận hành",
@@ -66,11 +67,11 @@ LABELS = {
         "not_read": {"page": "Chưa chấm: không đọc được trang của đơn vị trong đêm",
                      "directory": "Chưa chấm: không đọc được danh bạ điện thoại trong đêm",
                      "date": "Chưa chấm: không đọc được ngày cập nhật trên trang của đơn vị",
-                     "new": "Chưa chấm: đơn vị mới thành lập, còn trong thời hạn công bố thông tin"},
+                     "new": "Chưa chấm: đơn vị mới, chưa đến hạn công bố thông tin"},
         "new_until": " (đến hết ngày {})",
-        "score_none_new": "Đêm nay chưa chấm: mọi đơn vị đều mới thành lập, còn trong thời hạn công bố thông tin.",
-        "new_help": ("Đơn vị mới thành lập có {} ngày làm việc kể từ ngày thành lập (ghi trong danh sách đơn vị) để "
-                     "công bố thông tin trên cổng: trong thời hạn đó hệ thống chưa báo phát hiện và chưa chấm điểm "
+        "score_none_new": "Đêm nay chưa chấm: mọi đơn vị đều là đơn vị mới, chưa đến hạn công bố thông tin.",
+        "new_help": ("Đơn vị mới có {} ngày làm việc kể từ ngày thành lập ghi trong danh sách đơn vị để công bố "
+                     "thông tin trên {portal}: đến hết thời hạn đó, hệ thống chưa báo phát hiện và chưa chấm điểm "
                      "đơn vị."),
         "score_basis": "; căn cứ {}",
         "criteria": ["Giới thiệu", "Liên hệ của đơn vị", "Lãnh đạo, đầu mối liên hệ", "Cập nhật kịp thời"],
@@ -85,7 +86,8 @@ LABELS = {
         "oldest": "Oldest open (days since found or reopened)", "median_fix": "Median days to fix",
         "fixed": "Fixed", "nights": "By night", "changes": "Changes since the previous night", "opened": "New",
         "reopened": "Reopened", "resolved": "Resolved", "none": "None.", "details": "Open findings",
-        "withdrawn": "Withdrawn: the unit is no longer in the registry (not counted as fixed)",
+        "withdrawn": ("Withdrawn: the unit is no longer in the registry, or is new and not yet due (not counted "
+                      "as fixed)"),
         "filter_unit": "Filter by unit", "filter_rule": "Filter by rule", "all": "All", "severity": "Severity",
         "content": "Finding", "shown": "Value seen", "suggestion": "Suggested fix", "basis": "Legal basis",
         "deadline": "Deadline", "page": "Page", "notices": "Run notices", "kind": "Kind", "detail": "Detail",

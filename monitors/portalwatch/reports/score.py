@@ -195,7 +195,7 @@ def score_line(score: dict) -> str:
     new = why.count("new")
     if score.get("points") is None:
         if why and new == len(why):
-            return ("chưa chấm: mọi đơn vị đều mới thành lập, còn trong thời hạn công bố thông tin / not scored: "
+            return ("chưa chấm: mọi đơn vị đều là đơn vị mới, chưa đến hạn công bố thông tin / not scored: "
                     "every unit is new and still has time to publish")
         return "chưa chấm được: không đọc được trang của đơn vị nào / not scored: no unit could be read"
     line = f"{score['points']}/12 ({score['percent']}%)"

@@ -10,8 +10,10 @@
       in the registry             (or given a new id) is checked no more, so its findings would
                                   otherwise stay open, overdue and counted for ever
     seen again on a night already applied -> nothing (a night replayed twice changes nothing)
-    known, its unit not yet    -> nothing: a unit too new to be held to the portal (its registry
-      due (``since``)             ``since`` plus the deadline) is not checked yet
+    known, its unit not yet    -> withdrawn too: a unit too new to be held to the portal (its
+      due (``since``)             registry ``since`` plus the deadline) is neither checked nor chased
+                                  yet; what it had (raised before ``since`` was written, or carried
+                                  over from a former id) reopens if still there once it is due
 
 A withdrawn finding seen again (its unit put back in the registry) reopens, as a resolved one does.
 """
@@ -43,7 +45,7 @@ class Coverage:
     #: The registry's unit ids tonight; None when not known (then no finding is withdrawn).
     units: frozenset[str] | None = None
     #: Units too new to be held to the portal tonight, each with the last day it has to publish
-    #: (:meth:`Registry.not_due`): their findings are neither confirmed nor resolved.
+    #: (:meth:`Registry.not_due`): their findings are withdrawn, neither confirmed nor resolved.
     not_due: dict[str, dt.date] = field(default_factory=dict)
 
     def covers(self, unit_id: str, subject: str, field_name: str, category: str) -> bool:
@@ -111,7 +113,7 @@ def plan(kept: dict[str, KeptFinding], tonight: list[Finding], night: dt.date, c
     for key, old in sorted(kept.items()):
         if key in seen_keys or old.status not in ACTIVE or night <= old.last_seen:
             continue
-        if coverage.units is not None and old.unit_id not in coverage.units:
+        if (coverage.units is not None and old.unit_id not in coverage.units) or old.unit_id in coverage.not_due:
             changes.append(Change(key, "withdrawn", {"status": "withdrawn", "resolved_at": night}))
         elif coverage.covers(old.unit_id, old.subject, old.field, old.category):
             changes.append(Change(key, "resolved", {"status": "resolved", "resolved_at": night}))
