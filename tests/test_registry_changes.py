@@ -372,101 +372,101 @@ def test_the_vp_office_is_told_why_the_open_total_fell_without_a_fix(gone, confi
     assert later.vp.withdrawn == () and "Ngừng theo dõi" not in render_vp_text(later.vp)[1], "told once"
 
 
-def test_a_new_unit_is_given_its_time_to_publish_before_it_is_told_or_scored(tmp_path):
+class _Ward11:
+    """vungtau-2022's profile copied, so its registry can give Phường 11 a ``since``, and its sample
+    portal: ``night(n)`` runs night n as ``portalwatch run`` does and returns its summary, its folder
+    and Phường 11's findings in it."""
+
+    ENTRY = '    alerts: {slack: "#pw-phuong-11"'
+
+    def __init__(self, tmp_path, portal) -> None:
+        import shutil
+
+        from conftest import LAYOUTS
+
+        self.profile = tmp_path / "profile"
+        shutil.copytree(LAYOUTS["vungtau-2022"].parent, self.profile)
+        self.registry = self.profile / "registry.yaml"
+        self.text = self.registry.read_text(encoding="utf-8")
+        assert self.text.count(self.ENTRY) == 1
+        self.out, self.portal = tmp_path / "out", portal
+
+    def since(self, day: str) -> None:
+        self.registry.write_text(self.text.replace(self.ENTRY, f"    since: {day}\n" + self.ENTRY), encoding="utf-8")
+
+    def night(self, n: int):
+        import json
+
+        from portalwatch import night as stages
+
+        self.portal.set_night(n)
+        summary = stages.run_night(self.profile / "profile.yaml", self.out,
+                                   now=self.portal.scenario.night_date(n).isoformat(),
+                                   base_url=self.portal.base_url).summary
+        folder = self.out / summary["portal"] / summary["night"]
+        findings = [json.loads(line) for line in (folder / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+        return summary, folder, [f for f in findings if f["unit_id"] == "phuong-11"]
+
+    def finding(self) -> dict:
+        from portalwatch import night as stages
+
+        store = open_store(stages.store_url(self.out))
+        try:
+            [row] = store.list_findings("vungtau-2022", unit="phuong-11", status="all")
+            return row
+        finally:
+            store.dispose()
+
+
+@pytest.fixture
+def ward_11(tmp_path):
+    from sample_portal import SamplePortal
+
+    with SamplePortal("vungtau-2022") as portal:
+        yield _Ward11(tmp_path, portal)
+
+
+def test_a_new_unit_is_given_its_time_to_publish_before_it_is_told_or_scored(ward_11):
     """Phường 11 is written in the registry as established on Friday 10 June 2022: with 5 working days
     to publish (Law on Access to Information 2016, Art. 18(4)) it has until Friday 17 June. Its link
     is off the portal's list of units from 15 June: through the 17th it is told nothing and not
     scored, and the report and the VP office say why and until when; on the 18th it is a finding
     like any other, first seen that night, and scores 0."""
-    import json
-    import shutil
+    ward_11.since("2022-06-10")
+    assert any(g["unit_id"] == "phuong-11" for g in ward_11.portal.scenario.ground_truth(3)), "off the list on night 3"
+    summary, folder, mine = ward_11.night(3)
+    assert mine == [], "not told on 15 June: it has until the 17th"
+    assert summary["score"]["not_scored"] == {"phuong-11": "new"}
+    assert summary["score"]["not_due"] == {"phuong-11": "2022-06-17"}
+    assert summary["score"]["units"]["phuong-11"] is None
+    assert not list((folder / "alerts").glob("phuong-11.*")), "no message to the unit"
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    row = report.split('<tr data-unit="phuong-11">', 1)[1].split("</tr>", 1)[0]
+    assert "Chưa chấm: đơn vị mới, chưa đến hạn công bố thông tin (đến hết ngày 17/06/2022)" in row
+    assert ('id="new-units">Đơn vị mới có 5 ngày làm việc kể từ ngày thành lập ghi trong danh sách đơn vị để công bố '
+            'thông tin trên Trang:') in report
+    vp = (folder / "alerts" / "vp-office.txt").read_text(encoding="utf-8")
+    assert "Ủy ban nhân dân Phường 11 (hạn đến hết 17/06/2022)" in vp
 
-    from conftest import LAYOUTS
-    from sample_portal import SamplePortal
-
-    from portalwatch import night as stages
-
-    profile_dir = tmp_path / "profile"
-    shutil.copytree(LAYOUTS["vungtau-2022"].parent, profile_dir)
-    registry = profile_dir / "registry.yaml"
-    text = registry.read_text(encoding="utf-8")
-    entry = '    alerts: {slack: "#pw-phuong-11"'
-    assert text.count(entry) == 1
-    registry.write_text(text.replace(entry, "    since: 2022-06-10\n" + entry), encoding="utf-8")
-    out = tmp_path / "out"
-    with SamplePortal("vungtau-2022") as portal:
-        def night(n):
-            portal.set_night(n)
-            summary = stages.run_night(profile_dir / "profile.yaml", out, now=portal.scenario.night_date(n).isoformat(),
-                                       base_url=portal.base_url).summary
-            folder = out / summary["portal"] / summary["night"]
-            findings = [json.loads(line) for line in (folder / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
-            return summary, folder, [f for f in findings if f["unit_id"] == "phuong-11"]
-
-        assert any(g["unit_id"] == "phuong-11" for g in portal.scenario.ground_truth(3)), "off the list on night 3"
-        summary, folder, mine = night(3)
-        assert mine == [], "not told on 15 June: it has until the 17th"
-        assert summary["score"]["not_scored"] == {"phuong-11": "new"}
-        assert summary["score"]["not_due"] == {"phuong-11": "2022-06-17"}
-        assert summary["score"]["units"]["phuong-11"] is None
-        assert not list((folder / "alerts").glob("phuong-11.*")), "no message to the unit"
-        report = (folder / "report.html").read_text(encoding="utf-8")
-        row = report.split('<tr data-unit="phuong-11">', 1)[1].split("</tr>", 1)[0]
-        assert "Chưa chấm: đơn vị mới, chưa đến hạn công bố thông tin (đến hết ngày 17/06/2022)" in row
-        assert 'id="new-units">Đơn vị mới có 5 ngày làm việc kể từ ngày thành lập ghi trong danh sách đơn vị để công bố thông tin trên Trang:' in report
-        vp = (folder / "alerts" / "vp-office.txt").read_text(encoding="utf-8")
-        assert "Ủy ban nhân dân Phường 11 (hạn đến hết 17/06/2022)" in vp
-
-        summary, folder, mine = night(6)
-        assert [(f["category"], f["field"]) for f in mine] == [("unit_missing", "page")], "held to the portal from the 18th"
-        assert summary["score"]["units"]["phuong-11"] == 0 and "phuong-11" not in summary["score"]["not_scored"]
-    store = open_store(stages.store_url(out))
-    try:
-        [row] = store.list_findings("vungtau-2022", unit="phuong-11", status="all")
-        assert row["first_seen"] == dt.date(2022, 6, 18) and row["category"] == "unit_missing"
-    finally:
-        store.dispose()
+    summary, folder, mine = ward_11.night(6)
+    assert [(f["category"], f["field"]) for f in mine] == [("unit_missing", "page")], "held to the portal from the 18th"
+    assert summary["score"]["units"]["phuong-11"] == 0 and "phuong-11" not in summary["score"]["not_scored"]
+    row = ward_11.finding()
+    assert row["first_seen"] == dt.date(2022, 6, 18) and row["category"] == "unit_missing"
 
 
-def test_findings_a_unit_had_before_it_was_written_as_new_are_withdrawn_not_chased(tmp_path):
+def test_findings_a_unit_had_before_it_was_written_as_new_are_withdrawn_not_chased(ward_11):
     """The registry gained Phường 11 without ``since``: on 15 June it was told its page is missing.
     Ops then write ``since: 2022-06-14``, so it has until 21 June: the next night its finding is
     withdrawn (not fixed), it gets no reminder, and the VP office is told why its open total fell."""
-    import json
-    import shutil
-
-    from conftest import LAYOUTS
-    from sample_portal import SamplePortal
-
-    from portalwatch import night as stages
-
-    profile_dir = tmp_path / "profile"
-    shutil.copytree(LAYOUTS["vungtau-2022"].parent, profile_dir)
-    registry = profile_dir / "registry.yaml"
-    text = registry.read_text(encoding="utf-8")
-    entry = '    alerts: {slack: "#pw-phuong-11"'
-    out = tmp_path / "out"
-    with SamplePortal("vungtau-2022") as portal:
-        def night(n):
-            portal.set_night(n)
-            summary = stages.run_night(profile_dir / "profile.yaml", out, now=portal.scenario.night_date(n).isoformat(),
-                                       base_url=portal.base_url).summary
-            return summary, out / summary["portal"] / summary["night"]
-
-        summary, folder = night(3)
-        assert list((folder / "alerts").glob("phuong-11.*")), "told on the 15th: the registry said nothing of its age"
-        registry.write_text(text.replace(entry, "    since: 2022-06-14\n" + entry), encoding="utf-8")
-        summary, folder = night(4)
-    assert summary["store"]["withdrawn"] == 1
+    summary, folder, mine = ward_11.night(3)
+    assert mine and list((folder / "alerts").glob("phuong-11.*")), "told on the 15th: the registry said nothing of its age"
+    ward_11.since("2022-06-14")
+    summary, folder, mine = ward_11.night(4)
+    assert summary["store"]["withdrawn"] == 1 and mine == []
     assert not list((folder / "alerts").glob("phuong-11.*")), "no reminder while it is not due"
     vp = (folder / "alerts" / "vp-office.txt").read_text(encoding="utf-8")
     assert ("\n- Ngừng theo dõi do đơn vị mới, chưa đến hạn công bố thông tin (không tính là đã khắc phục): 1 "
             "(Ủy ban nhân dân Phường 11: 1)\n") in vp
-    findings = [json.loads(line) for line in (folder / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert not [f for f in findings if f["unit_id"] == "phuong-11"]
-    store = open_store(stages.store_url(out))
-    try:
-        [row] = store.list_findings("vungtau-2022", unit="phuong-11", status="all")
-        assert row["status"] == "withdrawn" and row["resolved_at"] == dt.date(2022, 6, 16)
-    finally:
-        store.dispose()
+    row = ward_11.finding()
+    assert row["status"] == "withdrawn" and row["resolved_at"] == dt.date(2022, 6, 16)
