@@ -393,6 +393,11 @@ def test_vp_digest_names_the_new_units_not_yet_scored_with_their_last_day():
     both = dataclasses.replace(new, score_units=(28, 30), not_scored=("Phường 7",))
     assert ("(đơn vị mà hệ thống không đọc được trang, danh bạ hoặc ngày cập nhật trong đêm chưa được chấm: Phường 7; "
             "đơn vị mới, chưa đến hạn") in render_vp_text(both)[1]
+    marked = dataclasses.replace(both, not_scored=("Phòng <b>Văn hóa</b> & <!channel>",),
+                                 new_units=(("Phường <@U123> & Co", dt.date(2022, 6, 17)),))
+    fallback, blocks = render_vp_slack(marked)
+    assert_slack_safe(fallback, blocks, set())
+    assert "Phòng &lt;b&gt;Văn hóa&lt;/b&gt; &amp; &lt;!channel&gt;" in "\n".join(slack_texts(blocks))
     only_new = VpDigest(night=NIGHT, portal_title=PORTAL_TITLE, score_units=(0, 1),
                         new_units=(("Phường Tam Thắng", dt.date(2022, 6, 17)),))
     assert ("Điểm nội dung: đêm nay chưa chấm (đơn vị mới, chưa đến hạn công bố thông tin, chưa "

@@ -416,8 +416,8 @@ def render_vp_slack(d: VpDigest) -> tuple[str, list[Block]]:
     if d.withdrawn or d.withdrawn_new:
         summary.append(slack_text(_withdrawn_words(d), escaped_limit=1500))
     score = _score_line(d)
-    if score:
-        summary.append(score)
+    if score:     # it names units: a "&" or "<" in a name is escaped as anywhere else
+        summary.append(slack_text(score, escaped_limit=1500))
     blocks: list[Block] = [_header(f"Tổng hợp giám sát ngày {vn_date(d.night)}"), _section("\n".join(summary))]
     tail: list[Block] = []
     if d.report_url:
