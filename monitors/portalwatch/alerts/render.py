@@ -341,7 +341,7 @@ def _new_units(d: VpDigest) -> str:
     """The units too new to be scored, named with the last day they have to publish."""
     if not d.new_units:
         return ""
-    names = ", ".join(f"{one_line(name, limit=120)} (hạn đến hết {vn_date(due)})" if due else one_line(name, limit=120)
+    names = ", ".join(f"{one_line(name, limit=120)} (hạn đến hết {vn_date(due)})"
                       for name, due in d.new_units[:NOT_SCORED_NAMED])
     more = len(d.new_units) - NOT_SCORED_NAMED
     return ("đơn vị mới, chưa đến hạn công bố thông tin, chưa chấm: " + names

@@ -49,7 +49,7 @@ class Coverage:
     not_due: dict[str, dt.date] = field(default_factory=dict)
 
     def covers(self, unit_id: str, subject: str, field_name: str, category: str) -> bool:
-        if (unit_id, field_name) in self.unknown or unit_id in self.not_due:
+        if (unit_id, field_name) in self.unknown:
             return False
         if field_name in ("schedule", "draft"):
             return field_name in self.sections_read
