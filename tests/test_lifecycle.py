@@ -68,7 +68,8 @@ def test_replaying_an_applied_night_changes_nothing():
 def test_a_unit_not_yet_due_has_its_findings_withdrawn_not_resolved():
     """A unit whose registry ``since`` was set after its findings were raised (or that took findings
     over from a former id): while it still has time to publish it is neither checked nor chased, so
-    its findings are withdrawn, not fixed; other units go on. Found again once due, they reopen."""
+    its findings are withdrawn, not fixed; other units go on. Found again once due, they are raised
+    afresh."""
     new = Coverage(units_read=frozenset({"a", "b"}), index_ok=True, directory_ok=True, units=frozenset({"a", "b"}),
                    not_due={"a": D3})
     kept = {"k": _kept("k"), "m": _kept("m", category="unit_missing", field="page"), "o": _kept("o", unit="b")}
@@ -77,7 +78,19 @@ def test_a_unit_not_yet_due_has_its_findings_withdrawn_not_resolved():
     assert changes["k"].values == {"status": "withdrawn", "resolved_at": D2}
     later = {"k": _kept("k", status="withdrawn", last=D1, resolved=D2)}
     [back] = plan(later, [_f("k")], D3 + dt.timedelta(days=1), ALL)
-    assert back.event == "reopened" and back.values["opened_at"] == D3 + dt.timedelta(days=1)
+    assert back.event == "opened" and back.values["opened_at"] == D3 + dt.timedelta(days=1)
+
+
+def test_a_withdrawn_finding_found_again_is_raised_afresh_not_reopened():
+    """Nobody was held to a withdrawn finding (its unit left the registry, or was not yet due): found
+    again, it is new to its unit, first seen tonight, with nothing counted as a fix come undone. A
+    finding that was fixed and comes back is still "reopened"."""
+    withdrawn = KeptFinding("k", "a", "unit", "email", "missing", "withdrawn", D1, D1, 3, 1, D2)
+    [back] = plan({"k": withdrawn}, [_f("k")], D3, ALL)
+    assert back.event == "opened" and back.key == "k" and back.finding is not None
+    assert back.values == {"status": "open", "first_seen": D3, "opened_at": D3, "last_seen": D3, "times_seen": 4,
+                           "resolved_at": None, "notified_at": None, "escalated_at": None}, "its reopened count kept"
+    assert plan({"k": withdrawn}, [_f("k")], D1, ALL) == [], "an older night replayed changes nothing"
 
 
 def test_the_alert_policy_chases_exactly_the_active_statuses():

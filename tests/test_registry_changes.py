@@ -118,12 +118,26 @@ def test_the_nights_report_tells_what_was_withdrawn(gone, config, nights):
     assert config.registry.units[unit_id].name in section
 
 
-def test_a_unit_put_back_in_the_registry_has_its_findings_reopened(gone, config, nights):
+def test_a_unit_put_back_in_the_registry_has_its_findings_raised_afresh(gone, config, nights):
+    """Its findings were withdrawn, not fixed: found again they are new to it (first seen that night),
+    not "back after a fix", and they are raised on their rows, not on duplicates."""
+    from portalwatch.reports.history import as_of, load_history
+
     store, unit_id, before, _ = gone
     changes = record(store, config, nights[4])
-    still = {r["key"] for r in store.list_findings(config.profile.name, unit=unit_id, status="active")}
-    assert set(changes.reopened) & before == still & before and still & before
-    assert not set(changes.opened) & before, "the same rows, never duplicates"
+    rows = {r["key"]: r for r in store.list_findings(config.profile.name, unit=unit_id, status="active")}
+    still = set(rows) & before
+    assert still and set(changes.opened) & before == still and not set(changes.reopened) & before
+    assert all((rows[k]["first_seen"], rows[k]["opened_at"], rows[k]["reopened"]) == (nights[4].date,) * 2 + (0,)
+               for k in still)
+    assert len(store.list_findings(config.profile.name, status="all")) == len(
+        {r["key"] for r in store.list_findings(config.profile.name, status="all")}), "the same rows, never duplicates"
+    _, events = store.finding_history(sorted(still)[0])
+    assert [e["event"] for e in events][-2:] == ["withdrawn", "opened"], "its earlier spell kept in its history"
+    history = load_history(store, config.profile.name)
+    then = {f["key"]: f for f in as_of(history, nights[4].date).findings}
+    assert all(then[k]["first_seen"] == nights[4].date and then[k]["reopened"] == 0 for k in still), \
+        "a report written again from the store says the same"
 
 
 def test_messages_waiting_in_the_outbox_go_where_the_registry_says_now(tmp_path, config, nights):
@@ -470,3 +484,36 @@ def test_findings_a_unit_had_before_it_was_written_as_new_are_withdrawn_not_chas
             "(Ủy ban nhân dân Phường 11: 1)\n") in vp
     row = ward_11.finding()
     assert row["status"] == "withdrawn" and row["resolved_at"] == dt.date(2022, 6, 16)
+
+
+def test_a_finding_withdrawn_while_its_unit_was_new_is_new_to_it_once_due(ward_11):
+    """Told on 15 June, then written as established on 10 June (so due through the 17th): withdrawn on
+    the 16th, and on the 18th, still off the list, it is raised again. Phường 11 was never chased for
+    it meanwhile: its message and the VP office's call it new, not "back after a fix", and its
+    deadline runs from the 18th."""
+    from portalwatch import night as stages
+
+    ward_11.night(3)
+    ward_11.since("2022-06-10")
+    summary, _, _ = ward_11.night(4)
+    assert summary["store"]["withdrawn"] == 1
+    summary, folder, mine = ward_11.night(6)
+    assert [(f["category"], f["field"]) for f in mine] == [("unit_missing", "page")]
+    row = ward_11.finding()
+    assert (row["status"], row["first_seen"], row["opened_at"], row["reopened"]) == (
+        "notified", dt.date(2022, 6, 18), dt.date(2022, 6, 18), 0)
+    store = open_store(stages.store_url(ward_11.out))
+    try:
+        _, events = store.finding_history(row["key"])
+    finally:
+        store.dispose()
+    assert [(e["night"].day, e["event"]) for e in events if e["event"] != "notified"] == [
+        (15, "opened"), (16, "withdrawn"), (18, "opened")]
+    unit = (folder / "alerts" / "phuong-11.txt").read_text(encoding="utf-8")
+    assert "NỘI DUNG MỚI CẦN CẬP NHẬT (1):" in unit and "phát sinh lại" not in unit.lower()
+    assert "Hạn khắc phục: 24/06/2022" in unit, "5 working days from Saturday the 18th: Friday the 24th"
+    vp = (folder / "alerts" / "vp-office.txt").read_text(encoding="utf-8")
+    assert "phát sinh lại" not in vp.lower()
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    changes = report.split('class="changes-opened"', 1)[1].split("</ul>", 1)[0]
+    assert "Ủy ban nhân dân Phường 11" in changes

@@ -69,6 +69,8 @@ def as_of(history: History, night: dt.date, texts: dict[str, dict[str, Any]] | N
                          escalated_at=None, times_seen=state["times_seen"] + 1)
             if kind == "reopened":
                 state["reopened"] += 1
+            else:                       # opened: the first time, or afresh after it was withdrawn
+                state["first_seen"] = when
         elif kind == "seen":
             state.update(last_seen=when, times_seen=state["times_seen"] + 1)
         elif kind in _CLOSING:

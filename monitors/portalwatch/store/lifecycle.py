@@ -3,6 +3,8 @@
     new key                    -> opened (status open, first seen tonight)
     known, open/notified/...   -> seen again (last seen, times seen + 1)
     known, resolved            -> reopened (status open again; the same row, never a duplicate)
+    known, withdrawn           -> opened afresh (the same row): first seen tonight, not "reopened",
+                                  which says a fix came undone; nobody was held to it while withdrawn
     known, not seen tonight    -> resolved, but only if tonight's crawl could have seen it
                                   (the unit's page answered, the index or the directory was read);
                                   otherwise it stays as it was: "unknown" is not "fixed"
@@ -13,9 +15,11 @@
     known, its unit not yet    -> withdrawn too: a unit too new to be held to the portal (its
       due (``since``)             registry ``since`` plus the deadline) is neither checked nor chased
                                   yet; what it had (raised before ``since`` was written, or carried
-                                  over from a former id) reopens if still there once it is due
+                                  over from a former id) is opened afresh if still there once it is due
 
-A withdrawn finding seen again (its unit put back in the registry) reopens, as a resolved one does.
+A withdrawn finding seen again (its unit put back in the registry, or due at last) is raised as new:
+its unit was not chased for it meanwhile, so telling it "back after a fix" would be untrue. Its row
+keeps its key and counters; its earlier spell stays in its events.
 """
 
 from __future__ import annotations
@@ -103,6 +107,12 @@ def plan(kept: dict[str, KeptFinding], tonight: list[Finding], night: dt.date, c
         elif old.status in CLOSED:
             if old.resolved_at is not None and night < old.resolved_at:
                 continue                                      # an older night replayed: history is not rewritten
+            if old.status == "withdrawn":
+                changes.append(Change(finding.key, "opened", {"status": "open", "first_seen": night,
+                                                              "opened_at": night, "last_seen": night,
+                                                              "times_seen": old.times_seen + 1, "resolved_at": None,
+                                                              "notified_at": None, "escalated_at": None}, finding))
+                continue
             changes.append(Change(finding.key, "reopened", {"status": "open", "last_seen": night, "opened_at": night,
                                                             "times_seen": old.times_seen + 1,
                                                             "reopened": old.reopened + 1, "resolved_at": None,

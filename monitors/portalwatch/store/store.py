@@ -259,7 +259,8 @@ class Store:
 
     def _apply_lifecycle(self, conn: Connection, portal: str, night: dt.date, run_id: int,
                          tonight: list[Finding], coverage: Coverage) -> list[Change]:
-        changes = plan(self._kept(conn, portal), tonight, night, coverage)
+        kept = self._kept(conn, portal)
+        changes = plan(kept, tonight, night, coverage)
         for index, change in enumerate(changes):
             if index == len(changes) // 2:
                 failpoints.hit("mid_findings")
@@ -269,7 +270,7 @@ class Store:
                 evidence = {k: _nfc(getattr(f, k)) for k in ("unit_name", "severity", "value", "expected",
                                                             "suggestion", "url", "legal_basis", "message_vi",
                                                             "message_en")}
-            if change.event == "opened":
+            if change.event == "opened" and change.key not in kept:     # else a withdrawn one raised afresh
                 f = change.finding
                 conn.execute(insert(findings).values(
                     portal=portal, key=f.key, unit_id=f.unit_id, subject=_nfc(f.subject), field=f.field,
