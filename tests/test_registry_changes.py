@@ -143,12 +143,14 @@ def test_a_unit_put_back_in_the_registry_has_its_findings_raised_afresh(gone, co
 def test_messages_waiting_in_the_outbox_go_where_the_registry_says_now(tmp_path, config, nights):
     """Queued at night, delivered in the morning: a unit that changed its mailbox and channel in
     between is written to at the new ones; a unit dissolved is told nothing; a unit that dropped its
-    Slack channel gets its e-mail only. Real slack-sdk and SMTP, on loopback."""
+    Slack channel gets its e-mail only; a unit then written as new (``since``: not due yet) is not
+    chased. Real slack-sdk and SMTP, on loopback."""
     from portalwatch.alerts.email import EmailSender
     from portalwatch.alerts.outbox import deliver
     from portalwatch.alerts.slack import SlackSender
     from portalwatch.profile.registry import Routes
     from portalwatch.reports.score import score_portal
+    from portalwatch.workdays import add_working_days
     from portalwatch import night as stages
     from sample_portal.slack_api import SlackApiServer
     from test_alerts_email import LoopbackController, Mailbox
@@ -159,9 +161,10 @@ def test_messages_waiting_in_the_outbox_go_where_the_registry_says_now(tmp_path,
     score = score_portal(result.findings, config.registry, config.roster, result.date)
     stages.plan_and_queue(store, config, result.date, changes, [], score, None)
     told = sorted({m["recipient"] for m in store.messages()} - {"ops", "vp-office"})
-    assert len(told) >= 3
-    moved, dissolved, no_slack = told[:3]
+    assert len(told) >= 4
+    moved, dissolved, no_slack, new = told[:4]
     units = dict(config.registry.units)
+    units[new] = dataclasses.replace(units[new], since=result.date - dt.timedelta(days=1))
     units[moved] = dataclasses.replace(units[moved], routes=Routes("#don-vi-moi", ("hop-thu-moi@example.gov.vn",)))
     units[no_slack] = dataclasses.replace(units[no_slack], routes=Routes(None, units[no_slack].routes.email))
     del units[dissolved]
@@ -199,12 +202,21 @@ def test_messages_waiting_in_the_outbox_go_where_the_registry_says_now(tmp_path,
     assert {rows[(dissolved, c)]["status"] for c in ("slack", "email")} == {"dropped"}
     assert "no longer in the registry" in rows[(dissolved, "email")]["last_error"]
 
+    assert {rows[(new, c)]["status"] for c in ("slack", "email")} == {"dropped"}
+    for old in config.registry.units[new].routes.email:
+        assert old not in recipients
+    assert config.registry.units[new].routes.slack not in channels
+    last_day = add_working_days(result.date - dt.timedelta(days=1), config.profile.policy.deadline_working_days)
+    assert f"a new unit (registry since), not held to the portal until the end of {last_day:%d/%m/%Y}" in rows[
+        (new, "email")]["last_error"]
+
     assert rows[(no_slack, "slack")]["status"] == "dropped" and rows[(no_slack, "email")]["status"] == "sent"
     assert config.registry.units[no_slack].routes.slack not in channels
 
-    assert report.dropped == 3 and report.failed == 0 and not report.problems
+    assert report.dropped == 5 and report.failed == 0 and not report.problems
     assert any(dissolved in note for note in report.notes) and any(moved in note for note in report.notes)
-    assert report.sent == len(rows) - 3
+    assert sum(note.startswith(f"{new}: ") for note in report.notes) == 2
+    assert report.sent == len(rows) - 5
 
 
 def test_a_page_still_under_a_units_former_name_is_pointed_out_to_ops(config, nights):

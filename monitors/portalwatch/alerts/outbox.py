@@ -183,6 +183,14 @@ def _routes_of(recipient: str, registry: Registry) -> Routes | None:
     return unit.routes if unit is not None else None
 
 
+def _unit_of(recipient: str, registry: Registry) -> str | None:
+    """The registry's unit a recipient is (its id, or a former id of it); None for ops and the VP
+    office's digest, which are about the whole portal."""
+    if recipient in ("ops", "vp-office"):
+        return None
+    return recipient if recipient in registry.units else registry.former.get(recipient)
+
+
 #: What ops set so a channel can deliver (README, Alerts).
 SENDER_SETTINGS = {"slack": "PORTALWATCH_SLACK_TOKEN", "email": "PORTALWATCH_SMTP_HOST"}
 
@@ -204,8 +212,8 @@ def describe_delivery(summary: dict[str, Any]) -> str | None:
     if not delivery:
         return None
     if not delivery.get("dry_run"):
-        dropped = (f", {delivery['dropped']} dropped (route no longer in the registry)"
-                   if delivery.get("dropped") else "")
+        dropped = (f", {delivery['dropped']} dropped (the registry no longer sends them: a route removed, "
+                   f"or a unit new and not yet due)" if delivery.get("dropped") else "")
         return f"{delivery['sent']} delivered, {delivery['waiting']} waiting, {delivery['failed']} refused{dropped}"
     waiting = (f"; {delivery['waiting']} queued by nights run with --send wait in the outbox "
                f"(portalwatch alerts send)" if delivery.get("waiting") else "")
@@ -258,13 +266,16 @@ def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRu
 
     With the ``registry``, each message goes where the registry says now, not where it said when the
     message was queued (:func:`route_now`); one whose recipient or channel it no longer has is
-    dropped, kept in the outbox with the reason, and not sent.
+    dropped, kept in the outbox with the reason, and not sent. So is one to a unit the registry now
+    says is too new to be held to the portal (``since``): its findings are withdrawn the next night,
+    and a message queued before ``since`` was written would chase it for them the morning before.
 
     A dry run sends nothing and changes nothing: what is pending was queued by a night run with
     ``--send`` and still waits for a real delivery (a dry-run night queues its own messages as
     already written, :func:`~portalwatch.night.plan_and_queue`); the report counts it as waiting."""
     report = DeliveryReport(dry_run=dry_run)
     pending = store.pending_messages(portal)
+    not_due = registry.not_due(now.date(), policy.deadline_working_days) if registry is not None else {}
     if dry_run:
         report.waiting = len(pending)
         return report
@@ -283,6 +294,14 @@ def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRu
                 why = (f"{recipient}: {message['channel']} to {message['address']} not sent: "
                        + (f"the registry has no {message['channel']} route for it any more"
                           if _routes_of(recipient, registry) is not None else "it is no longer in the registry"))
+                store.mark_message(message["id"], "dropped", why)
+                report.dropped += 1
+                report.notes.append(why)
+                continue
+            unit_id = _unit_of(message["recipient"], registry)
+            if unit_id in not_due:
+                why = (f"{message['recipient']}: {message['channel']} to {message['address']} not sent: a new unit "
+                       f"(registry since), not held to the portal until the end of {not_due[unit_id]:%d/%m/%Y}")
                 store.mark_message(message["id"], "dropped", why)
                 report.dropped += 1
                 report.notes.append(why)
