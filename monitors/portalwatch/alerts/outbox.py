@@ -155,6 +155,7 @@ class DeliveryReport:
     dry_run: bool = False     # nothing was sent: tonight's messages are the files of the night's alerts/
     held: str | None = None   # why nothing was tried: quiet hours, a maintenance window, a day off
     dropped: int = 0          # not sent: the registry no longer has the recipient, or that channel for it
+    taken: int = 0            # left to another delivery running at the same time, which claimed them first
     notes: list[str] = field(default_factory=list)   # why each was dropped, or sent to a new address
 
 
@@ -315,6 +316,9 @@ def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRu
             report.waiting += 1
             report.problems.append(_no_sender(message["channel"], message["address"]))
             continue
+        if not store.claim_message(message["id"]):
+            report.taken += 1        # another delivery running now took it first: theirs to send
+            continue
         try:
             if message["channel"] == "slack":
                 sender.send(message["address"], message["body_text"], json.loads(message["blocks"] or "[]"))
@@ -332,4 +336,7 @@ def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRu
             continue
         store.mark_message(message["id"], "sent", address=message["address"])
         report.sent += 1
+    if report.taken:
+        report.notes.append(f"{report.taken} left to another delivery running at the same time, which took them "
+                            f"first (each message is sent once)")
     return report

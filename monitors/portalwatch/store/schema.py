@@ -156,10 +156,12 @@ outbox = Table(
     Column("body_text", Text, nullable=False),
     Column("body_html", Text),
     Column("blocks", Text),                                  # Slack Block Kit JSON
-    Column("status", String(10), nullable=False),            # pending, sent, failed (permanently), dropped, dry-run
+    # pending, sending (claimed by a delivery), sent, failed (permanently), dropped, dry-run
+    Column("status", String(10), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
+    Column("claimed_at", DateTime(timezone=True)),           # when a delivery claimed it (0008)
     Index("ix_outbox_status", "portal", "status"),
 )

@@ -36,7 +36,10 @@ __all__ = ["Store", "open_store", "NightChanges", "default_url", "error_reason"]
 logger = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest revision in migrations/versions; a test holds it to Alembic's own view of the head.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
+#: A message claimed this long ago and never marked was claimed by a delivery that died while
+#: sending (a message takes seconds, with Slack's retries a minute or two): another may take it.
+CLAIM_STALE = dt.timedelta(minutes=15)
 _CHUNK = 5_000
 
 
@@ -389,8 +392,13 @@ class Store:
         if exists is None:
             conn.execute(insert(finding_events).values(portal=portal, key=key, night=night, event=event))
 
-    def pending_messages(self, portal: str | None = None) -> list[dict[str, Any]]:
-        query = select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.night, outbox.c.id)
+    def pending_messages(self, portal: str | None = None, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+        """Messages waiting to be delivered, oldest first: pending ones, and those a delivery claimed
+        and never marked (:data:`CLAIM_STALE` ago or more: it died while sending)."""
+        stale = (now or dt.datetime.now(dt.timezone.utc)) - CLAIM_STALE
+        query = select(outbox).where((outbox.c.status == "pending")
+                                     | ((outbox.c.status == "sending") & (outbox.c.claimed_at <= stale))
+                                     ).order_by(outbox.c.night, outbox.c.id)
         if portal:
             query = query.where(outbox.c.portal == portal)
         with self._connect() as conn:
@@ -406,18 +414,34 @@ class Store:
         with self._connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    def claim_message(self, message_id: int, now: dt.datetime | None = None) -> bool:
+        """Take a waiting message to deliver it: True when this delivery has it, False when another
+        one took it first (it is theirs to send). One UPDATE, atomic on SQLite and PostgreSQL alike:
+        two deliveries at once never both send a message. A claim :data:`CLAIM_STALE` old is a
+        delivery that died between claiming and marking, and may be taken over."""
+        now = now or dt.datetime.now(dt.timezone.utc)
+        waiting = (outbox.c.status == "pending") | ((outbox.c.status == "sending")
+                                                    & (outbox.c.claimed_at <= now - CLAIM_STALE))
+        with self._begin() as conn:
+            claimed = conn.execute(update(outbox).where(outbox.c.id == message_id, waiting)
+                                   .values(status="sending", claimed_at=now))
+        return claimed.rowcount == 1
+
     def mark_message(self, message_id: int, status: str, error: str | None = None, *,
                      address: str | None = None) -> None:
         """After a delivery attempt: ``sent`` (to ``address``, when the registry moved it since it
         was queued), ``dry-run``, ``failed`` (for good), ``dropped`` (its recipient or route left the
-        registry: never sent) or ``pending`` (retry later)."""
-        values: dict[str, Any] = {"status": status, "attempts": outbox.c.attempts + 1, "last_error": error}
+        registry, or its unit is not yet due: never sent) or ``pending`` (retry later). Only a
+        message still waiting, or claimed (:meth:`claim_message`), is marked."""
+        values: dict[str, Any] = {"status": status, "attempts": outbox.c.attempts + 1, "last_error": error,
+                                  "claimed_at": None}
         if address is not None:
             values["address"] = address
         if status in ("sent", "dry-run"):
             values["sent_at"] = dt.datetime.now(dt.timezone.utc)
         with self._begin() as conn:
-            conn.execute(update(outbox).where(outbox.c.id == message_id, outbox.c.status == "pending").values(**values))
+            conn.execute(update(outbox).where(outbox.c.id == message_id, outbox.c.status.in_(("pending", "sending")))
+                         .values(**values))
 
     # -- reading ----------------------------------------------------------------------------------
 
