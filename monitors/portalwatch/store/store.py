@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import Select, and_, bindparam, create_engine, delete, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, create_engine, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -109,6 +109,20 @@ def _read_nothing(notices: str | list[dict[str, Any]] | None) -> bool:
     return any(isinstance(n, dict) and n.get("kind") == UNREAD for n in listed)
 
 
+def _lock_night(conn: Connection, portal: str, night: dt.date, run_id: int) -> None:
+    """Hold the night for this transaction: two runs of one night committing at once (two machines,
+    or a run by hand beside the schedule) commit one after the other, and the second sees the first.
+    PostgreSQL: an advisory lock on (portal, night), released with the transaction. SQLite: the
+    database's write lock, taken by a first statement that writes (a transaction that read first
+    could not write once another had committed)."""
+    if conn.dialect.name == "postgresql":
+        digest = hashlib.sha256(f"portalwatch\0{portal}\0{night.isoformat()}".encode()).digest()
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                     {"key": int.from_bytes(digest[:8], "big", signed=True)})
+    else:
+        conn.execute(update(runs).where(runs.c.id == run_id).values(portal=runs.c.portal))
+
+
 class Store:
     """A connection to the history store; create with :func:`open_store`."""
 
@@ -171,12 +185,22 @@ class Store:
         failpoints.hit("before_commit_night")
         pages = list(pages)
         with self._begin() as conn:
+            _lock_night(conn, portal, night, run_id)
             status = conn.execute(select(runs.c.status).where(runs.c.id == run_id)).scalar()
             if status == "completed":
                 return NightChanges(run_id, True)
-            unread = [r.id for r in conn.execute(select(runs.c.id, runs.c.notices).where(
-                runs.c.portal == portal, runs.c.night == night, runs.c.status == "completed", runs.c.id != run_id))
-                if _read_nothing(r.notices)]
+            completed = conn.execute(select(runs.c.id, runs.c.notices).where(
+                runs.c.portal == portal, runs.c.night == night, runs.c.status == "completed", runs.c.id != run_id)
+                .order_by(runs.c.id)).all()
+            rival = next((r.id for r in completed if not _read_nothing(r.notices)), None)
+            if rival is not None:
+                # Two runs of the night at once (run by hand beside the schedule, without Prefect's
+                # slot for the host): the first to commit recorded it; this one adds nothing.
+                conn.execute(update(runs).where(runs.c.id == run_id).values(
+                    status="failed", finished_at=dt.datetime.now(dt.timezone.utc),
+                    error=f"run {rival} recorded the night while this one ran: its record stands"))
+                return NightChanges(run_id, True)
+            unread = [r.id for r in completed if _read_nothing(r.notices)]
             if unread and _read_nothing(notices):
                 # Audited again while the portal still does not answer: the first record stands, and
                 # nobody is told the same thing twice.
