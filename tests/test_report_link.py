@@ -26,6 +26,21 @@ def test_the_published_address_is_read_and_checked():
             load_settings({"PORTALWATCH_REPORTS_URL": bad})
 
 
+def test_an_address_no_link_can_hold_or_with_a_password_is_refused():
+    """Every message links the report: an address with a space would show as plain text (or be cut
+    at the space), and one with a user name and password would hand them to every unit."""
+    for bad in ("https://intranet.example.gov.vn/bao cao", "https://intra net.gov.vn/x", 'https://a.gov.vn/"x',
+                "https://a.gov.vn/<x>", "https://a.gov.vn/a|b", "https://a.gov.vn/x\ny"):
+        with pytest.raises(ConfigError, match=r"PORTALWATCH_REPORTS_URL=.*a character a link cannot.*%20"):
+            load_settings({"PORTALWATCH_REPORTS_URL": bad})
+    for bad in ("https://user:secret@intranet.example.gov.vn/", "https://user@intranet.example.gov.vn/"):
+        with pytest.raises(ConfigError, match="user name or password") as caught:
+            load_settings({"PORTALWATCH_REPORTS_URL": bad})
+        assert "secret" not in str(caught.value), "the password is not repeated in the error"
+    assert load_settings({"PORTALWATCH_REPORTS_URL": "https://intranet.example.gov.vn/b%C3%A1o%20c%C3%A1o"}
+                         ).reports_url == "https://intranet.example.gov.vn/b%C3%A1o%20c%C3%A1o/"
+
+
 def test_report_link_is_published_under_the_output_folder_else_a_local_path(tmp_path):
     out, night = tmp_path / "out", dt.date(2022, 6, 13)
     published = Settings(reports_url=PUBLISHED)

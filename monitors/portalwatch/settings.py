@@ -59,9 +59,14 @@ def int_setting(env: dict[str, str], name: str, minimum: int, maximum: int) -> i
 
 
 def http_url_setting(env: dict[str, str], name: str,
-                     example: str = "https://intranet.example.gov.vn/portalwatch/") -> str:
+                     example: str = "https://intranet.example.gov.vn/portalwatch/", *, shown: bool = False) -> str:
     """An http(s) address with a host, ending in "/" so that paths join onto it. ``example`` is what
-    the error shows: an address of the kind the variable holds (a Slack API root is not a web folder)."""
+    the error shows: an address of the kind the variable holds (a Slack API root is not a web folder).
+
+    No character a link cannot hold (a space, a quote, ``<``, ``>``, ``|``): messages would show the
+    address as plain text, or a reader would cut it at the space. An address ``shown`` to people (in
+    every message) holds no user name or password either: it would hand them to every unit."""
+    from .alerts.escape import safe_url
     from .errors import ConfigError
     from .urls import http_url
 
@@ -70,6 +75,14 @@ def http_url_setting(env: dict[str, str], name: str,
     if parts is None or parts.query or parts.fragment:
         raise ConfigError(f"environment variable {name}={env[name]!r}: expected an http(s) address such as "
                           f"{example}")
+    if safe_url(value) is None:
+        raise ConfigError(f"environment variable {name}={env[name]!r}: the address holds a character a link "
+                          f"cannot (a space, a quote, <, >, | or a backslash): write it percent-encoded (a space as %20), "
+                          f"such as {example}")
+    if shown and (parts.username is not None or parts.password is not None):
+        raise ConfigError(f"environment variable {name}: the address holds a user name or password, which every "
+                          f"message would show to its readers; give the address alone, such as {example}, and "
+                          f"protect the reports with the web server's own login")
     return value if value.endswith("/") else value + "/"
 
 
@@ -101,5 +114,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             raise ConfigError(f"environment variable PORTALWATCH_RETRY_BACKOFF_S="
                               f"{env['PORTALWATCH_RETRY_BACKOFF_S']!r}: expected seconds between 0 and 300")
     if env.get("PORTALWATCH_REPORTS_URL"):
-        kwargs["reports_url"] = http_url_setting(env, "PORTALWATCH_REPORTS_URL")
+        kwargs["reports_url"] = http_url_setting(env, "PORTALWATCH_REPORTS_URL", shown=True)
     return Settings(**kwargs)  # type: ignore[arg-type]
