@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PROFILE = ROOT / "profiles" / "vungtau-2022" / "profile.yaml"
 TIMEZONE = "Asia/Ho_Chi_Minh"
 NIGHTLY_CRON = "30 1 * * *"
-MORNING_CRON = "5 7 * * 1-5"
+MORNING_CRON = "5 7 * * *"
 
 
 def deployments(profiles: list[str], out: str, db: str | None, send: bool = True) -> list:

@@ -212,9 +212,10 @@ def test_smtp_down_then_every_email_delivered_once(tmp_path, nights, config):
 
 
 def test_the_morning_delivery_holds_messages_on_public_holidays_and_weekends(tmp_path, nights, config):
-    """The schedule fires Monday to Friday at 07:05; on National Day (Friday 02/09/2022) and on the
-    weekend after it the messages wait, and the Monday morning sends them. Ops sending by hand
-    (`portalwatch alerts send`) are not held."""
+    """The schedule fires every morning at 07:05; on National Day (Friday 02/09/2022) and on the
+    weekend after it the messages wait, and the Monday morning sends them. A Saturday worked in
+    exchange for a day off (26/04/2025, for Friday 02/05/2025) is a working day: deadlines count it,
+    so the messages go out. Ops sending by hand (`portalwatch alerts send`) are not held."""
     store = open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     result = nights[1]
     stages.plan_and_queue(store, config, result.date, record(store, config, result), [], None, None)
@@ -241,6 +242,12 @@ def test_the_morning_delivery_holds_messages_on_public_holidays_and_weekends(tmp
         stages.plan_and_queue(store, config, nights[2].date, record(store, config, nights[2]), [], None, None)
         by_hand = morning(2)                                 # not held: a person asked
         assert by_hand.held is None and by_hand.sent > 0
+
+        stages.plan_and_queue(store, config, nights[3].date, record(store, config, nights[3]), [], None, None)
+        waiting = sum(m["channel"] == "email" for m in store.pending_messages())
+        worked = deliver(store, config.profile.name, slack=None, email=sender, policy=config.profile.policy,
+                         now=_morning(dt.date(2025, 4, 26)), working_days_only=True)
+        assert waiting and worked.held is None and worked.sent == waiting, "a worked Saturday delivers"
     finally:
         smtp.stop()
         store.dispose()

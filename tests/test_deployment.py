@@ -130,7 +130,7 @@ def test_deployments_run_through_a_process_worker(prefect_server, tmp_path):
                 deployments = {d.name: d for d in client.read_deployments()}
                 assert set(deployments) == {"vungtau-2022", "phuong-vung-tau-2025", "deliver-alerts"}
                 for name, cron in (("vungtau-2022", "30 1 * * *"), ("phuong-vung-tau-2025", "30 1 * * *"),
-                                   ("deliver-alerts", "5 7 * * 1-5")):
+                                   ("deliver-alerts", "5 7 * * *")):
                     deployment = deployments[name]
                     assert deployment.work_pool_name == "portalwatch"
                     assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == [
@@ -392,7 +392,7 @@ def test_make_serve_schedules_each_portal_nightly_and_the_delivery_on_working_da
 
     assert set(served) == {"vungtau-2022-serve", "phuong-vung-tau-2025-serve", "deliver-alerts-serve"}
     for name, cron in (("vungtau-2022-serve", "30 1 * * *"), ("phuong-vung-tau-2025-serve", "30 1 * * *"),
-                       ("deliver-alerts-serve", "5 7 * * 1-5")):
+                       ("deliver-alerts-serve", "5 7 * * *")):
         assert [(s.schedule.cron, s.schedule.timezone) for s in served[name].schedules] == [(cron, "Asia/Ho_Chi_Minh")]
     assert served["vungtau-2022-serve"].parameters == {"profile": profiles[0], "out": str(tmp_path), "db": None,
                                                        "send": True}, "the nights queue what the morning sends"
