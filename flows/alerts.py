@@ -88,7 +88,8 @@ def _publish_delivery(results: list[dict[str, Any]]) -> None:
     from prefect.artifacts import create_table_artifact
 
     rows = [{"Cổng (portal)": r["portal"], "Đã gửi (delivered)": r["sent"], "Đang chờ (waiting)": r["waiting"],
-             "Bị từ chối (refused)": r["failed"], "Không gửi, không còn nơi nhận (dropped)": r.get("dropped", 0),
+             "Bị từ chối (refused)": r["failed"],
+             "Không gửi: không còn nơi nhận, hoặc đơn vị mới chưa đến hạn (dropped)": r.get("dropped", 0),
              "Giữ lại vì (held)": r["held"] or "—",
              "Sự cố (problems)": "; ".join(r["problems"]) or "—"} for r in results]
     create_table_artifact(rows, key="deliver-alerts",

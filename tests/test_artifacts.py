@@ -232,7 +232,7 @@ def test_the_morning_delivery_publishes_a_table_of_each_portals_outbox(prefect_s
     rows = {row["Cổng (portal)"]: row for row in json.loads(table.data)}
     assert rows["vungtau-2022"] == {
         "Cổng (portal)": "vungtau-2022", "Đã gửi (delivered)": 5, "Đang chờ (waiting)": 2, "Bị từ chối (refused)": 1,
-        "Không gửi, không còn nơi nhận (dropped)": 2, "Giữ lại vì (held)": "—", "Sự cố (problems)": "slack #phuong-7: channel_not_found; smtp: 421 try later"}
+        "Không gửi: không còn nơi nhận, hoặc đơn vị mới chưa đến hạn (dropped)": 2, "Giữ lại vì (held)": "—", "Sự cố (problems)": "slack #phuong-7: channel_not_found; smtp: 421 try later"}
     assert rows["phuong-vung-tau-2025"]["Giữ lại vì (held)"] == "06/06/2022 is not a working day"
     assert rows["phuong-vung-tau-2025"]["Sự cố (problems)"] == "—"
 
