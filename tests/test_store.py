@@ -239,3 +239,20 @@ def test_a_store_already_at_the_head_opens_without_loading_alembic(store_url):
 
     assert opened() == "0 True", "a new store is made by Alembic"
     assert opened() == "0 False", "a store at the head is opened as it is"
+
+
+
+def test_processes_opening_a_new_store_at_once_all_get_it(store_url):
+    """Workers (or a night and a delivery) starting at once on a database with no store yet: one
+    makes the tables, the others wait for it and find them; none fails."""
+    import subprocess
+    import sys
+    import time
+
+    start = time.time() + 3
+    code = ("import sys, time; from portalwatch.store import open_store; time.sleep(max(0, float(sys.argv[2]) - "
+            "time.time())); store = open_store(sys.argv[1]); print(len(store.runs('p'))); store.dispose()")
+    workers = [subprocess.Popen([sys.executable, "-c", code, store_url, str(start)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [(w.wait(timeout=120), w.stdout.read().strip(), w.stderr.read()) for w in workers]
+    assert all(rc == 0 and out == "0" for rc, out, _ in results), [err[-500:] for _, _, err in results]

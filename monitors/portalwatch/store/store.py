@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest revision in migrations/versions; a test holds it to Alembic's own view of the head.
 HEAD_REVISION = "0008"
+#: The PostgreSQL advisory lock a migration holds (any 64-bit number no other lock uses).
+_MIGRATION_LOCK = int.from_bytes(hashlib.sha256(b"portalwatch\0migrate").digest()[:8], "big", signed=True)
 #: A message claimed this long ago and never marked was claimed by a delivery that died while
 #: sending (a message takes seconds, with Slack's retries a minute or two): another may take it.
 CLAIM_STALE = dt.timedelta(minutes=15)
@@ -770,9 +772,32 @@ def migrate(engine: Engine) -> None:
         # read it, and must not try.
         raise StoreError(f"the store is at schema revision {current!r}, which this portalwatch does not know: a "
                          f"newer portalwatch has upgraded it; upgrade this one too (deployments/README.md)")
-    with engine.begin() as conn:
+    # Two processes opening a new (or older) store at once (two workers, a night beside a delivery):
+    # the second waits for the first's migration, then finds the store at the head and does nothing.
+    with _sqlite_folder_lock(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+@contextlib.contextmanager
+def _sqlite_folder_lock(engine: Engine) -> Iterator[None]:
+    """For a SQLite store, hold its folder (``flock`` on the folder itself: no file is added, and the
+    database file's own locks, which closing a descriptor of it would drop, are not touched)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database:
+        yield
+        return
+    import fcntl
+    import os
+
+    folder = os.open(Path(database).resolve().parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)
 
 
 def _revision(engine: Engine) -> str | None:
