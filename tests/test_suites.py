@@ -100,3 +100,42 @@ def test_rule_names_are_read_without_a_profile(tmp_path):
     (tmp_path / "a.yaml").write_text(GOOD, encoding="utf-8")
     (tmp_path / "b.yaml").write_text("suite: [unclosed\n", encoding="utf-8")
     assert rule_names(tmp_path) == {"r"}
+
+
+def test_two_runs_validating_into_one_project_take_turns(tmp_path):
+    """Two runs of a portal into one output folder at once share its Great Expectations project,
+    whose file store two processes cannot write at once: a run waits while another holds it."""
+    import fcntl
+    import subprocess
+    import sys
+
+    (tmp_path / "s.yaml").write_text(GOOD, encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    code = (
+        "import sys, pandas as pd\n"
+        "from pathlib import Path\n"
+        "from portalwatch.profile import load_profile\n"
+        "from portalwatch.validate.suites import load_suites\n"
+        "from portalwatch.validate.gx import run_suites, _gx\n"
+        "_gx()\n"                                         # Great Expectations imported before the wait
+        "profile = load_profile(sys.argv[1])\n"
+        "frame = pd.DataFrame({'unit_id': ['u1'], 'phone_raw': ['x'], 'phone': [None], 'http_status': [200]})"
+        ".astype(object)\n"
+        "print('ready', flush=True)\n"
+        "print(len(run_suites(load_suites(profile, Path(sys.argv[2])), {'units': frame}, Path(sys.argv[3]))))\n")
+    with open(project / ".portalwatch-gx.lock", "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)                  # another run is validating
+        run = subprocess.Popen([sys.executable, "-c", code, str(ROOT / "profiles" / "vungtau-2022" / "profile.yaml"),
+                                str(tmp_path), str(project)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+        assert run.stdout.readline().strip() == "ready", run.stderr.read()
+        try:
+            run.wait(timeout=8)
+        except subprocess.TimeoutExpired:
+            pass
+        assert run.poll() is None and not (project / "gx").exists(), "it waits, the project untouched"
+        fcntl.flock(held, fcntl.LOCK_UN)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 0 and out.strip().isdigit(), err[-800:]
+    assert (project / "gx" / "uncommitted" / "validations").is_dir()

@@ -237,7 +237,7 @@ class Store:
                                                                                    "resolved", "withdrawn")}
             failpoints.hit("before_run_completed")
             conn.execute(update(runs).where(runs.c.id == run_id).values(
-                status="completed", finished_at=dt.datetime.now(dt.timezone.utc), pages=len(pages),
+                status="completed", finished_at=dt.datetime.now(dt.timezone.utc), error=None, pages=len(pages),
                 pages_failed=sum(not p.ok for p in pages), findings=len(findings_tonight),
                 opened=len(by_event["opened"]) + len(by_event["reopened"]), resolved=len(by_event["resolved"]),
                 score=score, notices=_json(notices), extract_key=extract_key))

@@ -6,11 +6,12 @@ switched off before the import: on a closed network they hang, and a monitor mus
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pandas as pd
 
@@ -128,7 +129,33 @@ def run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame],
     of being run (its last result stays the one in Data Docs: a suite with no result in the project
     runs); tonight's verdicts are put back in it for the caller to save. Great Expectations is
     imported only if some suite runs.
+
+    Two runs validating into one project at once (two runs of a portal into one output folder)
+    take turns: Great Expectations' file store is not written safely by two processes at once.
     """
+    if project_dir is None:
+        return _run_suites(suites, frames, None, verdicts)
+    with _project_lock(project_dir):
+        return _run_suites(suites, frames, project_dir, verdicts)
+
+
+@contextlib.contextmanager
+def _project_lock(project_dir: Path) -> Iterator[None]:
+    """Hold the project folder for this process (an advisory lock on a file in it, released when the
+    process ends, however it ends)."""
+    import fcntl
+
+    project_dir.mkdir(parents=True, exist_ok=True)
+    with open(project_dir / ".portalwatch-gx.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_suites(suites: list[SuiteSpec], frames: dict[str, pd.DataFrame], project_dir: Path | None,
+                verdicts: Verdicts | None) -> list[Failure]:
     groups: dict[tuple[str, str], list[SuiteSpec]] = {}
     for suite in suites:
         groups.setdefault((suite.frame, suite.rows), []).append(suite)
