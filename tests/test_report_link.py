@@ -37,6 +37,15 @@ def test_an_address_no_link_can_hold_or_with_a_password_is_refused():
         with pytest.raises(ConfigError, match="user name or password") as caught:
             load_settings({"PORTALWATCH_REPORTS_URL": bad})
         assert "secret" not in str(caught.value), "the password is not repeated in the error"
+    for bad in ("https://user:S3cret@intra.example.gov.vn/bao cao/", "https://user:S3cret@a.gov.vn/?a=1",
+                "https://user:S3cret@a.gov.vn:99999/", "ftp://user:S3cret@a.gov.vn/"):
+        with pytest.raises(ConfigError, match=r"PORTALWATCH_REPORTS_URL='\w+://\*\*\*@") as caught:
+            load_settings({"PORTALWATCH_REPORTS_URL": bad})
+        assert "S3cret" not in str(caught.value) and "user" not in str(caught.value), "whatever else is wrong"
+    from portalwatch.settings import http_url_setting
+
+    assert http_url_setting({"PORTALWATCH_SLACK_BASE_URL": "http://u:p@127.0.0.1:9/api"}, "PORTALWATCH_SLACK_BASE_URL") \
+        == "http://u:p@127.0.0.1:9/api/", "an address no message shows may carry credentials (a proxy's)"
     assert load_settings({"PORTALWATCH_REPORTS_URL": "https://intranet.example.gov.vn/b%C3%A1o%20c%C3%A1o"}
                          ).reports_url == "https://intranet.example.gov.vn/b%C3%A1o%20c%C3%A1o/"
 

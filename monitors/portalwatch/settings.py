@@ -7,6 +7,7 @@ here, with the ``PORTALWATCH_`` prefix, so a Prefect work pool or a systemd unit
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 __all__ = ["Settings", "CHROMIUM_FLAGS", "MAX_PAGE_BYTES", "load_settings", "int_setting", "http_url_setting"]
@@ -71,14 +72,16 @@ def http_url_setting(env: dict[str, str], name: str,
     from .urls import http_url
 
     value = env[name].strip()
+    # What the errors show of it: never a user name or password, whatever else is wrong.
+    quoted = re.sub(r"(?<=//)[^/?#]*@", "***@", env[name])
     parts = http_url(value)
     if parts is None or parts.query or parts.fragment:
-        raise ConfigError(f"environment variable {name}={env[name]!r}: expected an http(s) address such as "
+        raise ConfigError(f"environment variable {name}={quoted!r}: expected an http(s) address such as "
                           f"{example}")
     if safe_url(value) is None:
-        raise ConfigError(f"environment variable {name}={env[name]!r}: the address holds a character a link "
-                          f"cannot (a space, a quote, <, >, | or a backslash): write it percent-encoded (a space as %20), "
-                          f"such as {example}")
+        raise ConfigError(f"environment variable {name}={quoted!r}: the address holds a character a link "
+                          f"cannot (a space, a quote, <, >, | or a backslash): write it percent-encoded (a space "
+                          f"as %20), such as {example}")
     if shown and (parts.username is not None or parts.password is not None):
         raise ConfigError(f"environment variable {name}: the address holds a user name or password, which every "
                           f"message would show to its readers; give the address alone, such as {example}, and "
