@@ -1,8 +1,9 @@
 """The morning delivery of the outbox, as a Prefect flow.
 
 The nightly audit runs at 01:30, inside the portals' quiet hours, so what it queues waits in the
-store's outbox; this flow sends it on working-day mornings (07:05; the schedule fires Monday to
-Friday, and on a public holiday the flow holds the messages for the next working day). Sending is
+store's outbox; this flow sends it on working-day mornings (07:05; the schedule fires every day, and
+on a weekend or public holiday the flow holds the messages for the next working day, while a
+Saturday worked in exchange for a day off is a working day). Sending is
 retried on the next run, not here: a message that could not leave stays pending in the outbox.
 """
 
