@@ -177,19 +177,34 @@ def _routes_of(recipient: str, registry: Registry) -> Routes | None:
     """A recipient's routes in the registry, or None when the registry no longer has the recipient."""
     if recipient == "ops":
         return registry.ops
-    if recipient == "vp-office":
-        unit = registry.units.get(registry.vp_office or "")
-    else:    # a unit, or a unit's former id (``formerly``): messages queued under it go to the unit
-        unit = registry.units.get(recipient) or registry.units.get(registry.former.get(recipient, ""))
+    unit_id = registry.vp_office if recipient == "vp-office" else _unit_of(recipient, registry)
+    unit = registry.units.get(unit_id or "")
     return unit.routes if unit is not None else None
 
 
 def _unit_of(recipient: str, registry: Registry) -> str | None:
-    """The registry's unit a recipient is (its id, or a former id of it); None for ops and the VP
-    office's digest, which are about the whole portal."""
+    """The registry's unit a recipient is: its id, or a former id of it (``formerly``: messages
+    queued under it go to the unit); None for ops and the VP office's digest, which are about the
+    whole portal, and for a unit the registry no longer has."""
     if recipient in ("ops", "vp-office"):
         return None
     return recipient if recipient in registry.units else registry.former.get(recipient)
+
+
+def _why_dropped(message: dict[str, Any], address: str | None, registry: Registry,
+                 not_due: dict[str, dt.date]) -> str | None:
+    """Why a queued message is not to be sent now (``address``: its route by the registry now), or
+    None: its recipient or that channel left the registry, or its unit is new and not yet due."""
+    recipient, channel = message["recipient"], message["channel"]
+    unsent = f"{recipient}: {channel} to {message['address']} not sent: "
+    if address is None:
+        return unsent + (f"the registry has no {channel} route for it any more"
+                         if _routes_of(recipient, registry) is not None else "it is no longer in the registry")
+    unit_id = _unit_of(recipient, registry)
+    if unit_id in not_due:
+        return unsent + (f"a new unit (registry since), not held to the portal until the end of "
+                         f"{not_due[unit_id]:%d/%m/%Y}")
+    return None
 
 
 #: What ops set so a channel can deliver (README, Alerts).
@@ -276,7 +291,6 @@ def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRu
     already written, :func:`~portalwatch.night.plan_and_queue`); the report counts it as waiting."""
     report = DeliveryReport(dry_run=dry_run)
     pending = store.pending_messages(portal)
-    not_due = registry.not_due(now.date(), policy.deadline_working_days) if registry is not None else {}
     if dry_run:
         report.waiting = len(pending)
         return report
@@ -287,22 +301,12 @@ def deliver(store: Any, portal: str, *, slack: Any, email: Any, policy: PolicyRu
     if report.held:
         report.waiting = len(pending)
         return report
+    not_due = registry.not_due(now.date(), policy.deadline_working_days) if registry is not None else {}
     for message in pending:
         if registry is not None:
             address = route_now(message["recipient"], message["channel"], registry)
-            if address is None:
-                recipient = message["recipient"]
-                why = (f"{recipient}: {message['channel']} to {message['address']} not sent: "
-                       + (f"the registry has no {message['channel']} route for it any more"
-                          if _routes_of(recipient, registry) is not None else "it is no longer in the registry"))
-                store.mark_message(message["id"], "dropped", why)
-                report.dropped += 1
-                report.notes.append(why)
-                continue
-            unit_id = _unit_of(message["recipient"], registry)
-            if unit_id in not_due:
-                why = (f"{message['recipient']}: {message['channel']} to {message['address']} not sent: a new unit "
-                       f"(registry since), not held to the portal until the end of {not_due[unit_id]:%d/%m/%Y}")
+            why = _why_dropped(message, address, registry, not_due)
+            if why is not None:
                 store.mark_message(message["id"], "dropped", why)
                 report.dropped += 1
                 report.notes.append(why)

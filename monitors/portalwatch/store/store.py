@@ -37,8 +37,6 @@ logger = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest revision in migrations/versions; a test holds it to Alembic's own view of the head.
 HEAD_REVISION = "0008"
-#: The PostgreSQL advisory lock a migration holds (any 64-bit number no other lock uses).
-_MIGRATION_LOCK = int.from_bytes(hashlib.sha256(b"portalwatch\0migrate").digest()[:8], "big", signed=True)
 #: A message claimed this long ago and never marked was claimed by a delivery that died while
 #: sending (a message takes seconds, with Slack's retries a minute or two): another may take it.
 CLAIM_STALE = dt.timedelta(minutes=15)
@@ -111,6 +109,20 @@ def _read_nothing(notices: str | list[dict[str, Any]] | None) -> bool:
     return any(isinstance(n, dict) and n.get("kind") == UNREAD for n in listed)
 
 
+def _advisory_lock(conn: Connection, *names: str) -> None:
+    """Hold a PostgreSQL advisory lock until the transaction ends: its 64-bit key is drawn from
+    ``names``, so locks of different things do not meet."""
+    digest = hashlib.sha256("\0".join(("portalwatch", *names)).encode()).digest()
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(digest[:8], "big", signed=True)})
+
+
+def _waiting(now: dt.datetime) -> Any:
+    """The outbox's messages waiting to be delivered: pending ones, and those a delivery claimed and
+    never marked, :data:`CLAIM_STALE` ago or more (it died while sending)."""
+    return (outbox.c.status == "pending") | ((outbox.c.status == "sending")
+                                             & (outbox.c.claimed_at <= now - CLAIM_STALE))
+
+
 def _lock_night(conn: Connection, portal: str, night: dt.date, run_id: int) -> None:
     """Hold the night for this transaction: two runs of one night committing at once (two machines,
     or a run by hand beside the schedule) commit one after the other, and the second sees the first.
@@ -118,9 +130,7 @@ def _lock_night(conn: Connection, portal: str, night: dt.date, run_id: int) -> N
     database's write lock, taken by a first statement that writes (a transaction that read first
     could not write once another had committed)."""
     if conn.dialect.name == "postgresql":
-        digest = hashlib.sha256(f"portalwatch\0{portal}\0{night.isoformat()}".encode()).digest()
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                     {"key": int.from_bytes(digest[:8], "big", signed=True)})
+        _advisory_lock(conn, portal, night.isoformat())
     else:
         conn.execute(update(runs).where(runs.c.id == run_id).values(portal=runs.c.portal))
 
@@ -418,13 +428,9 @@ class Store:
         if exists is None:
             conn.execute(insert(finding_events).values(portal=portal, key=key, night=night, event=event))
 
-    def pending_messages(self, portal: str | None = None, *, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-        """Messages waiting to be delivered, oldest first: pending ones, and those a delivery claimed
-        and never marked (:data:`CLAIM_STALE` ago or more: it died while sending)."""
-        stale = (now or dt.datetime.now(dt.timezone.utc)) - CLAIM_STALE
-        query = select(outbox).where((outbox.c.status == "pending")
-                                     | ((outbox.c.status == "sending") & (outbox.c.claimed_at <= stale))
-                                     ).order_by(outbox.c.night, outbox.c.id)
+    def pending_messages(self, portal: str | None = None) -> list[dict[str, Any]]:
+        """Messages waiting to be delivered, oldest first (:func:`_waiting`)."""
+        query = select(outbox).where(_waiting(dt.datetime.now(dt.timezone.utc))).order_by(outbox.c.night, outbox.c.id)
         if portal:
             query = query.where(outbox.c.portal == portal)
         with self._connect() as conn:
@@ -446,10 +452,8 @@ class Store:
         two deliveries at once never both send a message. A claim :data:`CLAIM_STALE` old is a
         delivery that died between claiming and marking, and may be taken over."""
         now = now or dt.datetime.now(dt.timezone.utc)
-        waiting = (outbox.c.status == "pending") | ((outbox.c.status == "sending")
-                                                    & (outbox.c.claimed_at <= now - CLAIM_STALE))
         with self._begin() as conn:
-            claimed = conn.execute(update(outbox).where(outbox.c.id == message_id, waiting)
+            claimed = conn.execute(update(outbox).where(outbox.c.id == message_id, _waiting(now))
                                    .values(status="sending", claimed_at=now))
         return claimed.rowcount == 1
 
@@ -776,7 +780,7 @@ def migrate(engine: Engine) -> None:
     # the second waits for the first's migration, then finds the store at the head and does nothing.
     with _sqlite_folder_lock(engine), engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            _advisory_lock(conn, "migrate")
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
 
